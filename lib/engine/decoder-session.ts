@@ -1,0 +1,174 @@
+/**
+ * One ONNX Runtime session over a decoder graph, plus its KV cache.
+ *
+ * Names and shapes come from the session itself (inputNames, inputMetadata), so any graph
+ * that follows the past_key_values.N.key / present.N.key convention runs: ONNX Runtime
+ * GenAI's builder output, Optimum exports, transformers.js repos.
+ *
+ * Shapes (see synth/shapes.ts for the legend):
+ *   input_ids      [B=1, S]          int64
+ *   attention_mask [B=1, T = P + S]  int64, all ones (one unpadded sequence)
+ *   position_ids   [B=1, S]          int64, P .. P+S-1 (only when the graph has the input)
+ *   past_key_values.i.key|value [1, kvh, P, hs]   ->   present.i.key|value [1, kvh, T, hs]
+ *   logits         [1, S, V]
+ */
+import * as ort from 'onnxruntime-node';
+import { ModelInvalidError, ProviderUnavailableError } from '../errors';
+import { sessionProviderOptions, type ProviderName } from './providers';
+import { halfBitsToFloat } from '../synth/fp16';
+
+export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
+
+export interface SessionOptions {
+  provider: ProviderName;
+  /** Intra-op threads; 0 lets ONNX Runtime choose (one per physical core). */
+  threads?: number;
+  graphOptimizationLevel?: GraphOptimizationLevel;
+}
+
+interface KvPair { layer: number; past: string; present: string; }
+
+const PAST = /^past_key_values[._](\d+)[._](key|value)$/;
+const PRESENT = /^present[._](\d+)[._](key|value)$/;
+
+export class DecoderSession {
+  private kv: KvPair[] = [];
+  private past = new Map<string, ort.Tensor>();
+  private pastLength = 0;
+  private readonly kvType: 'float32' | 'float16';
+  private readonly kvDims: [number, number];
+  private readonly hasPositionIds: boolean;
+  readonly logitsName: string;
+
+  private constructor(readonly session: ort.InferenceSession, readonly provider: ProviderName) {
+    const inputs = new Set(session.inputNames);
+    if (!inputs.has('input_ids')) throw new ModelInvalidError(`the graph has no 'input_ids' input (inputs: ${session.inputNames.join(', ')}): slmlab runs decoder-only language models`);
+    this.hasPositionIds = inputs.has('position_ids');
+    const presentByKey = new Map<string, string>();
+    for (const name of session.outputNames) {
+      const m = PRESENT.exec(name);
+      if (m) presentByKey.set(`${m[1]}.${m[2]}`, name);
+    }
+    let meta: ort.InferenceSession.ValueMetadata | undefined;
+    for (const name of session.inputNames) {
+      const m = PAST.exec(name);
+      if (!m) continue;
+      const present = presentByKey.get(`${m[1]}.${m[2]}`);
+      if (!present) throw new ModelInvalidError(`input '${name}' has no matching present.${m[1]}.${m[2]} output: the graph's KV cache outputs are missing`);
+      this.kv.push({ layer: Number(m[1]), past: name, present });
+      meta ??= session.inputMetadata.find((x) => x.name === name);
+    }
+    const known = new Set(['input_ids', 'attention_mask', 'position_ids', ...this.kv.map((k) => k.past)]);
+    const unknown = session.inputNames.filter((n) => !known.has(n));
+    if (unknown.length) throw new ModelInvalidError(`the graph needs inputs slmlab does not provide: ${unknown.join(', ')}`);
+    this.logitsName = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0];
+    if (!this.kv.length) throw new ModelInvalidError('the graph has no past_key_values inputs: export the model with its KV cache (ONNX Runtime GenAI builder or Optimum with --task text-generation-with-past)');
+    const shape = meta && meta.isTensor ? meta.shape : [];
+    const kvHeads = typeof shape[1] === 'number' ? shape[1] : NaN;
+    const headSize = typeof shape[3] === 'number' ? shape[3] : NaN;
+    if (!Number.isFinite(kvHeads) || !Number.isFinite(headSize)) throw new ModelInvalidError(`cannot read the KV cache shape from '${this.kv[0].past}' (${JSON.stringify(shape)}): expected [batch, kv_heads, past_sequence_length, head_size] with fixed heads and head size`);
+    this.kvDims = [kvHeads, headSize];
+    this.kvType = meta && meta.isTensor && meta.type === 'float16' ? 'float16' : 'float32';
+    this.reset();
+  }
+
+  /** Opens the session. Load failures become typed errors that say what to do. */
+  static async create(onnxPath: string, opts: SessionOptions): Promise<DecoderSession> {
+    const options: ort.InferenceSession.SessionOptions = {
+      executionProviders: sessionProviderOptions(opts.provider) as ort.InferenceSession.ExecutionProviderConfig[],
+      graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all',
+      intraOpNumThreads: opts.threads ?? 0,
+      interOpNumThreads: 1,
+      logSeverityLevel: 3,
+    };
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(onnxPath, options);
+    } catch (e) {
+      const msg = (e as Error).message ?? String(e);
+      if (opts.provider !== 'cpu' && /provider|cuda|webgpu|adapter|shared library/i.test(msg)) {
+        throw new ProviderUnavailableError(opts.provider, `the ${opts.provider} execution provider failed to start (${msg.split('\n')[0]}): run \`slmlab providers\` to see why, or use --ep cpu`);
+      }
+      throw new ModelInvalidError(`ONNX Runtime could not load '${onnxPath}': ${msg.split('\n')[0]}. The file may be damaged or incomplete: re-download or rebuild the model`, { cause: e });
+    }
+    return new DecoderSession(session, opts.provider);
+  }
+
+  get layers(): number { return this.kv.length / 2; }
+  get cachedTokens(): number { return this.pastLength; }
+
+  /** Empties the KV cache: the next step starts a new sequence. */
+  reset(): void {
+    const [kvh, hs] = this.kvDims;
+    const empty = this.kvType === 'float16' ? new Uint16Array(0) : new Float32Array(0);
+    for (const k of this.kv) this.past.set(k.past, new ort.Tensor(this.kvType, empty, [1, kvh, 0, hs]));
+    this.pastLength = 0;
+  }
+
+  /**
+   * Feeds `ids` after the cached tokens and returns the logits of the last position
+   * as float32 [V]. The cache grows by ids.length.
+   */
+  async step(ids: ArrayLike<number>): Promise<Float32Array> {
+    const S = ids.length;
+    const T = this.pastLength + S;
+    const inputIds = new BigInt64Array(S);
+    for (let i = 0; i < S; i++) inputIds[i] = BigInt(ids[i]);
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', inputIds, [1, S]),
+      attention_mask: new ort.Tensor('int64', new BigInt64Array(T).fill(1n), [1, T]),
+    };
+    if (this.hasPositionIds) {
+      const pos = new BigInt64Array(S);
+      for (let i = 0; i < S; i++) pos[i] = BigInt(this.pastLength + i);
+      feeds.position_ids = new ort.Tensor('int64', pos, [1, S]);
+    }
+    for (const k of this.kv) feeds[k.past] = this.past.get(k.past)!;
+    const out = await this.session.run(feeds);
+    for (const k of this.kv) this.past.set(k.past, out[k.present]);
+    this.pastLength = T;
+    return lastRow(out[this.logitsName], S);
+  }
+
+  /** Logits of every position for `ids` from an empty cache (full recomputation; tests use it). */
+  async allLogits(ids: ArrayLike<number>): Promise<{ data: Float32Array; dims: readonly number[] }> {
+    this.reset();
+    const S = ids.length;
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', BigInt64Array.from(Array.from(ids, BigInt)), [1, S]),
+      attention_mask: new ort.Tensor('int64', new BigInt64Array(S).fill(1n), [1, S]),
+    };
+    if (this.hasPositionIds) feeds.position_ids = new ort.Tensor('int64', BigInt64Array.from(Array.from({ length: S }, (_, i) => BigInt(i))), [1, S]);
+    for (const k of this.kv) feeds[k.past] = this.past.get(k.past)!;
+    const out = await this.session.run(feeds);
+    this.reset();
+    const t = out[this.logitsName];
+    return { data: toFloat32(t), dims: t.dims };
+  }
+
+  async release(): Promise<void> {
+    this.past.clear();
+    await this.session.release();
+  }
+}
+
+function toFloat32(t: ort.Tensor): Float32Array {
+  if (t.type === 'float32') return t.data as Float32Array;
+  if (t.type === 'float16') {
+    const src = t.data as Uint16Array;
+    const out = new Float32Array(src.length);
+    for (let i = 0; i < src.length; i++) out[i] = halfBitsToFloat(src[i]);
+    return out;
+  }
+  throw new ModelInvalidError(`logits have type ${t.type}: slmlab reads float32 or float16 logits`);
+}
+
+/** The last sequence position of logits [1, S, V] as float32. */
+function lastRow(t: ort.Tensor, S: number): Float32Array {
+  const V = t.dims[t.dims.length - 1];
+  if (t.type === 'float32') return (t.data as Float32Array).subarray((S - 1) * V, S * V);
+  const src = (t.data as Uint16Array).subarray((S - 1) * V, S * V);
+  const out = new Float32Array(V);
+  for (let i = 0; i < V; i++) out[i] = halfBitsToFloat(src[i]);
+  return out;
+}

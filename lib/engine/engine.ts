@@ -1,0 +1,204 @@
+/**
+ * The engine's public face: load a model folder on an execution provider, then generate
+ * from it as often as you like. The model lives in a worker thread (worker.ts); this side
+ * queues requests, streams text deltas as an async iterator, forwards cancellation, and
+ * restarts the worker if it dies.
+ *
+ *   const model = await loadModel(dir, { provider: 'cpu' });
+ *   const stream = model.generate({ prompt: 'Hello', maxTokens: 32 });
+ *   for await (const d of stream) process.stdout.write(d.text);
+ *   const result = await stream.result;   // text, token counts, timings
+ */
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { AbortedError, EngineCrashedError, reviveError, SlmlabError } from '../errors';
+import { parseProvider, resolveProvider, type ProviderName } from './providers';
+import type { GraphOptimizationLevel } from './decoder-session';
+import { validateRequest } from './generate';
+import type { FromWorker, LoadedInfo, ToWorker } from './worker-protocol';
+import type { GenerateRequest, GenerationResult, TextDelta } from './types';
+
+export interface LoadOptions {
+  /** 'cpu' (default), 'webgpu' or 'cuda'. */
+  provider?: ProviderName | string;
+  /** Use cpu when the provider asked for is unusable, instead of failing. */
+  fallback?: boolean;
+  /** Intra-op threads (0 = ONNX Runtime's default: one per physical core). */
+  threads?: number;
+  graphOptimizationLevel?: GraphOptimizationLevel;
+  /** In an Optimum folder with several .onnx files, which one (e.g. 'model_q4.onnx'). */
+  onnxFile?: string;
+}
+
+export interface GenerateOptions {
+  signal?: AbortSignal;
+}
+
+/** Text deltas as they are generated; `result` settles when generation ends. */
+export interface GenerationStream extends AsyncIterable<TextDelta> {
+  readonly result: Promise<GenerationResult>;
+}
+
+interface Pending {
+  id: number;
+  request: GenerateRequest;
+  abort: SharedArrayBuffer;
+  enqueued: number;
+  push: (d: TextDelta) => void;
+  resolve: (r: GenerationResult) => void;
+  reject: (e: Error) => void;
+  signal?: AbortSignal;
+}
+
+export class LoadedModel {
+  private worker: Worker | null = null;
+  private queue: Pending[] = [];
+  private running: Pending | null = null;
+  private nextId = 1;
+  private disposed = false;
+  private loading: Promise<LoadedInfo> | null = null;
+  /** Times the worker died and was restarted. */
+  restarts = 0;
+
+  private constructor(
+    readonly dir: string,
+    private readonly options: Required<Pick<LoadOptions, 'threads' | 'graphOptimizationLevel'>> & Pick<LoadOptions, 'onnxFile'>,
+    readonly provider: ProviderName,
+    readonly fellBackFrom: { provider: ProviderName; reason: string } | null,
+    public info: LoadedInfo,
+  ) {}
+
+  /** Loads `dir` in a new worker thread. Errors are typed (ModelNotFoundError, ProviderUnavailableError, ...). */
+  static async load(dir: string, opts: LoadOptions = {}): Promise<LoadedModel> {
+    const requested = parseProvider(opts.provider ?? 'cpu');
+    const resolved = await resolveProvider(requested, { fallback: opts.fallback });
+    const options = { threads: opts.threads ?? 0, graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all', onnxFile: opts.onnxFile };
+    const absolute = path.resolve(dir);
+    const model = new LoadedModel(absolute, options, resolved.provider,
+      resolved.fellBackFrom ? { provider: resolved.fellBackFrom, reason: resolved.reason ?? '' } : null, undefined as unknown as LoadedInfo);
+    model.info = await model.start();
+    return model;
+  }
+
+  /** Streams one generation. Requests on one model run one after another, in call order. */
+  generate(request: GenerateRequest, opts: GenerateOptions = {}): GenerationStream {
+    const deltas: TextDelta[] = [];
+    let wake: (() => void) | null = null;
+    let finished = false;
+    let failure: Error | null = null;
+    const result = new Promise<GenerationResult>((resolve, reject) => {
+      const fail = (e: Error) => { failure = e; finished = true; wake?.(); reject(e); };
+      if (this.disposed) return fail(new SlmlabError('invalid_request', 'this model was disposed: load it again with loadModel()'));
+      try {
+        validateRequest(request);
+      } catch (e) {
+        return fail(e as Error);
+      }
+      if (opts.signal?.aborted) return fail(new AbortedError());
+      const p: Pending = {
+        id: this.nextId++, request, abort: new SharedArrayBuffer(4), enqueued: performance.now(), signal: opts.signal,
+        push: (d) => { deltas.push(d); wake?.(); },
+        resolve: (r) => { finished = true; wake?.(); resolve(r); },
+        reject: fail,
+      };
+      opts.signal?.addEventListener('abort', () => {
+        Atomics.store(new Int32Array(p.abort), 0, 1);
+        const i = this.queue.indexOf(p);
+        if (i !== -1) { this.queue.splice(i, 1); p.reject(new AbortedError()); }
+      }, { once: true });
+      this.queue.push(p);
+      this.pump();
+    });
+    result.catch(() => { /* surfaced through the iterator or by awaiting result */ });
+    const iterator = async function* (): AsyncGenerator<TextDelta> {
+      for (;;) {
+        if (deltas.length) { yield deltas.shift()!; continue; }
+        if (failure) throw failure;
+        if (finished) return;
+        await new Promise<void>((r) => { wake = r; });
+        wake = null;
+      }
+    };
+    return { result, [Symbol.asyncIterator]: iterator };
+  }
+
+  /** Generates and waits for the whole answer. */
+  complete(request: GenerateRequest, opts: GenerateOptions = {}): Promise<GenerationResult> {
+    return this.generate(request, opts).result;
+  }
+
+  /** Stops the worker; pending requests fail with a clear error. */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    const err = new SlmlabError('invalid_request', 'the model was disposed while this request waited');
+    for (const p of this.queue.splice(0)) p.reject(err);
+    this.running?.reject(err);
+    this.running = null;
+    const w = this.worker;
+    this.worker = null;
+    if (w) await w.terminate();
+  }
+
+  // ---- worker management --------------------------------------------------------------
+
+  private start(): Promise<LoadedInfo> {
+    const worker = new Worker(path.join(__dirname, 'worker.js'));
+    this.worker = worker;
+    this.loading = new Promise<LoadedInfo>((resolve, reject) => {
+      const onMessage = (m: FromWorker) => {
+        if (m.type === 'loaded') { resolve(m.info); return; }
+        if (m.type === 'load-error') { reject(reviveError(m.error)); void worker.terminate(); return; }
+        this.onMessage(m);
+      };
+      worker.on('message', onMessage);
+      worker.on('error', (e) => { reject(new EngineCrashedError(`the engine worker failed while loading: ${e.message}`)); this.crashed(worker, e); });
+      worker.on('exit', (code) => this.crashed(worker, new Error(`exit code ${code}`)));
+      const msg: ToWorker = { type: 'load', dir: this.dir, onnxFile: this.options.onnxFile, session: { provider: this.provider, threads: this.options.threads, graphOptimizationLevel: this.options.graphOptimizationLevel } };
+      worker.postMessage(msg);
+    });
+    return this.loading;
+  }
+
+  private crashed(worker: Worker, e: Error): void {
+    if (worker !== this.worker) return; // an old worker, already replaced or disposed
+    this.worker = null;
+    this.loading = null;
+    const running = this.running;
+    this.running = null;
+    running?.reject(new EngineCrashedError(`the engine worker stopped during this request (${e.message}); the model will be reloaded for the next request`));
+    if (!this.disposed && this.queue.length) this.pump();
+  }
+
+  private pump(): void {
+    if (this.running || this.disposed || !this.queue.length) return;
+    if (!this.worker) {
+      this.restarts++;
+      const starting = this.start();
+      starting.then(() => this.pump(), (e: Error) => { for (const p of this.queue.splice(0)) p.reject(e); });
+      return;
+    }
+    if (!this.loading) return;
+    const p = this.queue.shift()!;
+    this.running = p;
+    void this.loading.then(() => {
+      if (this.running !== p || !this.worker) return;
+      const msg: ToWorker = { type: 'generate', id: p.id, request: p.request, abort: p.abort, queueMs: performance.now() - p.enqueued };
+      this.worker.postMessage(msg);
+    });
+  }
+
+  private onMessage(m: FromWorker): void {
+    const p = this.running;
+    if (!p || !('id' in m) || m.id !== p.id) return;
+    if (m.type === 'delta') { p.push(m.delta); return; }
+    this.running = null;
+    if (m.type === 'done') p.resolve(m.result);
+    else if (m.type === 'error') p.reject(reviveError(m.error));
+    this.pump();
+  }
+}
+
+/** Loads a model folder (either layout) on a provider; see LoadOptions. */
+export function loadModel(dir: string, opts: LoadOptions = {}): Promise<LoadedModel> {
+  return LoadedModel.load(dir, opts);
+}

@@ -1,0 +1,117 @@
+/**
+ * Reads a model folder in either of the two layouts slmlab runs:
+ *   - ONNX Runtime GenAI / Foundry Local: genai_config.json + the .onnx it names (+ inference_model.json)
+ *   - Hugging Face Optimum / transformers.js: config.json + onnx/model*.onnx
+ * and returns a plain record of what the engine needs. Tensor names are not taken from
+ * here: the session reports them (decoder-session.ts).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ModelInvalidError, ModelNotFoundError } from '../errors';
+
+export type FolderLayout = 'genai' | 'optimum';
+
+export interface ModelFolder {
+  dir: string;
+  layout: FolderLayout;
+  /** Absolute path of the decoder .onnx file. */
+  onnxPath: string;
+  /** Display name: Foundry's inference_model.json Name, else the folder name. */
+  name: string;
+  modelType: string;
+  contextLength: number;
+  vocabSize: number | null;
+  bosTokenId: number | null;
+  eosTokenIds: number[];
+  /** config.json's "slmlab" block when the model was built by slmlab's synth/, else null. */
+  synthetic: Record<string, unknown> | null;
+}
+
+/** transformers.js file suffixes in order of preference when no file is named (src/utils/dtypes.js). */
+const OPTIMUM_FILES = ['model.onnx', 'model_q4.onnx', 'model_q4f16.onnx', 'model_fp16.onnx', 'model_quantized.onnx', 'model_int8.onnx', 'model_uint8.onnx', 'model_bnb4.onnx', 'decoder_model_merged.onnx'];
+
+function readJson(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ModelNotFoundError(`cannot read '${file}': ${(e as Error).message}`);
+  }
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not a JSON object');
+    return value as Record<string, unknown>;
+  } catch (e) {
+    throw new ModelInvalidError(`'${file}' is not valid JSON (${(e as Error).message}): restore it from the model's source or rebuild the model`);
+  }
+}
+
+function ids(value: unknown): number[] {
+  if (typeof value === 'number') return [value];
+  if (Array.isArray(value)) return value.filter((v): v is number => typeof v === 'number');
+  return [];
+}
+
+function num(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+/**
+ * Inspects `dir`. `onnxFile` picks one of several .onnx files in an Optimum folder
+ * (e.g. 'model_q4.onnx'); by default the first of OPTIMUM_FILES that exists.
+ */
+export function inspectModelFolder(dir: string, onnxFile?: string): ModelFolder {
+  const abs = path.resolve(dir);
+  if (!fs.existsSync(abs)) {
+    throw new ModelNotFoundError(`model folder '${abs}' does not exist: build one with \`slmlab model build tiny\`, or pass a folder that holds genai_config.json and model.onnx`);
+  }
+  if (!fs.statSync(abs).isDirectory()) {
+    throw new ModelNotFoundError(`'${abs}' is a file, not a model folder: pass the folder that holds it`);
+  }
+  const config = fs.existsSync(path.join(abs, 'config.json')) ? readJson(path.join(abs, 'config.json')) : {};
+  const synthetic = (config.slmlab && typeof config.slmlab === 'object') ? config.slmlab as Record<string, unknown> : null;
+  const inference = fs.existsSync(path.join(abs, 'inference_model.json')) ? readJson(path.join(abs, 'inference_model.json')) : null;
+  const name = typeof inference?.Name === 'string' ? inference.Name : path.basename(abs);
+
+  if (fs.existsSync(path.join(abs, 'genai_config.json'))) {
+    const genai = readJson(path.join(abs, 'genai_config.json'));
+    const model = (genai.model ?? {}) as Record<string, unknown>;
+    const decoder = (model.decoder ?? {}) as Record<string, unknown>;
+    const filename = typeof decoder.filename === 'string' ? decoder.filename : 'model.onnx';
+    const onnxPath = path.resolve(abs, onnxFile ?? filename);
+    if (!onnxPath.startsWith(abs + path.sep)) throw new ModelInvalidError(`genai_config.json names '${filename}', outside the model folder: fix decoder.filename`);
+    if (!fs.existsSync(onnxPath)) throw new ModelNotFoundError(`'${onnxPath}' is missing (named by genai_config.json): re-download or rebuild the model`);
+    const context = num(model.context_length) ?? num((genai.search as Record<string, unknown> | undefined)?.max_length) ?? num(config.max_position_embeddings);
+    if (context === null) throw new ModelInvalidError(`'${abs}/genai_config.json' has no model.context_length: add it (the model's maximum sequence length)`);
+    return {
+      dir: abs, layout: 'genai', onnxPath, name,
+      modelType: typeof model.type === 'string' ? model.type : String(config.model_type ?? 'unknown'),
+      contextLength: context,
+      vocabSize: num(model.vocab_size) ?? num(config.vocab_size),
+      bosTokenId: num(model.bos_token_id),
+      eosTokenIds: ids(model.eos_token_id),
+      synthetic,
+    };
+  }
+
+  if (Object.keys(config).length > 0 && fs.existsSync(path.join(abs, 'onnx'))) {
+    const candidates = onnxFile ? [onnxFile] : OPTIMUM_FILES;
+    const found = candidates.map((f) => path.join(abs, 'onnx', f)).find((f) => fs.existsSync(f));
+    if (!found) throw new ModelNotFoundError(`'${abs}/onnx' holds none of ${candidates.join(', ')}: download the ONNX weights or name the file`);
+    const generation = fs.existsSync(path.join(abs, 'generation_config.json')) ? readJson(path.join(abs, 'generation_config.json')) : {};
+    const context = num(config.max_position_embeddings) ?? num(config.n_positions);
+    if (context === null) throw new ModelInvalidError(`'${abs}/config.json' has no max_position_embeddings: add the model's context length`);
+    const eos = ids(generation.eos_token_id);
+    return {
+      dir: abs, layout: 'optimum', onnxPath: found, name,
+      modelType: String(config.model_type ?? 'unknown'),
+      contextLength: context,
+      vocabSize: num(config.vocab_size),
+      bosTokenId: num(config.bos_token_id) ?? num(generation.bos_token_id),
+      eosTokenIds: eos.length ? eos : ids(config.eos_token_id),
+      synthetic,
+    };
+  }
+
+  throw new ModelInvalidError(`'${abs}' is not a model folder slmlab can run: it needs genai_config.json + model.onnx (ONNX Runtime GenAI / Foundry Local layout) or config.json + onnx/model.onnx (Hugging Face Optimum / transformers.js layout)`);
+}

@@ -1,0 +1,66 @@
+/**
+ * Plain records that cross the engine's boundary (and the worker thread's): requests,
+ * streamed deltas, results with their timings. No classes, so they serialise as they are.
+ */
+import type { ChatMessage } from './tokenizer';
+import type { ProviderName } from './providers';
+
+export type { ChatMessage };
+
+export interface GenerateRequest {
+  /** A single user turn; the chat template is applied unless `raw` is true. */
+  prompt?: string;
+  /** A whole conversation (takes precedence over `prompt`). */
+  messages?: ChatMessage[];
+  /** Feed `prompt` to the model as it is, without the chat template. */
+  raw?: boolean;
+  /** Most tokens to generate (default 256). */
+  maxTokens?: number;
+  /** 0 (default) is greedy decoding: bit-identical across runs. */
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  /** Seed of the sampler; the same seed and request reproduce the same text. */
+  seed?: number;
+  /** Generation ends before any of these strings; they are not part of the text. */
+  stop?: string[];
+}
+
+export type FinishReason = 'stop' | 'length' | 'abort';
+
+export interface TextDelta {
+  text: string;
+  /** 0-based index of the generated token that completed this text. */
+  index: number;
+  tokenId: number;
+}
+
+/**
+ * Milliseconds, measured inside the engine (the worker thread) with performance.now().
+ *   ttftMs      = tokenizeMs + prefillMs   (request start -> first token sampled)
+ *   decodeMs[i] = time from token i to token i + 1 (inter-token latency)
+ *   totalMs     = request start -> last token (or stop)
+ */
+export interface GenerationTimings {
+  /** Waiting for earlier requests on the same model (main thread -> worker start). */
+  queueMs: number;
+  tokenizeMs: number;
+  prefillMs: number;
+  ttftMs: number;
+  decodeMs: number[];
+  totalMs: number;
+}
+
+export interface GenerationResult {
+  text: string;
+  finishReason: FinishReason;
+  promptTokens: number;
+  completionTokens: number;
+  tokenIds: number[];
+  timings: GenerationTimings;
+  /** (completionTokens - 1) / sum(decodeMs) * 1000: decode speed without prefill. */
+  decodeTokensPerSecond: number | null;
+  model: string;
+  provider: ProviderName;
+  synthetic: boolean;
+}

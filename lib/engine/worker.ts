@@ -1,0 +1,68 @@
+/**
+ * The engine's worker thread. ONNX Runtime's run() blocks the thread it runs on, so
+ * a model lives here and the main thread's event loop (an HTTP server, a notebook, a
+ * progress bar) stays free while it generates. One request at a time; the main thread queues.
+ */
+import { parentPort } from 'node:worker_threads';
+import { ModelInvalidError, SlmlabError, type SerializedError } from '../errors';
+import { DecoderSession } from './decoder-session';
+import { inspectModelFolder, type ModelFolder } from './model-folder';
+import { TextTokenizer } from './tokenizer';
+import { generate } from './generate';
+import type { FromWorker, ToWorker } from './worker-protocol';
+
+if (!parentPort) throw new Error('engine/worker.js must run as a worker thread');
+const port = parentPort;
+
+let loaded: { session: DecoderSession; tokenizer: TextTokenizer; folder: ModelFolder } | null = null;
+
+function serialize(e: unknown): SerializedError & { provider?: string } {
+  if (e instanceof SlmlabError) return { ...e.toJSON(), ...('provider' in e ? { provider: String((e as { provider: unknown }).provider) } : {}) };
+  const err = e instanceof Error ? e : new Error(String(e));
+  return { name: 'SlmlabError', code: 'engine_crashed', status: 500, message: err.message };
+}
+
+const post = (m: FromWorker) => port.postMessage(m);
+
+port.on('message', (m: ToWorker) => {
+  void (async () => {
+    if (m.type === 'load') {
+      const t0 = performance.now();
+      try {
+        const folder = inspectModelFolder(m.dir, m.onnxFile);
+        const [session, tokenizer] = await Promise.all([
+          DecoderSession.create(folder.onnxPath, m.session),
+          TextTokenizer.fromFolder(folder.dir),
+        ]);
+        loaded = { session, tokenizer, folder };
+        post({
+          type: 'loaded',
+          info: {
+            folder, provider: m.session.provider, inputNames: [...session.session.inputNames], outputNames: [...session.session.outputNames],
+            layers: session.layers, loadMs: performance.now() - t0, templateSource: tokenizer.templateSource,
+          },
+        });
+      } catch (e) {
+        post({ type: 'load-error', error: serialize(e) });
+      }
+      return;
+    }
+    if (m.type === 'generate') {
+      if (!loaded) {
+        post({ type: 'error', id: m.id, error: serialize(new ModelInvalidError('no model is loaded in this engine: load one first')) });
+        return;
+      }
+      const flag = new Int32Array(m.abort);
+      try {
+        const result = await generate(
+          { session: loaded.session, tokenizer: loaded.tokenizer, folder: loaded.folder, provider: loaded.session.provider },
+          m.request,
+          { onDelta: (delta) => post({ type: 'delta', id: m.id, delta }), shouldAbort: () => Atomics.load(flag, 0) !== 0, queueMs: m.queueMs },
+        );
+        post({ type: 'done', id: m.id, result });
+      } catch (e) {
+        post({ type: 'error', id: m.id, error: serialize(e) });
+      }
+    }
+  })();
+});

@@ -1,0 +1,205 @@
+/**
+ * A minimal protocol-buffers encoder for the parts of onnx.proto (ONNX IR v10) that a
+ * decoder graph needs. Weights never pass through here: they live in the external data
+ * file (see tensor-data-writer.ts), so the encoded graph stays small even for multi-GB models.
+ *
+ * Wire format: https://protobuf.dev/programming-guides/encoding/ (varint = 0, length-delimited = 2,
+ * 32-bit = 5). Field numbers: onnx/onnx.proto (ModelProto, GraphProto, NodeProto, ...).
+ * Repeated scalars are written unpacked, which every protobuf parser accepts for proto2 schemas.
+ */
+
+/** TensorProto.DataType values used by slmlab. */
+export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, FLOAT16: 10 } as const;
+export type DataTypeCode = (typeof DataType)[keyof typeof DataType];
+
+export interface ExternalRef { location: string; offset: number; length: number }
+
+export interface TensorRecord {
+  name: string;
+  dataType: DataTypeCode;
+  dims: number[];
+  /** Inline bytes (little-endian), or a reference into the external data file. */
+  raw?: Uint8Array;
+  external?: ExternalRef;
+}
+
+export type AttrValue =
+  | { kind: 'int'; value: number }
+  | { kind: 'float'; value: number }
+  | { kind: 'string'; value: string }
+  | { kind: 'ints'; value: number[] }
+  | { kind: 'floats'; value: number[] }
+  | { kind: 'tensor'; value: TensorRecord };
+
+export interface NodeRecord {
+  opType: string;
+  domain: string;
+  name: string;
+  inputs: string[];
+  outputs: string[];
+  attributes: Record<string, AttrValue>;
+}
+
+/** A dimension is a fixed size or a symbolic name such as 'batch_size'. */
+export type Dim = number | string;
+
+export interface ValueInfoRecord { name: string; dataType: DataTypeCode; shape: Dim[] }
+
+export interface GraphRecord {
+  name: string;
+  nodes: NodeRecord[];
+  initializers: TensorRecord[];
+  inputs: ValueInfoRecord[];
+  outputs: ValueInfoRecord[];
+}
+
+export interface ModelRecord {
+  irVersion: number;
+  opsets: { domain: string; version: number }[];
+  producerName: string;
+  producerVersion: string;
+  graph: GraphRecord;
+  metadata: Record<string, string>;
+}
+
+/** Appends protobuf fields to a growing byte buffer. */
+class Writer {
+  private buf = new Uint8Array(256);
+  private len = 0;
+
+  private ensure(extra: number): void {
+    if (this.len + extra <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.len + extra) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+  }
+
+  /** Unsigned or signed varint; negatives use 10-byte two's complement (int64 semantics). */
+  varint(value: number): this {
+    if (!Number.isInteger(value)) throw new RangeError(`varint needs an integer, got ${value}`);
+    let v = BigInt.asUintN(64, BigInt(value));
+    this.ensure(10);
+    while (v >= 0x80n) {
+      this.buf[this.len++] = Number(v & 0x7fn) | 0x80;
+      v >>= 7n;
+    }
+    this.buf[this.len++] = Number(v);
+    return this;
+  }
+
+  private tag(field: number, wire: number): void {
+    this.varint((field << 3) | wire);
+  }
+
+  int(field: number, value: number): this {
+    this.tag(field, 0);
+    return this.varint(value);
+  }
+
+  float(field: number, value: number): this {
+    this.tag(field, 5);
+    this.ensure(4);
+    new DataView(this.buf.buffer).setFloat32(this.len, value, true);
+    this.len += 4;
+    return this;
+  }
+
+  bytes(field: number, data: Uint8Array): this {
+    this.tag(field, 2);
+    this.varint(data.length);
+    this.ensure(data.length);
+    this.buf.set(data, this.len);
+    this.len += data.length;
+    return this;
+  }
+
+  string(field: number, s: string): this {
+    return this.bytes(field, Buffer.from(s, 'utf8'));
+  }
+
+  message(field: number, encode: (w: Writer) => void): this {
+    const sub = new Writer();
+    encode(sub);
+    return this.bytes(field, sub.finish());
+  }
+
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.len);
+  }
+}
+
+function writeTensor(w: Writer, t: TensorRecord): void {
+  for (const d of t.dims) w.int(1, d);
+  w.int(2, t.dataType);
+  w.string(8, t.name);
+  if (t.external) {
+    const entries: [string, string][] = [
+      ['location', t.external.location],
+      ['offset', String(t.external.offset)],
+      ['length', String(t.external.length)],
+    ];
+    for (const [key, value] of entries) w.message(13, (e) => e.string(1, key).string(2, value));
+    w.int(14, 1); // data_location = EXTERNAL
+  } else {
+    w.bytes(9, t.raw ?? new Uint8Array(0));
+  }
+}
+
+// AttributeProto.AttributeType
+const ATTR_TYPE = { float: 1, int: 2, string: 3, tensor: 4, floats: 6, ints: 7 } as const;
+
+function writeAttribute(w: Writer, name: string, a: AttrValue): void {
+  w.string(1, name);
+  switch (a.kind) {
+    case 'float': w.float(2, a.value); break;
+    case 'int': w.int(3, a.value); break;
+    case 'string': w.string(4, a.value); break;
+    case 'tensor': w.message(5, (t) => writeTensor(t, a.value)); break;
+    case 'floats': for (const f of a.value) w.float(7, f); break;
+    case 'ints': for (const i of a.value) w.int(8, i); break;
+  }
+  w.int(20, ATTR_TYPE[a.kind]);
+}
+
+function writeNode(w: Writer, n: NodeRecord): void {
+  for (const i of n.inputs) w.string(1, i);
+  for (const o of n.outputs) w.string(2, o);
+  w.string(3, n.name);
+  w.string(4, n.opType);
+  for (const [name, a] of Object.entries(n.attributes)) w.message(5, (x) => writeAttribute(x, name, a));
+  if (n.domain) w.string(7, n.domain);
+}
+
+function writeValueInfo(w: Writer, v: ValueInfoRecord): void {
+  w.string(1, v.name);
+  w.message(2, (type) =>
+    type.message(1, (tensor) => {
+      tensor.int(1, v.dataType);
+      tensor.message(2, (shape) => {
+        for (const d of v.shape) shape.message(1, (dim) => (typeof d === 'number' ? dim.int(1, d) : dim.string(2, d)));
+      });
+    }),
+  );
+}
+
+function writeGraph(w: Writer, g: GraphRecord): void {
+  for (const n of g.nodes) w.message(1, (x) => writeNode(x, n));
+  w.string(2, g.name);
+  for (const t of g.initializers) w.message(5, (x) => writeTensor(x, t));
+  for (const v of g.inputs) w.message(11, (x) => writeValueInfo(x, v));
+  for (const v of g.outputs) w.message(12, (x) => writeValueInfo(x, v));
+}
+
+/** Encodes a ModelProto. */
+export function encodeModel(m: ModelRecord): Uint8Array {
+  const w = new Writer();
+  w.int(1, m.irVersion);
+  w.string(2, m.producerName);
+  w.string(3, m.producerVersion);
+  w.message(7, (g) => writeGraph(g, m.graph));
+  for (const o of m.opsets) w.message(8, (x) => { if (o.domain) x.string(1, o.domain); x.int(2, o.version); });
+  for (const [key, value] of Object.entries(m.metadata)) w.message(14, (e) => e.string(1, key).string(2, value));
+  return w.finish();
+}

@@ -1,0 +1,62 @@
+/**
+ * Writes the external data file that holds every weight of a synthetic model.
+ * Space is reserved first and filled with positional writes, chunk by chunk, so
+ * memory stays flat however large the model, and two tensors (int4 blocks and their
+ * scales) can be produced in one pass. Large tensors start on 64 KiB boundaries so
+ * that ONNX Runtime can memory-map them.
+ */
+import * as fs from 'node:fs';
+import type { DataTypeCode, TensorRecord } from './onnx-proto';
+
+const MAP_ALIGN = 64 * 1024;
+const SMALL_ALIGN = 64;
+
+export class TensorDataWriter {
+  private fd: number;
+  private end = 0;
+  readonly location: string;
+
+  /** `location` is the file name recorded in the model, relative to the .onnx file. */
+  constructor(readonly path: string, location: string) {
+    this.location = location;
+    this.fd = fs.openSync(path, 'w');
+  }
+
+  /** Reserves `bytes` and returns the tensor record that points at them. */
+  reserve(name: string, dataType: DataTypeCode, dims: number[], bytes: number): TensorRecord & { external: { offset: number } } {
+    const align = bytes >= MAP_ALIGN ? MAP_ALIGN : SMALL_ALIGN;
+    const offset = Math.ceil(this.end / align) * align;
+    this.end = offset + bytes;
+    return { name, dataType, dims, external: { location: this.location, offset, length: bytes } };
+  }
+
+  /** Writes `data` at absolute file position `position`. */
+  writeAt(position: number, data: ArrayBufferView): void {
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    let done = 0;
+    while (done < bytes.length) done += fs.writeSync(this.fd, bytes, done, bytes.length - done, position + done);
+  }
+
+  /** Reserves and writes a tensor held in memory. */
+  put(name: string, dataType: DataTypeCode, dims: number[], data: ArrayBufferView): TensorRecord {
+    const t = this.reserve(name, dataType, dims, data.byteLength);
+    this.writeAt(t.external.offset, data);
+    return t;
+  }
+
+  /** Total bytes of the file once closed. */
+  get size(): number {
+    return this.end;
+  }
+
+  close(): void {
+    // Extend to the reserved end even if the last tensor's tail was zeros never written.
+    fs.ftruncateSync(this.fd, this.end);
+    fs.fsyncSync(this.fd);
+    fs.closeSync(this.fd);
+  }
+
+  abort(): void {
+    try { fs.closeSync(this.fd); } catch { /* already closed */ }
+  }
+}
