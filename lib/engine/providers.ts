@@ -1,0 +1,257 @@
+/**
+ * Execution providers (EPs): which onnxruntime-node backends slmlab can run on, and
+ * whether each one really works on this machine.
+ *
+ * Why probe instead of trusting `listSupportedBackends()`: in onnxruntime-node 1.30
+ * that list is static (linux/x64 always lists cuda), and `executionProviders:
+ * ['cuda', 'cpu']` does not fall back, it throws (see shared/reference/onnx-engine.md
+ * §4). So the only honest test is to build a session on the EP and run it once. We do
+ * that on a one-node model (`y = x + x`, float32[4]) encoded in memory, cache the
+ * answer per process, and never fall back silently: `resolveProvider` either returns
+ * the requested EP, throws ProviderUnavailableError with the reason and the fix, or,
+ * when the caller allowed it, returns cpu together with why it fell back.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { InferenceSession } from 'onnxruntime-node';
+import { ProviderUnavailableError, UnknownProviderError } from '../errors';
+import { DataType, encodeModel } from '../synth/onnx-proto';
+
+export type ProviderName = 'cpu' | 'webgpu' | 'cuda';
+
+/** Every provider slmlab knows, in probe/report order. */
+export const PROVIDERS: readonly ProviderName[] = Object.freeze(['cpu', 'webgpu', 'cuda'] as const);
+
+/** Preference when choosing automatically: a dedicated GPU stack first, cpu last. */
+const PREFERENCE: readonly ProviderName[] = ['cuda', 'webgpu', 'cpu'];
+
+/**
+ * Accepted spellings (compared case-insensitively): our short names, and the ONNX
+ * Runtime / Foundry Local class names (CPUExecutionProvider, …) so names copied from
+ * Foundry catalogs or ORT logs work unchanged.
+ */
+const ALIASES: Readonly<Record<string, ProviderName>> = {
+  cpu: 'cpu',
+  webgpu: 'webgpu',
+  cuda: 'cuda',
+  cpuexecutionprovider: 'cpu',
+  webgpuexecutionprovider: 'webgpu',
+  cudaexecutionprovider: 'cuda',
+};
+
+/** Parses a user-supplied provider name; UnknownProviderError lists the valid ones. */
+export function parseProvider(name: string): ProviderName {
+  const key = typeof name === 'string' ? name.trim().toLowerCase() : '';
+  const hit = Object.prototype.hasOwnProperty.call(ALIASES, key) ? ALIASES[key] : undefined;
+  if (hit) return hit;
+  throw new UnknownProviderError(
+    `unknown execution provider ${JSON.stringify(name)}; use one of: ${PROVIDERS.join(', ')} ` +
+    `(CPUExecutionProvider, WebGpuExecutionProvider and CUDAExecutionProvider are accepted too)`);
+}
+
+export interface ProviderStatus {
+  name: ProviderName;
+  /** True when a session on this EP was created and computed x + x correctly. */
+  usable: boolean;
+  /** Why it is not usable, in one line; null when usable. */
+  reason: string | null;
+  /** What to do about it; null when usable. */
+  fix: string | null;
+  /** The native error message, or other evidence, verbatim. */
+  detail?: string;
+  /** Wall time of this provider's probe in milliseconds. */
+  probeMs?: number;
+}
+
+/** What to pass as `executionProviders` to `InferenceSession.create` for `p`. */
+export function sessionProviderOptions(p: ProviderName, opts: { deviceId?: number } = {}): InferenceSession.ExecutionProviderConfig[] {
+  switch (p) {
+    case 'cpu': return ['cpu'];
+    case 'webgpu': return [{ name: 'webgpu' }];
+    case 'cuda': return [{ name: 'cuda', deviceId: opts.deviceId ?? 0 }];
+    default: return [parseProvider(p as string)]; // unreachable for typed callers; throws for bad JS input
+  }
+}
+
+/** The most capable usable provider among `statuses` (cuda > webgpu > cpu); cpu if none is. */
+export function bestProvider(statuses: ProviderStatus[]): ProviderName {
+  for (const name of PREFERENCE) {
+    if (statuses.some((s) => s.name === name && s.usable)) return name;
+  }
+  return 'cpu';
+}
+
+// ---- probing -------------------------------------------------------------------------
+
+const cache = new Map<ProviderName, Promise<ProviderStatus>>();
+
+/** Forgets cached probe results (tests; or after the user installed a driver). */
+export function resetProbeCache(): void {
+  cache.clear();
+}
+
+/**
+ * Tests each provider (all of them, or `only`) by running the one-node model on it.
+ * Results are cached per process: one promise per provider, so concurrent callers
+ * share one probe. Never rejects; failures are reported in the statuses.
+ */
+export async function probeProviders(opts: { only?: ProviderName[] } = {}): Promise<ProviderStatus[]> {
+  const names = (opts.only ?? PROVIDERS).map((n) => parseProvider(n));
+  return Promise.all(names.map((name) => {
+    let p = cache.get(name);
+    if (!p) { p = probeOne(name); cache.set(name, p); }
+    return p;
+  }));
+}
+
+/**
+ * Returns the provider to use for `requested`. Unusable and no fallback allowed:
+ * throws ProviderUnavailableError whose message carries the reason and the fix.
+ * Fallback allowed: returns cpu, `fellBackFrom` and the reason, so the caller can say so.
+ */
+export async function resolveProvider(
+  requested: ProviderName,
+  opts: { fallback?: boolean } = {},
+): Promise<{ provider: ProviderName; fellBackFrom?: ProviderName; reason?: string }> {
+  const name = parseProvider(requested);
+  const [status] = await probeProviders({ only: [name] });
+  if (status.usable) return { provider: name };
+
+  const why = `execution provider "${name}" is not usable on this machine: ${status.reason}`;
+  if (opts.fallback && name !== 'cpu') {
+    const [cpu] = await probeProviders({ only: ['cpu'] });
+    if (cpu.usable) return { provider: 'cpu', fellBackFrom: name, reason: why };
+  }
+  const alt = name === 'cpu' ? '' : ', or run with --ep cpu';
+  throw new ProviderUnavailableError(name, `${why}. Fix: ${status.fix}${alt}`);
+}
+
+const CUDA_MISSING_FIX =
+  'ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node ' +
+  '(needs CUDA 12 and cuDNN 9 on the machine and access to api.nuget.org)';
+const CUDA_LIBS_FIX =
+  'put the CUDA 12 and cuDNN 9 libraries (libcudart.so.12, libcublas.so.12, libcudnn.so.9) on LD_LIBRARY_PATH ' +
+  'and check that nvidia-smi lists a GPU, or use --ep cpu';
+const WEBGPU_FIX =
+  'install a GPU driver with Vulkan support (Linux: the vendor driver plus libvulkan1), or use --ep cpu';
+const ORT_FIX =
+  'reinstall the runtime: npm rebuild onnxruntime-node (set ONNXRUNTIME_NODE_INSTALL=skip when offline)';
+
+type Ort = typeof import('onnxruntime-node');
+
+/** Loads onnxruntime-node lazily, so a broken native install is a probe result, not a crash at import. */
+function loadOrt(): Ort {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('onnxruntime-node') as Ort;
+}
+
+/** Folder holding onnxruntime_binding.node and the EP shared libraries. */
+export function ortBinaryDir(): string {
+  const pkg = path.dirname(require.resolve('onnxruntime-node/package.json'));
+  return path.join(pkg, 'bin', 'napi-v6', process.platform, process.arch);
+}
+
+async function probeOne(name: ProviderName): Promise<ProviderStatus> {
+  const t0 = performance.now();
+  const status = await probeUntimed(name);
+  status.probeMs = Math.round((performance.now() - t0) * 10) / 10;
+  return status;
+}
+
+async function probeUntimed(name: ProviderName): Promise<ProviderStatus> {
+  let ort: Ort;
+  try {
+    ort = loadOrt();
+  } catch (e) {
+    return down(name, 'onnxruntime-node failed to load', ORT_FIX, message(e));
+  }
+
+  if (name === 'cuda') {
+    // Cheap check first: the npm package only gets its CUDA EP from NuGet at install
+    // time on linux/x64, and installs done offline or with ONNXRUNTIME_NODE_INSTALL=skip lack it.
+    if (`${process.platform}/${process.arch}` !== 'linux/x64') {
+      return down(name, `onnxruntime-node ships no CUDA execution provider for ${process.platform}/${process.arch}`,
+        'use --ep cpu (or --ep webgpu where a GPU adapter exists)');
+    }
+    const lib = path.join(ortBinaryDir(), 'libonnxruntime_providers_cuda.so');
+    if (!fs.existsSync(lib)) {
+      return down(name, 'onnxruntime-node was installed without its CUDA execution provider', CUDA_MISSING_FIX,
+        `missing ${lib}`);
+    }
+  }
+
+  try {
+    const session = await ort.InferenceSession.create(probeModelBytes(), {
+      executionProviders: sessionProviderOptions(name),
+      logSeverityLevel: 3, // errors only: the probe should not print ORT warnings
+      graphOptimizationLevel: 'disabled',
+    });
+    try {
+      const x = new ort.Tensor('float32', Float32Array.from([1, 2, 3, 4]), [4]);
+      const out = await session.run({ x });
+      const y = out.y?.data as Float32Array | undefined;
+      const ok = !!y && y.length === 4 && y[0] === 2 && y[1] === 4 && y[2] === 6 && y[3] === 8;
+      if (!ok) {
+        return down(name, `the ${name} execution provider ran a one-node test model but returned a wrong result`,
+          name === 'cpu' ? ORT_FIX : `update the GPU driver, or use --ep cpu`,
+          `x + x for x = [1,2,3,4] gave ${y ? `[${Array.from(y).join(',')}]` : 'no output'}`);
+      }
+    } finally {
+      await session.release();
+    }
+  } catch (e) {
+    return explainFailure(name, message(e));
+  }
+  return { name, usable: true, reason: null, fix: null };
+}
+
+/** Turns a native session error into a reason and a fix the user can act on. */
+function explainFailure(name: ProviderName, detail: string): ProviderStatus {
+  switch (name) {
+    case 'webgpu':
+      return /adapter/i.test(detail)
+        ? down(name, 'no WebGPU adapter (Dawn found no Vulkan/Metal/D3D12 GPU)', WEBGPU_FIX, detail)
+        : down(name, 'the WebGPU execution provider failed to start', WEBGPU_FIX, detail);
+    case 'cuda':
+      if (/no CUDA-capable device|CUDA driver version is insufficient|cudaErrorNoDevice/i.test(detail)) {
+        return down(name, 'no usable CUDA GPU (driver missing or too old for CUDA 12)', CUDA_LIBS_FIX, detail);
+      }
+      return down(name, 'the CUDA execution provider failed to load (CUDA 12 / cuDNN 9 libraries not found or not loadable)',
+        CUDA_LIBS_FIX, detail);
+    case 'cpu':
+      return down(name, 'the CPU execution provider failed to run a one-node test model', ORT_FIX, detail);
+  }
+}
+
+function down(name: ProviderName, reason: string, fix: string, detail?: string): ProviderStatus {
+  return detail === undefined ? { name, usable: false, reason, fix } : { name, usable: false, reason, fix, detail };
+}
+
+function message(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).trim();
+}
+
+// ---- the probe model: y = Add(x, x), x and y float32[4] --------------------------------
+
+let probeBytes: Uint8Array | undefined;
+
+/** The probe model, encoded once with the project's ONNX encoder: IR version 8, opset 13. */
+export function probeModelBytes(): Uint8Array {
+  if (probeBytes) return probeBytes;
+  const io = (name: string) => ({ name, dataType: DataType.FLOAT, shape: [4] });
+  probeBytes = encodeModel({
+    irVersion: 8,
+    opsets: [{ domain: '', version: 13 }],
+    producerName: 'slmlab',
+    producerVersion: 'probe',
+    graph: {
+      name: 'slmlab_probe',
+      nodes: [{ opType: 'Add', domain: '', name: 'add', inputs: ['x', 'x'], outputs: ['y'], attributes: {} }],
+      initializers: [],
+      inputs: [io('x')],
+      outputs: [io('y')],
+    },
+    metadata: {},
+  });
+  return probeBytes;
+}

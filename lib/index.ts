@@ -1,0 +1,20 @@
+/**
+ * slmlab's public surface: what notebooks, scripts and the CLI import.
+ * Everything not exported here is internal and free to change.
+ *
+ *   import { buildModel, loadModel, probeProviders } from 'slmlab';
+ */
+export * from './errors';
+export { cacheDir, syntheticDir } from './cache/location';
+
+// synthetic models
+export { SHAPES, shapeNames, parameterCount, type ModelShape, type TokenizerFamily } from './synth/shapes';
+export { buildModel, syntheticId, PRECISIONS, BLOCK_SIZES, type BuildOptions, type BuildReport, type BuildProgress, type Precision } from './synth/build-model';
+export { SYNTHETIC_NOTE } from './synth/model-config';
+
+// engine
+export { loadModel, LoadedModel, type LoadOptions, type GenerateOptions, type GenerationStream } from './engine/engine';
+export { inspectModelFolder, type ModelFolder, type FolderLayout } from './engine/model-folder';
+export { probeProviders, resolveProvider, bestProvider, parseProvider, PROVIDERS, type ProviderName, type ProviderStatus } from './engine/providers';
+export { TextTokenizer, type ChatMessage } from './engine/tokenizer';
+export type { GenerateRequest, GenerationResult, GenerationTimings, TextDelta, FinishReason } from './engine/types';

@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+/**
+ * slmlab's command line. Each verb lives in scripts/cli/<verb>.ts as a thin layer over lib/.
+ */
+import { Command } from 'commander';
+import { registerModelBuild } from './cli/model-build';
+import { registerModelRun } from './cli/model-run';
+import { registerProviders } from './cli/providers';
+import { registerStart } from './cli/start';
+import { EXIT_HELP } from './cli/exit-codes';
+import { cacheDir } from '../lib/cache/location';
+
+const program = new Command();
+program
+  .name('slmlab')
+  .description('Discover, build, run and benchmark open language models locally (embedded ONNX Runtime).')
+  .version(require('../../package.json').version as string)
+  .showHelpAfterError('(run with --help for usage)')
+  .addHelpText('after', `\nModels are kept in ${cacheDir()} (set SLMLAB_CACHE_DIR to move it).\n\n${EXIT_HELP}`)
+  // Usage errors exit 2 (like most CLIs); --help and --version exit 0. Inherited by every verb.
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
+
+const model = program.command('model').description('build and run models');
+registerModelBuild(model);
+registerModelRun(model);
+registerProviders(program);
+registerStart(program);
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  process.stderr.write(`slmlab: unexpected error: ${(e as Error).stack ?? String(e)}\n`);
+  process.exit(1);
+});

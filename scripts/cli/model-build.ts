@@ -1,0 +1,58 @@
+/** `slmlab model build <shape>`: builds a synthetic model folder offline. */
+import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { buildModel, BLOCK_SIZES, PRECISIONS, type BuildOptions, type BuildReport, type Precision } from '../../lib/synth/build-model';
+import { SHAPES, shapeNames } from '../../lib/synth/shapes';
+import { integer, oneOf } from './parse';
+import { buildSummary, bytes } from './format';
+import { fail } from './exit-codes';
+
+/** Builds with a terminal progress bar on stderr when it is a TTY. */
+export async function buildWithProgress(options: BuildOptions, quiet = false): Promise<BuildReport> {
+  const bar = !quiet && process.stderr.isTTY
+    ? new cliProgress.SingleBar({
+      stream: process.stderr,
+      format: 'building {bar} {percentage}% | {done}/{total} | {speed}/s | ETA {eta_formatted} | {tensor}',
+      hideCursor: true,
+    }, cliProgress.Presets.shades_classic)
+    : null;
+  const started = performance.now();
+  let begun = false;
+  try {
+    return await buildModel({
+      ...options,
+      onProgress: (p) => {
+        if (!bar) return;
+        if (!begun) { bar.start(p.totalBytes, 0, { done: '0 B', total: bytes(p.totalBytes), speed: '', tensor: '' }); begun = true; }
+        const secs = (performance.now() - started) / 1000;
+        bar.update(p.doneBytes, { done: bytes(p.doneBytes), total: bytes(p.totalBytes), speed: bytes(p.doneBytes / Math.max(secs, 1e-3)), tensor: p.tensor });
+      },
+    });
+  } finally {
+    bar?.stop();
+  }
+}
+
+export function registerModelBuild(model: Command): void {
+  model
+    .command('build')
+    .description('build a synthetic model offline: real architecture and size, seeded random weights')
+    .argument('<shape>', `model shape: ${shapeNames().join(', ')}`)
+    .option('--precision <p>', `weights: ${PRECISIONS.join(', ')}`, oneOf('--precision', PRECISIONS), 'int4' as Precision)
+    .option('--block-size <n>', `int4 quantisation block: ${BLOCK_SIZES.join(', ')}`, integer('--block-size', 16, 256), 32)
+    .option('--accuracy-level <n>', 'int4 MatMulNBits accuracy_level: 0 exact float, 4 int8 activations (fast)', integer('--accuracy-level', 0, 4), 4)
+    .option('--seed <n>', 'weights seed: same shape, precision and seed give byte-identical files', integer('--seed', 0, 0xffffffff), 0)
+    .option('--layout <layout>', 'genai (ONNX Runtime GenAI / Foundry) or optimum (Hugging Face / transformers.js)', oneOf('--layout', ['genai', 'optimum'] as const), 'genai')
+    .option('--out <dir>', 'destination folder (default: <cache>/synthetic/<id>)')
+    .option('--force', 'replace the destination if it exists')
+    .option('--json', 'print the build report as JSON')
+    .addHelpText('after', `\nShapes:\n${shapeNames().map((n) => `  ${n.padEnd(14)} ${SHAPES[n].twinOf ?? 'tiny test model'} (${SHAPES[n].layers} layers, hidden ${SHAPES[n].hidden}, vocab ${SHAPES[n].vocab})`).join('\n')}\n\nExample:\n  slmlab model build qwen2.5-0.5b --precision int4 --block-size 32`)
+    .action(async (shape: string, o: { precision: Precision; blockSize: number; accuracyLevel: number; seed: number; layout: 'genai' | 'optimum'; out?: string; force?: boolean; json?: boolean }) => {
+      try {
+        const report = await buildWithProgress({ shape, precision: o.precision, blockSize: o.blockSize, accuracyLevel: o.accuracyLevel, seed: o.seed, layout: o.layout, out: o.out, force: o.force }, o.json);
+        process.stdout.write(o.json ? JSON.stringify(report, null, 2) + '\n' : buildSummary(report) + '\n');
+      } catch (e) {
+        fail(e);
+      }
+    });
+}

@@ -1,0 +1,25 @@
+/** `slmlab providers`: which execution providers run on this machine, and how to enable the others. */
+import type { Command } from 'commander';
+import { probeProviders } from '../../lib/engine/providers';
+import { fail } from './exit-codes';
+
+export function registerProviders(program: Command): void {
+  program
+    .command('providers')
+    .description('probe the execution providers (cpu, webgpu, cuda) on this machine')
+    .option('--json', 'print the probe results as JSON')
+    .action(async (o: { json?: boolean }) => {
+      try {
+        const statuses = await probeProviders();
+        if (o.json) { process.stdout.write(JSON.stringify(statuses, null, 2) + '\n'); return; }
+        for (const s of statuses) {
+          process.stdout.write(`${s.name.padEnd(7)} ${s.usable ? 'usable' : 'not usable'}\n`);
+          if (!s.usable) {
+            process.stdout.write(`        why: ${s.reason}\n        fix: ${s.fix}\n`);
+          }
+        }
+      } catch (e) {
+        fail(e);
+      }
+    });
+}
