@@ -83,6 +83,8 @@ function validate(o: BuildOptions): Required<Omit<BuildOptions, 'out' | 'onProgr
   const layout = o.layout ?? 'genai';
   if (layout !== 'genai' && layout !== 'optimum') throw new BuildError(`unknown layout '${String(layout)}': choose genai or optimum`);
   if (shape.headSize % 16 !== 0) throw new BuildError(`head size ${shape.headSize} is not a multiple of 16: ONNX Runtime's GroupQueryAttention with rotary embedding needs one on CPU`);
+  const rDim = Math.floor(shape.headSize * shape.rope.partialFactor);
+  if (rDim < shape.headSize && (rDim / 2) % 8 !== 0) throw new BuildError(`partial rotary of ${rDim} dimensions is not supported: GroupQueryAttention needs rotary_dim / 2 to be a multiple of 8`);
   return { shape, precision, blockSize, accuracyLevel, seed, layout };
 }
 
