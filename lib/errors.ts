@@ -25,7 +25,13 @@ export class SlmlabError extends Error {
   }
   /** A plain record, safe to post across a worker boundary or to serialise as JSON. */
   toJSON(): SerializedError {
-    return { name: this.name, code: this.code, status: this.status, message: this.message };
+    const param = (this as { param?: unknown }).param;
+    const provider = (this as { provider?: unknown }).provider;
+    return {
+      name: this.name, code: this.code, status: this.status, message: this.message,
+      ...(typeof param === 'string' ? { param } : {}),
+      ...(typeof provider === 'string' ? { provider } : {}),
+    };
   }
 }
 
@@ -87,6 +93,10 @@ export interface SerializedError {
   code: ErrorCode;
   status: number;
   message: string;
+  /** InvalidRequestError: the request field at fault. */
+  param?: string;
+  /** ProviderUnavailableError: the provider. */
+  provider?: string;
 }
 
 const byName: Record<string, new (message: string) => SlmlabError> = {
@@ -101,8 +111,9 @@ const byName: Record<string, new (message: string) => SlmlabError> = {
 };
 
 /** Rebuilds a typed error from its serialised form (worker -> main thread). */
-export function reviveError(e: SerializedError & { provider?: string }): SlmlabError {
+export function reviveError(e: SerializedError): SlmlabError {
   if (e.name === 'ProviderUnavailableError') return new ProviderUnavailableError(e.provider ?? 'unknown', e.message);
+  if (e.name === 'InvalidRequestError') return new InvalidRequestError(e.message, e.param);
   const Ctor = byName[e.name];
   return Ctor ? new Ctor(e.message) : new SlmlabError(e.code, e.message, e.status);
 }

@@ -47,6 +47,8 @@ interface Pending {
   push: (d: TextDelta) => void;
   resolve: (r: GenerationResult) => void;
   reject: (e: Error) => void;
+  /** Settles (never rejects) once the request has resolved or rejected. */
+  settled: Promise<void>;
   signal?: AbortSignal;
 }
 
@@ -95,11 +97,13 @@ export class LoadedModel {
         return fail(e as Error);
       }
       if (opts.signal?.aborted) return fail(new AbortedError());
+      let settle: () => void = () => undefined;
       const p: Pending = {
         id: this.nextId++, request, abort: new SharedArrayBuffer(4), enqueued: performance.now(), signal: opts.signal,
         push: (d) => { deltas.push(d); wake?.(); },
-        resolve: (r) => { finished = true; wake?.(); resolve(r); },
-        reject: fail,
+        resolve: (r) => { finished = true; wake?.(); resolve(r); settle(); },
+        reject: (e) => { fail(e); settle(); },
+        settled: new Promise<void>((r) => { settle = r; }),
       };
       opts.signal?.addEventListener('abort', () => {
         Atomics.store(new Int32Array(p.abort), 0, 1);
@@ -127,16 +131,30 @@ export class LoadedModel {
     return this.generate(request, opts).result;
   }
 
-  /** Stops the worker; pending requests fail with a clear error. */
+  /**
+   * Stops the worker. Queued requests fail with a clear error; a running one is aborted and
+   * settles with finishReason 'abort'. The worker is asked to release its session and end,
+   * because terminating a thread inside a native ONNX Runtime call can abort the whole process.
+   */
   async dispose(): Promise<void> {
+    if (this.disposed) return;
     this.disposed = true;
     const err = new SlmlabError('invalid_request', 'the model was disposed while this request waited');
     for (const p of this.queue.splice(0)) p.reject(err);
-    this.running?.reject(err);
-    this.running = null;
     const w = this.worker;
+    if (!w) return;
+    const exited = new Promise<void>((r) => w.once('exit', () => r()));
+    const timeout = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+    await this.loading?.catch(() => undefined);
+    const running = this.running;
+    if (running) {
+      Atomics.store(new Int32Array(running.abort), 0, 1);
+      await Promise.race([running.settled, exited, timeout(60_000)]);
+    }
+    w.postMessage({ type: 'dispose' } satisfies ToWorker);
+    await Promise.race([exited, timeout(10_000)]);
     this.worker = null;
-    if (w) await w.terminate();
+    await w.terminate();
   }
 
   // ---- worker management --------------------------------------------------------------
@@ -160,7 +178,8 @@ export class LoadedModel {
   }
 
   private crashed(worker: Worker, e: Error): void {
-    if (worker !== this.worker) return; // an old worker, already replaced or disposed
+    if (worker !== this.worker) return; // an old worker, already replaced
+    if (this.disposed) { this.worker = null; return; }
     this.worker = null;
     this.loading = null;
     const running = this.running;

@@ -97,7 +97,11 @@ export async function generate(ctx: GenerationContext, req: GenerateRequest, hoo
     decodeMs.push(now - last);
     last = now;
   }
-  if (!stops.stopped) emit(stops.push(decoder.flush()) + stops.flush(), generated[generated.length - 1] ?? -1);
+  if (!stops.stopped) {
+    emit(stops.push(decoder.flush()), generated[generated.length - 1] ?? -1);
+    if (stops.stopped) finish = 'stop';
+    else emit(stops.flush(), generated[generated.length - 1] ?? -1);
+  }
 
   const end = performance.now();
   const decodeTotal = decodeMs.reduce((a, b) => a + b, 0);

@@ -93,7 +93,8 @@ export function resetProbeCache(): void {
 /**
  * Tests each provider (all of them, or `only`) by running the one-node model on it.
  * Results are cached per process: one promise per provider, so concurrent callers
- * share one probe. Never rejects; failures are reported in the statuses.
+ * share one probe. Provider failures are reported in the statuses, never thrown;
+ * only an unknown name in `only` rejects (UnknownProviderError).
  */
 export async function probeProviders(opts: { only?: ProviderName[] } = {}): Promise<ProviderStatus[]> {
   const names = (opts.only ?? PROVIDERS).map((n) => parseProvider(n));
@@ -122,7 +123,7 @@ export async function resolveProvider(
     const [cpu] = await probeProviders({ only: ['cpu'] });
     if (cpu.usable) return { provider: 'cpu', fellBackFrom: name, reason: why };
   }
-  const alt = name === 'cpu' ? '' : ', or run with --ep cpu';
+  const alt = name === 'cpu' || /--ep cpu/.test(status.fix ?? '') ? '' : ', or run with --ep cpu';
   throw new ProviderUnavailableError(name, `${why}. Fix: ${status.fix}${alt}`);
 }
 
@@ -159,6 +160,26 @@ async function probeOne(name: ProviderName): Promise<ProviderStatus> {
 }
 
 async function probeUntimed(name: ProviderName): Promise<ProviderStatus> {
+  if (name === 'cuda') {
+    // Cheap check first, before loading the native runtime: the npm package gets its
+    // CUDA EP from NuGet at install time, on linux/x64 only, and installs done offline
+    // or with ONNXRUNTIME_NODE_INSTALL=skip lack it.
+    if (`${process.platform}/${process.arch}` !== 'linux/x64') {
+      return down(name, `onnxruntime-node ships no CUDA execution provider for ${process.platform}/${process.arch}`,
+        'use --ep cpu (or --ep webgpu where a GPU adapter exists)');
+    }
+    let lib: string;
+    try {
+      lib = path.join(ortBinaryDir(), 'libonnxruntime_providers_cuda.so');
+    } catch (e) {
+      return down(name, 'onnxruntime-node is not installed', ORT_FIX, message(e));
+    }
+    if (!fs.existsSync(lib)) {
+      return down(name, 'onnxruntime-node was installed without its CUDA execution provider', CUDA_MISSING_FIX,
+        `missing ${lib}`);
+    }
+  }
+
   let ort: Ort;
   try {
     ort = loadOrt();
@@ -166,25 +187,14 @@ async function probeUntimed(name: ProviderName): Promise<ProviderStatus> {
     return down(name, 'onnxruntime-node failed to load', ORT_FIX, message(e));
   }
 
-  if (name === 'cuda') {
-    // Cheap check first: the npm package only gets its CUDA EP from NuGet at install
-    // time on linux/x64, and installs done offline or with ONNXRUNTIME_NODE_INSTALL=skip lack it.
-    if (`${process.platform}/${process.arch}` !== 'linux/x64') {
-      return down(name, `onnxruntime-node ships no CUDA execution provider for ${process.platform}/${process.arch}`,
-        'use --ep cpu (or --ep webgpu where a GPU adapter exists)');
-    }
-    const lib = path.join(ortBinaryDir(), 'libonnxruntime_providers_cuda.so');
-    if (!fs.existsSync(lib)) {
-      return down(name, 'onnxruntime-node was installed without its CUDA execution provider', CUDA_MISSING_FIX,
-        `missing ${lib}`);
-    }
-  }
-
   try {
     const session = await ort.InferenceSession.create(probeModelBytes(), {
       executionProviders: sessionProviderOptions(name),
       logSeverityLevel: 3, // errors only: the probe should not print ORT warnings
       graphOptimizationLevel: 'disabled',
+      // ORT silently appends the CPU EP; forbid it for GPU EPs so a "usable" answer
+      // means the Add node really ran there (kOrtSessionOptionsDisableCPUEPFallback).
+      ...(name === 'cpu' ? {} : { extra: { session: { disable_cpu_ep_fallback: '1' } } }),
     });
     try {
       const x = new ort.Tensor('float32', Float32Array.from([1, 2, 3, 4]), [4]);

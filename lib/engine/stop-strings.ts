@@ -16,10 +16,15 @@ export class StopStringFilter {
     if (this.done) return '';
     if (!this.stops.length) return delta;
     this.pending += delta;
+    // The stop string that completes first wins (smallest end, then smallest start), so the
+    // result does not depend on how the text was split into deltas.
     let cut = -1;
+    let cutEnd = Infinity;
     for (const s of this.stops) {
       const at = this.pending.indexOf(s);
-      if (at !== -1 && (cut === -1 || at < cut)) cut = at;
+      if (at === -1) continue;
+      const end = at + s.length;
+      if (end < cutEnd || (end === cutEnd && at < cut)) { cut = at; cutEnd = end; }
     }
     if (cut !== -1) {
       this.done = true;

@@ -14,7 +14,9 @@ export interface GenerateMessage {
   abort: SharedArrayBuffer;
   queueMs: number;
 }
-export type ToWorker = LoadMessage | GenerateMessage;
+/** Release the session and end the thread (after any running request has stopped). */
+export interface DisposeMessage { type: 'dispose' }
+export type ToWorker = LoadMessage | GenerateMessage | DisposeMessage;
 
 export interface LoadedInfo {
   folder: ModelFolder;
@@ -28,7 +30,7 @@ export interface LoadedInfo {
 
 export type FromWorker =
   | { type: 'loaded'; info: LoadedInfo }
-  | { type: 'load-error'; error: SerializedError & { provider?: string } }
+  | { type: 'load-error'; error: SerializedError }
   | { type: 'delta'; id: number; delta: TextDelta }
   | { type: 'done'; id: number; result: GenerationResult }
-  | { type: 'error'; id: number; error: SerializedError & { provider?: string } };
+  | { type: 'error'; id: number; error: SerializedError };

@@ -16,8 +16,8 @@ const port = parentPort;
 
 let loaded: { session: DecoderSession; tokenizer: TextTokenizer; folder: ModelFolder } | null = null;
 
-function serialize(e: unknown): SerializedError & { provider?: string } {
-  if (e instanceof SlmlabError) return { ...e.toJSON(), ...('provider' in e ? { provider: String((e as { provider: unknown }).provider) } : {}) };
+function serialize(e: unknown): SerializedError {
+  if (e instanceof SlmlabError) return e.toJSON();
   const err = e instanceof Error ? e : new Error(String(e));
   return { name: 'SlmlabError', code: 'engine_crashed', status: 500, message: err.message };
 }
@@ -45,6 +45,12 @@ port.on('message', (m: ToWorker) => {
       } catch (e) {
         post({ type: 'load-error', error: serialize(e) });
       }
+      return;
+    }
+    if (m.type === 'dispose') {
+      const session = loaded?.session;
+      loaded = null;
+      try { await session?.release(); } finally { port.close(); }
       return;
     }
     if (m.type === 'generate') {

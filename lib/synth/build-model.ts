@@ -106,12 +106,13 @@ export async function buildModel(options: BuildOptions): Promise<BuildReport> {
   const tok = tokenizerFilesFor(shape.tokenizer);
   if (tok.size > shape.vocab) throw new BuildError(`tokenizer '${shape.tokenizer}' has ${tok.size} tokens but shape '${shape.name}' has a vocabulary of ${shape.vocab}`);
 
-  fs.mkdirSync(path.dirname(dir), { recursive: true });
   const tmp = `${dir}.partial-${process.pid}-${Date.now()}`;
-  const onnxDir = layout === 'optimum' ? path.join(tmp, 'onnx') : tmp;
-  fs.mkdirSync(onnxDir, { recursive: true });
-  const data = new TensorDataWriter(path.join(onnxDir, 'model.onnx_data'), 'model.onnx_data');
+  let data: TensorDataWriter | null = null;
   try {
+    fs.mkdirSync(path.dirname(dir), { recursive: true });
+    const onnxDir = layout === 'optimum' ? path.join(tmp, 'onnx') : tmp;
+    fs.mkdirSync(onnxDir, { recursive: true });
+    data = new TensorDataWriter(path.join(onnxDir, 'model.onnx_data'), 'model.onnx_data');
     const planned = planDecoder({ shape, format: precision, blockSize, accuracyLevel, seed, layout }, data);
     const totalBytes = data.size;
     let doneBytes = 0;
@@ -147,11 +148,13 @@ export async function buildModel(options: BuildOptions): Promise<BuildReport> {
     if (fs.existsSync(dir)) fs.rmSync(dir, { recursive: true, force: true });
     fs.renameSync(tmp, dir);
   } catch (e) {
-    data.abort();
-    fs.rmSync(tmp, { recursive: true, force: true });
+    data?.abort();
+    try { fs.rmSync(tmp, { recursive: true, force: true }); } catch { /* nothing was created */ }
     if (e instanceof BuildError) throw e;
     const err = e as NodeJS.ErrnoException;
-    const hint = err.code === 'ENOSPC' ? ': the disk is full; free space or pass --out on another disk' : '';
+    const hint = err.code === 'ENOSPC' ? ': the disk is full; free space or pass --out on another disk'
+      : err.code === 'EEXIST' || err.code === 'ENOTDIR' ? `: a file stands where a folder is needed; pass an --out whose parent folders are folders`
+      : err.code === 'EACCES' || err.code === 'EPERM' ? ': no permission to write there; pass --out in a folder you can write' : '';
     throw new BuildError(`building '${id}' failed: ${err.message}${hint}`, { cause: e });
   }
   const seconds = (performance.now() - started) / 1000;

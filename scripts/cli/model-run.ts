@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import * as readline from 'node:readline/promises';
 import { loadModel, type LoadedModel } from '../../lib/engine/engine';
 import { PROVIDERS, type ProviderName } from '../../lib/engine/providers';
+import type { GraphOptimizationLevel } from '../../lib/engine/decoder-session';
 import type { ChatMessage, GenerateRequest, GenerationResult } from '../../lib/engine/types';
 import { collect, decimal, integer, oneOf } from './parse';
 import { resultSummary, SYNTHETIC_BANNER } from './format';
@@ -21,6 +22,7 @@ export interface RunOptions {
   ep: ProviderName;
   fallback?: boolean;
   threads: number;
+  graphOpt: GraphOptimizationLevel;
   json?: boolean;
 }
 
@@ -90,11 +92,12 @@ export function registerModelRun(model: Command): void {
     .option('--ep <provider>', `execution provider: ${PROVIDERS.join(', ')}`, oneOf('--ep', PROVIDERS), 'cpu' as ProviderName)
     .option('--fallback', 'use cpu if the provider asked for is unusable (default: fail)')
     .option('--threads <n>', 'intra-op threads (0 = one per core)', integer('--threads', 0, 1024), 0)
+    .option('--graph-opt <level>', 'ONNX Runtime graph optimisation: disabled, basic, extended, all', oneOf('--graph-opt', ['disabled', 'basic', 'extended', 'all'] as const), 'all' as GraphOptimizationLevel)
     .option('--json', 'print text, token counts and timings as one JSON object')
     .action(async (folder: string, o: RunOptions) => {
       let model: LoadedModel | null = null;
       try {
-        model = await loadModel(folder, { provider: o.ep, fallback: o.fallback, threads: o.threads });
+        model = await loadModel(folder, { provider: o.ep, fallback: o.fallback, threads: o.threads, graphOptimizationLevel: o.graphOpt });
         if (model.fellBackFrom) process.stderr.write(`slmlab: ${model.fellBackFrom.reason}; using cpu\n`);
         let prompt = o.prompt;
         if (prompt === undefined && !process.stdin.isTTY) prompt = await readStdin();
