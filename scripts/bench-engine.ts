@@ -39,6 +39,7 @@ interface Options {
   threads: number;
   json: boolean;
   pauseMs: number;
+  rotate: boolean;
 }
 
 const USAGE = `Usage: node dist/scripts/bench-engine.js [options]
@@ -58,7 +59,10 @@ Options:
   --tokens N             new tokens per run (default: 64)
   --rounds N             measured rounds, after one warmup round (default: 5)
   --threads N            ONNX Runtime intra-op threads for all three (default: 2)
-  --pause-ms N           idle time between two measurements (default: 100)
+  --pause-ms N           idle time between two measurements, after a full GC of the main
+                         thread's heap (default: 100)
+  --rotate               rotate the order each round (A B C, B C A, C A B, ...) instead of
+                         always A B C, so no system always runs right after another
   --json                 print one JSON object with every per-round sample instead of tables
   -h, --help             this text
 
@@ -66,7 +70,7 @@ Synthetic models are built under SLMLAB_CACHE_DIR (default ~/.cache/slmlab)/synt
 Targets: engine decode overhead over the floor <= 5 % per token; engine/transformers.js decode speed >= 1.0.`;
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { model: null, shape: 'tiny', precision: 'int4', promptTokens: 32, tokens: 64, rounds: 5, threads: 2, json: false, pauseMs: 100 };
+  const o: Options = { model: null, shape: 'tiny', precision: 'int4', promptTokens: 32, tokens: 64, rounds: 5, threads: 2, json: false, pauseMs: 100, rotate: false };
   const int = (name: string, v: string | undefined, min: number): number => {
     const n = Number(v);
     if (v === undefined || !Number.isInteger(n) || n < min) fail(`${name} needs an integer >= ${min}, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`);
@@ -96,6 +100,7 @@ function parseArgs(argv: string[]): Options {
       case '--threads': o.threads = int(flag, value(), 0); break;
       case '--pause-ms': o.pauseMs = int(flag, value(), 0); break;
       case '--json': o.json = true; break;
+      case '--rotate': o.rotate = true; break;
       default: fail(`unknown option '${a}' (see --help)`);
     }
   }
@@ -125,6 +130,29 @@ function summarize(xs: number[]): Summary {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * A full garbage collection of this thread's heap, run between measurements so that one
+ * system's garbage (transformers.js makes the most) is not collected during the next one's
+ * run. Uses --expose-gc when given, else turns the flag on at run time.
+ */
+const collectGarbage: () => void = (() => {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (g) return g;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('node:v8').setFlagsFromString('--expose-gc');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('node:vm').runInNewContext('gc') as () => void;
+  } catch {
+    return () => { /* not available */ };
+  }
+})();
+
+async function settle(pauseMs: number): Promise<void> {
+  collectGarbage();
+  await sleep(pauseMs);
+}
 
 // ---- machine ----------------------------------------------------------------------------
 
@@ -208,6 +236,8 @@ class Floor {
   private readonly kvType: 'float32' | 'float16';
   private readonly kvDims: [number, number];
   private readonly ones: BigInt64Array;
+  private readonly positions: BigInt64Array;
+  private readonly hasPositionIds: boolean;
 
   private constructor(readonly session: ort.InferenceSession, maxTotal: number) {
     const pastRe = /^past_key_values[._](\d+)[._](key|value)$/;
@@ -219,13 +249,15 @@ class Floor {
       if (!present) throw new Error(`no present output for ${name}`);
       this.presentNames.push(present);
     }
-    const unknown = session.inputNames.filter((n) => n !== 'input_ids' && n !== 'attention_mask' && !pastRe.test(n));
+    this.hasPositionIds = session.inputNames.includes('position_ids');
+    const unknown = session.inputNames.filter((n) => n !== 'input_ids' && n !== 'attention_mask' && n !== 'position_ids' && !pastRe.test(n));
     if (unknown.length) throw new Error(`the floor loop does not feed these inputs: ${unknown.join(', ')}`);
     const meta = session.inputMetadata.find((m) => m.name === this.pastNames[0]);
     if (!meta || !meta.isTensor) throw new Error('cannot read the KV cache metadata');
     this.kvDims = [Number(meta.shape[1]), Number(meta.shape[3])];
     this.kvType = meta.type === 'float16' ? 'float16' : 'float32';
     this.ones = new BigInt64Array(maxTotal).fill(1n);
+    this.positions = BigInt64Array.from({ length: maxTotal }, (_, i) => BigInt(i));
   }
 
   static async create(onnxPath: string, threads: number, maxTotal: number): Promise<Floor> {
@@ -247,6 +279,7 @@ class Floor {
     for (let i = 0; i < P; i++) ids[i] = BigInt(prompt[i]);
     feeds.input_ids = new ort.Tensor('int64', ids, [1, P]);
     feeds.attention_mask = new ort.Tensor('int64', this.ones.subarray(0, P), [1, P]);
+    if (this.hasPositionIds) feeds.position_ids = new ort.Tensor('int64', this.positions.subarray(0, P), [1, P]);
     let out = await this.session.run(feeds);
     let next = argmaxLast(out.logits);
     let last = performance.now();
@@ -260,6 +293,7 @@ class Floor {
       one[0] = BigInt(next);
       feeds.input_ids = new ort.Tensor('int64', one, [1, 1]);
       feeds.attention_mask = new ort.Tensor('int64', this.ones.subarray(0, T), [1, T]);
+      if (this.hasPositionIds) feeds.position_ids = new ort.Tensor('int64', this.positions.subarray(T - 1, T), [1, 1]);
       out = await this.session.run(feeds);
       next = argmaxLast(out.logits);
       const now = performance.now();
@@ -318,17 +352,22 @@ interface TfModule {
 class TransformersJs {
   private constructor(private readonly tf: TfModule, private readonly model: TfModel) {}
 
-  static async load(dir: string, threads: number): Promise<{ tfjs: TransformersJs; loadMs: number }> {
+  static async load(dir: string, onnxPath: string, threads: number): Promise<{ tfjs: TransformersJs; loadMs: number }> {
     const t0 = performance.now();
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const tf = require('@huggingface/transformers') as TfModule;
     tf.env.allowRemoteModels = false;
     tf.env.allowLocalModels = true;
     tf.env.localModelPath = path.dirname(dir) + path.sep;
-    // Root-level model.onnx (genai layout): subfolder '' and file name 'model'; config.json's
-    // "transformers.js_config": {"use_external_data_format": true} makes it use model.onnx_data.
+    // The very .onnx file the engine runs: for the genai layout model.onnx at the root, so
+    // subfolder '' and file name 'model' (dtype fp32 adds no suffix; utils/model-loader.js).
+    // config.json's "transformers.js_config": {"use_external_data_format": true} makes it
+    // pass model.onnx_data along.
+    const rel = path.relative(dir, onnxPath);
     const model = await tf.AutoModelForCausalLM.from_pretrained(path.basename(dir), {
-      subfolder: '', model_file_name: 'model', dtype: 'fp32', device: 'cpu', local_files_only: true,
+      subfolder: path.dirname(rel) === '.' ? '' : path.dirname(rel).split(path.sep).join('/'),
+      model_file_name: path.basename(rel).replace(/\.onnx$/, ''),
+      dtype: 'fp32', device: 'cpu', local_files_only: true,
       session_options: { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' },
     });
     return { tfjs: new TransformersJs(tf, model), loadMs: performance.now() - t0 };
@@ -422,7 +461,7 @@ async function main(): Promise<void> {
     log(r.reused ? `       reused ${r.dir}` : `       built ${r.dir} in ${r.seconds.toFixed(1)} s`);
   }
   const folder: ModelFolder = inspectModelFolder(dir);
-  const bytes = fs.readdirSync(dir).reduce((a, f) => a + fs.statSync(path.join(dir, f)).size, 0);
+  const bytes = folderBytes(dir);
   const synthetic = folder.synthetic?.synthetic === true;
   log(`model: ${folder.name} (${folder.layout} layout, ${(bytes / 1e6).toFixed(1)} MB)${synthetic ? ` — ${syntheticLabel(folder)}` : ''}`);
   if (o.promptTokens + o.tokens > folder.contextLength) fail(`--prompt-tokens + --tokens (${o.promptTokens + o.tokens}) exceeds the model's context of ${folder.contextLength}`);
@@ -455,6 +494,7 @@ async function main(): Promise<void> {
   log(`        ids [${prompt.ids.slice(0, 12).join(', ')}${prompt.ids.length > 12 ? ', …' : ''}]`);
 
   t0 = performance.now();
+  await settle(o.pauseMs);
   const engine = await loadModel(dir, { provider: 'cpu', threads: o.threads });
   const engineLoadMs = performance.now() - t0;
 
@@ -462,7 +502,7 @@ async function main(): Promise<void> {
   let tfjsError: string | null = null;
   let tfjsLoadMs: number | null = null;
   try {
-    const r = await TransformersJs.load(dir, o.threads);
+    const r = await TransformersJs.load(dir, folder.onnxPath, o.threads);
     tfjs = r.tfjs;
     tfjsLoadMs = r.loadMs;
   } catch (e) {
@@ -499,14 +539,16 @@ async function main(): Promise<void> {
       agreement[s] = null;
       log(`${LABEL[s]}: warmup FAILED: ${errors[s]}`);
     }
-    await sleep(o.pauseMs);
+    await settle(o.pauseMs);
   }
   log(`warmup done; same ${o.tokens} token ids as the floor: engine ${fmtAgree(agreement.engine)}, transformers.js ${fmtAgree(agreement.transformers)}`);
 
   // Measured rounds, interleaved.
   const samples: Measured[] = [];
   for (let round = 1; round <= o.rounds; round++) {
-    for (const s of SYSTEMS) {
+    const shift = o.rotate ? (round - 1) % SYSTEMS.length : 0;
+    const order = [...SYSTEMS.slice(shift), ...SYSTEMS.slice(0, shift)];
+    for (const s of order) {
       const run = runners[s];
       if (!run) continue;
       try {
@@ -515,7 +557,7 @@ async function main(): Promise<void> {
         errors[s] = (e as Error)?.message ?? String(e);
         log(`${LABEL[s]}: round ${round} FAILED: ${errors[s]}`);
       }
-      await sleep(o.pauseMs);
+      await settle(o.pauseMs);
     }
     if (!o.json && process.stderr.isTTY) process.stderr.write(`round ${round}/${o.rounds} done\r`);
   }
@@ -568,7 +610,7 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify({
       machine,
       model: { dir, name: folder.name, layout: folder.layout, bytes, synthetic, slmlab: folder.synthetic, build },
-      settings: { promptTokens: prompt.ids.length, tokens: o.tokens, rounds: o.rounds, threads: o.threads, pauseMs: o.pauseMs, promptVariant: variant, promptText: prompt.text, promptIds: prompt.ids },
+      settings: { promptTokens: prompt.ids.length, tokens: o.tokens, rounds: o.rounds, threads: o.threads, pauseMs: o.pauseMs, order: o.rotate ? 'rotated' : 'fixed', promptVariant: variant, promptText: prompt.text, promptIds: prompt.ids },
       load: { engineMs: round3(engineLoadMs), floorMs: round3(floorLoadMs), transformersMs: tfjsLoadMs === null ? null : round3(tfjsLoadMs) },
       transformersError: tfjsError,
       errors,
@@ -591,17 +633,17 @@ async function main(): Promise<void> {
     });
     const header = ['', 'decode tok/s median (min–max)', 'TTFT ms median (min–max)', 'ms/token median (min–max)', 'median step ms', 'wall ms median (min–max)', 'n'];
     log();
-    log(`${synthetic ? 'SYNTHETIC model ' : ''}${folder.name}: ${prompt.ids.length} prompt tokens, ${o.tokens} new tokens, ${o.threads} threads, ${o.rounds} rounds`);
+    log(`${synthetic ? 'SYNTHETIC model ' : ''}${folder.name}: ${prompt.ids.length} prompt tokens, ${o.tokens} new tokens, ${o.threads} threads, ${o.rounds} rounds (${o.rotate ? 'rotated order' : 'order engine, floor, transformers.js'}, warmup excluded)`);
     log(table([header, ...rows]));
     for (const s of SYSTEMS) for (const k of stats[s].skipped) log(`  ${LABEL[s]} round ${k.round} skipped: ${k.note}`);
     log();
     const verdict = (p: boolean | null) => p === null ? 'n/a' : p ? 'PASS' : 'MISS';
     log(`engine decode overhead over the floor, per token: median ${f1(overheadMedian)} % (target <= 5 %)  ${verdict(targets.engineOverFloorPct.pass)}`);
     log(`    per round: ${overhead.map((x) => `${x.value.toFixed(1)} %`).join(', ') || '—'}`);
-    log(`engine / transformers.js decode speed: median ${f2(vsTfjsMedian)}× (target >= 1.0)  ${verdict(targets.engineVsTransformers.pass)}`);
+    log(`engine / transformers.js decode speed: median ${f2(vsTfjsMedian)}${Number.isFinite(vsTfjsMedian) ? '×' : ''} (target >= 1.0)  ${verdict(targets.engineVsTransformers.pass)}`);
     log(`    per round: ${vsTfjs.map((x) => `${x.value.toFixed(2)}×`).join(', ') || (tfjs ? '—' : 'transformers.js did not load')}`);
     log(`check on each run's median decode interval (robust to load bursts): engine over floor ${f1(targets.robustCheck.engineOverFloorPct.median)} % ` +
-      `[${overheadRobust.map((x) => x.value.toFixed(1)).join(', ')}], engine / transformers.js ${f2(targets.robustCheck.engineVsTransformers.median)}× ` +
+      `[${overheadRobust.map((x) => x.value.toFixed(1)).join(', ')}], engine / transformers.js ${f2(targets.robustCheck.engineVsTransformers.median)}${vsTfjsRobust.length ? '×' : ''} ` +
       `[${vsTfjsRobust.map((x) => x.value.toFixed(2)).join(', ')}]`);
     log(`engine TTFT minus floor TTFT: median ${f1(median(ttftOverhead.map((x) => x.value)))} ms; engine complete() wall (main thread) minus its worker totalMs: median ${f1(median(wallOverEngine))} ms`);
     const eng = good('engine');
@@ -622,6 +664,15 @@ function syntheticLabel(folder: ModelFolder): string {
   return typeof twin === 'string'
     ? `SYNTHETIC model: seeded random weights in the exact shape of ${twin}; its speed is that of the real model, its text is meaningless`
     : `SYNTHETIC test model ('${String(folder.synthetic?.shape)}'): random weights, toy dimensions, not the shape of any real model`;
+}
+
+function folderBytes(dir: string): number {
+  let total = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    total += e.isDirectory() ? folderBytes(p) : fs.statSync(p).size;
+  }
+  return total;
 }
 
 function fmtAgree(x: boolean | null | undefined): string {

@@ -84,6 +84,16 @@ describe('determinism', () => {
     });
   }
 
+  test('filling the weights with several worker threads writes the same bytes as one thread', async () => {
+    for (const precision of ['fp32', 'int4'] as const) {
+      const one = await buildTiny(root, `threads-1-${precision}`, { precision, seed: 5, threads: 1 });
+      const three = await buildTiny(root, `threads-3-${precision}`, { precision, seed: 5, threads: 3 });
+      for (const f of ['model.onnx', 'model.onnx_data']) {
+        assert.equal(sha256(path.join(three.dir, f)), sha256(path.join(one.dir, f)), `${precision} ${f} differs between 1 and 3 build threads`);
+      }
+    }
+  });
+
   test('a different seed gives a different model.onnx_data', async () => {
     const a = await buildTiny(root, 'seed-a', { precision: 'fp32', seed: 1 });
     const b = await buildTiny(root, 'seed-b', { precision: 'fp32', seed: 2 });

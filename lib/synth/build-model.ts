@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import { BuildError } from '../errors';
 import { encodeModel } from './onnx-proto';
 import { TensorDataWriter } from './tensor-data-writer';
-import { planDecoder, type Layout } from './decoder-graph';
+import { planDecoder, type DecoderPlan, type Layout } from './decoder-graph';
+import { fillInWorkers, fillThreads } from './fill-parallel';
 import { SHAPES, parameterCount, shapeNames, type ModelShape } from './shapes';
 import type { WeightFormat } from './linear';
 import { tokenizerFilesFor, writeTokenizerFiles } from './tokenizer-files';
@@ -33,6 +34,8 @@ export interface BuildOptions {
   out?: string;
   /** Replace an existing folder at `out`. */
   force?: boolean;
+  /** Worker threads that fill the weights (default: one per core, up to 4, for models over 64 MB; 1 = this thread). */
+  threads?: number;
   onProgress?: (p: BuildProgress) => void;
 }
 
@@ -70,7 +73,7 @@ export function resolveShape(shape: string | ModelShape): ModelShape {
   return s;
 }
 
-function validate(o: BuildOptions): Required<Omit<BuildOptions, 'out' | 'onProgress' | 'force'>> & { shape: ModelShape } {
+function validate(o: BuildOptions): Required<Omit<BuildOptions, 'out' | 'onProgress' | 'force' | 'threads'>> & { shape: ModelShape } {
   const shape = resolveShape(o.shape);
   const precision = o.precision ?? 'int4';
   if (!PRECISIONS.includes(precision)) throw new BuildError(`unknown precision '${precision}': choose one of ${PRECISIONS.join(', ')}`);
@@ -80,6 +83,7 @@ function validate(o: BuildOptions): Required<Omit<BuildOptions, 'out' | 'onProgr
   if (![0, 1, 2, 3, 4].includes(accuracyLevel)) throw new BuildError(`accuracy level ${accuracyLevel} is not valid: choose 0 (float), 1, 2, 3 or 4 (int8 activations)`);
   const seed = o.seed ?? 0;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new BuildError(`seed must be an integer from 0 to 4294967295, got ${seed}`);
+  if (o.threads !== undefined && (!Number.isInteger(o.threads) || o.threads < 1 || o.threads > 64)) throw new BuildError(`threads must be an integer from 1 to 64, got ${o.threads}`);
   const layout = o.layout ?? 'genai';
   if (layout !== 'genai' && layout !== 'optimum') throw new BuildError(`unknown layout '${String(layout)}': choose genai or optimum`);
   if (shape.headSize % 16 !== 0) throw new BuildError(`head size ${shape.headSize} is not a multiple of 16: ONNX Runtime's GroupQueryAttention with rotary embedding needs one on CPU`);
@@ -113,17 +117,28 @@ export async function buildModel(options: BuildOptions): Promise<BuildReport> {
     const onnxDir = layout === 'optimum' ? path.join(tmp, 'onnx') : tmp;
     fs.mkdirSync(onnxDir, { recursive: true });
     data = new TensorDataWriter(path.join(onnxDir, 'model.onnx_data'), 'model.onnx_data');
-    const planned = planDecoder({ shape, format: precision, blockSize, accuracyLevel, seed, layout }, data);
+    const plan: DecoderPlan = { shape, format: precision, blockSize, accuracyLevel, seed, layout };
+    const planned = planDecoder(plan, data);
     const totalBytes = data.size;
     let doneBytes = 0;
-    for (const job of planned.jobs) {
-      job.run();
-      doneBytes += job.bytes;
-      options.onProgress?.({ doneBytes, totalBytes, tensor: job.tensor });
-      // Yield between tensors so a caller's timers (progress bars, Ctrl-C) stay responsive.
-      await new Promise((r) => setImmediate(r));
+    const progress = (i: number) => {
+      doneBytes += planned.jobs[i].bytes;
+      options.onProgress?.({ doneBytes, totalBytes, tensor: planned.jobs[i].tensor });
+    };
+    const threads = options.threads ?? fillThreads(totalBytes);
+    if (threads > 1) {
+      data.presize();
+      data.close();
+      await fillInWorkers(plan, data.path, planned.jobs, threads, progress);
+    } else {
+      for (let i = 0; i < planned.jobs.length; i++) {
+        planned.jobs[i].run();
+        progress(i);
+        // Yield between tensors so a caller's timers (progress bars, Ctrl-C) stay responsive.
+        await new Promise((r) => setImmediate(r));
+      }
+      data.close();
     }
-    data.close();
 
     const info: SyntheticInfo = {
       synthetic: true, note: SYNTHETIC_NOTE, shape: shape.name, twin_of: shape.twinOf, precision,

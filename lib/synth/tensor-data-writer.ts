@@ -11,15 +11,21 @@ import type { DataTypeCode, TensorRecord } from './onnx-proto';
 const MAP_ALIGN = 64 * 1024;
 const SMALL_ALIGN = 64;
 
+/**
+ * 'create' starts a new file; 'update' writes into an existing one (a build worker filling its
+ * share of the tensors); 'plan' only lays tensors out, to learn offsets and the total size.
+ */
+export type WriterMode = 'create' | 'update' | 'plan';
+
 export class TensorDataWriter {
-  private fd: number;
+  private fd: number | null;
   private end = 0;
   readonly location: string;
 
   /** `location` is the file name recorded in the model, relative to the .onnx file. */
-  constructor(readonly path: string, location: string) {
+  constructor(readonly path: string, location: string, readonly mode: WriterMode = 'create') {
     this.location = location;
-    this.fd = fs.openSync(path, 'w');
+    this.fd = mode === 'plan' ? null : fs.openSync(path, mode === 'create' ? 'w' : 'r+');
   }
 
   /** Reserves `bytes` and returns the tensor record that points at them. */
@@ -32,6 +38,7 @@ export class TensorDataWriter {
 
   /** Writes `data` at absolute file position `position`. */
   writeAt(position: number, data: ArrayBufferView): void {
+    if (this.fd === null) throw new Error('this TensorDataWriter only plans a layout: it cannot write');
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     let done = 0;
     while (done < bytes.length) done += fs.writeSync(this.fd, bytes, done, bytes.length - done, position + done);
@@ -49,14 +56,22 @@ export class TensorDataWriter {
     return this.end;
   }
 
+  /** Sizes the file to the reserved end (before workers fill it, or after the last write). */
+  presize(): void {
+    if (this.fd !== null) fs.ftruncateSync(this.fd, this.end);
+  }
+
   close(): void {
-    // Extend to the reserved end even if the last tensor's tail was zeros never written.
-    fs.ftruncateSync(this.fd, this.end);
+    if (this.fd === null) return;
+    if (this.mode === 'create') fs.ftruncateSync(this.fd, this.end);
     fs.fsyncSync(this.fd);
     fs.closeSync(this.fd);
+    this.fd = null;
   }
 
   abort(): void {
+    if (this.fd === null) return;
     try { fs.closeSync(this.fd); } catch { /* already closed */ }
+    this.fd = null;
   }
 }
