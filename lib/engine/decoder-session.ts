@@ -33,7 +33,8 @@ const PRESENT = /^present[._](\d+)[._](key|value)$/;
 
 export class DecoderSession {
   private kv: KvPair[] = [];
-  private past = new Map<string, ort.Tensor>();
+  /** past[i] feeds kv[i].past; replaced by the present outputs after every step. */
+  private past: ort.Tensor[] = [];
   private pastLength = 0;
   private readonly kvType: 'float32' | 'float16';
   private readonly kvDims: [number, number];
@@ -101,7 +102,7 @@ export class DecoderSession {
   reset(): void {
     const [kvh, hs] = this.kvDims;
     const empty = this.kvType === 'float16' ? new Uint16Array(0) : new Float32Array(0);
-    for (const k of this.kv) this.past.set(k.past, new ort.Tensor(this.kvType, empty, [1, kvh, 0, hs]));
+    this.past = this.kv.map(() => new ort.Tensor(this.kvType, empty, [1, kvh, 0, hs]));
     this.pastLength = 0;
   }
 
@@ -123,9 +124,9 @@ export class DecoderSession {
       for (let i = 0; i < S; i++) pos[i] = BigInt(this.pastLength + i);
       feeds.position_ids = new ort.Tensor('int64', pos, [1, S]);
     }
-    for (const k of this.kv) feeds[k.past] = this.past.get(k.past)!;
+    for (let i = 0; i < this.kv.length; i++) feeds[this.kv[i].past] = this.past[i];
     const out = await this.session.run(feeds);
-    for (const k of this.kv) this.past.set(k.past, out[k.present]);
+    for (let i = 0; i < this.kv.length; i++) this.past[i] = out[this.kv[i].present];
     this.pastLength = T;
     return lastRow(out[this.logitsName], S);
   }
@@ -139,7 +140,7 @@ export class DecoderSession {
       attention_mask: new ort.Tensor('int64', new BigInt64Array(S).fill(1n), [1, S]),
     };
     if (this.hasPositionIds) feeds.position_ids = new ort.Tensor('int64', BigInt64Array.from(Array.from({ length: S }, (_, i) => BigInt(i))), [1, S]);
-    for (const k of this.kv) feeds[k.past] = this.past.get(k.past)!;
+    for (let i = 0; i < this.kv.length; i++) feeds[this.kv[i].past] = this.past[i];
     const out = await this.session.run(feeds);
     this.reset();
     const t = out[this.logitsName];
@@ -147,7 +148,7 @@ export class DecoderSession {
   }
 
   async release(): Promise<void> {
-    this.past.clear();
+    this.past = [];
     await this.session.release();
   }
 }
