@@ -50,17 +50,28 @@ export function quantizeRow(row: Float32Array, layout: Int4Layout, packed: Uint8
     const inv = scale !== 0 ? 1 / scale : 0;
     scales[b] = scale;
     const out = b * blobSize;
-    for (let j = 0; j < blobSize; j++) {
-      const k0 = start + 2 * j;
-      const lo = k0 < end ? quantizeOne(row[k0], inv) : 8;
-      const hi = k0 + 1 < end ? quantizeOne(row[k0 + 1], inv) : 8;
-      packed[out + j] = lo | (hi << 4);
+    if (end - start === blockSize) {
+      // Full block (the hot path). v * inv + 8 lies in [0, 16], so truncating x + 0.5 equals
+      // C's roundf (half away from zero) and only 16 needs clamping.
+      for (let j = 0, k = start; j < blobSize; j++, k += 2) {
+        let lo = (row[k] * inv + 8.5) | 0;
+        let hi = (row[k + 1] * inv + 8.5) | 0;
+        if (lo > 15) lo = 15;
+        if (hi > 15) hi = 15;
+        packed[out + j] = lo | (hi << 4);
+      }
+    } else {
+      for (let j = 0; j < blobSize; j++) {
+        const k0 = start + 2 * j;
+        const lo = k0 < end ? quantizeOne(row[k0], inv) : 8;
+        const hi = k0 + 1 < end ? quantizeOne(row[k0 + 1], inv) : 8;
+        packed[out + j] = lo | (hi << 4);
+      }
     }
   }
 }
 
 function quantizeOne(v: number, inv: number): number {
-  // v * inv + 8 lies in [0, 16], so Math.round (half up) equals C's roundf (half away from zero).
   const q = Math.round(v * inv + 8);
   return q < 0 ? 0 : q > 15 ? 15 : q;
 }
