@@ -117,3 +117,8 @@ export function reviveError(e: SerializedError): SlmlabError {
   const Ctor = byName[e.name];
   return Ctor ? new Ctor(e.message) : new SlmlabError(e.code, e.message, e.status);
 }
+
+/** The message of anything thrown (an Error's message, or the value as text). */
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

