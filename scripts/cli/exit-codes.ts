@@ -13,6 +13,11 @@ export const EXIT: Record<ErrorCode | 'usage' | 'bug', number> = {
   model_invalid: 4,
   build_failed: 4,
   provider_unavailable: 5,
+  download_failed: 6,
+  checksum_mismatch: 6,
+  disk_full: 6,
+  cache_read_only: 7,
+  catalog_invalid: 4,
   aborted: 130,
   engine_crashed: 1,
   bug: 1,
@@ -23,8 +28,10 @@ export const EXIT_HELP = `Exit codes:
   1  unexpected failure (a bug: please report it with the printed stack)
   2  invalid arguments or request (bad value, prompt too long for the context)
   3  model not found
-  4  model invalid or build failed
+  4  model invalid, catalog invalid or build failed
   5  execution provider unusable on this machine
+  6  download failed (network, HTTP error, checksum mismatch, disk full)
+  7  the model lives in a read-only cache (e.g. Foundry Local's)
   130 interrupted`;
 
 export function fail(e: unknown): never {

@@ -1,0 +1,86 @@
+/**
+ * Text for the terminal: the `model list` table in `foundry model list`'s layout (alias
+ * printed once per group, groups separated by dashes) and the `model info` page. Pure
+ * functions of the plain records in rows.ts.
+ */
+import type { ModelInfo, ModelListRow } from './rows';
+
+export const LIST_HEADER = ['Alias', 'Device', 'Task', 'File Size', 'License', 'Model ID'] as const;
+export const SYNTHETIC_MARK = '(synthetic)';
+export const CACHED_MARK = '(cached)';
+
+/** Bytes as `foundry model list` shows them: '0.86 GB', '786 MB', '190 KB', '-' when unknown. */
+export function formatBytes(n: number | null): string {
+  if (n === null || !Number.isFinite(n)) return '-';
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
+  if (n >= 1e6) return `${Math.round(n / 1e6)} MB`;
+  if (n >= 1e3) return `${Math.round(n / 1e3)} KB`;
+  return `${n} B`;
+}
+
+/** Parameters as '494M', '3.84B', '107K'. */
+export function formatParameters(n: number): string {
+  if (n >= 1e9) return `${Number((n / 1e9).toFixed(2))}B`;
+  if (n >= 1e6) return `${Math.round(n / 1e6)}M`;
+  if (n >= 1e3) return `${Math.round(n / 1e3)}K`;
+  return String(n);
+}
+
+/** Left-aligned columns, two spaces apart. */
+function table(header: readonly string[], body: string[][], separatorBefore: Set<number>): string[] {
+  const widths = header.map((h, c) => Math.max(h.length, ...body.map((r) => r[c].length)));
+  const line = (cells: readonly string[]) => cells.map((s, c) => (c === cells.length - 1 ? s : s.padEnd(widths[c]))).join('  ').trimEnd();
+  const rule = '-'.repeat(widths.reduce((a, w) => a + w, 0) + 2 * (widths.length - 1));
+  const out = [line(header)];
+  body.forEach((r, i) => {
+    if (separatorBefore.has(i)) out.push(rule);
+    out.push(line(r));
+  });
+  return out;
+}
+
+/**
+ * The `model list` table: header `Alias  Device  Task  File Size  License  Model ID`, one
+ * row per variant, the alias on the first row of its group (with '(synthetic)' after a
+ * synthetic model's alias), '(cached)' after cached ids, and a legend line.
+ */
+export function formatModelList(rows: ModelListRow[]): string {
+  if (rows.length === 0) return 'No models match. Run `slmlab model list` without --filter to see them all.\n';
+  const separators = new Set<number>();
+  const body = rows.map((r, i) => {
+    if (r.first && i > 0) separators.add(i);
+    const alias = r.first ? (r.synthetic ? `${r.alias} ${SYNTHETIC_MARK}` : r.alias) : '';
+    return [alias, r.device, r.task, formatBytes(r.size), r.license, r.cached ? `${r.variantId} ${CACHED_MARK}` : r.variantId];
+  });
+  const legend = `${SYNTHETIC_MARK} = built offline by slmlab: the real model's architecture and size with random weights; ` +
+    `its speed is the real model's, its text is meaningless. ${CACHED_MARK} = already in the local cache. ` +
+    `Run a model by alias (best variant for this machine) or by Model ID.`;
+  return [...table(LIST_HEADER, body, separators), '', legend].join('\n') + '\n';
+}
+
+/** The `model info` page; `license: true` (--license) prints the licence block only. */
+export function formatModelInfo(info: ModelInfo, opts: { license?: boolean } = {}): string {
+  const licence = [`License:      ${info.license}`, `License URL:  ${info.licenseUrl ?? '(none recorded)'}`];
+  if (opts.license) {
+    return [`${info.alias} (${info.displayName})`, ...licence,
+      info.licenseUrl ? 'Read the full terms at the URL above before using the model.' : 'No licence URL is recorded for this model.'].join('\n') + '\n';
+  }
+  const lines = [
+    `${info.alias}${info.synthetic ? ` ${SYNTHETIC_MARK}` : ''}: ${info.displayName}`,
+    `Publisher:    ${info.publisher}`,
+    `Family:       ${info.family}`,
+    `Parameters:   ${formatParameters(info.parameters)} (${info.parameters.toLocaleString('en-US')})`,
+    `Context:      ${info.contextLength.toLocaleString('en-US')} tokens`,
+    `Task:         ${info.task}${info.supportsToolCalling ? ' (tools)' : ''}`,
+    ...licence,
+  ];
+  if (info.twinOf) lines.push(`Twin of:      ${info.twinOf}`);
+  if (info.promptTemplate) lines.push(`Prompt:       Foundry-style template (${Object.keys(info.promptTemplate).join(', ')})`);
+  if (info.description) lines.push('', info.description);
+  lines.push('', 'Variants (an alias runs the best one usable here: cuda, then webgpu, then cpu):');
+  for (const v of info.variants) {
+    lines.push(`  ${v.id}`, `    ${v.device} / ${v.provider} / ${v.precision}, ${formatBytes(v.size)}`, `    ${v.source}`);
+    for (const u of v.unverified) lines.push(`    unverified: ${u}`);
+  }
+  return lines.join('\n') + '\n';
+}
