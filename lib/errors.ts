@@ -12,7 +12,12 @@ export type ErrorCode =
   | 'invalid_request'
   | 'aborted'
   | 'engine_crashed'
-  | 'build_failed';
+  | 'build_failed'
+  | 'download_failed'
+  | 'checksum_mismatch'
+  | 'disk_full'
+  | 'cache_read_only'
+  | 'catalog_invalid';
 
 export class SlmlabError extends Error {
   readonly code: ErrorCode;
@@ -88,6 +93,54 @@ export class BuildError extends SlmlabError {
   constructor(message: string, options?: { cause?: unknown }) { super('build_failed', message, 400, options); }
 }
 
+/**
+ * A download failed. `status` is HTTP-ish: the server's status for 4xx answers (404, 401,
+ * 403), 502 when the server kept failing (5xx after retries, connection cut), 504 when it
+ * stopped sending (timeout, stall). `url` is the address that failed, when there was one.
+ */
+export class DownloadError extends SlmlabError {
+  readonly url: string | undefined;
+  constructor(message: string, status = 502, options?: { cause?: unknown; url?: string }) {
+    super('download_failed', message, status, options);
+    this.url = options?.url;
+  }
+}
+
+/** A downloaded file's bytes do not match the checksum its source published. */
+export class ChecksumError extends SlmlabError {
+  constructor(message: string) { super('checksum_mismatch', message, 502); }
+}
+
+/** The disk filled up (ENOSPC) or has too little free space for what must be written. */
+export class DiskFullError extends SlmlabError {
+  readonly path: string;
+  readonly neededBytes: number | null;
+  constructor(message: string, path = '', neededBytes: number | null = null, options?: { cause?: unknown }) {
+    super('disk_full', message, 507, options);
+    this.path = path;
+    this.neededBytes = neededBytes;
+  }
+}
+
+/** A folder slmlab only reads (Foundry Local's cache, bring-your-own folders outside the cache). */
+export class CacheReadOnlyError extends SlmlabError {
+  constructor(message: string) { super('cache_read_only', message, 403); }
+}
+
+/**
+ * The model catalog (data/catalog.json or a user's catalog file) is malformed. `problems`
+ * lists every fault with its JSON path; `file` is the catalog that holds them.
+ */
+export class CatalogError extends SlmlabError {
+  readonly problems: string[];
+  readonly file: string | undefined;
+  constructor(message: string, problems: string[] = [], file?: string) {
+    super('catalog_invalid', message, 500);
+    this.problems = problems;
+    this.file = file;
+  }
+}
+
 export interface SerializedError {
   name: string;
   code: ErrorCode;
@@ -108,12 +161,18 @@ const byName: Record<string, new (message: string) => SlmlabError> = {
   AbortedError,
   EngineCrashedError,
   BuildError,
+  DownloadError,
+  ChecksumError,
+  DiskFullError,
+  CacheReadOnlyError,
+  CatalogError,
 };
 
 /** Rebuilds a typed error from its serialised form (worker -> main thread). */
 export function reviveError(e: SerializedError): SlmlabError {
   if (e.name === 'ProviderUnavailableError') return new ProviderUnavailableError(e.provider ?? 'unknown', e.message);
   if (e.name === 'InvalidRequestError') return new InvalidRequestError(e.message, e.param);
+  if (e.name === 'DownloadError') return new DownloadError(e.message, e.status);
   const Ctor = byName[e.name];
   return Ctor ? new Ctor(e.message) : new SlmlabError(e.code, e.message, e.status);
 }

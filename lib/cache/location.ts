@@ -18,3 +18,39 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
 export function syntheticDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(cacheDir(env), 'synthetic');
 }
+
+/**
+ * The cache's layout:
+ *   <cacheDir>/models/<folder>          downloaded variants (and bring-your-own folders)
+ *   <cacheDir>/synthetic/<syntheticId>  models built by synth/ (see syntheticDir)
+ *   <cacheDir>/downloads/<folder>.partial  downloads in progress, resumable
+ *   <cacheDir>/locks/<folder>.lock      one per variant being downloaded or built
+ */
+export function modelsDir(root: string = cacheDir()): string {
+  return path.join(root, 'models');
+}
+
+export function downloadsDir(root: string = cacheDir()): string {
+  return path.join(root, 'downloads');
+}
+
+export function locksDir(root: string = cacheDir()): string {
+  return path.join(root, 'locks');
+}
+
+/**
+ * Foundry Local's model cache (read only for slmlab): FOUNDRY_CACHE_DIR (slmlab's own
+ * variable, not Foundry's), else Foundry's documented default ~/.foundry/cache/models
+ * (foundry-local.md §3; `foundry cache location` prints the one in use).
+ */
+export function foundryCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.FOUNDRY_CACHE_DIR) return path.resolve(env.FOUNDRY_CACHE_DIR);
+  return path.join(os.homedir(), '.foundry', 'cache', 'models');
+}
+
+/** Extra bring-your-own model roots: SLMLAB_MODEL_DIRS, separated like PATH (':' or ';' on Windows). */
+export function extraModelDirs(env: NodeJS.ProcessEnv = process.env): string[] {
+  const raw = env.SLMLAB_MODEL_DIRS;
+  if (!raw) return [];
+  return raw.split(path.delimiter).map((d) => d.trim()).filter((d) => d.length > 0).map((d) => path.resolve(d));
+}

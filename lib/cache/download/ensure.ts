@@ -1,0 +1,192 @@
+/**
+ * ensureVariant: make a catalog variant runnable on this machine and return its folder.
+ *
+ *   cached?  models/<folder> holds .slmlab-complete.json and its files   → return it
+ *   lock     locks/<folder>.lock (lock.ts): a second process waits, then finds it finished
+ *   list     the source's files with sizes and checksums (plan.ts)
+ *   fetch    each into downloads/<folder>.partial/, resuming what is there (fetch-file.ts)
+ *   record   .slmlab-complete.json written last, then the folder renamed into models/
+ *
+ * A variant is cached only when all of this finished: a crash, Ctrl-C or error at any step
+ * leaves at most a resumable partial folder (Foundry Local has no resume: FL #20, #325, #1024).
+ * Synthetic variants are built instead (build-synthetic.ts).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { CatalogVariant, HuggingFaceSource, SyntheticSource, UrlSource } from '../../catalog/types';
+import { AbortedError, InvalidRequestError, ModelInvalidError } from '../../errors';
+import { COMPLETE_FILE, PLAN_FILE, completionIntact, readCompletion, writeCompletion, type CompletedFile } from '../completion';
+import { isDir, readJsonObject, walkFiles } from '../files';
+import { cacheDir as defaultCacheDir, downloadsDir, modelsDir } from '../location';
+import { acquireLock, lockFile, type HeldLock } from '../lock';
+import { runnableDir } from '../model-scan';
+import { resolveInside, safeModelFolder } from '../safe-name';
+import { ensureSynthetic } from './build-synthetic';
+import { ensureFreeSpace } from './disk-space';
+import { fetchFile } from './fetch-file';
+import { hubEndpoint, hubToken } from './hub-api';
+import { planHuggingFace, planUrl, type DownloadPlan } from './plan';
+import { ProgressTracker, type ProgressCallback } from './progress';
+import { retryPolicy, type RetryPolicy } from './retry';
+
+export interface EnsureOptions {
+  onProgress?: ProgressCallback;
+  signal?: AbortSignal;
+  /** Hugging Face endpoint; default HF_ENDPOINT, else https://huggingface.co. */
+  endpoint?: string;
+  /** Hugging Face token; default HF_TOKEN, else HUGGING_FACE_HUB_TOKEN. */
+  token?: string;
+  /** Tries per request (a number) or a full policy; default 5 tries, 0.5 s base, 30 s cap. */
+  retries?: number | Partial<RetryPolicy>;
+  /** Response headers must arrive within this (default 30 s). */
+  timeoutMs?: number;
+  /** A body that sends nothing for this long is cut and resumed (default 60 s). */
+  stallMs?: number;
+  /** At most one progress event per this many ms (default 100). */
+  progressIntervalMs?: number;
+  /** Default cacheDir(). */
+  cacheDir?: string;
+  env?: NodeJS.ProcessEnv;
+  lock?: { staleMs?: number; pollMs?: number };
+}
+
+export interface EnsureResult {
+  /** The folder the engine loads. */
+  dir: string;
+  /** False when it was already cached (or another process finished it while this one waited). */
+  downloaded: boolean;
+}
+
+export async function ensureVariant(variant: CatalogVariant, opts: EnsureOptions = {}): Promise<EnsureResult> {
+  const env = opts.env ?? process.env;
+  const root = path.resolve(opts.cacheDir ?? defaultCacheDir(env));
+  const tracker = new ProgressTracker(variant.id, variant.sizeBytes, opts.onProgress, opts.progressIntervalMs ?? 100);
+  if (variant.source.kind === 'synthetic') {
+    const r = await ensureSynthetic(variant as CatalogVariant & { source: SyntheticSource }, { root, tracker, signal: opts.signal, lock: opts.lock });
+    tracker.phase('done');
+    return r;
+  }
+
+  if (variant.source.kind !== 'huggingface' && variant.source.kind !== 'url') {
+    throw new InvalidRequestError(`variant '${variant.id}' has a source of unknown kind '${(variant.source as { kind?: unknown }).kind}': use huggingface, url or synthetic`, 'source');
+  }
+  const folder = safeModelFolder(variant.id);
+  const final = resolveInside(modelsDir(root), folder);
+  const cached = finishedDir(final);
+  if (cached) { tracker.phase('done'); return { dir: cached, downloaded: false }; }
+  if (isDir(final) && !readCompletion(final)) {
+    throw new ModelInvalidError(`'${final}' exists but is not a slmlab download of '${variant.id}' (it has no ${COMPLETE_FILE}): move that folder elsewhere (it is listed as a custom model) and run again`);
+  }
+
+  const partial = resolveInside(downloadsDir(root), `${folder}.partial`);
+  const { lock } = await acquireLock(lockFile(root, folder), variant.id, {
+    ...opts.lock, signal: opts.signal, onPoll: () => observeOther(partial, tracker),
+  });
+  try {
+    const finished = finishedDir(final);
+    if (finished) { tracker.phase('done'); return { dir: finished, downloaded: false }; }
+    fs.mkdirSync(partial, { recursive: true });
+    try {
+      return await download(variant as CatalogVariant & { source: HuggingFaceSource | UrlSource }, partial, final, tracker, lock, opts, env);
+    } catch (e) {
+      // Nothing fetched yet (e.g. the listing failed): leave no empty partial behind.
+      if (walkFiles(partial).every((f) => f.path === PLAN_FILE)) fs.rmSync(partial, { recursive: true, force: true });
+      throw e;
+    }
+  } finally {
+    lock.release();
+  }
+}
+
+/** List, fetch and verify every file into `partial`, write the completion record, move it to `final`. */
+async function download(variant: CatalogVariant & { source: HuggingFaceSource | UrlSource }, partial: string, final: string, tracker: ProgressTracker, lock: HeldLock, opts: EnsureOptions, env: NodeJS.ProcessEnv): Promise<EnsureResult> {
+  fs.writeFileSync(path.join(partial, PLAN_FILE), JSON.stringify({ variantId: variant.id }) + '\n');
+
+  tracker.phase('listing');
+  lock.touch();
+  const retry = retryPolicy(opts.retries);
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const endpoint = (opts.endpoint ?? hubEndpoint(env)).replace(/\/+$/, '');
+  const token = opts.token ?? hubToken(env);
+  const source = variant.source;
+  const plan: DownloadPlan = source.kind === 'huggingface'
+    ? await planHuggingFace(source, { endpoint, token, timeoutMs, retry, signal: opts.signal })
+    : planUrl(source);
+  fs.writeFileSync(path.join(partial, PLAN_FILE), JSON.stringify({ variantId: variant.id, commit: plan.commit, files: plan.files.map((f) => ({ path: f.path, size: f.size })) }) + '\n');
+  removeStrays(partial, new Set(plan.files.map((f) => f.path)));
+
+  const onDisk: Record<string, number> = {};
+  let needed = 0;
+  for (const f of plan.files) {
+    const have = sizeOf(path.join(partial, f.path));
+    onDisk[f.path] = f.size !== null ? Math.min(have, f.size) : have;
+    if (f.size !== null) needed += Math.max(0, f.size - have);
+  }
+  tracker.setTotal(plan.total ?? variant.sizeBytes, onDisk);
+  ensureFreeSpace(partial, needed);
+
+  const done: CompletedFile[] = [];
+  for (const f of plan.files) {
+    if (opts.signal?.aborted) throw new AbortedError('download aborted by the caller; the partial download is kept and resumes on the next run');
+    const dest = resolveInside(partial, f.path);
+    fs.mkdirSync(path.dirname(dest), { recursive: true });
+    const got = await fetchFile(f, dest, {
+      token, tokenOrigin: safeOrigin(endpoint), timeoutMs, stallMs: opts.stallMs ?? 60_000, retry, signal: opts.signal,
+      repo: source.kind === 'huggingface' ? source.repo : undefined,
+      revision: source.kind === 'huggingface' ? source.revision : undefined,
+      onStart: (have) => { tracker.startFile(f.path, f.size, have); lock.touch(); },
+      onData: (n) => { tracker.add(n); lock.touch(); },
+      onRewind: (n) => tracker.rewind(n),
+      onVerify: () => tracker.phase('verifying', f.path),
+    });
+    done.push(got);
+  }
+
+  tracker.phase('verifying', '');
+  fs.rmSync(path.join(partial, PLAN_FILE), { force: true });
+  const modelDir = path.relative(partial, runnableDir(partial)).split(path.sep).join('/');
+  writeCompletion(partial, { variantId: variant.id, source, files: done, completedAt: new Date().toISOString(), ...(plan.commit ? { commit: plan.commit } : {}), modelDir });
+  if (fs.existsSync(final)) fs.rmSync(final, { recursive: true, force: true }); // our own record, files damaged: replaced
+  fs.mkdirSync(path.dirname(final), { recursive: true });
+  fs.renameSync(partial, final);
+  tracker.phase('done', '');
+  return { dir: path.join(final, modelDir), downloaded: true };
+}
+
+/** The runnable folder of a finished, intact download at `final`, else null. */
+function finishedDir(final: string): string | null {
+  const record = readCompletion(final);
+  if (!record || !completionIntact(final, record)) return null;
+  return record.modelDir !== undefined ? path.join(final, record.modelDir) : runnableDir(final);
+}
+
+/** While another process downloads: its progress, from its plan file and the bytes on disk. */
+function observeOther(partial: string, tracker: ProgressTracker): void {
+  const plan = readJsonObject(path.join(partial, PLAN_FILE));
+  if (!plan || !Array.isArray(plan.files)) return;
+  const files = plan.files as { path: string; size: number | null }[];
+  const bytes = files.reduce((a, f) => a + Math.min(sizeOf(path.join(partial, f.path)), f.size ?? Infinity), 0);
+  const total = files.every((f) => typeof f.size === 'number') ? files.reduce((a, f) => a + (f.size ?? 0), 0) : null;
+  tracker.observe(bytes, total);
+}
+
+function sizeOf(file: string): number {
+  try { return fs.statSync(file).size; } catch { return 0; }
+}
+
+function safeOrigin(url: string): string | undefined {
+  try { return new URL(url).origin; } catch { return undefined; }
+}
+
+/** Files left in a partial folder by an earlier plan (other include patterns, a newer revision). */
+function removeStrays(dir: string, keep: Set<string>): void {
+  const walk = (d: string, prefix: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const rel = prefix + e.name;
+      const full = path.join(d, e.name);
+      if (e.isDirectory()) walk(full, `${rel}/`);
+      else if (rel !== PLAN_FILE && !keep.has(rel)) fs.rmSync(full, { force: true });
+    }
+  };
+  walk(dir, '');
+}

@@ -1,0 +1,204 @@
+/**
+ * Downloads one file into a partial folder, resumably:
+ *   - a file already partly on disk is continued with `Range: bytes=<have>-` (RFC 9110
+ *     §14.2); a 206 whose Content-Range starts at <have> is appended; a server MAY ignore
+ *     Range (RFC 9110 §14.2) and answer 200 with the whole file, which then restarts from byte 0;
+ *   - checksums are computed while writing (checksum.ts); resumed bytes are re-hashed from disk;
+ *   - no response headers within `timeoutMs`, or no body bytes for `stallMs`, is a transient
+ *     failure; transient failures are retried with backoff (retry.ts), and an attempt that
+ *     moved the file forward does not use up a try;
+ *   - a checksum mismatch deletes the file and downloads it once more from scratch, then fails;
+ *   - ENOSPC becomes DiskFullError; abort leaves the partial file for the next run.
+ */
+import * as fs from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import { AbortedError, ChecksumError, SlmlabError } from '../../errors';
+import { StreamHasher, type Expected } from './checksum';
+import { diskFullError, isNoSpace } from './disk-space';
+import { httpGet, TransientError } from './http';
+import { exhaustedError, statusError, type RequestContext } from './http-errors';
+import { backoffMs, sleep, type RetryPolicy } from './retry';
+
+export interface RemoteFile extends Expected {
+  /** Posix path inside the variant folder. */
+  path: string;
+  url: string;
+  /** How the source names it (the repo path for Hugging Face), for messages. */
+  remotePath: string;
+}
+
+export interface FetchOptions {
+  token?: string;
+  /** Origin that may receive the token (the Hub endpoint's). */
+  tokenOrigin?: string;
+  timeoutMs: number;
+  stallMs: number;
+  retry: RetryPolicy;
+  signal?: AbortSignal;
+  repo?: string;
+  revision?: string;
+  /** Before each attempt: bytes already on disk for this file. */
+  onStart?: (have: number) => void;
+  onData?: (delta: number) => void;
+  /** Bytes counted so far for this file were thrown away (restart from 0). */
+  onRewind?: (bytes: number) => void;
+  onVerify?: () => void;
+}
+
+export interface FetchedFile { path: string; size: number; sha256: string }
+
+function sizeOnDisk(file: string): number {
+  try { return fs.statSync(file).size; } catch { return 0; }
+}
+
+function removeFile(file: string): void {
+  try { fs.unlinkSync(file); } catch { /* already gone */ }
+}
+
+function aborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new AbortedError('download aborted by the caller; the partial download is kept and resumes on the next run');
+}
+
+/** `bytes <start>-<end>/<total|*>` → start and total, or null. */
+export function parseContentRange(v: string | undefined): { start: number; total: number | null } | null {
+  const m = v ? /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(v.trim()) : null;
+  return m ? { start: Number(m[1]), total: m[3] === '*' ? null : Number(m[3]) } : null;
+}
+
+export async function fetchFile(file: RemoteFile, dest: string, o: FetchOptions): Promise<FetchedFile> {
+  const ctx: RequestContext = { url: file.url, repo: o.repo, revision: o.revision, file: file.remotePath };
+  let failures = 0;
+  let refetched = false;
+  for (;;) {
+    aborted(o.signal);
+    let have = sizeOnDisk(dest);
+    if (file.size !== null && have > file.size) { removeFile(dest); have = 0; }
+    o.onStart?.(have);
+    const state = { progressed: false };
+    let hasher: StreamHasher;
+    try {
+      if (file.size !== null && have === file.size) {
+        o.onVerify?.();
+        hasher = new StreamHasher(file);
+        await hasher.updateFromFile(dest, have);
+      } else {
+        hasher = await transfer(file, dest, have, o, ctx, state);
+      }
+    } catch (e) {
+      if (e instanceof SlmlabError) throw e instanceof AbortedError ? new AbortedError('download aborted by the caller; the partial download is kept and resumes on the next run') : e;
+      if (isNoSpace(e)) throw diskFullError(dest, file.size !== null ? file.size - sizeOnDisk(dest) : null, e);
+      const t = e instanceof TransientError ? e : new TransientError((e as Error).message);
+      if (t.status === 416) removeFile(dest);
+      if (!state.progressed) failures++;
+      if (failures >= o.retry.tries) throw exhaustedError(t, failures, ctx, true);
+      if (!state.progressed) await sleep(backoffMs(failures, o.retry, t.retryAfterMs), o.signal);
+      continue;
+    }
+
+    const { sha256, mismatch } = hasher.finish(file);
+    if (!mismatch) {
+      syncFile(dest);
+      return { path: file.path, size: hasher.bytes, sha256 };
+    }
+    if (file.size !== null && hasher.bytes < file.size) {
+      // The body ended early without an error: resume like a cut connection.
+      if (!state.progressed) failures++;
+      if (failures >= o.retry.tries) throw exhaustedError(new TransientError(`the server sent ${hasher.bytes} of ${file.size} bytes`), failures, ctx, true);
+      continue;
+    }
+    removeFile(dest);
+    o.onRewind?.(hasher.bytes);
+    if (!refetched) { refetched = true; continue; }
+    throw new ChecksumError(`'${file.remotePath}' from ${o.repo ? `'${o.repo}'` : file.url} does not match its published checksum (${mismatch}). The bad file was deleted and will be downloaded again from the start on the next run; if this repeats, the source changed under a moving revision (pin it to a commit) or something on the network alters downloads`);
+  }
+}
+
+/** One GET, appended to (206) or replacing (200) what is on disk. Returns the hasher over the whole file. */
+async function transfer(file: RemoteFile, dest: string, have: number, o: FetchOptions, ctx: RequestContext, state: { progressed: boolean }): Promise<StreamHasher> {
+  const res = await httpGet(file.url, {
+    headers: have > 0 ? { range: `bytes=${have}-` } : {},
+    token: o.token, tokenOrigin: o.tokenOrigin, timeoutMs: o.timeoutMs, signal: o.signal,
+  });
+  ctx = { ...ctx, url: res.url };
+  const hasher = new StreamHasher(file);
+  let flags = 'w';
+  if (res.status === 206 && have > 0) {
+    const range = parseContentRange(res.headers['content-range'] as string | undefined);
+    if (!range || range.start !== have) {
+      res.body.destroy();
+      removeFile(dest);
+      o.onRewind?.(have);
+      throw new TransientError(`${res.url} answered a range starting at ${range?.start ?? '?'} instead of ${have}; restarting the file`);
+    }
+    o.onVerify?.();
+    await hasher.updateFromFile(dest, have);
+    flags = 'a';
+  } else if (res.status === 200 || res.status === 206) {
+    if (have > 0) o.onRewind?.(have); // the server ignored Range: start again from byte 0
+  } else {
+    res.body.resume();
+    throw statusError(res.status, res.headers, ctx);
+  }
+  o.onStart?.(flags === 'a' ? have : 0);
+
+  let last = Date.now();
+  const stall = setInterval(() => {
+    if (Date.now() - last > o.stallMs) res.body.destroy(new TransientError(`no data from ${new URL(res.url).host} for ${o.stallMs} ms`, null, null, true));
+  }, Math.max(20, Math.min(1000, o.stallMs / 4)));
+  const onAbort = () => res.body.destroy(new AbortedError('download aborted by the caller'));
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    await writeBody(res.body, fs.createWriteStream(dest, { flags, highWaterMark: WRITE_BUFFER }), (chunk) => {
+      hasher.update(chunk);
+      last = Date.now();
+      state.progressed = true;
+      o.onData?.(chunk.length);
+    });
+  } catch (e) {
+    if (e instanceof AbortedError || e instanceof TransientError || isNoSpace(e)) throw e;
+    if (o.signal?.aborted) throw new AbortedError('download aborted by the caller');
+    throw new TransientError(`connection to ${new URL(res.url).host} failed mid-file: ${(e as Error).message}`);
+  } finally {
+    clearInterval(stall);
+    o.signal?.removeEventListener('abort', onAbort);
+  }
+  return hasher;
+}
+
+/**
+ * Bytes the file writer may queue before the body is paused. Large, because a paused body
+ * keeps chunks in its own buffer, and a connection cut then discards them (Node destroys
+ * the response): with a roomy writer, what arrived is what gets written.
+ */
+const WRITE_BUFFER = 8 * 1024 * 1024;
+
+/**
+ * Copies `body` into `out`, calling `onChunk` for each chunk. When the body fails midway
+ * (connection cut, stall, abort), every byte already received is still written before this
+ * rejects, so the next attempt resumes exactly where the bytes on disk end.
+ */
+function writeBody(body: IncomingMessage, out: fs.WriteStream, onChunk: (chunk: Buffer) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let failure: unknown = null;
+    let ended = false;
+    let writeFailed = false;
+    const close = () => { if (!ended) { ended = true; out.end(); } };
+    body.on('data', (chunk: Buffer) => {
+      onChunk(chunk);
+      if (!out.write(chunk)) { body.pause(); out.once('drain', () => body.resume()); }
+    });
+    body.on('end', close);
+    body.on('error', (e) => { failure ??= e; close(); });
+    body.on('close', () => {
+      if (!body.complete && failure === null) failure = new TransientError('the connection closed before the file was complete');
+      close();
+    });
+    out.on('error', (e) => { writeFailed = true; body.destroy(); reject(e); });
+    out.on('finish', () => { if (!writeFailed) { if (failure) reject(failure); else resolve(); } });
+  });
+}
+
+function syncFile(file: string): void {
+  let fd: number | null = null;
+  try { fd = fs.openSync(file, 'r+'); fs.fsyncSync(fd); } catch { /* best effort (e.g. read-only mounts) */ } finally { if (fd !== null) fs.closeSync(fd); }
+}

@@ -1,0 +1,28 @@
+/**
+ * Synthetic variants live in <cacheDir>/synthetic/<syntheticId>, the folder buildModel
+ * writes by default. buildModel renames its temp folder into place only when the model is
+ * whole, so a synthetic folder is complete when buildModel's files are there:
+ * model.onnx + model.onnx_data (+ genai_config.json for the genai layout) + config.json + tokenizer.json.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { SyntheticSource } from '../catalog/types';
+import { syntheticId } from '../synth/build-model';
+
+/** The folder name buildModel gives this source (genai layout, builder defaults: block 32, seed 0). */
+export function syntheticFolderName(source: SyntheticSource): string {
+  return syntheticId(source.shape, source.precision, source.blockSize ?? 32, source.seed ?? 0, 'genai');
+}
+
+export function isCompleteSynthetic(dir: string): boolean {
+  const has = (...p: string[]) => fs.existsSync(path.join(dir, ...p));
+  if (!has('config.json') || !has('tokenizer.json')) return false;
+  if (has('genai_config.json')) return has('model.onnx') && has('model.onnx_data');
+  return has('onnx', 'model.onnx') && has('onnx', 'model.onnx_data');
+}
+
+/** buildModel's temp folders: `<dir>.partial-<pid>-<ms>`; returns the pid, or null for other names. */
+export function buildTempPid(name: string): number | null {
+  const m = /\.partial-(\d+)-\d+$/.exec(name);
+  return m ? Number(m[1]) : null;
+}
