@@ -5,6 +5,9 @@
 import { Command } from 'commander';
 import { registerModelBuild } from './cli/model-build';
 import { registerModelRun } from './cli/model-run';
+import { registerModelList } from './cli/model-list';
+import { registerModelDownload } from './cli/model-download';
+import { registerCache } from './cli/cache';
 import { registerProviders } from './cli/providers';
 import { registerStart } from './cli/start';
 import { EXIT_HELP } from './cli/exit-codes';
@@ -20,9 +23,12 @@ program
   // Usage errors exit 2 (like most CLIs); --help and --version exit 0. Inherited by every verb.
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
-const model = program.command('model').description('build and run models');
+const model = program.command('model').description('list, download, build, run and remove models');
+registerModelList(model);
+registerModelDownload(model);
 registerModelBuild(model);
 registerModelRun(model);
+registerCache(program);
 registerProviders(program);
 registerStart(program);
 

@@ -409,10 +409,10 @@ describe('Hugging Face downloads', () => {
       assert.equal(e.status, 507);
       assert.equal(e.path, path.join(partial, 'big.bin'));
       assert.equal(e.neededBytes, BIG.length);
-      assert.match(e.message, /is full\. 293 KB more are needed there/);
+      assert.match(e.message, /is full\. 300 KB more are needed there/);
       return true;
     });
-    assert.throws(() => ensureFreeSpace('/some/dir', 5_000_000, 1_000_000), (e: unknown) => e instanceof DiskFullError && e.neededBytes === 4_000_000 && /'\/some\/dir'/.test(e.message) && /3\.8 MB more/.test(e.message));
+    assert.throws(() => ensureFreeSpace('/some/dir', 5_000_000, 1_000_000), (e: unknown) => e instanceof DiskFullError && e.neededBytes === 4_000_000 && /'\/some\/dir'/.test(e.message) && /4\.00 MB more/.test(e.message));
     ensureFreeSpace('/some/dir', 10, null); // unknown free space: go ahead
   });
 

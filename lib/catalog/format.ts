@@ -3,20 +3,14 @@
  * printed once per group, groups separated by dashes) and the `model info` page. Pure
  * functions of the plain records in rows.ts.
  */
+import { formatBytes } from '../util/format-bytes';
 import type { ModelInfo, ModelListRow } from './rows';
 
 export const LIST_HEADER = ['Alias', 'Device', 'Task', 'File Size', 'License', 'Model ID'] as const;
 export const SYNTHETIC_MARK = '(synthetic)';
 export const CACHED_MARK = '(cached)';
 
-/** Bytes as `foundry model list` shows them: '0.86 GB', '786 MB', '190 KB', '-' when unknown. */
-export function formatBytes(n: number | null): string {
-  if (n === null || !Number.isFinite(n)) return '-';
-  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
-  if (n >= 1e6) return `${Math.round(n / 1e6)} MB`;
-  if (n >= 1e3) return `${Math.round(n / 1e3)} KB`;
-  return `${n} B`;
-}
+export { formatBytes };
 
 /** Parameters as '494M', '3.84B', '107K'. */
 export function formatParameters(n: number): string {

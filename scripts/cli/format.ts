@@ -2,13 +2,8 @@
 import type { BuildReport } from '../../lib/synth/build-model';
 import type { GenerationResult } from '../../lib/engine/types';
 
-export function bytes(n: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) { v /= 1000; i++; }
-  return `${v.toFixed(i === 0 ? 0 : v < 10 ? 2 : 1)} ${units[i]}`;
-}
+import { formatBytes as bytes } from '../../lib/util/format-bytes';
+export { bytes };
 
 export function ms(v: number): string {
   return v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(1)} ms`;

@@ -1,35 +1,19 @@
 /** `slmlab model build <shape>`: builds a synthetic model folder offline. */
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
 import { buildModel, BLOCK_SIZES, PRECISIONS, type BuildOptions, type BuildReport, type Precision } from '../../lib/synth/build-model';
 import { SHAPES, shapeNames } from '../../lib/synth/shapes';
 import { integer, oneOf } from './parse';
-import { buildSummary, bytes } from './format';
+import { buildSummary } from './format';
+import { progressBar } from './progress-bar';
 import { fail } from './exit-codes';
 
 /** Builds with a terminal progress bar on stderr when it is a TTY. */
 export async function buildWithProgress(options: BuildOptions, quiet = false): Promise<BuildReport> {
-  const bar = !quiet && process.stderr.isTTY
-    ? new cliProgress.SingleBar({
-      stream: process.stderr,
-      format: 'building {bar} {percentage}% | {done}/{total} | {speed}/s | ETA {eta_formatted} | {tensor}',
-      hideCursor: true,
-    }, cliProgress.Presets.shades_classic)
-    : null;
-  const started = performance.now();
-  let begun = false;
+  const bar = progressBar('building', quiet);
   try {
-    return await buildModel({
-      ...options,
-      onProgress: (p) => {
-        if (!bar) return;
-        if (!begun) { bar.start(p.totalBytes, 0, { done: '0 B', total: bytes(p.totalBytes), speed: '', tensor: '' }); begun = true; }
-        const secs = (performance.now() - started) / 1000;
-        bar.update(p.doneBytes, { done: bytes(p.doneBytes), total: bytes(p.totalBytes), speed: bytes(p.doneBytes / Math.max(secs, 1e-3)), tensor: p.tensor });
-      },
-    });
+    return await buildModel({ ...options, onProgress: (p) => bar.update(p.doneBytes, p.totalBytes, p.tensor) });
   } finally {
-    bar?.stop();
+    bar.stop();
   }
 }
 

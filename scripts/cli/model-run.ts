@@ -2,6 +2,8 @@
 import type { Command } from 'commander';
 import * as readline from 'node:readline/promises';
 import { loadModel, type LoadedModel } from '../../lib/engine/engine';
+import { locateModel } from '../../lib/registry/locate-model';
+import { progressBar } from './progress-bar';
 import { PROVIDERS, type ProviderName } from '../../lib/engine/providers';
 import type { GraphOptimizationLevel } from '../../lib/engine/decoder-session';
 import type { ChatMessage, GenerateRequest, GenerationResult } from '../../lib/engine/types';
@@ -19,7 +21,7 @@ export interface RunOptions {
   topK: number;
   seed: number;
   stop?: string[];
-  ep: ProviderName;
+  ep?: ProviderName;
   fallback?: boolean;
   threads: number;
   graphOpt: GraphOptimizationLevel;
@@ -79,7 +81,7 @@ export function registerModelRun(model: Command): void {
   model
     .command('run')
     .description('load a model folder and stream an answer; without --prompt, chat interactively (or read the prompt from piped stdin)')
-    .argument('<folder>', 'model folder: genai_config.json + model.onnx, or config.json + onnx/model.onnx')
+    .argument('<model>', 'catalog alias or variant id (downloaded or built on first use), a cached model, or a model folder')
     .option('--prompt <text>', 'the user message')
     .option('--system <text>', 'a system message before the prompt')
     .option('--raw', 'feed the prompt as it is, without the chat template')
@@ -89,7 +91,7 @@ export function registerModelRun(model: Command): void {
     .option('--top-k <k>', 'sample among the k most likely tokens (0 = off)', integer('--top-k', 0), 0)
     .option('--seed <n>', 'sampling seed', integer('--seed', 0, 0xffffffff), 0)
     .option('--stop <text>', 'stop before this text (repeatable)', collect)
-    .option('--ep <provider>', `execution provider: ${PROVIDERS.join(', ')}`, oneOf('--ep', PROVIDERS), 'cpu' as ProviderName)
+    .option('--ep <provider>', `execution provider: ${PROVIDERS.join(', ')} (default: the catalog variant's, else cpu)`, oneOf('--ep', PROVIDERS))
     .option('--fallback', 'use cpu if the provider asked for is unusable (default: fail)')
     .option('--threads <n>', 'intra-op threads (0 = one per core)', integer('--threads', 0, 1024), 0)
     .option('--graph-opt <level>', 'ONNX Runtime graph optimisation: disabled, basic, extended, all', oneOf('--graph-opt', ['disabled', 'basic', 'extended', 'all'] as const), 'all' as GraphOptimizationLevel)
@@ -97,7 +99,11 @@ export function registerModelRun(model: Command): void {
     .action(async (folder: string, o: RunOptions) => {
       let model: LoadedModel | null = null;
       try {
-        model = await loadModel(folder, { provider: o.ep, fallback: o.fallback, threads: o.threads, graphOptimizationLevel: o.graphOpt });
+        const bar = progressBar('downloading', o.json);
+        const found = await locateModel(folder, { ep: o.ep, download: true, onProgress: (p) => { if (p.total) bar.update(p.bytes, p.total, `${p.phase} ${p.file}`); } });
+        bar.stop();
+        if (found.fetched && !o.json) process.stderr.write(`slmlab: ${found.id} is ready in ${found.dir}\n`);
+        model = await loadModel(found.dir, { provider: o.ep ?? found.provider ?? 'cpu', fallback: o.fallback, threads: o.threads, graphOptimizationLevel: o.graphOpt });
         if (model.fellBackFrom) process.stderr.write(`slmlab: ${model.fellBackFrom.reason}; using cpu\n`);
         let prompt = o.prompt;
         if (prompt === undefined && !process.stdin.isTTY) prompt = await readStdin();

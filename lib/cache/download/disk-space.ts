@@ -3,6 +3,7 @@
  * are free to unprivileged users, POSIX statvfs), and ENOSPC from any write turned into a
  * DiskFullError that names the folder and how much more is needed.
  */
+import { formatBytes } from '../../util/format-bytes';
 import * as fs from 'node:fs';
 import { DiskFullError } from '../../errors';
 
@@ -16,14 +17,7 @@ export function freeBytes(dir: string): number | null {
   }
 }
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
+export { formatBytes };
 
 export function diskFullError(path: string, neededBytes: number | null, cause?: unknown): DiskFullError {
   const need = neededBytes !== null ? ` ${formatBytes(neededBytes)} more are needed there.` : '';

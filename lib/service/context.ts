@@ -1,0 +1,34 @@
+/** What every route handler gets: the model manager, the registry, the service's settings. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ModelManager } from './model-manager';
+import type { ModelRegistry } from './registry';
+
+export interface ServiceLogger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export const silentLogger: ServiceLogger = { info() {}, warn() {}, error() {} };
+
+/** JSON lines on a stream (the daemon's log file is stdout/stderr of the service process). */
+export function jsonLogger(write: (line: string) => void = (l) => process.stderr.write(l)): ServiceLogger {
+  const log = (level: string) => (message: string, fields: Record<string, unknown> = {}) =>
+    write(JSON.stringify({ time: new Date().toISOString(), level, message, ...fields }) + '\n');
+  return { info: log('info'), warn: log('warn'), error: log('error') };
+}
+
+export interface ServiceContext {
+  manager: ModelManager;
+  registry: ModelRegistry;
+  logger: ServiceLogger;
+  /** The base URL clients use, e.g. http://127.0.0.1:5273 (no trailing slash). */
+  url(): string;
+  maxBodyBytes: number;
+  /** Unix seconds the service started: `created` of /v1/models entries. */
+  startedAt: number;
+  /** Aborted when the service shuts down: every running request listens to it. */
+  shutdown: AbortSignal;
+}
+
+export type Handler = (ctx: ServiceContext, req: IncomingMessage, res: ServerResponse, params: Record<string, string>, query: URLSearchParams) => Promise<void> | void;

@@ -1,0 +1,231 @@
+/**
+ * `slmlab service start|stop|restart|status|ps`: the service as a background process. start
+ * spawns main.js detached (output appended to <cacheDir>/logs/service.log) and returns once
+ * the new process has written <cacheDir>/service.json, i.e. once it listens; status reads that
+ * file, checks the process is alive and that the endpoint answers, and cleans a stale file;
+ * stop sends SIGTERM and waits. Every function returns a plain record; formatStatus() turns a
+ * status into the line the CLI prints. The CLI wiring lives with the CLI.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { cacheDir } from '../cache/location';
+import type { LoadedRecord } from './model-manager';
+import { pidAlive, readState, removeState, stateFilePath, type ServiceState } from './state-file';
+
+export { stateFilePath, readState, type ServiceState } from './state-file';
+
+export interface DaemonOptions {
+  /** Default: cacheDir() (SLMLAB_CACHE_DIR, …). The state file and log live here. */
+  cacheDir?: string;
+  /** Sent as a Bearer token by status/ps probes. Default: SLMLAB_API_KEY. */
+  apiKey?: string;
+}
+
+export interface StartDaemonOptions extends DaemonOptions {
+  host?: string;
+  /** 0 (default): a free port, reported in the result and the state file. */
+  port?: number;
+  ttlSeconds?: number;
+  maxQueue?: number;
+  threads?: number;
+  /** Model folders to serve, name -> folder. */
+  models?: Record<string, string>;
+  /** Serve every model folder under these (default: <cache>/synthetic). */
+  modelsDirs?: string[];
+  /** How long to wait for the service to listen (default 20 s). */
+  timeoutMs?: number;
+  /** Extra environment for the service process. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface DaemonStatus {
+  running: boolean;
+  pid: number | null;
+  url: string | null;
+  host: string | null;
+  port: number | null;
+  startedAt: string | null;
+  logFile: string | null;
+  stateFile: string;
+  /** The endpoint answered GET /openai/status (null: not probed). */
+  responding: boolean | null;
+  /** A state file was found for a process that no longer exists, and removed. */
+  staleCleaned: boolean;
+}
+
+export interface StartResult extends DaemonStatus { alreadyRunning: boolean }
+export interface StopResult { wasRunning: boolean; stopped: boolean; pid: number | null; forced: boolean; staleCleaned: boolean; stateFile: string }
+export interface PsResult { running: boolean; url: string | null; models: LoadedRecord[] }
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export function logFilePath(dir: string = cacheDir()): string {
+  return path.join(dir, 'logs', 'service.log');
+}
+
+function authHeaders(o: DaemonOptions): Record<string, string> {
+  const key = o.apiKey ?? process.env.SLMLAB_API_KEY;
+  return key ? { Authorization: `Bearer ${key}` } : {};
+}
+
+async function responds(url: string, o: DaemonOptions): Promise<boolean> {
+  try {
+    const r = await fetch(`${url}/openai/status`, { headers: authHeaders(o), signal: AbortSignal.timeout(2000) });
+    await r.arrayBuffer();
+    return r.ok;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * True when `pid` runs slmlab's service (Linux: its command line names service/main.js), so a
+ * recycled pid of some other program is never signalled. Elsewhere: alive is taken as ours.
+ */
+function isServiceProcess(pid: number): boolean {
+  if (!pidAlive(pid)) return false;
+  try {
+    const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return /service[\\/]main\.js/.test(cmd);
+  } catch {
+    return true;
+  }
+}
+
+function statusOf(state: ServiceState | null, file: string, running: boolean, responding: boolean | null, staleCleaned: boolean): DaemonStatus {
+  return {
+    running, pid: running ? state!.pid : null, url: running ? state!.url : null, host: running ? state!.host : null,
+    port: running ? state!.port : null, startedAt: running ? state!.startedAt : null, logFile: running ? state!.logFile : null,
+    stateFile: file, responding, staleCleaned,
+  };
+}
+
+/** Is a service running? Cleans a state file whose process is gone. */
+export async function daemonStatus(o: DaemonOptions & { probe?: boolean } = {}): Promise<DaemonStatus> {
+  const file = stateFilePath(o.cacheDir ?? cacheDir());
+  const state = readState(file);
+  if (!state) {
+    const stale = fs.existsSync(file);
+    if (stale) fs.rmSync(file, { force: true }); // unreadable: a torn write from a crashed process
+    return statusOf(null, file, false, null, stale);
+  }
+  if (!isServiceProcess(state.pid)) {
+    removeState(file, state.pid);
+    return statusOf(null, file, false, null, true);
+  }
+  const ok = o.probe === false ? null : await responds(state.url, o);
+  return statusOf(state, file, true, ok, false);
+}
+
+/** One line for humans: the endpoint, or clearly that nothing runs and how to start it. */
+export function formatStatus(s: DaemonStatus): string {
+  if (!s.running) {
+    return `slmlab service is not running${s.staleCleaned ? ' (removed a stale state file of a process that is gone)' : ''}: start it with \`slmlab service start\``;
+  }
+  const health = s.responding === false ? ' — but it does not answer; see the log' : '';
+  return `slmlab service is running on ${s.url} (pid ${s.pid}, since ${s.startedAt}${s.logFile ? `, log ${s.logFile}` : ''})${health}`;
+}
+
+/** Starts the service in the background; returns once it listens (or the existing one's status). */
+export async function startDaemon(o: StartDaemonOptions = {}): Promise<StartResult> {
+  const dir = o.cacheDir ?? cacheDir();
+  const current = await daemonStatus({ ...o, cacheDir: dir, probe: false });
+  if (current.running) return { ...current, responding: await responds(current.url!, o), alreadyRunning: true };
+
+  const file = stateFilePath(dir);
+  const logFile = logFilePath(dir);
+  fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  const args = [path.join(__dirname, 'main.js'), '--foreground', '--state-file', file, '--log-file', logFile,
+    '--host', o.host ?? '127.0.0.1', '--port', String(o.port ?? 0)];
+  if (o.ttlSeconds !== undefined) args.push('--ttl', String(o.ttlSeconds));
+  if (o.maxQueue !== undefined) args.push('--max-queue', String(o.maxQueue));
+  if (o.threads !== undefined) args.push('--threads', String(o.threads));
+  for (const [name, folder] of Object.entries(o.models ?? {})) args.push('--model', `${name}=${folder}`);
+  for (const d of o.modelsDirs ?? []) args.push('--models-dir', d);
+
+  const log = fs.openSync(logFile, 'a');
+  fs.writeSync(log, `\n--- ${new Date().toISOString()} slmlab service start\n`);
+  const env: NodeJS.ProcessEnv = { ...process.env, ...o.env, SLMLAB_CACHE_DIR: dir };
+  if (o.apiKey) env.SLMLAB_API_KEY = o.apiKey;
+  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log], env, windowsHide: true });
+  fs.closeSync(log);
+  let exited: number | string | null = null;
+  child.once('exit', (code, signal) => { exited = code ?? signal ?? 'unknown'; });
+  child.once('error', (e) => { exited = e.message; });
+
+  const deadline = Date.now() + (o.timeoutMs ?? 20_000);
+  try {
+    for (;;) {
+      const state = readState(file);
+      if (state && state.pid === child.pid) return { ...statusOf(state, file, true, await responds(state.url, o), false), alreadyRunning: false };
+      if (exited !== null) throw new Error(`the service process exited (${exited}) before it listened:\n${tail(logFile)}`);
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`the service did not start listening within ${o.timeoutMs ?? 20_000} ms: see ${logFile}\n${tail(logFile)}`);
+      }
+      await sleep(25);
+    }
+  } finally {
+    child.unref();
+  }
+}
+
+function tail(file: string, lines = 12): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/** SIGTERM, then waits (SIGKILL after `timeoutMs`, default 15 s). Not running is not an error. */
+export async function stopDaemon(o: DaemonOptions & { timeoutMs?: number } = {}): Promise<StopResult> {
+  const file = stateFilePath(o.cacheDir ?? cacheDir());
+  const s = await daemonStatus({ ...o, probe: false });
+  if (!s.running) return { wasRunning: false, stopped: true, pid: null, forced: false, staleCleaned: s.staleCleaned, stateFile: file };
+  const pid = s.pid!;
+  try { process.kill(pid, 'SIGTERM'); } catch { /* gone meanwhile */ }
+  const deadline = Date.now() + (o.timeoutMs ?? 15_000);
+  while (pidAlive(pid) && Date.now() < deadline) await sleep(25);
+  let forced = false;
+  if (pidAlive(pid)) {
+    forced = true;
+    try { process.kill(pid, 'SIGKILL'); } catch { /* gone meanwhile */ }
+    while (pidAlive(pid)) await sleep(25);
+  }
+  removeState(file, pid);
+  return { wasRunning: true, stopped: true, pid, forced, staleCleaned: false, stateFile: file };
+}
+
+/** stop, then start with `o` (pass the port again to keep it; 0 picks a new free one). */
+export async function restartDaemon(o: StartDaemonOptions = {}): Promise<StartResult & { stoppedPid: number | null }> {
+  const stopped = await stopDaemon(o);
+  return { ...(await startDaemon(o)), stoppedPid: stopped.pid };
+}
+
+/** The models the running service has loaded, with provider, device, queue and TTL. */
+export async function daemonPs(o: DaemonOptions = {}): Promise<PsResult> {
+  const s = await daemonStatus({ ...o, probe: false });
+  if (!s.running) return { running: false, url: null, models: [] };
+  const headers = authHeaders(o);
+  const names = await getJson<string[]>(`${s.url}/openai/loadedmodels`, headers);
+  const detail = await getJson<LoadedRecord[]>(`${s.url}/slmlab/loaded`, headers).catch(() => null);
+  const models = detail ?? names.map((id) => ({ id } as LoadedRecord));
+  return { running: true, url: s.url, models };
+}
+
+async function getJson<T>(url: string, headers: Record<string, string>): Promise<T> {
+  const r = await fetch(url, { headers, signal: AbortSignal.timeout(5000) });
+  const body = await r.text();
+  if (!r.ok) throw new Error(`GET ${url} answered ${r.status}: ${body.slice(0, 300)}`);
+  return JSON.parse(body) as T;
+}
+
+/** `slmlab service ps` lines: one per loaded (model, provider). */
+export function formatPs(p: PsResult): string {
+  if (!p.running) return 'slmlab service is not running: start it with `slmlab service start`';
+  if (!p.models.length) return `no models loaded (service on ${p.url})`;
+  return ['Model ID  Provider  Device  In flight  Requests  TTL (s)',
+    ...p.models.map((m) => `${m.id}  ${m.provider ?? '?'}  ${m.device ?? '?'}  ${m.inFlight ?? '?'}  ${m.requests ?? '?'}  ${m.ttlSeconds ?? '?'}`)].join('\n');
+}

@@ -1,0 +1,160 @@
+/**
+ * The service process: `node dist/lib/service/main.js --foreground [options]`. The CLI's
+ * `slmlab service start --foreground` calls runServiceMain(); `slmlab service start` (daemon.ts)
+ * spawns this file detached. It serves until SIGTERM or SIGINT, writes <cacheDir>/service.json
+ * once it listens and removes it when it stops.
+ *
+ * Options (flags win over environment variables):
+ *   --host H            SLMLAB_HOST       default 127.0.0.1 (others need SLMLAB_API_KEY)
+ *   --port N            SLMLAB_PORT       default 0: a free port, written to service.json
+ *   --ttl SECONDS       SLMLAB_TTL        default 600 (0: keep models loaded)
+ *   --max-queue N       SLMLAB_MAX_QUEUE  default 16
+ *   --max-body-bytes N                    default 1048576
+ *   --threads N         SLMLAB_THREADS    ONNX Runtime intra-op threads per model (default 0: ORT's)
+ *   --model NAME=DIR    (repeatable)      serve a model folder under NAME
+ *   --models-dir DIR    (repeatable)      serve every model folder under DIR (default: <cache>/synthetic)
+ *   --state-file FILE                     default <cacheDir>/service.json; --no-state-file to skip
+ *   --log-file FILE                       recorded in service.json (the daemon redirects output there)
+ * The API key is read from SLMLAB_API_KEY only, so it never shows in a process list.
+ */
+import * as path from 'node:path';
+import { cacheDir, syntheticDir } from '../cache/location';
+import { jsonLogger } from './context';
+import { FolderRegistry } from './folder-registry';
+import type { ModelRegistry } from './registry';
+import { startService, type ServiceHandle } from './server';
+import { pidAlive, readState, removeState, stateFilePath, writeState } from './state-file';
+
+export interface MainOptions {
+  host: string;
+  port: number;
+  ttlSeconds: number;
+  maxQueue: number;
+  maxBodyBytes: number;
+  threads: number;
+  models: Record<string, string>;
+  modelsDirs: string[];
+  stateFile: string | null;
+  logFile: string | null;
+}
+
+export class UsageError extends Error {}
+
+function int(name: string, v: string | undefined, min: number): number {
+  const n = Number(v);
+  if (v === undefined || v === '' || !Number.isInteger(n) || n < min) throw new UsageError(`${name} needs a whole number >= ${min}, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`);
+  return n;
+}
+
+export function parseServiceArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): MainOptions {
+  const o: MainOptions = {
+    host: env.SLMLAB_HOST || '127.0.0.1',
+    port: env.SLMLAB_PORT ? int('SLMLAB_PORT', env.SLMLAB_PORT, 0) : 0,
+    ttlSeconds: env.SLMLAB_TTL ? int('SLMLAB_TTL', env.SLMLAB_TTL, 0) : 600,
+    maxQueue: env.SLMLAB_MAX_QUEUE ? int('SLMLAB_MAX_QUEUE', env.SLMLAB_MAX_QUEUE, 0) : 16,
+    maxBodyBytes: 1024 * 1024,
+    threads: env.SLMLAB_THREADS ? int('SLMLAB_THREADS', env.SLMLAB_THREADS, 0) : 0,
+    models: {},
+    modelsDirs: [],
+    stateFile: stateFilePath(cacheDir(env)),
+    logFile: null,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '--foreground': break; // this process always serves in the foreground
+      case '--host': o.host = value(); break;
+      case '--port': o.port = int(flag, value(), 0); break;
+      case '--ttl': o.ttlSeconds = int(flag, value(), 0); break;
+      case '--max-queue': o.maxQueue = int(flag, value(), 0); break;
+      case '--max-body-bytes': o.maxBodyBytes = int(flag, value(), 1); break;
+      case '--threads': o.threads = int(flag, value(), 0); break;
+      case '--model': {
+        const v = value();
+        const eq = v.indexOf('=');
+        if (eq <= 0 || eq === v.length - 1) throw new UsageError(`--model needs NAME=DIR, got ${JSON.stringify(v)}`);
+        o.models[v.slice(0, eq)] = path.resolve(v.slice(eq + 1));
+        break;
+      }
+      case '--models-dir': o.modelsDirs.push(path.resolve(value())); break;
+      case '--state-file': o.stateFile = path.resolve(value()); break;
+      case '--no-state-file': o.stateFile = null; break;
+      case '--log-file': o.logFile = path.resolve(value()); break;
+      default: throw new UsageError(`unknown option '${a}'`);
+    }
+  }
+  if (o.port > 65535) throw new UsageError(`--port must be at most 65535, got ${o.port}`);
+  return o;
+}
+
+/**
+ * The registry a standalone service uses: the folders named on the command line plus every
+ * model folder under the models dirs (default: the synthetic models built into the cache).
+ * The CLI passes the catalog + cache registry instead, through runServiceMain's `registry`.
+ */
+export function defaultRegistry(o: MainOptions, env: NodeJS.ProcessEnv = process.env): ModelRegistry {
+  const scan = o.modelsDirs.length ? o.modelsDirs : [syntheticDir(env)];
+  return new FolderRegistry(o.models, { scan, modelDirPath: scan[0] });
+}
+
+/**
+ * Starts the service, records it in the state file, and stops cleanly on SIGTERM / SIGINT.
+ * Resolves once it listens; `stopped` settles when it has shut down.
+ */
+export async function runServiceMain(
+  argv: string[] = process.argv.slice(2),
+  env: NodeJS.ProcessEnv = process.env,
+  deps: { registry?: ModelRegistry; exitOnStop?: boolean } = {},
+): Promise<{ service: ServiceHandle; stopped: Promise<void> }> {
+  const o = parseServiceArgs(argv, env);
+  if (o.stateFile) {
+    const prior = readState(o.stateFile);
+    if (prior && prior.pid !== process.pid && pidAlive(prior.pid)) {
+      throw new UsageError(`a service is already running at ${prior.url} (pid ${prior.pid}): stop it with \`slmlab service stop\`, or pass --state-file for a second one`);
+    }
+  }
+  const logger = jsonLogger();
+  const service = await startService({
+    registry: deps.registry ?? defaultRegistry(o, env), host: o.host, port: o.port, apiKey: env.SLMLAB_API_KEY || undefined,
+    ttlSeconds: o.ttlSeconds, maxQueue: o.maxQueue, maxBodyBytes: o.maxBodyBytes, threads: o.threads, logger,
+  });
+  if (o.stateFile) {
+    writeState(o.stateFile, { pid: process.pid, url: service.url, port: service.port, host: o.host, startedAt: new Date().toISOString(), logFile: o.logFile });
+  }
+  let resolveStopped: () => void = () => undefined;
+  const stopped = new Promise<void>((r) => { resolveStopped = r; });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('stopping', { signal });
+    const hardStop = setTimeout(() => { if (o.stateFile) removeState(o.stateFile, process.pid); process.exit(1); }, 15_000);
+    hardStop.unref();
+    void service.close().finally(() => {
+      if (o.stateFile) removeState(o.stateFile, process.pid);
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+      resolveStopped();
+      if (deps.exitOnStop) process.exit(0);
+    });
+  };
+  const onTerm = () => stop('SIGTERM');
+  const onInt = () => stop('SIGINT');
+  process.on('SIGTERM', onTerm);
+  process.on('SIGINT', onInt);
+  process.stdout.write(`slmlab service listening on ${service.url}\n`);
+  return { service, stopped };
+}
+
+if (require.main === module) {
+  runServiceMain(process.argv.slice(2), process.env, { exitOnStop: true }).catch((e: unknown) => {
+    process.stderr.write(`slmlab service: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(e instanceof UsageError ? 2 : 1);
+  });
+}

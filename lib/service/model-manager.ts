@@ -1,0 +1,291 @@
+/**
+ * Which models are loaded, on which execution provider, and for how long. A model is loaded on
+ * the first request that names it and unloaded `ttl` seconds after its last one. Entries are
+ * keyed by (id, provider): one model can be loaded on cpu and on cuda at once (a GPU-vs-CPU
+ * comparison from one service). Each entry admits one running request plus at most `maxQueue`
+ * waiting ones; more are refused (429) instead of piling up without bound. The engine itself
+ * runs one request at a time per model and restarts a crashed worker on the next request.
+ */
+import { loadModel, type LoadedModel } from '../engine/engine';
+import type { ProviderName } from '../engine/providers';
+import type { FinishReason } from '../engine/types';
+import { queueFull } from './errors';
+import { deviceOf, type ModelRegistry, type ResolvedModel } from './registry';
+
+export interface ManagerOptions {
+  registry: ModelRegistry;
+  /** Seconds a model stays loaded after its last request (default 600; 0 = until unloaded). */
+  ttlSeconds?: number;
+  /** Requests that may wait behind the running one, per loaded model (default 16). */
+  maxQueue?: number;
+  /** ONNX Runtime intra-op threads per model (0 = ORT's default). */
+  threads?: number;
+  /** Test hook: how models are loaded (default: the engine's loadModel). */
+  load?: (dir: string, opts: { provider: ProviderName; threads: number }) => Promise<LoadedModel>;
+}
+
+/** A loaded (or loading) model as GET /slmlab/loaded reports it. Plain record. */
+export interface LoadedRecord {
+  id: string;
+  provider: ProviderName;
+  device: 'CPU' | 'GPU';
+  dir: string;
+  synthetic: boolean;
+  state: 'loading' | 'ready';
+  loadedAt: string | null;
+  loadMs: number | null;
+  lastUsedAt: string;
+  ttlSeconds: number;
+  /** Requests running or waiting on this model now. */
+  inFlight: number;
+  requests: number;
+  /** Times the engine worker crashed and was restarted. */
+  restarts: number;
+}
+
+/** One finished (or failed) generation, for listeners (tests, logs, metrics). */
+export interface RequestRecord {
+  id: string;
+  provider: ProviderName;
+  finishReason: FinishReason | 'error';
+  promptTokens: number;
+  completionTokens: number;
+  error?: string;
+}
+
+interface Entry {
+  key: string;
+  resolved: ResolvedModel;
+  ready: Promise<LoadedModel>;
+  model: LoadedModel | null;
+  loadedAt: number | null;
+  lastUsed: number;
+  ttlSeconds: number;
+  /** false: never unloaded by the TTL (Foundry's load?unload=false). */
+  autoUnload: boolean;
+  inFlight: number;
+  requests: number;
+  timer: NodeJS.Timeout | null;
+  /** Removed from the map; dispose once the last in-flight request is done. */
+  closing: boolean;
+}
+
+export interface Lease {
+  model: LoadedModel;
+  id: string;
+  provider: ProviderName;
+  synthetic: boolean;
+  /** Milliseconds this request waited for the model to load (0 when it was loaded). */
+  loadWaitMs: number;
+  release(): void;
+}
+
+export interface UseOptions {
+  ep?: ProviderName;
+  ttl?: number;
+  autoUnload?: boolean;
+}
+
+const keyOf = (id: string, provider: ProviderName) => `${id}\u0000${provider}`;
+
+export class ModelManager {
+  private readonly entries = new Map<string, Entry>();
+  /** (name, ep) -> entry key, for names resolved while their entry is loaded: skips the registry on the hot path. */
+  private readonly names = new Map<string, string>();
+  private readonly listeners = new Set<(r: RequestRecord) => void>();
+  private readonly ttlSeconds: number;
+  readonly maxQueue: number;
+  private readonly threads: number;
+  private readonly loader: NonNullable<ManagerOptions['load']>;
+  private closed = false;
+
+  constructor(private readonly options: ManagerOptions) {
+    this.ttlSeconds = options.ttlSeconds ?? 600;
+    this.maxQueue = options.maxQueue ?? 16;
+    this.threads = options.threads ?? 0;
+    this.loader = options.load ?? ((dir, o) => loadModel(dir, o));
+  }
+
+  get registry(): ModelRegistry { return this.options.registry; }
+
+  /**
+   * A lease on a loaded model for one request: loads it if needed, counts the request against
+   * the model's queue (429 when full) and must be released when the request ends.
+   */
+  async acquire(name: string, opts: UseOptions = {}): Promise<Lease> {
+    const t0 = performance.now();
+    let entry = await this.entryFor(name, opts);
+    if (entry.closing) entry = await this.entryFor(name, opts); // unloaded meanwhile: load afresh
+    if (entry.inFlight >= 1 + this.maxQueue) throw queueFull(entry.resolved.id, entry.inFlight - 1);
+    entry.inFlight++;
+    entry.requests++;
+    if (opts.ttl !== undefined) entry.ttlSeconds = opts.ttl;
+    this.stopTimer(entry);
+    let model: LoadedModel;
+    try {
+      model = entry.model ?? await entry.ready;
+    } catch (e) {
+      entry.inFlight--;
+      throw e;
+    }
+    let released = false;
+    return {
+      model, id: entry.resolved.id, provider: entry.resolved.provider, synthetic: entry.resolved.synthetic,
+      loadWaitMs: performance.now() - t0,
+      release: () => {
+        if (released) return;
+        released = true;
+        entry.inFlight--;
+        entry.lastUsed = Date.now();
+        this.idle(entry);
+      },
+    };
+  }
+
+  /** Loads a model without running anything (GET /openai/load/:name). */
+  async load(name: string, opts: UseOptions = {}): Promise<LoadedRecord> {
+    const entry = await this.entryFor(name, opts);
+    if (opts.ttl !== undefined) entry.ttlSeconds = opts.ttl;
+    if (opts.autoUnload !== undefined) entry.autoUnload = opts.autoUnload;
+    await entry.ready;
+    entry.lastUsed = Date.now();
+    this.idle(entry);
+    return this.record(entry);
+  }
+
+  /**
+   * Unloads every provider's copy of `name` (or only `ep`'s). Running requests finish first
+   * unless `force`, which aborts them. Returns the ids unloaded; a model that was not loaded
+   * is not an error (Foundry answers 200 as well).
+   */
+  async unload(name: string, opts: { ep?: ProviderName; force?: boolean } = {}): Promise<string[]> {
+    const lower = name.toLowerCase();
+    let targets = [...this.entries.values()].filter((e) => e.resolved.id.toLowerCase() === lower);
+    if (!targets.length) {
+      let id: string | null = null;
+      try { id = (await this.registry.resolve(name, opts.ep)).id; } catch { /* unknown or not cached: nothing loaded under it */ }
+      targets = [...this.entries.values()].filter((e) => e.resolved.id === id);
+    }
+    if (opts.ep) targets = targets.filter((e) => e.resolved.provider === opts.ep);
+    await Promise.all(targets.map((e) => this.drop(e, opts.force ?? false)));
+    return [...new Set(targets.map((e) => e.resolved.id))];
+  }
+
+  async unloadAll(opts: { force?: boolean } = {}): Promise<void> {
+    await Promise.all([...this.entries.values()].map((e) => this.drop(e, opts.force ?? false)));
+  }
+
+  /** Everything loaded or loading, in load order. */
+  loaded(): LoadedRecord[] {
+    return [...this.entries.values()].map((e) => this.record(e));
+  }
+
+  /** The engine model behind (id, provider), when loaded: for tests and diagnostics. */
+  loadedModel(id: string, provider: ProviderName = 'cpu'): LoadedModel | null {
+    return this.entries.get(keyOf(id, provider))?.model ?? null;
+  }
+
+  /** Subscribe to finished requests; returns the unsubscribe function. */
+  onRequestDone(listener: (r: RequestRecord) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Called by the routes when a generation ends (any way). */
+  reportDone(r: RequestRecord): void {
+    for (const l of this.listeners) {
+      try { l(r); } catch { /* a listener's bug must not break serving */ }
+    }
+  }
+
+  /** Disposes every model (aborting running requests); later acquires fail. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.unloadAll({ force: true });
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  private async entryFor(name: string, opts: UseOptions): Promise<Entry> {
+    if (this.closed) throw new Error('the service is shutting down');
+    const alias = `${name}\u0000${opts.ep ?? ''}`;
+    const known = this.names.get(alias);
+    const cached = known ? this.entries.get(known) : undefined;
+    if (cached) return cached;
+    const resolved = await this.registry.resolve(name, opts.ep);
+    const key = keyOf(resolved.id, resolved.provider);
+    let entry = this.entries.get(key);
+    if (!entry) {
+      entry = this.startLoad(key, resolved);
+      if (opts.autoUnload !== undefined) entry.autoUnload = opts.autoUnload;
+    }
+    this.names.set(alias, key);
+    return entry;
+  }
+
+  private startLoad(key: string, resolved: ResolvedModel): Entry {
+    const entry: Entry = {
+      key, resolved, model: null, loadedAt: null, lastUsed: Date.now(), ttlSeconds: this.ttlSeconds, autoUnload: true,
+      inFlight: 0, requests: 0, timer: null, closing: false, ready: undefined as unknown as Promise<LoadedModel>,
+    };
+    entry.ready = this.loader(resolved.dir, { provider: resolved.provider, threads: this.threads }).then(
+      (model) => {
+        entry.model = model;
+        entry.loadedAt = Date.now();
+        if (entry.closing || this.closed) void model.dispose();
+        return model;
+      },
+      (e: unknown) => {
+        this.forget(entry);
+        throw e;
+      });
+    entry.ready.catch(() => undefined);
+    this.entries.set(key, entry);
+    return entry;
+  }
+
+  /** Removes the entry from the maps so new requests load afresh. */
+  private forget(entry: Entry): void {
+    if (this.entries.get(entry.key) === entry) this.entries.delete(entry.key);
+    for (const [alias, key] of this.names) if (key === entry.key) this.names.delete(alias);
+    this.stopTimer(entry);
+  }
+
+  private async drop(entry: Entry, force: boolean): Promise<void> {
+    this.forget(entry);
+    entry.closing = true;
+    if (entry.inFlight > 0 && !force) return; // disposed by idle() when the last request ends
+    const model = entry.model ?? await entry.ready.catch(() => null);
+    await model?.dispose();
+  }
+
+  private idle(entry: Entry): void {
+    if (entry.inFlight > 0) return;
+    if (entry.closing) {
+      void entry.model?.dispose();
+      return;
+    }
+    this.stopTimer(entry);
+    if (!entry.autoUnload || entry.ttlSeconds <= 0) return;
+    entry.timer = setTimeout(() => {
+      entry.timer = null;
+      if (entry.inFlight === 0 && this.entries.get(entry.key) === entry) void this.drop(entry, false);
+    }, entry.ttlSeconds * 1000);
+    entry.timer.unref();
+  }
+
+  private stopTimer(entry: Entry): void {
+    if (entry.timer) { clearTimeout(entry.timer); entry.timer = null; }
+  }
+
+  private record(e: Entry): LoadedRecord {
+    return {
+      id: e.resolved.id, provider: e.resolved.provider, device: deviceOf(e.resolved.provider), dir: e.resolved.dir,
+      synthetic: e.resolved.synthetic, state: e.model ? 'ready' : 'loading',
+      loadedAt: e.loadedAt ? new Date(e.loadedAt).toISOString() : null,
+      loadMs: e.model ? Math.round(e.model.info.loadMs * 10) / 10 : null,
+      lastUsedAt: new Date(e.lastUsed).toISOString(), ttlSeconds: e.ttlSeconds,
+      inFlight: e.inFlight, requests: e.requests, restarts: e.model?.restarts ?? 0,
+    };
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * OpenAI-compatible routes: GET /v1/models, GET /v1/models/:id, POST /v1/chat/completions
+ * (whole answers and SSE streams). Responses carry an `slmlab` extension field (provider,
+ * synthetic flag, TTFT, decode speed, engine timings) that OpenAI clients ignore, and whole
+ * answers an `x-slmlab-timings` header, so a client can see where the time went and on which
+ * execution provider the model really ran.
+ */
+import * as crypto from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import type { GenerationResult, GenerationTimings } from '../engine/types';
+import { AbortedError } from '../errors';
+import type { Handler, ServiceContext } from './context';
+import { ServiceError, toErrorResponse } from './errors';
+import { readJson, sendJson } from './http';
+import type { Lease } from './model-manager';
+import { ChunkFormatter, SseWriter } from './sse';
+import { parseChatRequest, type ChatCall } from './validation';
+
+/** How long a queued streaming request waits before its 200 and role chunk are sent anyway. */
+const COMMIT_AFTER_MS = 2000;
+
+export const listModels: Handler = async (ctx, _req, res) => {
+  const entries = await ctx.registry.list();
+  const seen = new Set<string>();
+  const data = entries.filter((e) => e.cached && !seen.has(e.id) && seen.add(e.id))
+    .map((e) => ({ id: e.id, object: 'model', created: ctx.startedAt, owned_by: 'slmlab' }));
+  sendJson(res, 200, { object: 'list', data });
+};
+
+export const getModel: Handler = async (ctx, _req, res, params) => {
+  const entry = (await ctx.registry.list()).find((e) => e.cached && e.id === params.id);
+  if (!entry) throw new ServiceError(404, 'model_not_found', `model '${params.id}' is not in the cache: see GET /v1/models, or run \`slmlab model download ${params.id}\``, 'model');
+  sendJson(res, 200, { id: entry.id, object: 'model', created: ctx.startedAt, owned_by: 'slmlab' });
+};
+
+export const chatCompletions: Handler = async (ctx, req, res) => {
+  const call = parseChatRequest(await readJson(req, ctx.maxBodyBytes));
+  // One signal for both ways a request can end early: the client leaves, or the service stops.
+  const ac = new AbortController();
+  const onClose = () => { if (!res.writableFinished) ac.abort(); };
+  const onShutdown = () => ac.abort();
+  res.on('close', onClose);
+  ctx.shutdown.addEventListener('abort', onShutdown, { once: true });
+  let lease: Lease | null = null;
+  try {
+    lease = await ctx.manager.acquire(call.model, { ep: call.ep, ttl: call.ttl });
+    if (ac.signal.aborted) throw new AbortedError();
+    if (call.stream) await streamChat(ctx, call, lease, res, ac.signal);
+    else await completeChat(ctx, call, lease, res, ac.signal);
+  } catch (e) {
+    // Stopping aborts running requests and disposes models under queued ones: say so, whatever the engine said.
+    if (ctx.shutdown.aborted) throw new ServiceError(503, 'shutting_down', 'the service is shutting down: retry once it is back');
+    throw e;
+  } finally {
+    res.off('close', onClose);
+    ctx.shutdown.removeEventListener('abort', onShutdown);
+    lease?.release();
+  }
+};
+
+function newId(): string {
+  return 'chatcmpl-' + crypto.randomBytes(12).toString('hex');
+}
+
+const r3 = (x: number) => Math.round(x * 1000) / 1000;
+
+function usageOf(r: GenerationResult) {
+  return { prompt_tokens: r.promptTokens, completion_tokens: r.completionTokens, total_tokens: r.promptTokens + r.completionTokens };
+}
+
+/** The compact timings of the x-slmlab-timings header (the per-token intervals are summed). */
+function headerTimings(t: GenerationTimings, r: GenerationResult) {
+  return {
+    queueMs: r3(t.queueMs), tokenizeMs: r3(t.tokenizeMs), prefillMs: r3(t.prefillMs), ttftMs: r3(t.ttftMs),
+    decodeMsTotal: r3(t.decodeMs.reduce((a, b) => a + b, 0)), decodeSteps: t.decodeMs.length, totalMs: r3(t.totalMs),
+    decodeTokensPerSecond: r.decodeTokensPerSecond === null ? null : r3(r.decodeTokensPerSecond),
+  };
+}
+
+/** The `slmlab` extension field: where and how fast the answer was made. */
+function extension(r: GenerationResult, lease: Lease) {
+  const t = r.timings;
+  return {
+    provider: r.provider,
+    synthetic: r.synthetic,
+    ttft_ms: r3(t.ttftMs),
+    decode_tokens_per_second: r.decodeTokensPerSecond === null ? null : r3(r.decodeTokensPerSecond),
+    queue_ms: r3(t.queueMs),
+    load_wait_ms: r3(lease.loadWaitMs),
+    total_ms: r3(t.totalMs),
+    timings: {
+      queueMs: r3(t.queueMs), tokenizeMs: r3(t.tokenizeMs), prefillMs: r3(t.prefillMs), ttftMs: r3(t.ttftMs),
+      decodeMs: t.decodeMs.map(r3), totalMs: r3(t.totalMs),
+    },
+  };
+}
+
+function finishReason(r: GenerationResult): 'stop' | 'length' {
+  return r.finishReason === 'length' ? 'length' : 'stop';
+}
+
+function report(ctx: ServiceContext, lease: Lease, r: GenerationResult | null, e?: unknown): void {
+  ctx.manager.reportDone(r
+    ? { id: lease.id, provider: lease.provider, finishReason: r.finishReason, promptTokens: r.promptTokens, completionTokens: r.completionTokens }
+    : { id: lease.id, provider: lease.provider, finishReason: e instanceof AbortedError ? 'abort' : 'error', promptTokens: 0, completionTokens: 0, error: e instanceof Error ? e.message : String(e) });
+}
+
+async function completeChat(ctx: ServiceContext, call: ChatCall, lease: Lease, res: ServerResponse, signal: AbortSignal): Promise<void> {
+  let result: GenerationResult;
+  try {
+    result = await lease.model.complete(call.request, { signal });
+  } catch (e) {
+    report(ctx, lease, null, e);
+    throw e;
+  }
+  report(ctx, lease, result);
+  if (result.finishReason === 'abort') {
+    if (ctx.shutdown.aborted) throw new AbortedError();
+    return; // the client is gone: nobody to answer
+  }
+  const body = {
+    id: newId(), object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: lease.id, system_fingerprint: null,
+    choices: [{ index: 0, message: { role: 'assistant', content: result.text, refusal: null }, logprobs: null, finish_reason: finishReason(result) }],
+    usage: usageOf(result),
+    slmlab: extension(result, lease),
+  };
+  sendJson(res, 200, body, { 'x-slmlab-timings': JSON.stringify(headerTimings(result.timings, result)) });
+}
+
+async function streamChat(ctx: ServiceContext, call: ChatCall, lease: Lease, res: ServerResponse, signal: AbortSignal): Promise<void> {
+  const sse = new SseWriter(res);
+  const fmt = new ChunkFormatter(newId(), Math.floor(Date.now() / 1000), lease.id);
+  // The 200 is sent with the first token, so that errors found before generation (context length,
+  // a model that fails to start) still get their HTTP status. A request queued behind others gets
+  // its 200 after COMMIT_AFTER_MS anyway, so that clients' header timeouts do not fire.
+  const begin = () => {
+    if (sse.started) return;
+    clearTimeout(commit);
+    sse.start();
+    sse.data(fmt.role());
+  };
+  const commit = setTimeout(begin, COMMIT_AFTER_MS);
+  const stream = lease.model.generate(call.request, { signal });
+  let result: GenerationResult;
+  try {
+    for await (const d of stream) {
+      if (!sse.started) begin();
+      sse.data(fmt.content(d.text));
+    }
+    result = await stream.result;
+  } catch (e) {
+    clearTimeout(commit);
+    report(ctx, lease, null, e);
+    if (!sse.started || (e instanceof AbortedError && ctx.shutdown.aborted)) throw e;
+    if (!res.destroyed) sse.error(toErrorResponse(e).body); // the openai client throws this as an APIError
+    return;
+  }
+  clearTimeout(commit);
+  report(ctx, lease, result);
+  if (result.finishReason === 'abort') {
+    if (ctx.shutdown.aborted && !sse.started) throw new AbortedError();
+    sse.end();
+    return;
+  }
+  begin();
+  sse.data(fmt.finish(finishReason(result), extension(result, lease)));
+  if (call.includeUsage) sse.data(fmt.usage(usageOf(result)));
+  sse.done();
+}

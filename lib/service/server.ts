@@ -1,0 +1,184 @@
+/**
+ * The local service: OpenAI-compatible routes plus Foundry Local's management routes on plain
+ * node:http, so the same client code runs against slmlab and a real Foundry Local.
+ *
+ *   const svc = await startService({ registry: new FolderRegistry({ tiny: '/models/tiny' }) });
+ *   const client = new OpenAI({ baseURL: svc.url + '/v1', apiKey: 'unused' });
+ *   ...
+ *   await svc.close();
+ *
+ * Binds 127.0.0.1 on a free port by default (svc.url says which). Every failure is answered
+ * in OpenAI's error shape with its HTTP status, and the server keeps serving.
+ */
+import { setMaxListeners } from 'node:events';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { silentLogger, type Handler, type ServiceContext, type ServiceLogger } from './context';
+import { badRequest, methodNotAllowed, routeNotFound, ServiceError } from './errors';
+import { sendError } from './http';
+import { ModelManager } from './model-manager';
+import type { ModelRegistry } from './registry';
+import * as foundry from './routes-foundry';
+import * as openai from './routes-openai';
+import { checkApiKey, checkBinding, checkOrigin, corsHeaders, isAllowedOrigin, isLoopback, preflightHeaders } from './security';
+
+export interface ServiceOptions {
+  registry: ModelRegistry;
+  /** Default 127.0.0.1. Any non-loopback host needs an API key. */
+  host?: string;
+  /** Default 0: a free port chosen by the OS (read it from the returned `port` / `url`). */
+  port?: number;
+  /** Required as `Authorization: Bearer <key>` when set. Default: SLMLAB_API_KEY, if set. */
+  apiKey?: string;
+  /** Seconds a model stays loaded after its last request (default 600; 0 = until unloaded). */
+  ttlSeconds?: number;
+  /** Requests that may wait behind the running one, per loaded model (default 16); more get 429. */
+  maxQueue?: number;
+  /** Largest request body accepted (default 1 MiB); more gets 413. */
+  maxBodyBytes?: number;
+  /** ONNX Runtime intra-op threads per loaded model (default 0: ORT's choice). */
+  threads?: number;
+  logger?: ServiceLogger;
+}
+
+export interface ServiceHandle {
+  /** Base URL, e.g. http://127.0.0.1:40123; OpenAI clients use url + '/v1'. */
+  url: string;
+  host: string;
+  port: number;
+  manager: ModelManager;
+  /** Stops accepting, aborts running generations, disposes every model. */
+  close(): Promise<void>;
+}
+
+interface Route { method: string; pattern: RegExp; keys: string[]; handler: Handler }
+
+function route(method: string, path: string, handler: Handler): Route {
+  const keys: string[] = [];
+  const source = path.replace(/:(\w+)/g, (_, k: string) => { keys.push(k); return '([^/]+)'; });
+  return { method, pattern: new RegExp(`^${source}$`), keys, handler };
+}
+
+const ROUTES: Route[] = [
+  route('GET', '/v1/models', openai.listModels),
+  route('GET', '/v1/models/:id', openai.getModel),
+  route('POST', '/v1/chat/completions', openai.chatCompletions),
+  route('GET', '/foundry/list', foundry.foundryList),
+  route('GET', '/openai/models', foundry.cachedModels),
+  route('POST', '/openai/download', foundry.download),
+  route('GET', '/openai/load/:name', foundry.loadRoute),
+  route('GET', '/openai/unload/:name', foundry.unloadRoute),
+  route('GET', '/openai/unloadall', foundry.unloadAll),
+  route('GET', '/openai/loadedmodels', foundry.loadedModels),
+  route('GET', '/openai/status', foundry.status),
+  route('GET', '/slmlab/loaded', foundry.loadedDetail),
+];
+
+/** The URL a local client should use for a bound address. */
+function urlFor(host: string, port: number): string {
+  const h = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return `http://${h}:${port}`;
+}
+
+export async function startService(options: ServiceOptions): Promise<ServiceHandle> {
+  const host = options.host ?? '127.0.0.1';
+  const apiKey = options.apiKey ?? (process.env.SLMLAB_API_KEY || undefined);
+  checkBinding(host, apiKey);
+  const logger = options.logger ?? silentLogger;
+  const manager = new ModelManager({ registry: options.registry, ttlSeconds: options.ttlSeconds, maxQueue: options.maxQueue, threads: options.threads });
+  const shutdown = new AbortController();
+  setMaxListeners(0, shutdown.signal); // every running request listens to it
+  let url = '';
+  const ctx: ServiceContext = {
+    manager, registry: options.registry, logger, url: () => url,
+    maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, startedAt: Math.floor(Date.now() / 1000), shutdown: shutdown.signal,
+  };
+  const loopbackBind = isLoopback(host);
+
+  const server = http.createServer({ keepAliveTimeout: 5000 }, (req, res) => {
+    const started = performance.now();
+    res.once('close', () => {
+      const ms = Math.round((performance.now() - started) * 10) / 10;
+      logger.info('request', { method: req.method, path: req.url, status: res.statusCode, ms, finished: res.writableFinished });
+    });
+    void dispatch(ctx, req, res, { apiKey, loopbackBind }).catch((e: unknown) => {
+      const status = sendError(res, e);
+      if (status >= 500) logger.error('request failed', { method: req.method, path: req.url, status, error: e instanceof Error ? e.message : String(e) });
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EADDRINUSE') reject(new Error(`port ${options.port} on ${host} is in use: choose another port, or port 0 for a free one`));
+      else if (e.code === 'EADDRNOTAVAIL') reject(new Error(`cannot bind ${host}: it is not an address of this machine (use 127.0.0.1 or 0.0.0.0)`));
+      else reject(e);
+    };
+    server.once('error', onError);
+    server.listen(options.port ?? 0, host, () => { server.off('error', onError); resolve(); });
+  });
+  const port = (server.address() as AddressInfo).port;
+  url = urlFor(host, port);
+  logger.info('listening', { url, host, port, auth: !!apiKey });
+
+  let closing: Promise<void> | null = null;
+  const close = () => {
+    closing ??= (async () => {
+      shutdown.abort();
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      // Aborted responses end over the next moments and leave keep-alive connections idle:
+      // close those as they appear; after a grace period, close whatever is left.
+      server.closeIdleConnections();
+      const sweep = setInterval(() => server.closeIdleConnections(), 20);
+      await manager.close();
+      const grace = setTimeout(() => server.closeAllConnections(), 2000);
+      await closed;
+      clearInterval(sweep);
+      clearTimeout(grace);
+      logger.info('stopped', { url });
+    })();
+    return closing;
+  };
+  return { url, host, port, manager, close };
+}
+
+async function dispatch(ctx: ServiceContext, req: http.IncomingMessage, res: http.ServerResponse, sec: { apiKey?: string; loopbackBind: boolean }): Promise<void> {
+  const method = req.method ?? 'GET';
+  let pathname: string;
+  let query: URLSearchParams;
+  try {
+    const u = new URL(req.url ?? '/', 'http://localhost');
+    pathname = u.pathname.length > 1 ? u.pathname.replace(/\/+$/, '') : u.pathname;
+    query = u.searchParams;
+  } catch {
+    throw badRequest(`cannot parse the request target ${JSON.stringify(req.url)}`);
+  }
+
+  checkOrigin(req, sec.loopbackBind);
+  const origin = req.headers.origin;
+  if (origin !== undefined && isAllowedOrigin(origin)) for (const [k, v] of Object.entries(corsHeaders(origin))) res.setHeader(k, v);
+
+  if (method === 'OPTIONS') {
+    const headers = origin !== undefined ? preflightHeaders(origin, req) : { Allow: 'GET, POST, OPTIONS' };
+    res.writeHead(204, headers);
+    res.end();
+    return;
+  }
+  checkApiKey(req, sec.apiKey);
+
+  const matches = ROUTES.filter((r) => r.pattern.test(pathname));
+  if (!matches.length) throw routeNotFound(method, pathname);
+  const hit = matches.find((r) => r.method === method);
+  if (!hit) throw methodNotAllowed(method, pathname, [...new Set(matches.map((r) => r.method))]);
+  const m = hit.pattern.exec(pathname)!;
+  const params: Record<string, string> = {};
+  hit.keys.forEach((k, i) => {
+    try {
+      params[k] = decodeURIComponent(m[i + 1]);
+    } catch {
+      throw badRequest(`the ${k} in the path is not valid percent-encoding: ${m[i + 1]}`, k);
+    }
+  });
+  await hit.handler(ctx, req, res, params, query);
+}
+
+export { ServiceError };

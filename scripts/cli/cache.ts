@@ -1,0 +1,75 @@
+/** `slmlab cache list|location|remove|clean`: the one folder where models live. */
+import type { Command } from 'commander';
+import { cacheDir, cleanCache, listCache, removeFromCache, type CacheEntry } from '../../lib/cache';
+import { bytes } from './format';
+import { fail } from './exit-codes';
+
+function formatEntries(entries: CacheEntry[]): string {
+  if (!entries.length) return `No models cached in ${cacheDir()}. Try \`slmlab model download tiny\`.\n`;
+  const rows = entries.map((e) => [
+    e.id,
+    e.kind + (e.readOnly ? ' (read-only)' : ''),
+    e.partial ? 'partial (resumable)' : e.complete ? 'complete' : 'incomplete',
+    bytes(e.sizeBytes),
+    e.dir,
+  ]);
+  const header = ['Model ID', 'Kind', 'State', 'Size', 'Folder'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
+  return [`Models cached in ${cacheDir()}:`, line(header), ...rows.map(line)].join('\n') + '\n';
+}
+
+export function registerCache(program: Command): void {
+  const cache = program.command('cache').description('list, locate, remove and clean cached models');
+
+  cache
+    .command('list')
+    .alias('ls')
+    .description('list cached models (downloaded, synthetic, bring-your-own, Foundry Local\'s read-only cache)')
+    .option('--json', 'print the entries as JSON')
+    .action((o: { json?: boolean }) => {
+      try {
+        const entries = listCache();
+        process.stdout.write(o.json ? JSON.stringify(entries, null, 2) + '\n' : formatEntries(entries));
+      } catch (e) {
+        fail(e);
+      }
+    });
+
+  cache
+    .command('location')
+    .description('print the cache folder (set SLMLAB_CACHE_DIR to move it)')
+    .action(() => { process.stdout.write(cacheDir() + '\n'); });
+
+  cache
+    .command('remove')
+    .alias('rm')
+    .description('remove one cached model')
+    .argument('<id>', 'the model id as `slmlab cache list` shows it')
+    .action((id: string) => {
+      try {
+        const r = removeFromCache(id);
+        for (const item of r.removed) process.stdout.write(`removed ${item.path} (${bytes(item.bytes)})\n`);
+        process.stdout.write(`freed ${bytes(r.freedBytes)}\n`);
+      } catch (e) {
+        fail(e);
+      }
+    });
+
+  cache
+    .command('clean')
+    .description('remove partial downloads and stale locks; with --keep, also every model not listed')
+    .option('--keep <ids>', 'comma-separated model ids to keep; all other cached models are removed')
+    .option('--dry-run', 'say what would be removed, remove nothing')
+    .action((o: { keep?: string; dryRun?: boolean }) => {
+      try {
+        const keep = o.keep?.split(',').map((s) => s.trim()).filter(Boolean);
+        const r = cleanCache({ partial: true, unusedExcept: keep, dryRun: o.dryRun });
+        for (const item of r.removed) process.stdout.write(`${o.dryRun ? 'would remove' : 'removed'} ${item.path} (${bytes(item.bytes)})\n`);
+        for (const b of r.busy) process.stdout.write(`kept ${b} (in use by another process)\n`);
+        process.stdout.write(`${o.dryRun ? 'would free' : 'freed'} ${bytes(r.freedBytes)}\n`);
+      } catch (e) {
+        fail(e);
+      }
+    });
+}
