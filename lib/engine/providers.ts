@@ -13,6 +13,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { execFile } from 'node:child_process';
 import type { InferenceSession } from 'onnxruntime-node';
 import { ProviderUnavailableError, UnknownProviderError } from '../errors';
 import { DataType, encodeModel } from '../synth/onnx-proto';
@@ -159,7 +160,33 @@ async function probeOne(name: ProviderName): Promise<ProviderStatus> {
   return status;
 }
 
+/**
+ * GPU providers are probed in a child process: their native libraries print to the process's
+ * stderr (Dawn's "Couldn't load Vulkan" warning), which would land in every CLI command and
+ * notebook cell, and a broken driver can crash the process that loads it. The child's output
+ * becomes the status's `detail` instead.
+ */
 async function probeUntimed(name: ProviderName): Promise<ProviderStatus> {
+  if (name === 'cpu') return probeInProcess(name);
+  const script = path.join(__dirname, 'probe-child.js');
+  return new Promise<ProviderStatus>((resolve) => {
+    execFile(process.execPath, [script, name], { timeout: 60_000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      const noise = stderr.trim();
+      try {
+        const status = JSON.parse(stdout) as ProviderStatus;
+        if (noise && !status.usable) status.detail = [status.detail, noise].filter(Boolean).join('\n');
+        resolve(status);
+      } catch {
+        const why = err ? (err.killed ? 'timed out' : `exited with ${err.code ?? err.signal}`) : 'printed no result';
+        resolve(down(name, `the ${name} probe process ${why} (the driver or runtime crashed while loading)`,
+          name === 'cuda' ? CUDA_LIBS_FIX : WEBGPU_FIX, noise.slice(-2000) || undefined));
+      }
+    });
+  });
+}
+
+/** Probes `name` in this process (the child process's job for GPU providers). */
+export async function probeInProcess(name: ProviderName): Promise<ProviderStatus> {
   if (name === 'cuda') {
     // Cheap check first, before loading the native runtime: the npm package gets its
     // CUDA EP from NuGet at install time, on linux/x64 only, and installs done offline
