@@ -8,6 +8,8 @@ import { registerModelRun } from './cli/model-run';
 import { registerModelList } from './cli/model-list';
 import { registerModelDownload } from './cli/model-download';
 import { registerCache } from './cli/cache';
+import { registerService } from './cli/service';
+import { registerModelLoad } from './cli/model-load';
 import { registerProviders } from './cli/providers';
 import { registerStart } from './cli/start';
 import { EXIT_HELP } from './cli/exit-codes';
@@ -28,7 +30,9 @@ registerModelList(model);
 registerModelDownload(model);
 registerModelBuild(model);
 registerModelRun(model);
+registerModelLoad(model);
 registerCache(program);
+registerService(program);
 registerProviders(program);
 registerStart(program);
 

@@ -141,9 +141,84 @@ test('an unknown shape exits non-zero listing the shapes, and leaves no folder b
 });
 
 test('every verb answers --help', () => {
-  for (const verb of [[], ['model'], ['model', 'build'], ['model', 'run'], ['providers'], ['start']]) {
+  const verbs = [[], ['model'], ['model', 'list'], ['model', 'info'], ['model', 'download'], ['model', 'build'], ['model', 'run'], ['model', 'load'],
+    ['model', 'unload'], ['model', 'remove'], ['cache'], ['cache', 'list'], ['cache', 'clean'], ['service'], ['service', 'start'], ['service', 'status'],
+    ['providers'], ['start']];
+  for (const verb of verbs) {
     const r = slmlab(...verb, '--help');
     assert.equal(r.code, 0, `${verb.join(' ')} --help: ${r.stderr}`);
     assert.match(r.stdout, /Usage: slmlab/);
   }
+});
+
+test('model list shows the catalog with synthetic twins marked, and --filter narrows it', () => {
+  const all = slmlab('model', 'list');
+  assert.equal(all.code, 0, all.stderr);
+  assert.match(all.stdout, /^Alias\s+Device\s+Task\s+File Size\s+License\s+Model ID/m);
+  assert.match(all.stdout, /qwen2\.5-0\.5b-twin \(synthetic\)/);
+  const tiny = slmlab('model', 'list', '--filter', 'alias=tiny*', '--json');
+  assert.equal(tiny.code, 0, tiny.stderr);
+  const rows = JSON.parse(tiny.stdout) as { alias: string; synthetic: boolean }[];
+  assert.ok(rows.length >= 1 && rows.every((r) => r.alias === 'tiny' && r.synthetic));
+  const bad = slmlab('model', 'list', '--filter', 'colour=red');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /device/);
+});
+
+test('model info prints a model and its licence', () => {
+  const r = slmlab('model', 'info', 'qwen2.5-0.5b', '--license');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /apache-2\.0/i);
+  const unknown = slmlab('model', 'info', 'qwen2.5-0.6b');
+  assert.equal(unknown.code, 3);
+  assert.match(unknown.stderr, /qwen2\.5-0\.5b/, 'suggests a close alias');
+});
+
+test('model download builds a synthetic variant into the cache, cache list shows it, model remove deletes it', () => {
+  const d = slmlab('model', 'download', 'tiny', '--json');
+  assert.equal(d.code, 0, d.stderr);
+  const got = JSON.parse(d.stdout) as { id: string; dir: string; synthetic: boolean };
+  assert.equal(got.synthetic, true);
+  assert.ok(fs.existsSync(path.join(got.dir, 'model.onnx')));
+  assert.ok(got.dir.startsWith(path.join(tmp, 'cache')), 'inside SLMLAB_CACHE_DIR');
+  assert.equal(slmlab('cache', 'location').stdout.trim(), path.join(tmp, 'cache'));
+  const list = JSON.parse(slmlab('cache', 'list', '--json').stdout) as { dir: string; complete: boolean }[];
+  assert.ok(list.some((e) => e.dir === got.dir && e.complete));
+  const run = slmlab('model', 'run', 'tiny', '--prompt', 'hi', '--max-tokens', '3', '--json');
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(JSON.parse(run.stdout).synthetic, true);
+  const rm = slmlab('model', 'remove', 'tiny');
+  assert.equal(rm.code, 0, rm.stderr);
+  assert.equal(fs.existsSync(got.dir), false);
+});
+
+test('a real catalog model that is not downloaded says how to download it, and names never escape the cache', () => {
+  const r = slmlab('cache', 'remove', '../../etc');
+  assert.notEqual(r.code, 0);
+  assertNoStack(r.stderr);
+  const clean = slmlab('cache', 'clean', '--dry-run');
+  assert.equal(clean.code, 0, clean.stderr);
+});
+
+test('service start, status, model load, ps, unload and stop work end to end', () => {
+  const start = slmlab('service', 'start', '--json');
+  assert.equal(start.code, 0, start.stderr);
+  const { url } = JSON.parse(start.stdout) as { url: string };
+  try {
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    const status = slmlab('service', 'status');
+    assert.equal(status.code, 0);
+    assert.ok(status.stdout.includes(url));
+    assert.equal(slmlab('model', 'load', 'tiny').code, 0);
+    const ps = JSON.parse(slmlab('service', 'ps', '--json').stdout) as { models: { id: string }[] };
+    assert.deepEqual(ps.models.map((m) => m.id), ['tiny-generic-cpu:1']);
+    assert.equal(slmlab('model', 'unload', 'tiny-generic-cpu:1').code, 0);
+    const missing = slmlab('model', 'load', 'no-such-model');
+    assert.equal(missing.code, 3);
+  } finally {
+    assert.equal(slmlab('service', 'stop').code, 0);
+  }
+  const after = slmlab('service', 'status');
+  assert.equal(after.code, 1);
+  assert.match(after.stdout, /not running/);
 });

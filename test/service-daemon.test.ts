@@ -21,7 +21,7 @@ let cache: string;
 before(async () => {
   root = makeTempDir();
   cache = path.join(root, 'cache');
-  // The standalone service serves every model folder under <cache>/synthetic by default.
+  // The standalone service serves the catalog and the cache by default: this synthetic model is in the cache.
   await buildModel({ shape: 'tiny', precision: 'int4', out: path.join(cache, 'synthetic', 'tiny-int4') });
 });
 after(async () => {

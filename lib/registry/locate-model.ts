@@ -65,7 +65,7 @@ export async function locateModel(name: string, opts: LocateOptions = {}): Promi
     if (looksLikePath(trimmed)) throw new ModelNotFoundError(`'${trimmed}' is not a model name: name a catalog alias, a variant id or a cached model (folders cannot be named here)`);
   } else if (looksLikePath(trimmed) || (fs.existsSync(trimmed) && fs.statSync(trimmed).isDirectory())) {
     const dir = path.resolve(trimmed.startsWith('~') ? trimmed.replace(/^~/, process.env.HOME ?? '~') : trimmed);
-    if (!fs.existsSync(dir)) throw new ModelNotFoundError(`model folder '${dir}' does not exist: check the path, or name a catalog model (see \`slmlab model list\`)`);
+    if (!fs.existsSync(dir)) throw new ModelNotFoundError(`model folder '${dir}' does not exist: check the path, name a catalog model (see \`slmlab model list\`), or build one with \`slmlab model build tiny\``);
     return { id: path.basename(dir), dir, provider: null, synthetic: isSyntheticFolder(dir), from: 'folder', fetched: false };
   }
 

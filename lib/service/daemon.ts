@@ -6,6 +6,7 @@
  * stop sends SIGTERM and waits. Every function returns a plain record; formatStatus() turns a
  * status into the line the CLI prints. The CLI wiring lives with the CLI.
  */
+import { textTable } from '../util/text-table';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -31,7 +32,7 @@ export interface StartDaemonOptions extends DaemonOptions {
   threads?: number;
   /** Model folders to serve, name -> folder. */
   models?: Record<string, string>;
-  /** Serve every model folder under these (default: <cache>/synthetic). */
+  /** Serve every model folder under these (with neither this nor `models`: the catalog and the cache). */
   modelsDirs?: string[];
   /** How long to wait for the service to listen (default 20 s). */
   timeoutMs?: number;
@@ -80,17 +81,19 @@ async function responds(url: string, o: DaemonOptions): Promise<boolean> {
 }
 
 /**
- * True when `pid` runs slmlab's service (Linux: its command line names service/main.js), so a
- * recycled pid of some other program is never signalled. Elsewhere: alive is taken as ours.
+ * True when `pid` is the service recorded in `state`, so that a recycled pid of some other
+ * program is never signalled: it is alive and (Linux) its command line is slmlab's (service/main.js,
+ * or the CLI running it in the foreground), or else its endpoint answers. Elsewhere, alive is enough.
  */
-function isServiceProcess(pid: number): boolean {
-  if (!pidAlive(pid)) return false;
+async function isServiceProcess(state: ServiceState, o: DaemonOptions): Promise<boolean> {
+  if (!pidAlive(state.pid)) return false;
+  let cmd: string;
   try {
-    const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return /service[\\/]main\.js/.test(cmd);
+    cmd = fs.readFileSync(`/proc/${state.pid}/cmdline`, 'utf8');
   } catch {
     return true;
   }
+  return /service[\\/]main\.js|slmlab|cli\.js/.test(cmd) || await responds(state.url, o);
 }
 
 function statusOf(state: ServiceState | null, file: string, running: boolean, responding: boolean | null, staleCleaned: boolean): DaemonStatus {
@@ -110,7 +113,7 @@ export async function daemonStatus(o: DaemonOptions & { probe?: boolean } = {}):
     if (stale) fs.rmSync(file, { force: true }); // unreadable: a torn write from a crashed process
     return statusOf(null, file, false, null, stale);
   }
-  if (!isServiceProcess(state.pid)) {
+  if (!(await isServiceProcess(state, o))) {
     removeState(file, state.pid);
     return statusOf(null, file, false, null, true);
   }
@@ -226,6 +229,6 @@ async function getJson<T>(url: string, headers: Record<string, string>): Promise
 export function formatPs(p: PsResult): string {
   if (!p.running) return 'slmlab service is not running: start it with `slmlab service start`';
   if (!p.models.length) return `no models loaded (service on ${p.url})`;
-  return ['Model ID  Provider  Device  In flight  Requests  TTL (s)',
-    ...p.models.map((m) => `${m.id}  ${m.provider ?? '?'}  ${m.device ?? '?'}  ${m.inFlight ?? '?'}  ${m.requests ?? '?'}  ${m.ttlSeconds ?? '?'}`)].join('\n');
+  return textTable(['Model ID', 'Provider', 'Device', 'In flight', 'Requests', 'TTL (s)'],
+    p.models.map((m) => [m.id, String(m.provider ?? '?'), String(m.device ?? '?'), String(m.inFlight ?? '?'), String(m.requests ?? '?'), String(m.ttlSeconds ?? '?')]));
 }

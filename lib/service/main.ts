@@ -12,13 +12,15 @@
  *   --max-body-bytes N                    default 1048576
  *   --threads N         SLMLAB_THREADS    ONNX Runtime intra-op threads per model (default 0: ORT's)
  *   --model NAME=DIR    (repeatable)      serve a model folder under NAME
- *   --models-dir DIR    (repeatable)      serve every model folder under DIR (default: <cache>/synthetic)
+ *   --models-dir DIR    (repeatable)      serve every model folder under DIR
+ *                                         (with neither: the catalog and the cache, as `slmlab model list` sees them)
  *   --state-file FILE                     default <cacheDir>/service.json; --no-state-file to skip
  *   --log-file FILE                       recorded in service.json (the daemon redirects output there)
  * The API key is read from SLMLAB_API_KEY only, so it never shows in a process list.
  */
 import * as path from 'node:path';
-import { cacheDir, syntheticDir } from '../cache/location';
+import { cacheDir } from '../cache/location';
+import { CatalogRegistry } from '../registry/catalog-registry';
 import { jsonLogger } from './context';
 import { FolderRegistry } from './folder-registry';
 import type { ModelRegistry } from './registry';
@@ -94,13 +96,15 @@ export function parseServiceArgs(argv: string[], env: NodeJS.ProcessEnv = proces
 }
 
 /**
- * The registry a standalone service uses: the folders named on the command line plus every
- * model folder under the models dirs (default: the synthetic models built into the cache).
- * The CLI passes the catalog + cache registry instead, through runServiceMain's `registry`.
+ * The registry a standalone service uses: with --model or --models-dir, exactly those folders;
+ * otherwise the catalog and the cache (catalog variants, downloaded, synthetic and
+ * bring-your-own models). runServiceMain's `registry` overrides both.
  */
 export function defaultRegistry(o: MainOptions, env: NodeJS.ProcessEnv = process.env): ModelRegistry {
-  const scan = o.modelsDirs.length ? o.modelsDirs : [syntheticDir(env)];
-  return new FolderRegistry(o.models, { scan, modelDirPath: scan[0] });
+  if (Object.keys(o.models).length || o.modelsDirs.length) {
+    return new FolderRegistry(o.models, { scan: o.modelsDirs, modelDirPath: o.modelsDirs[0] });
+  }
+  return new CatalogRegistry({ cache: { cacheDir: cacheDir(env), env } });
 }
 
 /**

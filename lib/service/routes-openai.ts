@@ -34,6 +34,7 @@ export const getModel: Handler = async (ctx, _req, res, params) => {
 };
 
 export const chatCompletions: Handler = async (ctx, req, res) => {
+  const arrived = performance.now();
   const call = parseChatRequest(await readJson(req, ctx.maxBodyBytes));
   // One signal for both ways a request can end early: the client leaves, or the service stops.
   const ac = new AbortController();
@@ -45,8 +46,8 @@ export const chatCompletions: Handler = async (ctx, req, res) => {
   try {
     lease = await ctx.manager.acquire(call.model, { ep: call.ep, ttl: call.ttl });
     if (ac.signal.aborted) throw new AbortedError();
-    if (call.stream) await streamChat(ctx, call, lease, res, ac.signal);
-    else await completeChat(ctx, call, lease, res, ac.signal);
+    if (call.stream) await streamChat(ctx, call, lease, res, ac.signal, arrived);
+    else await completeChat(ctx, call, lease, res, ac.signal, arrived);
   } catch (e) {
     // Stopping aborts running requests and disposes models under queued ones: say so, whatever the engine said.
     if (ctx.shutdown.aborted) throw new ServiceError(503, 'shutting_down', 'the service is shutting down: retry once it is back');
@@ -59,7 +60,7 @@ export const chatCompletions: Handler = async (ctx, req, res) => {
 };
 
 function newId(): string {
-  return 'chatcmpl-' + crypto.randomBytes(12).toString('hex');
+  return 'chatcmpl-' + crypto.randomUUID().replace(/-/g, '').slice(0, 24);
 }
 
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
@@ -77,8 +78,12 @@ function headerTimings(t: GenerationTimings, r: GenerationResult) {
   };
 }
 
-/** The `slmlab` extension field: where and how fast the answer was made. */
-function extension(r: GenerationResult, lease: Lease) {
+/**
+ * The `slmlab` extension field: where and how fast the answer was made. `service_ms` is the
+ * service's own time before the engine got the request (reading and checking the body, finding
+ * the model, including any wait for it to load).
+ */
+function extension(r: GenerationResult, lease: Lease, serviceMs: number) {
   const t = r.timings;
   return {
     provider: r.provider,
@@ -87,6 +92,7 @@ function extension(r: GenerationResult, lease: Lease) {
     decode_tokens_per_second: r.decodeTokensPerSecond === null ? null : r3(r.decodeTokensPerSecond),
     queue_ms: r3(t.queueMs),
     load_wait_ms: r3(lease.loadWaitMs),
+    service_ms: r3(serviceMs),
     total_ms: r3(t.totalMs),
     timings: {
       queueMs: r3(t.queueMs), tokenizeMs: r3(t.tokenizeMs), prefillMs: r3(t.prefillMs), ttftMs: r3(t.ttftMs),
@@ -105,8 +111,9 @@ function report(ctx: ServiceContext, lease: Lease, r: GenerationResult | null, e
     : { id: lease.id, provider: lease.provider, finishReason: e instanceof AbortedError ? 'abort' : 'error', promptTokens: 0, completionTokens: 0, error: e instanceof Error ? e.message : String(e) });
 }
 
-async function completeChat(ctx: ServiceContext, call: ChatCall, lease: Lease, res: ServerResponse, signal: AbortSignal): Promise<void> {
+async function completeChat(ctx: ServiceContext, call: ChatCall, lease: Lease, res: ServerResponse, signal: AbortSignal, arrived: number): Promise<void> {
   let result: GenerationResult;
+  const serviceMs = performance.now() - arrived;
   try {
     result = await lease.model.complete(call.request, { signal });
   } catch (e) {
@@ -122,12 +129,12 @@ async function completeChat(ctx: ServiceContext, call: ChatCall, lease: Lease, r
     id: newId(), object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: lease.id, system_fingerprint: null,
     choices: [{ index: 0, message: { role: 'assistant', content: result.text, refusal: null }, logprobs: null, finish_reason: finishReason(result) }],
     usage: usageOf(result),
-    slmlab: extension(result, lease),
+    slmlab: extension(result, lease, serviceMs),
   };
   sendJson(res, 200, body, { 'x-slmlab-timings': JSON.stringify(headerTimings(result.timings, result)) });
 }
 
-async function streamChat(ctx: ServiceContext, call: ChatCall, lease: Lease, res: ServerResponse, signal: AbortSignal): Promise<void> {
+async function streamChat(ctx: ServiceContext, call: ChatCall, lease: Lease, res: ServerResponse, signal: AbortSignal, arrived: number): Promise<void> {
   const sse = new SseWriter(res);
   const fmt = new ChunkFormatter(newId(), Math.floor(Date.now() / 1000), lease.id);
   // The 200 is sent with the first token, so that errors found before generation (context length,
@@ -140,6 +147,7 @@ async function streamChat(ctx: ServiceContext, call: ChatCall, lease: Lease, res
     sse.data(fmt.role());
   };
   const commit = setTimeout(begin, COMMIT_AFTER_MS);
+  const serviceMs = performance.now() - arrived;
   const stream = lease.model.generate(call.request, { signal });
   let result: GenerationResult;
   try {
@@ -163,7 +171,7 @@ async function streamChat(ctx: ServiceContext, call: ChatCall, lease: Lease, res
     return;
   }
   begin();
-  sse.data(fmt.finish(finishReason(result), extension(result, lease)));
+  sse.data(fmt.finish(finishReason(result), extension(result, lease, serviceMs)));
   if (call.includeUsage) sse.data(fmt.usage(usageOf(result)));
   sse.done();
 }

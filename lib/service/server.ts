@@ -14,7 +14,7 @@ import { setMaxListeners } from 'node:events';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { silentLogger, type Handler, type ServiceContext, type ServiceLogger } from './context';
-import { badRequest, methodNotAllowed, routeNotFound, ServiceError } from './errors';
+import { badRequest, methodNotAllowed, routeNotFound } from './errors';
 import { sendError } from './http';
 import { ModelManager } from './model-manager';
 import type { ModelRegistry } from './registry';
@@ -181,4 +181,3 @@ async function dispatch(ctx: ServiceContext, req: http.IncomingMessage, res: htt
   await hit.handler(ctx, req, res, params, query);
 }
 
-export { ServiceError };

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { cacheDir, cleanCache, listCache, removeFromCache, type CacheEntry } from '../../lib/cache';
 import { bytes } from './format';
+import { textTable } from '../../lib/util/text-table';
 import { fail } from './exit-codes';
 
 function formatEntries(entries: CacheEntry[]): string {
@@ -13,10 +14,7 @@ function formatEntries(entries: CacheEntry[]): string {
     bytes(e.sizeBytes),
     e.dir,
   ]);
-  const header = ['Model ID', 'Kind', 'State', 'Size', 'Folder'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
-  return [`Models cached in ${cacheDir()}:`, line(header), ...rows.map(line)].join('\n') + '\n';
+  return `Models cached in ${cacheDir()}:\n${textTable(['Model ID', 'Kind', 'State', 'Size', 'Folder'], rows)}\n`;
 }
 
 export function registerCache(program: Command): void {

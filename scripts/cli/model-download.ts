@@ -2,10 +2,9 @@
 import type { Command } from 'commander';
 import { PROVIDERS, type ProviderName } from '../../lib/engine/providers';
 import { locateModel } from '../../lib/registry/locate-model';
-import { removeFromCache } from '../../lib/cache';
-import { findCachedModel } from '../../lib/cache';
+import { cachedFolderFor, findCachedModel, listCache, removeFromCache } from '../../lib/cache';
 import { loadCatalog, resolveVariant } from '../../lib/catalog';
-import { cachedFolderFor } from '../../lib/cache';
+import { ModelNotFoundError } from '../../lib/errors';
 import { oneOf } from './parse';
 import { bytes } from './format';
 import { progressBar } from './progress-bar';
@@ -53,8 +52,9 @@ export function registerModelDownload(model: Command): void {
         if (!findCachedModel(name)) {
           // An alias: remove the variant this machine would use (or the one for --ep) if it is cached.
           const { variant } = await resolveVariant(loadCatalog(), name, { ep: o.ep });
-          if (!cachedFolderFor(variant)) throw new Error(`${variant.id} is not in the cache: nothing to remove (see \`slmlab cache list\`)`);
-          target = variant.id;
+          const dir = cachedFolderFor(variant);
+          if (!dir) throw new ModelNotFoundError(`${variant.id} is not in the cache: nothing to remove (see \`slmlab cache list\`)`);
+          target = listCache().find((e) => e.dir === dir || e.modelDir === dir)?.id ?? variant.id;
         }
         const r = removeFromCache(target);
         for (const item of r.removed) process.stdout.write(`removed ${item.path} (${bytes(item.bytes)})\n`);

@@ -1,0 +1,90 @@
+/**
+ * `slmlab service start|stop|restart|status|ps`: the local OpenAI- and Foundry-compatible
+ * endpoint, run in the background with a state file (or in the foreground for containers and tests).
+ */
+import type { Command } from 'commander';
+import { daemonPs, daemonStatus, formatPs, formatStatus, restartDaemon, startDaemon, stopDaemon, type StartDaemonOptions } from '../../lib/service/daemon';
+import { runServiceMain } from '../../lib/service/main';
+import { integer } from './parse';
+import { fail } from './exit-codes';
+
+interface StartOptions { host?: string; port?: number; ttl?: number; maxQueue?: number; threads?: number; foreground?: boolean; json?: boolean }
+
+function daemonOptions(o: StartOptions): StartDaemonOptions {
+  return { host: o.host, port: o.port, ttlSeconds: o.ttl, maxQueue: o.maxQueue, threads: o.threads };
+}
+
+function serviceOptions(cmd: Command): Command {
+  return cmd
+    .option('--host <host>', 'address to bind (default 127.0.0.1; any other needs SLMLAB_API_KEY)')
+    .option('--port <n>', 'port (0 = a free port, printed by `slmlab service status`)', integer('--port', 0, 65535))
+    .option('--ttl <seconds>', 'unload a model after this long unused (0 = never; default 600)', integer('--ttl', 0))
+    .option('--max-queue <n>', 'requests waiting per loaded model before 429 (default 16)', integer('--max-queue', 0))
+    .option('--threads <n>', 'ONNX Runtime intra-op threads per model (0 = one per core)', integer('--threads', 0, 1024))
+    .option('--json', 'print the result as JSON');
+}
+
+export function registerService(program: Command): void {
+  const service = program.command('service').description('run the local OpenAI-compatible service (Foundry Local\'s routes too)');
+
+  serviceOptions(service.command('start').description('start the service in the background (or in the foreground with --foreground)'))
+    .option('--foreground', 'serve in this process until Ctrl-C (containers, tests)')
+    .action(async (o: StartOptions) => {
+      try {
+        if (o.foreground) {
+          const args = ['--foreground'];
+          if (o.host) args.push('--host', o.host);
+          if (o.port !== undefined) args.push('--port', String(o.port));
+          if (o.ttl !== undefined) args.push('--ttl', String(o.ttl));
+          if (o.maxQueue !== undefined) args.push('--max-queue', String(o.maxQueue));
+          if (o.threads !== undefined) args.push('--threads', String(o.threads));
+          const { service: handle, stopped } = await runServiceMain(args, process.env, { exitOnStop: true });
+          process.stderr.write(`slmlab service listening on ${handle.url} (Ctrl-C to stop)\n`);
+          await stopped;
+          return;
+        }
+        const r = await startDaemon(daemonOptions(o));
+        process.stdout.write(o.json ? JSON.stringify(r, null, 2) + '\n' : `${r.alreadyRunning ? 'already running' : 'started'}: ${r.url} (OpenAI base URL ${r.url}/v1)\n`);
+      } catch (e) {
+        fail(e);
+      }
+    });
+
+  serviceOptions(service.command('restart').description('stop the service if it runs, then start it')).action(async (o: StartOptions) => {
+    try {
+      const r = await restartDaemon(daemonOptions(o));
+      process.stdout.write(o.json ? JSON.stringify(r, null, 2) + '\n' : `restarted: ${r.url}\n`);
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+  service.command('stop').description('stop the background service').option('--json', 'print the result as JSON').action(async (o: { json?: boolean }) => {
+    try {
+      const r = await stopDaemon();
+      process.stdout.write(o.json ? JSON.stringify(r, null, 2) + '\n' : r.wasRunning ? `stopped (pid ${r.pid}${r.forced ? ', killed after the grace period' : ''})\n` : 'the service was not running\n');
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+  service.command('status').description('say whether the service runs, and its endpoint URL').option('--json', 'print the status as JSON').action(async (o: { json?: boolean }) => {
+    try {
+      const s = await daemonStatus({ probe: true });
+      process.stdout.write(o.json ? JSON.stringify(s, null, 2) + '\n' : formatStatus(s) + '\n');
+      if (!s.running) process.exitCode = 1;
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+  service.command('ps').description('list the models the service has loaded').option('--json', 'print them as JSON').action(async (o: { json?: boolean }) => {
+    try {
+      const p = await daemonPs();
+      process.stdout.write(o.json ? JSON.stringify(p, null, 2) + '\n' : formatPs(p) + '\n');
+      if (!p.running) process.exitCode = 1;
+    } catch (e) {
+      fail(e);
+    }
+  });
+}
