@@ -18,3 +18,14 @@ export { inspectModelFolder, type ModelFolder, type FolderLayout } from './engin
 export { probeProviders, resolveProvider, bestProvider, parseProvider, PROVIDERS, type ProviderName, type ProviderStatus } from './engine/providers';
 export { TextTokenizer, type ChatMessage } from './engine/tokenizer';
 export type { GenerateRequest, GenerationResult, GenerationTimings, TextDelta, FinishReason } from './engine/types';
+
+// catalog, cache and downloads
+export * as catalog from './catalog';
+export { loadCatalog, findModel, selectVariant, resolveVariant, type CatalogFile, type CatalogModel, type CatalogVariant } from './catalog';
+export { listCache, removeFromCache, cleanCache, ensureVariant, type CacheEntry, type DownloadProgress } from './cache';
+export { locateModel, type LocatedModel, type LocateOptions } from './registry/locate-model';
+export { CatalogRegistry } from './registry/catalog-registry';
+
+// the local service
+export { startService, FolderRegistry, type ServiceHandle, type ServiceOptions, type ModelRegistry } from './service';
+export { startDaemon, stopDaemon, daemonStatus } from './service/daemon';
