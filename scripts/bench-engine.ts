@@ -25,6 +25,7 @@
  * On a shared machine a burst of load from elsewhere can hit one run and not the next, so the
  * same ratios are also printed on each run's median decode interval (a check, not the target).
  */
+import { intArg, walkArgs } from '../lib/util/argv';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -79,19 +80,8 @@ Targets: engine decode overhead over the floor <= 5 % per token; engine/transfor
 
 function parseArgs(argv: string[]): Options {
   const o: Options = { model: null, shape: 'tiny', precision: 'int4', promptTokens: 32, tokens: 64, rounds: 5, threads: 2, json: false, pauseMs: 100, rotate: false };
-  const int = (name: string, v: string | undefined, min: number): number => {
-    const n = Number(v);
-    if (v === undefined || !Number.isInteger(n) || n < min) fail(`${name} needs an integer >= ${min}, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`);
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-    const value = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) fail(`${flag} needs a value`);
-      return v;
-    };
+  const int = (name: string, v: string | undefined, min: number): number => intArg(name, v, min, fail);
+  walkArgs(argv, (flag, value, a) => {
     switch (flag) {
       case '-h': case '--help': process.stdout.write(USAGE + '\n'); process.exit(0); break;
       case '--model': o.model = value(); break;
@@ -111,7 +101,7 @@ function parseArgs(argv: string[]): Options {
       case '--rotate': o.rotate = true; break;
       default: fail(`unknown option '${a}' (see --help)`);
     }
-  }
+  }, fail);
   if (o.model === null && !shapeNames().includes(o.shape)) fail(`unknown shape '${o.shape}': choose one of ${shapeNames().join(', ')}`);
   return o;
 }

@@ -38,6 +38,7 @@
  * Then --concurrency clients (default 64), each its own openai client, stream the same request
  * at once; every answer must arrive complete and equal the greedy reference, with zero errors.
  */
+import { intArg, walkArgs } from '../lib/util/argv';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -90,19 +91,8 @@ function fail(msg: string): never {
 
 function parseArgs(argv: string[]): Options {
   const o: Options = { model: null, tokens: 64, rounds: 100, warmup: 5, concurrency: 64, threads: 1, pauseMs: 10, sameProcess: false, json: false };
-  const int = (name: string, v: string | undefined, min: number): number => {
-    const n = Number(v);
-    if (v === undefined || !Number.isInteger(n) || n < min) fail(`${name} needs an integer >= ${min}, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`);
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-    const value = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) fail(`${flag} needs a value`);
-      return v;
-    };
+  const int = (name: string, v: string | undefined, min: number): number => intArg(name, v, min, fail);
+  walkArgs(argv, (flag, value, a) => {
     switch (flag) {
       case '-h': case '--help': process.stdout.write(USAGE + '\n'); process.exit(0); break;
       case '--model': o.model = path.resolve(value()); break;
@@ -116,7 +106,7 @@ function parseArgs(argv: string[]): Options {
       case '--json': o.json = true; break;
       default: fail(`unknown option '${a}' (see --help)`);
     }
-  }
+  }, fail);
   return o;
 }
 

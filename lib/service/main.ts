@@ -18,6 +18,7 @@
  *   --log-file FILE                       recorded in service.json (the daemon redirects output there)
  * The API key is read from SLMLAB_API_KEY only, so it never shows in a process list.
  */
+import { walkArgs } from '../util/argv';
 import * as path from 'node:path';
 import { cacheDir } from '../cache/location';
 import { CatalogRegistry } from '../registry/catalog-registry';
@@ -61,14 +62,8 @@ export function parseServiceArgs(argv: string[], env: NodeJS.ProcessEnv = proces
     stateFile: stateFilePath(cacheDir(env)),
     logFile: null,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-    const value = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
+  const usage = (msg: string): never => { throw new UsageError(msg); };
+  walkArgs(argv, (flag, value, a) => {
     switch (flag) {
       case '--foreground': break; // this process always serves in the foreground
       case '--host': o.host = value(); break;
@@ -90,7 +85,7 @@ export function parseServiceArgs(argv: string[], env: NodeJS.ProcessEnv = proces
       case '--log-file': o.logFile = path.resolve(value()); break;
       default: throw new UsageError(`unknown option '${a}'`);
     }
-  }
+  }, usage);
   if (o.port > 65535) throw new UsageError(`--port must be at most 65535, got ${o.port}`);
   return o;
 }
