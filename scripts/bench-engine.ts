@@ -25,6 +25,7 @@
  * On a shared machine a burst of load from elsewhere can hit one run and not the next, so the
  * same ratios are also printed on each run's median decode interval (a check, not the target).
  */
+import * as stats from '../lib/bench/stats';
 import { intArg, walkArgs } from '../lib/util/argv';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -113,12 +114,8 @@ function fail(msg: string): never {
 
 // ---- small statistics -------------------------------------------------------------------
 
-function median(xs: number[]): number {
-  if (!xs.length) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
+/** Median (lib/bench/stats) as a number: NaN when there is no sample, for table printing. */
+const median = (xs: number[]): number => stats.median(xs) ?? NaN;
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 

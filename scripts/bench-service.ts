@@ -38,6 +38,7 @@
  * Then --concurrency clients (default 64), each its own openai client, stream the same request
  * at once; every answer must arrive complete and equal the greedy reference, with zero errors.
  */
+import * as stats from '../lib/bench/stats';
 import { intArg, walkArgs } from '../lib/util/argv';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -112,14 +113,8 @@ function parseArgs(argv: string[]): Options {
 
 // ---- statistics -----------------------------------------------------------------------------
 
-function quantile(xs: number[], q: number): number {
-  if (!xs.length) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const pos = (s.length - 1) * q; // linear interpolation between closest ranks (Hyndman & Fan type 7)
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
-}
+/** Type-7 quantile (lib/bench/stats) as a number: NaN when there is no sample, for table printing. */
+const quantile = (xs: number[], q: number): number => stats.quantile(xs, q) ?? NaN;
 const median = (xs: number[]) => quantile(xs, 0.5);
 const fmt = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 
