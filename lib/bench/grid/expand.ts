@@ -1,0 +1,125 @@
+/**
+ * Expansion of a grid into cells: one cell per point of the Cartesian product of its axes,
+ * as llama-bench's get_cmd_params_instances() does. The axes are nested most expensive
+ * first, so all cells of one load (endpoint, threads, model, provider, precision) come
+ * together and each model variant is loaded once:
+ *
+ *   endpoint > threads > model > provider > precision | prompt > maxTokens > temperature > seed > concurrency
+ *   '----------------- load group --------------------'  '------------- cheap: same loaded model ------------'
+ *
+ * Threads sit outside the model because the embedded service takes them when it starts:
+ * one thread setting, one service. A cell is a plain record carrying everything a request
+ * needs, so the runner, the store and the report need nothing else.
+ */
+import type { ProviderName } from '../../engine/providers';
+import { cartesian } from './cartesian';
+import { GridError, problemsMessage } from './errors';
+import { canonicalJson, hashedForm, sha256Hex, shortHash } from './hash';
+import { resolvePromptRef, type PromptMessage, type PromptSet } from './prompts';
+import { resolveGrid, type GridSpec } from './spec';
+import { validateGrid } from './validate';
+
+export type CompareRole = 'slm' | 'llm';
+
+export interface Cell {
+  /** 16 hex digits of sha256 over the settings one request depends on (every field below from endpoint to concurrency, messages included). */
+  cellId: string;
+  /** The grid's hash, prompts bound to their content (gridHash(spec, library)). */
+  gridHash: string;
+  /** Position in the expansion order, from 0. */
+  index: number;
+  /** 'embedded' or an OpenAI-compatible base URL ending in its API path ('/v1'). */
+  endpoint: string;
+  /** As written in the grid: alias, variant id or folder. */
+  model: string;
+  provider: ProviderName;
+  precision: string;
+  /** ONNX Runtime intra-op threads (0 = its default). */
+  threads: number;
+  promptSetId: string;
+  promptId: string;
+  messages: PromptMessage[];
+  /** The expected answer of a QA prompt; null for open-ended ones. */
+  expected: string | null;
+  maxTokens: number;
+  temperature: number;
+  seed: number;
+  stream: boolean;
+  /** Requests sent together per round. */
+  concurrency: number;
+  /** Measured rounds. */
+  rounds: number;
+  /** Warmup rounds before the measured ones. */
+  warmup: number;
+  /** In a session-4 compare grid: whether this is the small or the large model; else null. */
+  role: CompareRole | null;
+}
+
+/** The fields whose values make a load: cells that share them run on one loaded model. */
+export const LOAD_FIELDS = ['endpoint', 'threads', 'model', 'provider', 'precision'] as const;
+
+/** The load a cell belongs to (same key = same loaded model instance). */
+export function loadGroupKey(cell: Pick<Cell, (typeof LOAD_FIELDS)[number]>): string {
+  return canonicalJson(LOAD_FIELDS.map((f) => cell[f]));
+}
+
+/** The settings a cellId hashes. */
+export function cellSettings(c: Omit<Cell, 'cellId' | 'gridHash' | 'index' | 'rounds' | 'warmup' | 'role' | 'expected'>): Record<string, unknown> {
+  return {
+    endpoint: c.endpoint, model: c.model, provider: c.provider, precision: c.precision, threads: c.threads,
+    promptSetId: c.promptSetId, promptId: c.promptId, messages: c.messages, maxTokens: c.maxTokens,
+    temperature: c.temperature, seed: c.seed, stream: c.stream, concurrency: c.concurrency,
+  };
+}
+
+/**
+ * The cells of `spec`, in run order. `library` is the prompt sets grids may name by id
+ * (loadPromptLibrary()); inline sets need none. Throws GridError for an invalid grid, an
+ * unknown prompt set, or two entries that would make the same cell.
+ */
+export function expandGrid(spec: GridSpec, library: readonly PromptSet[] = []): Cell[] {
+  const grid = resolveGrid(validateGrid(spec));
+  const hash = sha256Hex(canonicalJson(hashedForm(grid, library)));
+  const prompts = grid.prompts.flatMap((ref, i) => {
+    const set = resolvePromptRef(ref, library, `prompts[${i}]`);
+    return set.prompts.map((prompt) => ({ setId: set.id, prompt }));
+  });
+  const roleOf = (model: string): CompareRole | null => {
+    if (!grid.compare) return null;
+    const m = model.toLowerCase();
+    return m === grid.compare.slm.toLowerCase() ? 'slm' : m === grid.compare.llm.toLowerCase() ? 'llm' : null;
+  };
+
+  const points = cartesian({
+    endpoint: grid.endpoints,
+    threads: grid.threads,
+    model: grid.models,
+    provider: grid.providers,
+    precision: grid.precisions,
+    prompt: prompts,
+    maxTokens: grid.maxTokens,
+    temperature: grid.temperature,
+    seed: grid.seed,
+    concurrency: grid.concurrency,
+  });
+
+  const seen = new Map<string, Cell>();
+  return points.map((pt, index) => {
+    const base = {
+      endpoint: pt.endpoint, model: pt.model, provider: pt.provider, precision: pt.precision, threads: pt.threads,
+      promptSetId: pt.prompt.setId, promptId: pt.prompt.prompt.id, messages: pt.prompt.prompt.messages.map((m) => ({ role: m.role, content: m.content })),
+      maxTokens: pt.maxTokens, temperature: pt.temperature, seed: pt.seed, stream: grid.stream, concurrency: pt.concurrency,
+    };
+    const cell: Cell = {
+      cellId: shortHash(cellSettings(base)), gridHash: hash, index, ...base,
+      expected: pt.prompt.prompt.expected ?? null, rounds: grid.rounds, warmup: grid.warmup, role: roleOf(pt.model),
+    };
+    const twin = seen.get(cell.cellId);
+    if (twin) {
+      const problem = `prompts: prompt ${cell.promptSetId}#${cell.promptId} is listed twice (cells ${twin.index} and ${index} would be the same request)`;
+      throw new GridError(problemsMessage('the grid', [problem], 'list each prompt once (a set id already includes all its prompts)'), [problem]);
+    }
+    seen.set(cell.cellId, cell);
+    return cell;
+  });
+}

@@ -1,0 +1,27 @@
+/**
+ * Keys that make "finished" and "never twice" checkable.
+ *
+ * A record key names one request of one grid: gridHash : cellId : kind : round : slot.
+ * Within one grid a key is written at most once; a re-run skips every key already in the
+ * store. `slot` tells apart the requests sent together in one round of a cell with
+ * concurrency > 1 (always 0 at concurrency 1). Warmup and measured rounds are numbered
+ * separately, each from 1.
+ */
+export type RequestKind = 'warmup' | 'measure';
+
+export interface KeyParts {
+  gridHash: string;
+  cellId: string;
+  kind: RequestKind;
+  round: number;
+  slot: number;
+}
+
+export function recordKey(k: KeyParts): string {
+  return `${k.gridHash}:${k.cellId}:${k.kind}:${k.round}:${k.slot}`;
+}
+
+/** One cell of one grid. */
+export function cellKey(k: { gridHash: string; cellId: string }): string {
+  return `${k.gridHash}:${k.cellId}`;
+}

@@ -1,0 +1,172 @@
+/**
+ * RequestRecord: what one request of a grid yields, one JSON line in the store. A plain,
+ * self-contained record: besides the measurements it copies the cell's settings, so a
+ * report can be rebuilt from the JSONL alone. RECORD_FIELDS describes every field once
+ * (name, type, unit, meaning); exporters take their columns from it, and a field added
+ * here and there shows up everywhere.
+ *
+ * Timing definitions (the runner measures them; see bench-anchors.md for the pitfalls):
+ * - ttftMs: request sent -> first chunk with non-empty content (not the role-only chunk).
+ * - e2eMs: request sent -> last content chunk (a trailing usage-only chunk does not count).
+ * - tpotMs: (e2eMs - ttftMs) / (completionTokens - 1); null when completionTokens < 2.
+ * - itlMs: one gap per token after the first; a chunk carrying k tokens contributes k
+ *   equal gaps (its gap / k), so chunked streams are not counted as slow single tokens.
+ * - decodeTokensPerSecond: (completionTokens - 1) / ((e2eMs - ttftMs) / 1000) = 1000 / tpotMs.
+ */
+import type { ProviderName } from '../../engine/providers';
+import type { CompareRole } from '../grid/expand';
+import type { PlannedRequest } from '../grid/schedule';
+import { recordKey } from './key';
+
+export type RecordStatus = 'ok' | 'error' | 'skipped';
+export const RECORD_STATUSES: readonly RecordStatus[] = ['ok', 'error', 'skipped'];
+export type TokenSource = 'usage' | 'counted';
+export const RECORD_VERSION = 1;
+
+export interface RequestRecord {
+  type: 'request';
+  recordVersion: 1;
+  // --- key ---
+  gridHash: string;
+  cellId: string;
+  warmup: boolean;
+  round: number;
+  slot: number;
+  runId: string;
+  // --- outcome ---
+  status: RecordStatus;
+  reason: string | null;
+  finishReason: string | null;
+  startedAt: string;
+  // --- timings (ms) ---
+  ttftMs: number | null;
+  e2eMs: number | null;
+  tpotMs: number | null;
+  itlMs: number[];
+  // --- tokens ---
+  promptTokens: number | null;
+  completionTokens: number | null;
+  tokenSource: TokenSource | null;
+  decodeTokensPerSecond: number | null;
+  // --- output ---
+  outputSha256: string | null;
+  outputText: string | null;
+  // --- the cell's settings ---
+  endpoint: string;
+  model: string;
+  modelId: string | null;
+  provider: ProviderName;
+  precision: string;
+  threads: number;
+  promptSetId: string;
+  promptId: string;
+  expected: string | null;
+  maxTokens: number;
+  temperature: number;
+  seed: number;
+  stream: boolean;
+  concurrency: number;
+  rounds: number;
+  warmupRounds: number;
+  role: CompareRole | null;
+}
+
+export type FieldType = 'string' | 'integer' | 'number' | 'boolean' | 'number[]';
+export type FieldGroup = 'key' | 'outcome' | 'timing' | 'tokens' | 'output' | 'setting';
+
+export interface FieldSpec {
+  name: keyof RequestRecord;
+  type: FieldType;
+  /** 'ms', 'tokens', 'tokens/s', or null for unitless fields. */
+  unit: string | null;
+  nullable: boolean;
+  group: FieldGroup;
+  description: string;
+}
+
+const f = (name: keyof RequestRecord, type: FieldType, unit: string | null, nullable: boolean, group: FieldGroup, description: string): FieldSpec =>
+  Object.freeze({ name, type, unit, nullable, group, description });
+
+/** Every field of a RequestRecord, in column order. The one table exporters read. */
+export const RECORD_FIELDS: readonly FieldSpec[] = Object.freeze([
+  f('type', 'string', null, false, 'key', "Line type: always 'request' (other line types may share the file)."),
+  f('recordVersion', 'integer', null, false, 'key', 'Version of this record layout (1).'),
+  f('gridHash', 'string', null, false, 'key', 'sha256 of the grid (defaults applied, prompts bound to their content) that planned this request.'),
+  f('cellId', 'string', null, false, 'key', "16 hex digits identifying the cell: hash of the settings one request depends on."),
+  f('warmup', 'boolean', null, false, 'key', 'True for a warmup request, which statistics leave out.'),
+  f('round', 'integer', null, false, 'key', 'Round number from 1, counted separately for warmup and measured rounds.'),
+  f('slot', 'integer', null, false, 'key', "Which of a round's simultaneous requests (0 .. concurrency-1)."),
+  f('runId', 'string', null, false, 'key', 'The invocation that wrote the record (a resumed grid has several).'),
+  f('status', 'string', null, false, 'outcome', "'ok', 'error' (the request failed; see reason) or 'skipped' (not run; see reason)."),
+  f('reason', 'string', null, true, 'outcome', 'Why the request failed or was skipped, with the fix; null when ok.'),
+  f('finishReason', 'string', null, true, 'outcome', "Why generation stopped ('stop', 'length'); null when unknown or not ok."),
+  f('startedAt', 'string', null, false, 'outcome', 'When the request was sent (ISO 8601, UTC).'),
+  f('ttftMs', 'number', 'ms', true, 'timing', 'Time to first token: sent -> first chunk with non-empty content.'),
+  f('e2eMs', 'number', 'ms', true, 'timing', 'End-to-end latency: sent -> last content chunk.'),
+  f('tpotMs', 'number', 'ms', true, 'timing', 'Time per output token after the first: (e2e - ttft) / (completionTokens - 1); null below 2 tokens.'),
+  f('itlMs', 'number[]', 'ms', false, 'timing', 'Inter-token latencies, one per token after the first (a chunk of k tokens gives k gaps of gap/k).'),
+  f('promptTokens', 'integer', 'tokens', true, 'tokens', 'Prompt tokens (see tokenSource).'),
+  f('completionTokens', 'integer', 'tokens', true, 'tokens', 'Generated tokens (see tokenSource).'),
+  f('tokenSource', 'string', null, true, 'tokens', "'usage' when the endpoint reported the counts, 'counted' when slmlab counted them with the model's tokenizer."),
+  f('decodeTokensPerSecond', 'number', 'tokens/s', true, 'tokens', 'Decode speed: (completionTokens - 1) / (e2e - ttft), prompt processing excluded.'),
+  f('outputSha256', 'string', null, true, 'output', 'sha256 of the generated text; at temperature 0 every round of a cell must match.'),
+  f('outputText', 'string', null, true, 'output', 'The generated text.'),
+  f('endpoint', 'string', null, false, 'setting', "'embedded' or the OpenAI-compatible base URL."),
+  f('model', 'string', null, false, 'setting', 'The model as the grid names it (alias, variant id or folder).'),
+  f('modelId', 'string', null, true, 'setting', 'The id the endpoint served (catalog variant id, or the server\'s model name); null when unknown.'),
+  f('provider', 'string', null, false, 'setting', 'Execution provider: cpu, webgpu or cuda.'),
+  f('precision', 'string', null, false, 'setting', 'Weight precision (int4, fp16, fp32, ...).'),
+  f('threads', 'integer', null, false, 'setting', 'ONNX Runtime intra-op threads (0 = its default).'),
+  f('promptSetId', 'string', null, false, 'setting', 'Prompt set id.'),
+  f('promptId', 'string', null, false, 'setting', 'Prompt id within its set.'),
+  f('expected', 'string', null, true, 'setting', "A QA prompt's expected answer; null for open-ended prompts."),
+  f('maxTokens', 'integer', 'tokens', false, 'setting', 'max_tokens sent with the request.'),
+  f('temperature', 'number', null, false, 'setting', 'Sampling temperature sent with the request.'),
+  f('seed', 'integer', null, false, 'setting', 'Sampling seed sent with the request.'),
+  f('stream', 'boolean', null, false, 'setting', 'Whether the response was streamed.'),
+  f('concurrency', 'integer', null, false, 'setting', 'Requests sent together per round of the cell.'),
+  f('rounds', 'integer', null, false, 'setting', 'Measured rounds of the cell.'),
+  f('warmupRounds', 'integer', null, false, 'setting', 'Warmup rounds of the cell.'),
+  f('role', 'string', null, true, 'setting', "'slm' or 'llm' in a session-4 compare grid; else null."),
+]);
+
+/**
+ * The record for a planned request with its key and settings filled in and every
+ * measurement empty: the runner spreads its measurements over it.
+ */
+export function recordFor(req: PlannedRequest, runId: string, startedAt: string = new Date().toISOString()): RequestRecord {
+  const c = req.cell;
+  return {
+    type: 'request', recordVersion: RECORD_VERSION,
+    gridHash: req.gridHash, cellId: req.cellId, warmup: req.kind === 'warmup', round: req.round, slot: req.slot, runId,
+    status: 'ok', reason: null, finishReason: null, startedAt,
+    ttftMs: null, e2eMs: null, tpotMs: null, itlMs: [],
+    promptTokens: null, completionTokens: null, tokenSource: null, decodeTokensPerSecond: null,
+    outputSha256: null, outputText: null,
+    endpoint: c.endpoint, model: c.model, modelId: null, provider: c.provider, precision: c.precision, threads: c.threads,
+    promptSetId: c.promptSetId, promptId: c.promptId, expected: c.expected, maxTokens: c.maxTokens, temperature: c.temperature,
+    seed: c.seed, stream: c.stream, concurrency: c.concurrency, rounds: c.rounds, warmupRounds: c.warmup, role: c.role,
+  };
+}
+
+/** A 'skipped' record: the request was not run, for `reason` (an unusable provider, say, with its fix). */
+export function skippedRecord(req: PlannedRequest, runId: string, reason: string, startedAt?: string): RequestRecord {
+  return { ...recordFor(req, runId, startedAt), status: 'skipped', reason };
+}
+
+/** Why `v` is not a request record (the fields resume depends on), or null. */
+export function recordProblem(v: unknown): string | null {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'not a JSON object';
+  const r = v as Record<string, unknown>;
+  if (r.type !== 'request') return `type is ${JSON.stringify(r.type)}, not "request"`;
+  for (const k of ['gridHash', 'cellId', 'runId', 'startedAt'] as const) if (typeof r[k] !== 'string' || r[k] === '') return `${k} is not a non-empty string`;
+  for (const k of ['round', 'slot', 'rounds', 'concurrency'] as const) if (!Number.isSafeInteger(r[k]) || (r[k] as number) < 0) return `${k} is not an integer >= 0`;
+  if (typeof r.warmup !== 'boolean') return 'warmup is not true or false';
+  if (!(RECORD_STATUSES as readonly unknown[]).includes(r.status)) return `status is ${JSON.stringify(r.status)}, not one of ${RECORD_STATUSES.join(', ')}`;
+  return null;
+}
+
+/** The key of a stored record (see key.ts). */
+export function keyOfRecord(r: Pick<RequestRecord, 'gridHash' | 'cellId' | 'warmup' | 'round' | 'slot'>): string {
+  return recordKey({ gridHash: r.gridHash, cellId: r.cellId, kind: r.warmup ? 'warmup' : 'measure', round: r.round, slot: r.slot });
+}
