@@ -29,3 +29,9 @@ export { CatalogRegistry } from './registry/catalog-registry';
 // the local service
 export { startService, FolderRegistry, type ServiceHandle, type ServiceOptions, type ModelRegistry } from './service';
 export { startDaemon, stopDaemon, daemonStatus } from './service/daemon';
+
+// benchmarking: timed client calls, grids, the results store, statistics
+export { findEndpoint, timedChat, type Endpoint, type TimedCall } from './client';
+export * as grid from './bench/grid';
+export * as store from './bench/store';
+export * as stats from './bench/stats';
