@@ -12,6 +12,7 @@ import { registerService } from './cli/service';
 import { registerModelLoad } from './cli/model-load';
 import { registerProviders } from './cli/providers';
 import { registerStart } from './cli/start';
+import { registerBench } from './cli/bench';
 import { EXIT_HELP } from './cli/exit-codes';
 import { cacheDir } from '../lib/cache/location';
 
@@ -35,6 +36,7 @@ registerCache(program);
 registerService(program);
 registerProviders(program);
 registerStart(program);
+registerBench(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`slmlab: unexpected error: ${(e as Error).stack ?? String(e)}\n`);
