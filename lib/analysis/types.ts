@@ -1,0 +1,57 @@
+/**
+ * Plain records that analysis/ hands to report/ (and notebooks): one summary row per group of
+ * measured requests, and comparison rows (speedups). Produced from the results JSONL alone.
+ */
+import type { Summary } from '../bench/stats/summarize';
+
+/** The settings that define a group; a field is null when the group spans several values. */
+export interface GroupKey {
+  endpoint: string;
+  model: string;
+  modelId: string | null;
+  provider: string;
+  precision: string;
+  threads: number;
+  maxTokens: number;
+  temperature: number;
+  /** null when the row aggregates every prompt of the group. */
+  promptId: string | null;
+}
+
+export interface SummaryRow extends GroupKey {
+  /** Synthetic model (seeded random weights: real speed, meaningless text). */
+  synthetic: boolean;
+  /** Measured requests by outcome (warmups excluded). */
+  ok: number;
+  errors: number;
+  skipped: number;
+  /** Why the group was skipped (unusable provider ...), when every request was. */
+  skipReason: string | null;
+  ttftMs: Summary;
+  e2eMs: Summary;
+  tpotMs: Summary;
+  decodeTokensPerSecond: Summary;
+  completionTokens: Summary;
+  promptTokens: Summary;
+  /** At temperature 0: every round of every cell gave the same output (null: not checked). */
+  deterministic: boolean | null;
+  /** Largest peak RSS of the serving process among the group's cells, bytes. */
+  peakRssBytes: number | null;
+}
+
+/** A ratio between two groups that differ in one setting (provider, precision, model). */
+export interface ComparisonRow {
+  kind: 'provider' | 'precision' | 'model';
+  /** What was compared: e.g. 'cuda vs cpu', 'int4 vs fp32', 'qwen2.5-0.5b-twin vs qwen2.5-1.5b-twin'. */
+  label: string;
+  /** The shared settings. */
+  context: string;
+  metric: 'decodeTokensPerSecond' | 'ttftMs' | 'e2eMs';
+  /** candidate / baseline for speeds, baseline / candidate for latencies: > 1 means the candidate is faster. */
+  speedup: number;
+  low: number | null;
+  high: number | null;
+  /** 'paired' when rounds were interleaved and paired by round, else 'bootstrap'. */
+  method: string;
+  n: number;
+}
