@@ -102,6 +102,18 @@ describe('OpenAI routes', () => {
     assert.equal(plain.text, text);
   });
 
+  test('continuous_usage_stats puts cumulative usage on every content chunk, ending at the final usage', async () => {
+    const body = { model: MODEL_ID, messages: ask('Count my tokens'), max_tokens: 12 };
+    const { chunks } = await streamText(client, { ...body, stream_options: { include_usage: true, continuous_usage_stats: true } } as any);
+    const content = chunks.filter((c) => c.choices[0]?.delta?.content);
+    assert.ok(content.length > 0);
+    const counts = content.map((c) => (c as any).usage?.completion_tokens as number);
+    assert.ok(counts.every((n, i) => Number.isInteger(n) && (i === 0 || n > counts[i - 1])), `cumulative counts: ${counts.join(',')}`);
+    const final = chunks[chunks.length - 1].usage!;
+    assert.equal(counts[counts.length - 1] <= final.completion_tokens, true);
+    assert.ok(content.every((c) => (c as any).usage.prompt_tokens === final.prompt_tokens));
+  });
+
   test('a seed reproduces a sampled answer at temperature 0.8; Foundry\'s random_seed is the same seed', async () => {
     const body = { model: MODEL_ID, messages: ask('Tell me something'), max_tokens: 32, temperature: 0.8, top_p: 0.95 };
     const a = await client.chat.completions.create({ ...body, seed: 42 });

@@ -78,7 +78,7 @@ export async function generate(ctx: GenerationContext, req: GenerateRequest, hoo
   const emit = (piece: string, tokenId: number) => {
     if (!piece) return;
     text += piece;
-    hooks.onDelta?.({ text: piece, index: generated.length - 1, tokenId });
+    hooks.onDelta?.({ text: piece, index: generated.length - 1, tokenId, promptTokens: ids.length });
   };
 
   session.reset();

@@ -33,6 +33,8 @@ export interface TextDelta {
   /** 0-based index of the generated token that completed this text. */
   index: number;
   tokenId: number;
+  /** Tokens in the prompt (for per-chunk usage, as vLLM's continuous_usage_stats reports it). */
+  promptTokens: number;
 }
 
 /**

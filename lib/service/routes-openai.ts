@@ -153,7 +153,7 @@ async function streamChat(ctx: ServiceContext, call: ChatCall, lease: Lease, res
   try {
     for await (const d of stream) {
       if (!sse.started) begin();
-      sse.data(fmt.content(d.text));
+      sse.data(call.continuousUsage ? fmt.contentWithUsage(d.text, d.promptTokens, d.index + 1) : fmt.content(d.text));
     }
     result = await stream.result;
   } catch (e) {

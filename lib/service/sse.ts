@@ -81,6 +81,12 @@ export class ChunkFormatter {
     return this.contentPrefix + JSON.stringify(text) + ChunkFormatter.contentSuffix;
   }
 
+  /** A content chunk with cumulative usage (stream_options.continuous_usage_stats, as vLLM sends it). */
+  contentWithUsage(text: string, promptTokens: number, completionTokens: number): string {
+    const usage = `{"prompt_tokens":${promptTokens},"completion_tokens":${completionTokens},"total_tokens":${promptTokens + completionTokens}}`;
+    return `${this.contentPrefix}${JSON.stringify(text)}},"logprobs":null,"finish_reason":null}],"usage":${usage}}`;
+  }
+
   /** The chunk carrying finish_reason, with slmlab's extension field. */
   finish(reason: string, extension: unknown): string {
     return `${this.head}[{"index":0,"delta":{},"logprobs":null,"finish_reason":${JSON.stringify(reason)}}],"slmlab":${JSON.stringify(extension)}}`;

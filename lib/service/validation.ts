@@ -17,6 +17,8 @@ export interface ChatCall {
   request: GenerateRequest;
   stream: boolean;
   includeUsage: boolean;
+  /** stream_options.continuous_usage_stats (vLLM's extension): cumulative usage on every content chunk. */
+  continuousUsage: boolean;
   /** Foundry's `ep`: run on this execution provider. */
   ep?: ProviderName;
   /** Foundry's `ttl`: seconds the model stays loaded after its last request. */
@@ -114,12 +116,16 @@ export function parseChatRequest(body: unknown): ChatCall {
 
   const stream = boolean(b, 'stream') ?? false;
   let includeUsage = false;
+  let continuousUsage = false;
   if (given(b.stream_options)) {
     const so = b.stream_options;
     if (typeof so !== 'object' || Array.isArray(so)) throw badRequest(`stream_options must be an object like {include_usage: true}; got ${kind(so)}`, 'stream_options');
     const iu = (so as Json).include_usage;
     if (given(iu) && typeof iu !== 'boolean') throw badRequest('stream_options.include_usage must be true or false', 'stream_options.include_usage');
     includeUsage = iu === true;
+    const cu = (so as Json).continuous_usage_stats;
+    if (given(cu) && typeof cu !== 'boolean') throw badRequest('stream_options.continuous_usage_stats must be true or false', 'stream_options.continuous_usage_stats');
+    continuousUsage = cu === true;
   }
 
   const maxTokens = integer(b, 'max_completion_tokens', 1) ?? integer(b, 'max_tokens', 1);
@@ -155,7 +161,7 @@ export function parseChatRequest(body: unknown): ChatCall {
   const stops = stop(b.stop);
   if (stops) request.stop = stops;
 
-  const call: ChatCall = { model: b.model, request, stream, includeUsage };
+  const call: ChatCall = { model: b.model, request, stream, includeUsage, continuousUsage };
   if (ep) call.ep = ep;
   if (ttl !== undefined) call.ttl = ttl;
   return call;

@@ -312,7 +312,11 @@ export async function runGrid(spec: GridSpec, opts: RunGridOptions): Promise<Run
           temperature: cell.temperature,
           seed: cell.seed,
           ep: cell.provider,
-        } as Parameters<typeof timedChat>[1], { timeoutMs: opts.requestTimeoutMs })));
+        } as Parameters<typeof timedChat>[1], {
+          timeoutMs: opts.requestTimeoutMs,
+          // slmlab's service reports cumulative usage per chunk, so per-token ITL uses exact counts.
+          continuousUsage: cell.endpoint === EMBEDDED,
+        })));
         executedMs += performance.now() - t0;
         executed += round.length;
         const id = cell.endpoint === EMBEDDED && calls.some((c) => c.status === 'ok') ? (await identify(cell)).id : null;
