@@ -1,0 +1,17 @@
+/**
+ * Analysis: results JSONL -> plain summary and comparison rows (types.ts) -> DataFrames.
+ *
+ *   const { requests, cells } = loadResults('reports/default/results.jsonl');
+ *   const rows = summarizeResults(requests, cells, { by: 'setting' });
+ *   const gpu = compare(requests, { kind: 'provider', baseline: 'cpu' });   // gpu.notes: why pairs were left out
+ *   pivot(toFrame(rows), { index: 'model', columns: 'provider', values: 'decode_tps_median' });
+ */
+export type { GroupKey, SummaryRow, ComparisonRow } from './types';
+export { loadResults, type LoadedResults } from './load';
+export { isSyntheticModel, type SyntheticOptions } from './synthetic';
+export { groupKeyOf, groupId, type GroupBy } from './group';
+export { summarizeResults, type SummarizeResultsOptions } from './summary';
+export { compare, type CompareOptions, type CompareKind, type CompareMetric, type ComparisonResult } from './compare';
+export { COLUMNS, COMPARISON_COLUMNS, flatten, type Column, type ColumnType } from './columns';
+export { toFrame, comparisonFrame, frameOf, pivot, type PivotOptions, type DataFrame } from './frame';
+export { toDanfo } from './danfo';

@@ -1,0 +1,32 @@
+/**
+ * Reading a results file for analysis: request records, cell summaries and run metadata,
+ * with what was ignored counted (a partial last line from a killed writer, invalid lines).
+ */
+import { readRecords, type RequestRecord } from '../bench/store';
+import type { CellSummaryRecord, RunRecord } from '../bench/runner';
+
+export interface LoadedResults {
+  file: string;
+  /** Request records (warmups included: analysis leaves them out), in file order. */
+  requests: RequestRecord[];
+  /** `{type:'cell'}` summaries: determinism, distinct outputs, peak RSS per cell. */
+  cells: CellSummaryRecord[];
+  /** `{type:'run'}` metadata (machine, providers, overrides), one per invocation. */
+  runs: RunRecord[];
+  /** 1 when the file ended in a partial line (ignored), else 0. */
+  truncated: number;
+  /** Lines that were not JSON or not valid records (ignored). */
+  invalid: number;
+  /** Lines repeating a stored key (ignored). */
+  duplicates: number;
+}
+
+export function loadResults(file: string): LoadedResults {
+  const r = readRecords(file);
+  const cells = r.others.filter((o): o is CellSummaryRecord => o.type === 'cell') as CellSummaryRecord[];
+  const runs = r.others.filter((o): o is RunRecord => o.type === 'run') as RunRecord[];
+  return {
+    file, requests: r.records, cells, runs,
+    truncated: r.truncated ? 1 : 0, invalid: r.invalid.length, duplicates: r.duplicates.length,
+  };
+}

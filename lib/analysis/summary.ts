@@ -1,0 +1,101 @@
+/**
+ * Summary rows (types.ts SummaryRow) from request records and cell summaries.
+ *
+ * - Warmup requests are left out of everything.
+ * - ok / errors / skipped count measured requests by status; only ok ones feed the statistics
+ *   (lib/bench/stats summarize: median, bootstrap CI of the median, percentiles, MAD outliers);
+ *   a null measurement (tpot below 2 tokens, say) is left out of its metric.
+ * - skipReason: the distinct reasons, '; '-joined, when every request of the group was skipped.
+ * - deterministic: AND over the group's cells at temperature 0 of the cell summary's flag
+ *   (or, for a cell with no summary line, "its ok measured rounds share one output hash");
+ *   null when no cell was checked.
+ * - peakRssBytes: the largest among the group's cell summaries; null when none reported one.
+ * - synthetic: isSyntheticModel(model) (catalog entry, or a folder's config.json).
+ */
+import type { RequestRecord } from '../bench/store';
+import type { CellSummaryRecord } from '../bench/runner';
+import { summarize, type SummarizeOptions } from '../bench/stats';
+import type { SummaryRow } from './types';
+import { groupId, groupKeyOf, type GroupBy } from './group';
+import { isSyntheticModel, type SyntheticOptions } from './synthetic';
+
+export interface SummarizeResultsOptions extends SyntheticOptions {
+  /** 'cell' (default): one row per group and prompt; 'setting': across prompts (promptId null). */
+  by?: GroupBy;
+  /** Passed to summarize (bootstrap seed and resamples, outlier threshold). */
+  stats?: SummarizeOptions;
+  /** Overrides the synthetic lookup (tests, custom catalogs). */
+  synthetic?: (model: string) => boolean;
+}
+
+type CellLike = Pick<CellSummaryRecord, 'gridHash' | 'cellId' | 'temperature' | 'deterministic' | 'peakRssBytes'>;
+
+const values = (rs: readonly RequestRecord[], f: (r: RequestRecord) => number | null): number[] =>
+  rs.map(f).filter((x): x is number => typeof x === 'number');
+
+/** The deterministic flag of one cell from its requests (cell summary missing). */
+function cellDeterminism(rs: readonly RequestRecord[]): boolean | null {
+  const ok = rs.filter((r) => r.status === 'ok');
+  if (ok.length === 0 || ok[0].temperature !== 0) return null;
+  return new Set(ok.map((r) => r.outputSha256)).size === 1;
+}
+
+export function summarizeResults(requests: readonly RequestRecord[], cells: readonly CellLike[] = [], opts: SummarizeResultsOptions = {}): SummaryRow[] {
+  const by = opts.by ?? 'cell';
+  const cellOf = new Map(cells.map((c) => [`${c.gridHash}:${c.cellId}`, c]));
+  const synthCache = new Map<string, boolean>();
+  const synthetic = (m: string) => {
+    if (!synthCache.has(m)) synthCache.set(m, opts.synthetic ? opts.synthetic(m) : isSyntheticModel(m, opts));
+    return synthCache.get(m)!;
+  };
+
+  const groups = new Map<string, RequestRecord[]>();
+  for (const r of requests) {
+    if (r.warmup) continue;
+    const id = groupId(r, by);
+    const list = groups.get(id);
+    if (list) list.push(r); else groups.set(id, [r]);
+  }
+
+  const rows: SummaryRow[] = [];
+  for (const rs of groups.values()) {
+    const ok = rs.filter((r) => r.status === 'ok');
+    const errors = rs.filter((r) => r.status === 'error').length;
+    const skipped = rs.filter((r) => r.status === 'skipped');
+    const key = groupKeyOf(rs[0], by);
+    key.modelId = rs.find((r) => r.modelId)?.modelId ?? null;
+
+    const byCell = new Map<string, RequestRecord[]>();
+    for (const r of rs) {
+      const k = `${r.gridHash}:${r.cellId}`;
+      const l = byCell.get(k);
+      if (l) l.push(r); else byCell.set(k, [r]);
+    }
+    let deterministic: boolean | null = null;
+    let peak: number | null = null;
+    for (const [k, crs] of byCell) {
+      const c = cellOf.get(k);
+      const flag = c ? (c.temperature === 0 ? c.deterministic : null) : cellDeterminism(crs);
+      if (flag !== null) deterministic = (deterministic ?? true) && flag;
+      if (c && typeof c.peakRssBytes === 'number') peak = Math.max(peak ?? 0, c.peakRssBytes);
+    }
+
+    const s = (f: (r: RequestRecord) => number | null) => summarize(values(ok, f), opts.stats);
+    rows.push({
+      ...key,
+      synthetic: synthetic(key.model),
+      ok: ok.length, errors, skipped: skipped.length,
+      skipReason: skipped.length > 0 && skipped.length === rs.length
+        ? [...new Set(skipped.map((r) => r.reason ?? 'skipped'))].join('; ') : null,
+      ttftMs: s((r) => r.ttftMs),
+      e2eMs: s((r) => r.e2eMs),
+      tpotMs: s((r) => r.tpotMs),
+      decodeTokensPerSecond: s((r) => r.decodeTokensPerSecond),
+      completionTokens: s((r) => r.completionTokens),
+      promptTokens: s((r) => r.promptTokens),
+      deterministic,
+      peakRssBytes: peak,
+    });
+  }
+  return rows;
+}
