@@ -72,55 +72,65 @@ export function registerBench(program: Command): void {
     .option('--out <dir>', 'results folder (default reports/<grid name>)')
     .option('--json', 'print the per-cell summary as JSON on stdout')
     .action(async (grid: string | undefined, o: BenchOptions) => {
-      const controller = new AbortController();
-      const onSigint = () => { process.stderr.write('\nslmlab: stopping after the request in flight (results so far are kept; re-run to resume)\n'); controller.abort(); };
-      try {
-        let spec: GridSpec = loadGrid(grid ?? 'default');
-        spec = {
-          ...spec,
-          ...(o.models ? { models: list(o.models), compare: undefined } : {}),
-          ...(o.providers ? { providers: list(o.providers) } : {}),
-          ...(o.rounds !== undefined ? { rounds: o.rounds } : {}),
-          ...(o.maxTokens !== undefined ? { maxTokens: o.maxTokens } : {}),
-          ...(o.endpoint ? { endpoints: [o.endpoint] } : {}),
-        };
-        const env = applyEnvOverrides(spec, process.env);
-        const printed = formatOverrides(env);
-        if (printed) process.stderr.write(`${printed}\n`);
-        const cells = expandGrid(env.spec, loadPromptLibrary());
-        if (o.dryRun) { process.stdout.write(`${formatDryRun(cells)}\n`); return; }
-
-        const name = env.spec.name ?? 'grid';
-        const resultsFile = path.resolve(o.out ?? path.join('reports', name), 'results.jsonl');
-        const bar = process.stderr.isTTY ? new cliProgress.SingleBar({
-          stream: process.stderr, hideCursor: true,
-          format: 'bench {bar} {percentage}% | {value}/{total} requests | ETA {etaText} | {label}',
-        }, cliProgress.Presets.shades_classic) : null;
-        let begun = false;
-        process.once('SIGINT', onSigint);
-        const result = await runGrid(spec, {
-          resultsFile, env: process.env, signal: controller.signal,
-          onProgress: (p) => {
-            if (!bar) return;
-            const payload = { label: p.cell, etaText: p.etaSeconds === null ? '?' : `${Math.round(p.etaSeconds)}s` };
-            if (!begun) { bar.start(p.total, p.done, payload); begun = true; } else bar.update(p.done, payload);
-          },
-        });
-        if (begun) bar?.stop();
-        process.removeListener('SIGINT', onSigint);
-
-        const rows = cellRows(resultsFile, result.gridHash, result.cells);
-        if (o.json) process.stdout.write(`${JSON.stringify({ resultsFile, gridHash: result.gridHash, runId: result.runId, aborted: result.aborted, upToDate: result.upToDate, cells: rows }, null, 2)}\n`);
-        else {
-          if (result.upToDate) process.stderr.write('nothing left to run: every request of this grid is already in the results file\n');
-          process.stdout.write(`${formatCellRows(rows)}\n\nresults: ${resultsFile}\n`);
-        }
-        if (result.aborted) { process.stderr.write(`interrupted; re-run the same command to resume\n`); process.exit(130); }
-        const allFailed = rows.length > 0 && rows.every((r) => r.ok === 0 && r.error > 0);
-        if (allFailed) { process.stderr.write('slmlab: every cell failed (see the reason field in the results)\n'); process.exit(1); }
-      } catch (e) {
-        process.removeListener('SIGINT', onSigint);
-        fail(e);
-      }
+      const outcome = await runBench(grid, o);
+      if (outcome.aborted) process.exit(130);
+      if (outcome.allFailed) process.exit(1);
     });
+}
+
+export interface BenchOutcome { resultsFile: string | null; aborted: boolean; allFailed: boolean }
+
+/** Runs (or resumes) a grid with a progress bar and prints the per-cell summary; `slmlab start` uses it too. */
+export async function runBench(grid: string | undefined, o: BenchOptions): Promise<BenchOutcome> {
+  const controller = new AbortController();
+  const onSigint = () => { process.stderr.write('\nslmlab: stopping after the request in flight (results so far are kept; re-run to resume)\n'); controller.abort(); };
+  try {
+    let spec: GridSpec = loadGrid(grid ?? 'default');
+    spec = {
+      ...spec,
+      ...(o.models ? { models: list(o.models), compare: undefined } : {}),
+      ...(o.providers ? { providers: list(o.providers) } : {}),
+      ...(o.rounds !== undefined ? { rounds: o.rounds } : {}),
+      ...(o.maxTokens !== undefined ? { maxTokens: o.maxTokens } : {}),
+      ...(o.endpoint ? { endpoints: [o.endpoint] } : {}),
+    };
+    const env = applyEnvOverrides(spec, process.env);
+    const printed = formatOverrides(env);
+    if (printed) process.stderr.write(`${printed}\n`);
+    const cells = expandGrid(env.spec, loadPromptLibrary());
+    if (o.dryRun) { process.stdout.write(`${formatDryRun(cells)}\n`); return { resultsFile: null, aborted: false, allFailed: false }; }
+
+    const name = env.spec.name ?? 'grid';
+    const resultsFile = path.resolve(o.out ?? path.join('reports', name), 'results.jsonl');
+    const bar = process.stderr.isTTY ? new cliProgress.SingleBar({
+      stream: process.stderr, hideCursor: true,
+      format: 'bench {bar} {percentage}% | {value}/{total} requests | ETA {etaText} | {label}',
+    }, cliProgress.Presets.shades_classic) : null;
+    let begun = false;
+    process.once('SIGINT', onSigint);
+    const result = await runGrid(spec, {
+      resultsFile, env: process.env, signal: controller.signal,
+      onProgress: (p) => {
+        if (!bar) return;
+        const payload = { label: p.cell, etaText: p.etaSeconds === null ? '?' : `${Math.round(p.etaSeconds)}s` };
+        if (!begun) { bar.start(p.total, p.done, payload); begun = true; } else bar.update(p.done, payload);
+      },
+    });
+    if (begun) bar?.stop();
+    process.removeListener('SIGINT', onSigint);
+
+    const rows = cellRows(resultsFile, result.gridHash, result.cells);
+    if (o.json) process.stdout.write(`${JSON.stringify({ resultsFile, gridHash: result.gridHash, runId: result.runId, aborted: result.aborted, upToDate: result.upToDate, cells: rows }, null, 2)}\n`);
+    else {
+      if (result.upToDate) process.stderr.write('nothing left to run: every request of this grid is already in the results file\n');
+      process.stdout.write(`${formatCellRows(rows)}\n\nresults: ${resultsFile}\n`);
+    }
+    if (result.aborted) process.stderr.write('interrupted; re-run the same command to resume\n');
+    const allFailed = rows.length > 0 && rows.every((r) => r.ok === 0 && r.error > 0);
+    if (allFailed) process.stderr.write('slmlab: every cell failed (see the reason field in the results)\n');
+    return { resultsFile, aborted: result.aborted, allFailed };
+  } catch (e) {
+    process.removeListener('SIGINT', onSigint);
+    fail(e);
+  }
 }
