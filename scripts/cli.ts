@@ -13,6 +13,7 @@ import { registerModelLoad } from './cli/model-load';
 import { registerProviders } from './cli/providers';
 import { registerStart } from './cli/start';
 import { registerBench } from './cli/bench';
+import { registerReport } from './cli/report';
 import { EXIT_HELP } from './cli/exit-codes';
 import { cacheDir } from '../lib/cache/location';
 
@@ -37,6 +38,7 @@ registerService(program);
 registerProviders(program);
 registerStart(program);
 registerBench(program);
+registerReport(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`slmlab: unexpected error: ${(e as Error).stack ?? String(e)}\n`);

@@ -1,0 +1,102 @@
+/**
+ * Notebook display. displayBundle() builds ONE MIME bundle per figure or table:
+ *   application/vnd.plotly.v1+json  JupyterLab's plotly renderer;
+ *   text/html                        <div> + Plotly.newPlot, for nbconvert's HTML (which drops the
+ *                                    plotly type); plotly.js inlined in the first one of the process;
+ *   text/plain                       a line of text.
+ * showFigure()/showTable() send it through tslab's display_data writer when running in a tslab
+ * kernel, else print the text. tslab has no public multi-MIME call: we use its internal
+ * `lastWriteDisplayData` (notebooks.md §1), found in require.cache so nothing is loaded outside
+ * a kernel, and fall back to tslab's public single-MIME html display if it ever disappears.
+ */
+import { randomBytes } from 'node:crypto';
+import { figureHtml, figureText } from './figure-html';
+import { plotlyScriptTag } from './plotly-js';
+import type { Figure } from './types';
+
+export const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
+
+export interface MimeBundle {
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  transient: Record<string, unknown>;
+}
+
+let plotlyInlined = false;
+
+/** Forget that plotly.js was inlined (a new kernel session, tests). */
+export function resetPlotlyInlined(): void { plotlyInlined = false; }
+
+function isFigure(v: unknown): v is Figure {
+  return typeof v === 'object' && v !== null && Array.isArray((v as Figure).data) && typeof (v as Figure).layout === 'object';
+}
+
+function htmlToText(html: string): string {
+  return html.replace(/<(script|style)[\s\S]*?<\/\1>/gi, '').replace(/<\/(tr|p|div|h\d|li)>/gi, '\n').replace(/<\/t[dh]>/gi, '\t')
+    .replace(/<[^>]*>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&')
+    .replace(/\n{3,}/g, '\n\n').trim();
+}
+
+/** The MIME bundle of a figure, or of an HTML fragment (a table) given as a string. */
+export function displayBundle(figureOrHtml: Figure | string): MimeBundle {
+  if (typeof figureOrHtml === 'string') {
+    return { data: { 'text/html': figureOrHtml, 'text/plain': htmlToText(figureOrHtml) }, metadata: {}, transient: {} };
+  }
+  if (!isFigure(figureOrHtml)) throw new TypeError('displayBundle: expected a plotly figure {data, layout} or an HTML string');
+  const fig = figureOrHtml;
+  const id = `slmlab-plot-${randomBytes(6).toString('hex')}`;
+  const html = (plotlyInlined ? '' : `${plotlyScriptTag()}\n`) + figureHtml(fig, id);
+  plotlyInlined = true;
+  // Plain JSON (no undefined, no functions) for the plotly MIME type.
+  const spec = JSON.parse(JSON.stringify({ data: fig.data, layout: fig.layout })) as unknown;
+  return { data: { [PLOTLY_MIME]: spec, 'text/html': html, 'text/plain': figureText(fig) }, metadata: {}, transient: {} };
+}
+
+type Writer = (msg: MimeBundle, update: boolean) => void;
+
+/** tslab's internal display writer when this process is a tslab kernel, else null. */
+export function tslabWriter(): Writer | null {
+  for (const [key, mod] of Object.entries(require.cache)) {
+    if (!/[\\/]tslab[\\/]dist[\\/]jupyter\.js$/.test(key)) continue;
+    const w = (mod?.exports as { lastWriteDisplayData?: unknown } | undefined)?.lastWriteDisplayData;
+    if (typeof w === 'function') return w as Writer;
+  }
+  return null;
+}
+
+/** tslab's public display (single MIME type), when loaded. */
+function tslabPublicDisplay(): { html(s: string): void } | null {
+  for (const [key, mod] of Object.entries(require.cache)) {
+    if (!/[\\/]tslab[\\/]dist[\\/]public\.js$/.test(key)) continue;
+    const d = (mod?.exports as { display?: { html?: unknown } } | undefined)?.display;
+    if (d && typeof d.html === 'function') return d as { html(s: string): void };
+  }
+  return null;
+}
+
+export type Shown = 'tslab' | 'tslab-html' | 'text';
+
+/** Send a bundle to the notebook: the full bundle through tslab's writer, else its HTML through tslab's public display, else its text on stdout. */
+export function sendBundle(bundle: MimeBundle): Shown {
+  const w = tslabWriter();
+  if (w) {
+    try { w(bundle, false); return 'tslab'; } catch { /* private API changed: try the public one */ }
+  }
+  const pub = tslabPublicDisplay();
+  if (pub && typeof bundle.data['text/html'] === 'string') { pub.html(bundle.data['text/html']); return 'tslab-html'; }
+  process.stdout.write(`${String(bundle.data['text/plain'] ?? '')}\n`);
+  return 'text';
+}
+
+const inKernel = (): boolean => tslabWriter() !== null || tslabPublicDisplay() !== null;
+
+/** Show a figure in the notebook (outside one: print a line of text, and inline nothing). */
+export function showFigure(fig: Figure): Shown {
+  if (!inKernel()) { process.stdout.write(`${figureText(fig)}\n`); return 'text'; }
+  return sendBundle(displayBundle(fig));
+}
+
+/** Show an HTML table (or its text outside a notebook). */
+export function showTable(html: string): Shown {
+  return sendBundle(displayBundle(html));
+}

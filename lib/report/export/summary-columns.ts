@@ -1,0 +1,46 @@
+/**
+ * The summary table's columns, defined once: the Markdown summary and the HTML report both
+ * read this table (the workshop's Model | Latency (avg) | Latency (P95) | Throughput | Tokens |
+ * Success, plus provider, precision, TTFT, the CI, determinism). Values are plain text;
+ * each exporter escapes them for its format.
+ */
+import type { SummaryRow } from '../../analysis/types';
+import type { Summary } from '../../bench/stats/summarize';
+import { modelLabel } from '../labels';
+
+export interface SummaryColumn {
+  header: string;
+  /** Right-align (numbers). */
+  numeric: boolean;
+  value: (r: SummaryRow) => string;
+}
+
+export const num = (v: number | null | undefined, digits = 1): string => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
+
+/** "42.1 [40.0, 44.3]": a median with its 95 % CI. */
+export function medianWithCi(s: Summary, digits = 1): string {
+  if (s.median === null) return '-';
+  return s.ci95 ? `${num(s.median, digits)} [${num(s.ci95.low, digits)}, ${num(s.ci95.high, digits)}]` : num(s.median, digits);
+}
+
+export function successText(r: SummaryRow): string {
+  if (r.ok + r.errors === 0 && r.skipped > 0) return `skipped${r.skipReason ? `: ${r.skipReason}` : ''}`;
+  const base = `${r.ok}/${r.ok + r.errors}`;
+  return r.skipped > 0 ? `${base} (${r.skipped} skipped)` : base;
+}
+
+export const deterministicText = (d: boolean | null): string => (d === null ? '-' : d ? 'yes' : 'NO');
+
+export const SUMMARY_COLUMNS: readonly SummaryColumn[] = Object.freeze([
+  { header: 'Model', numeric: false, value: (r) => modelLabel(r.model, r.synthetic) },
+  { header: 'Provider', numeric: false, value: (r) => r.provider },
+  { header: 'Precision', numeric: false, value: (r) => r.precision },
+  { header: 'Prompt', numeric: false, value: (r) => r.promptId ?? 'all' },
+  { header: 'Latency (avg, ms)', numeric: true, value: (r) => num(r.e2eMs.mean) },
+  { header: 'Latency (P95, ms)', numeric: true, value: (r) => num(r.e2eMs.p95) },
+  { header: 'TTFT (median, ms)', numeric: true, value: (r) => num(r.ttftMs.median) },
+  { header: 'Throughput (decode tok/s, median [95 % CI])', numeric: true, value: (r) => medianWithCi(r.decodeTokensPerSecond) },
+  { header: 'Tokens (completion, median)', numeric: true, value: (r) => num(r.completionTokens.median, 0) },
+  { header: 'Success', numeric: false, value: successText },
+  { header: 'Deterministic', numeric: false, value: (r) => deterministicText(r.deterministic) },
+]);

@@ -1,0 +1,40 @@
+/**
+ * How groups are named in legends, axes, titles and tables. Synthetic models (seeded random
+ * weights: real speed, meaningless text) always carry " (synthetic)".
+ */
+import type { GroupKey, SummaryRow } from '../analysis/types';
+import type { SyntheticModels } from './types';
+
+export const SYNTHETIC_MARK = ' (synthetic)';
+
+/** Fallback when no SummaryRow says: the catalog's synthetic twins are named '<alias>-twin'. */
+export function looksSynthetic(model: string): boolean {
+  return /-twin(\b|$)/i.test(model) || /\bsynthetic\b/i.test(model);
+}
+
+export function isSynthetic(model: string, synthetic?: SyntheticModels): boolean {
+  if (!synthetic) return looksSynthetic(model);
+  return typeof synthetic === 'function' ? synthetic(model) : synthetic.has(model);
+}
+
+/** The set of synthetic model names according to summary rows. */
+export function syntheticModelsOf(rows: readonly Pick<SummaryRow, 'model' | 'synthetic'>[]): Set<string> {
+  return new Set(rows.filter((r) => r.synthetic).map((r) => r.model));
+}
+
+/** "qwen2.5-0.5b-twin (synthetic)". */
+export function modelLabel(model: string, synthetic: boolean): string {
+  return synthetic ? `${model}${SYNTHETIC_MARK}` : model;
+}
+
+/** A group's label without its provider (the provider is the trace): "model (synthetic) int4 #prompt". */
+export function groupLabel(key: Pick<GroupKey, 'model' | 'precision' | 'promptId'>, synthetic: boolean): string {
+  let s = `${modelLabel(key.model, synthetic)} ${key.precision}`;
+  if (key.promptId !== null) s += ` #${key.promptId}`;
+  return s;
+}
+
+/** A group in full: "model (synthetic) int4 · cuda". */
+export function fullGroupLabel(key: Pick<GroupKey, 'model' | 'precision' | 'promptId' | 'provider'>, synthetic: boolean): string {
+  return `${groupLabel(key, synthetic)} · ${key.provider}`;
+}
