@@ -4,6 +4,7 @@
  * Precedence: the grid file, then the flags, then the workshop variables (BENCH_*,
  * FOUNDRY_LOCAL_ENDPOINT, ...), which are printed when they apply.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
@@ -15,9 +16,11 @@ import { textTable } from '../../lib/util/text-table';
 import { fail } from './exit-codes';
 import { integer } from './parse';
 
-interface BenchOptions {
+export interface BenchOptions {
   models?: string; providers?: string; rounds?: number; maxTokens?: number; endpoint?: string;
   dryRun?: boolean; out?: string; json?: boolean;
+  /** Start over: remove the results file instead of resuming it. */
+  fresh?: boolean;
 }
 
 const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
@@ -70,6 +73,7 @@ export function registerBench(program: Command): void {
     .option('--endpoint <url>', 'OpenAI-compatible base URL instead of the embedded service (or "embedded")')
     .option('--dry-run', 'list the cells and the work, run nothing')
     .option('--out <dir>', 'results folder (default reports/<grid name>)')
+    .option('--fresh', 'start over instead of resuming the results file')
     .option('--json', 'print the per-cell summary as JSON on stdout')
     .action(async (grid: string | undefined, o: BenchOptions) => {
       const outcome = await runBench(grid, o);
@@ -102,6 +106,7 @@ export async function runBench(grid: string | undefined, o: BenchOptions): Promi
 
     const name = env.spec.name ?? 'grid';
     const resultsFile = path.resolve(o.out ?? path.join('reports', name), 'results.jsonl');
+    if (o.fresh) fs.rmSync(resultsFile, { force: true });
     const bar = process.stderr.isTTY ? new cliProgress.SingleBar({
       stream: process.stderr, hideCursor: true,
       format: 'bench {bar} {percentage}% | {value}/{total} requests | ETA {etaText} | {label}',

@@ -1,33 +1,34 @@
 /**
- * `slmlab start` (npm start): the main job on the embedded default. For now: build the
- * default twin if it is absent, then stream one answer with its timings.
+ * `slmlab start` (npm start): the main job on the embedded default. Benchmarks the synthetic
+ * twins of the default grid (data/grids/default.json) on every execution provider, skipping
+ * the ones this machine cannot use, and writes a report. Resumes an interrupted run.
  */
 import type { Command } from 'commander';
-import { loadModel } from '../../lib/engine/engine';
-import { buildWithProgress } from './model-build';
-import { buildSummary, resultSummary } from './format';
-import { streamAnswer } from './model-run';
+import * as path from 'node:path';
+import { writeReport } from '../../lib/report';
+import { runBench } from './bench';
 import { fail } from './exit-codes';
 
-export const DEFAULT_SHAPE = 'qwen2.5-0.5b';
-export const DEFAULT_PROMPT = 'In two sentences, why do small language models run well on laptops?';
+export const DEFAULT_GRID = 'default';
 
 export function registerStart(program: Command): void {
   program
     .command('start')
-    .description(`build the default model (${DEFAULT_SHAPE} int4 twin) if absent and stream one answer with its timings`)
-    .option('--shape <shape>', 'model shape to build and run', DEFAULT_SHAPE)
-    .option('--prompt <text>', 'the prompt', DEFAULT_PROMPT)
-    .action(async (o: { shape: string; prompt: string }) => {
+    .description('the main job: benchmark the default grid\'s synthetic twins on every usable provider, then write a report (reports/default/)')
+    .option('--grid <grid>', 'grid file or shipped grid name', DEFAULT_GRID)
+    .option('--out <dir>', 'report folder (default reports/<grid name>)')
+    .option('--fresh', 'start a new run instead of resuming the previous one')
+    .action(async (o: { grid: string; out?: string; fresh?: boolean }) => {
       try {
-        process.stderr.write(`slmlab: preparing the ${o.shape} int4 synthetic twin (built once, then reused)\n`);
-        const report = await buildWithProgress({ shape: o.shape, precision: 'int4' });
-        process.stderr.write(buildSummary(report) + '\n\n');
-        const model = await loadModel(report.dir, { provider: 'cpu' });
-        process.stderr.write(`loaded in ${model.info.loadMs.toFixed(0)} ms on cpu\n> ${o.prompt}\n`);
-        const result = await streamAnswer(model, { prompt: o.prompt, maxTokens: 64 }, false);
-        process.stderr.write(resultSummary(result) + '\n');
-        await model.dispose();
+        const started = performance.now();
+        process.stderr.write(`slmlab: benchmarking the '${o.grid}' grid (synthetic models are built on first use; unusable providers are skipped)\n`);
+        const outcome = await runBench(o.grid, { out: o.out, fresh: o.fresh });
+        if (!outcome.resultsFile) return;
+        if (outcome.aborted) process.exit(130);
+        const report = await writeReport(outcome.resultsFile, path.dirname(outcome.resultsFile), { title: `slmlab — ${o.grid} grid` });
+        process.stdout.write(`\nreport: ${report.html}\n  summary.md, results.csv, results.jsonl, env.json in ${report.dir}\n`);
+        process.stderr.write(`done in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+        if (outcome.allFailed) process.exit(1);
       } catch (e) {
         fail(e);
       }
