@@ -52,8 +52,8 @@ export function reportFigures(input: HtmlReportInput): Array<{ id: string; figur
 }
 
 const table = (headers: readonly string[], rows: readonly (readonly string[])[], numeric: readonly boolean[] = []): string =>
-  `<table><thead><tr>${headers.map((h, i) => `<th${numeric[i] ? ' class="num"' : ''}>${escapeHtml(h)}</th>`).join('')}</tr></thead>`
-  + `<tbody>${rows.map((r) => `<tr>${r.map((c, i) => `<td${numeric[i] ? ' class="num"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+  `<div style="overflow-x:auto"><table><thead><tr>${headers.map((h, i) => `<th${numeric[i] ? ' class="num"' : ''}>${escapeHtml(h)}</th>`).join('')}</tr></thead>`
+  + `<tbody>${rows.map((r) => `<tr>${r.map((c, i) => `<td${numeric[i] ? ' class="num"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table></div>`;
 
 /** The summary rows as an HTML table (escaped), for the report and for notebooks (showTable). */
 export function summaryTableHtml(rows: readonly SummaryRow[]): string {
