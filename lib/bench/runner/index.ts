@@ -135,7 +135,8 @@ const skipReason = (s: ProviderStatus): string =>
  */
 const NO_VARIANT = /has no variant for the \S+ execution provider/;
 
-function fromCall(req: PlannedRequest, runId: string, call: TimedCall, modelId: string | null): RequestRecord {
+/** A RequestRecord from one timed call (what the runner stores for each request). */
+export function fromCall(req: PlannedRequest, runId: string, call: TimedCall, modelId: string | null): RequestRecord {
   const base = recordFor(req, runId, call.startedAt);
   const noVariant = call.status === 'error' && call.errorStatus === 404 && NO_VARIANT.test(call.error ?? '');
   return {
@@ -322,7 +323,8 @@ export async function runGrid(spec: GridSpec, opts: RunGridOptions): Promise<Run
         const id = cell.endpoint === EMBEDDED && calls.some((c) => c.status === 'ok') ? (await identify(cell)).id : null;
         records = round.map((r, i) => fromCall(r, runId, calls[i], id));
       }
-      await appendRecords(file, records);
+      // Per-request appends skip fsync (a killed process loses nothing); the cell summary below syncs.
+      await appendRecords(file, records, { sync: false });
       for (const r of records) { addRecord(r); result.counts[r.status]++; }
       done += round.length;
       index += round.length;

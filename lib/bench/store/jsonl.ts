@@ -29,8 +29,17 @@ export interface AppendResult {
 
 const queues = new Map<string, Promise<unknown>>();
 
-/** Appends `records` as one batch: one write of whole lines, then fsync. */
-export function appendRecords<T extends StoreLine>(file: string, records: readonly T[]): Promise<AppendResult> {
+export interface AppendOptions {
+  /**
+   * fsync after the write (default true). Without it a killed process still loses nothing (the
+   * kernel holds what was written); only a power cut or OS crash can lose the unsynced tail.
+   * The runner syncs once per cell and skips it per request, where an fsync costs milliseconds.
+   */
+  sync?: boolean;
+}
+
+/** Appends `records` as one batch: one write of whole lines, then fsync (unless `sync: false`). */
+export function appendRecords<T extends StoreLine>(file: string, records: readonly T[], opts: AppendOptions = {}): Promise<AppendResult> {
   const abs = path.resolve(file);
   const lines = records.map((r, i) => {
     const text = JSON.stringify(r);
@@ -38,7 +47,7 @@ export function appendRecords<T extends StoreLine>(file: string, records: readon
     return `${text}\n`; // JSON.stringify escapes newlines inside strings, so each record is one line
   }).join('');
   const previous = queues.get(abs) ?? Promise.resolve();
-  const next = previous.catch(() => undefined).then(() => writeBatch(abs, lines, records.length));
+  const next = previous.catch(() => undefined).then(() => writeBatch(abs, lines, records.length, opts.sync ?? true));
   queues.set(abs, next);
   const forget = () => { if (queues.get(abs) === next) queues.delete(abs); };
   next.then(forget, forget);
@@ -50,7 +59,7 @@ export function appendRecord<T extends StoreLine>(file: string, record: T): Prom
   return appendRecords(file, [record]);
 }
 
-async function writeBatch(abs: string, lines: string, count: number): Promise<AppendResult> {
+async function writeBatch(abs: string, lines: string, count: number, sync: boolean): Promise<AppendResult> {
   await fs.promises.mkdir(path.dirname(abs), { recursive: true });
   const fh = await fs.promises.open(abs, 'a+');
   try {
@@ -59,7 +68,7 @@ async function writeBatch(abs: string, lines: string, count: number): Promise<Ap
       const buf = Buffer.from(lines, 'utf8');
       let done = 0;
       while (done < buf.length) done += (await fh.write(buf, done, buf.length - done)).bytesWritten;
-      await fh.sync();
+      if (sync) await fh.sync();
     } else if (repaired) {
       await fh.sync();
     }
