@@ -1,0 +1,18 @@
+# nbconvert config for slmlab's tslab notebooks: `jupyter nbconvert --execute --config scripts/nbconvert_config.py`.
+# tslab prints a failing cell's error only to stderr and sends no ename/evalue, so nbclient reports an
+# empty "<Error>:". This hook prints the cell's real error (its stderr output) before that, and waits
+# out tslab's 200 ms "abort everything after an error" window (docs: shared/reference/notebooks.md §1).
+import sys
+import time
+
+
+def _on_cell_error(cell, cell_index, execute_reply, **kw):
+    err = "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("name") == "stderr")
+    src = "".join(cell.get("source", ""))
+    print(f"--- notebook cell {cell_index} failed; tslab stderr:\n{err or '(none)'}\n--- cell source:\n{src}\n---",
+          file=sys.stderr, flush=True)
+    time.sleep(0.3)
+
+
+c = get_config()  # noqa: F821 (provided by traitlets when loading a config file)
+c.ExecutePreprocessor.on_cell_error = _on_cell_error

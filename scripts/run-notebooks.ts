@@ -1,0 +1,171 @@
+/**
+ * Executes the workshop notebooks headless into reports/<notebook>.html.
+ *
+ *   npm run notebooks [-- --param models=tiny --param rounds=2] [--notebook session03]
+ *
+ * For each notebook: the `parameters`-tagged cell's `const name = value;` lines are the defaults;
+ * every --param must name one of them (in at least one notebook) and parse as its type (number,
+ * boolean or string). The values go into an `injected-parameters` cell right after the parameters
+ * cell (papermill's convention; tslab allows re-declaring a const in a later cell), in a temporary
+ * copy next to the notebook (so `../dist/lib` still resolves), which
+ * `jupyter nbconvert --to html --execute` runs with node_modules/.bin on PATH (the tslab kernel).
+ * scripts/nbconvert_config.py prints the failing cell's real error (tslab leaves nbclient an empty
+ * `<Error>:`). Exit 0: all rendered; 1: a notebook failed or bad arguments; 2: jupyter or the tslab
+ * kernel is missing.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+export const NOTEBOOKS = ['session03_benchmark_oss_models', 'session04_model_compare'];
+
+type ParamType = 'number' | 'boolean' | 'string';
+export interface ParamDefault { name: string; type: ParamType; value: number | boolean | string }
+
+interface Cell { cell_type: string; source: string | string[]; metadata: { tags?: string[] } & Record<string, unknown>; outputs?: unknown[]; execution_count?: number | null }
+interface Notebook { cells: Cell[]; metadata: Record<string, unknown> }
+
+const INSTALL = [
+  'Install Jupyter (Debian/Ubuntu): apt-get install -y jupyter-nbconvert python3-nbclient jupyter-client jupyter-notebook',
+  'Install the tslab kernel for this user: node_modules/.bin/tslab install --python=/usr/bin/python3   (the Python that has jupyter_client; put node_modules/.bin on PATH when running nbconvert)',
+  '(check with: jupyter kernelspec list   -> tslab and jslab)',
+].join('\n');
+
+const sourceOf = (c: Cell) => (Array.isArray(c.source) ? c.source.join('') : c.source);
+const hasTag = (c: Cell, tag: string) => (c.metadata?.tags ?? []).includes(tag);
+
+/** `const x = 1;` / `const s = 'a';` / `let b = true;` lines of a parameters cell. */
+export function parseDefaults(source: string): ParamDefault[] {
+  const out: ParamDefault[] = [];
+  for (const line of source.split('\n')) {
+    const m = /^\s*(?:const|let)\s+([A-Za-z_$][\w$]*)\s*(?::\s*\w+\s*)?=\s*(.+?)\s*;?\s*(?:\/\/.*)?$/.exec(line);
+    if (!m) continue;
+    const [, name, raw] = m;
+    if (/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(raw)) out.push({ name, type: 'number', value: Number(raw) });
+    else if (raw === 'true' || raw === 'false') out.push({ name, type: 'boolean', value: raw === 'true' });
+    else if (/^'(?:[^'\\]|\\.)*'$|^"(?:[^"\\]|\\.)*"$/.test(raw)) out.push({ name, type: 'string', value: raw.slice(1, -1) });
+    else throw new Error(`parameters cell: cannot read the default of ${name} (${raw}): use a plain number, boolean or string literal`);
+  }
+  return out;
+}
+
+/** Parses a --param value to the default's type, or returns the problem. */
+export function coerce(d: ParamDefault, text: string): { value: number | boolean | string } | { problem: string } {
+  if (d.type === 'number') {
+    const n = Number(text);
+    return text.trim() !== '' && Number.isFinite(n) ? { value: n } : { problem: `--param ${d.name}=${text}: ${d.name} is a number (default ${d.value})` };
+  }
+  if (d.type === 'boolean') {
+    return text === 'true' || text === 'false' ? { value: text === 'true' } : { problem: `--param ${d.name}=${text}: ${d.name} is true or false (default ${d.value})` };
+  }
+  return { value: text };
+}
+
+/** A copy of the notebook with an injected-parameters cell after the parameters cell (previous injections dropped). */
+export function injectParameters(nb: Notebook, values: Record<string, number | boolean | string>): Notebook {
+  const cells = nb.cells.filter((c) => !hasTag(c, 'injected-parameters'));
+  const names = Object.keys(values);
+  if (names.length === 0) return { ...nb, cells };
+  const at = cells.findIndex((c) => hasTag(c, 'parameters'));
+  const injected: Cell = {
+    cell_type: 'code', execution_count: null, outputs: [], metadata: { tags: ['injected-parameters'] },
+    source: ['// Injected parameters (npm run notebooks -- --param ...)\n', ...names.map((n) => `const ${n} = ${JSON.stringify(values[n])};\n`)],
+  };
+  cells.splice(at + 1, 0, injected);
+  return { ...nb, cells };
+}
+
+function parseArgs(argv: string[]): { params: Map<string, string>; only: string[] } {
+  const params = new Map<string, string>();
+  const only: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const take = (flag: string) => (a === flag ? argv[++i] : a.startsWith(flag + '=') ? a.slice(flag.length + 1) : undefined);
+    const p = take('--param');
+    const n = take('--notebook');
+    if (p !== undefined) {
+      const eq = p.indexOf('=');
+      if (eq <= 0) throw new Error(`--param ${p}: expected name=value`);
+      params.set(p.slice(0, eq), p.slice(eq + 1));
+    } else if (n !== undefined) only.push(n);
+    else if (a === '-h' || a === '--help') {
+      console.log('usage: npm run notebooks [-- --param name=value ...] [--notebook session03]');
+      process.exit(0);
+    } else throw new Error(`unknown argument ${a} (usage: --param name=value, --notebook name)`);
+  }
+  return { params, only };
+}
+
+function checkJupyter(env: NodeJS.ProcessEnv): string | null {
+  const v = spawnSync('jupyter', ['nbconvert', '--version'], { env, encoding: 'utf8' });
+  if (v.error || v.status !== 0) return `jupyter nbconvert is not available (${v.error?.message ?? v.stderr.trim()}).`;
+  const k = spawnSync('jupyter', ['kernelspec', 'list', '--json'], { env, encoding: 'utf8' });
+  let kernels: Record<string, unknown> = {};
+  try { kernels = JSON.parse(k.stdout).kernelspecs ?? {}; } catch { /* reported below */ }
+  if (!('tslab' in kernels)) return 'the tslab Jupyter kernel is not installed.';
+  return null;
+}
+
+function main(): number {
+  let args: ReturnType<typeof parseArgs>;
+  try { args = parseArgs(process.argv.slice(2)); } catch (e) { console.error(`run-notebooks: ${(e as Error).message}`); return 1; }
+  const env = { ...process.env, PATH: `${path.join(ROOT, 'node_modules', '.bin')}${path.delimiter}${process.env.PATH ?? ''}` };
+  const missing = checkJupyter(env);
+  if (missing) { console.error(`run-notebooks: ${missing}\n${INSTALL}`); return 2; }
+
+  const chosen = NOTEBOOKS.filter((n) => args.only.length === 0 || args.only.some((o) => n.includes(o)));
+  if (chosen.length === 0) { console.error(`run-notebooks: no notebook matches ${args.only.join(', ')} (have ${NOTEBOOKS.join(', ')})`); return 1; }
+
+  // Validate every --param against the defaults of the chosen notebooks before running anything.
+  const plans: Array<{ name: string; nb: Notebook; values: Record<string, number | boolean | string> }> = [];
+  const known = new Set<string>();
+  const problems: string[] = [];
+  for (const name of chosen) {
+    const file = path.join(ROOT, 'notebooks', `${name}.ipynb`);
+    const nb = JSON.parse(fs.readFileSync(file, 'utf8')) as Notebook;
+    const pcell = nb.cells.find((c) => hasTag(c, 'parameters'));
+    const defaults = pcell ? parseDefaults(sourceOf(pcell)) : [];
+    const values: Record<string, number | boolean | string> = {};
+    for (const d of defaults) {
+      known.add(d.name);
+      const text = args.params.get(d.name);
+      if (text === undefined) continue;
+      const r = coerce(d, text);
+      if ('problem' in r) problems.push(`${name}: ${r.problem}`); else values[d.name] = r.value;
+    }
+    plans.push({ name, nb, values });
+  }
+  for (const p of args.params.keys()) if (!known.has(p)) problems.push(`--param ${p}: no notebook has this parameter (known: ${[...known].sort().join(', ')})`);
+  if (problems.length > 0) { console.error(problems.map((p) => `run-notebooks: ${p}`).join('\n')); return 1; }
+
+  const reportsDir = path.join(ROOT, 'reports');
+  fs.mkdirSync(reportsDir, { recursive: true });
+  const failed: string[] = [];
+  for (const plan of plans) {
+    const tmp = path.join(ROOT, 'notebooks', `.${plan.name}.run-${process.pid}.ipynb`);
+    fs.writeFileSync(tmp, JSON.stringify(injectParameters(plan.nb, plan.values), null, 1));
+    const shown = Object.entries(plan.values).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
+    console.log(`\n== ${plan.name}${shown ? ` (${shown})` : ''}`);
+    const t0 = Date.now();
+    try {
+      const r = spawnSync('jupyter', [
+        'nbconvert', '--to', 'html', '--execute', '--ExecutePreprocessor.timeout=600',
+        '--ExecutePreprocessor.kernel_name=tslab',
+        '--config', path.join(ROOT, 'scripts', 'nbconvert_config.py'),
+        '--output-dir', reportsDir, '--output', plan.name, tmp,
+      ], { env, stdio: 'inherit', cwd: ROOT });
+      const secs = ((Date.now() - t0) / 1000).toFixed(1);
+      if (r.error || r.status !== 0) {
+        failed.push(plan.name);
+        console.error(`run-notebooks: ${plan.name} FAILED after ${secs} s (the failing cell's error is printed above, after "--- notebook cell N failed")`);
+      } else console.log(`run-notebooks: ${plan.name} -> ${path.relative(ROOT, path.join(reportsDir, plan.name + '.html'))} (${secs} s)`);
+    } finally {
+      fs.rmSync(tmp, { force: true });
+    }
+  }
+  if (failed.length > 0) { console.error(`run-notebooks: ${failed.length} notebook(s) failed: ${failed.join(', ')}`); return 1; }
+  return 0;
+}
+
+if (require.main === module) process.exitCode = main();
