@@ -14,3 +14,4 @@ export { plotlyScriptTag } from './plotly-js';
 export { escapeHtml } from './escape';
 export { modelLabel, groupLabel, fullGroupLabel, SYNTHETIC_MARK } from './labels';
 export type { Figure, PlotlyTrace, PlotlyLayout, SyntheticModels } from './types';
+export { notebookProgress, type ProgressEvent } from './progress-display';
