@@ -91,12 +91,13 @@ export function sendBundle(bundle: MimeBundle): Shown {
 const inKernel = (): boolean => tslabWriter() !== null || tslabPublicDisplay() !== null;
 
 /** Show a figure in the notebook (outside one: print a line of text, and inline nothing). */
-export function showFigure(fig: Figure): Shown {
-  if (!inKernel()) { process.stdout.write(`${figureText(fig)}\n`); return 'text'; }
-  return sendBundle(displayBundle(fig));
+export function showFigure(fig: Figure): void {
+  // Returns nothing: tslab prints a cell's last value, and a notebook should show only the figure.
+  if (!inKernel()) { process.stdout.write(`${figureText(fig)}\n`); return; }
+  sendBundle(displayBundle(fig));
 }
 
 /** Show an HTML table (or its text outside a notebook). */
-export function showTable(html: string): Shown {
-  return sendBundle(displayBundle(html));
+export function showTable(html: string): void {
+  sendBundle(displayBundle(html));
 }
