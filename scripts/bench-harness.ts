@@ -58,6 +58,7 @@ async function main(): Promise<void> {
   const client = new OpenAI({ baseURL: `${service.url}/v1`, apiKey: 'unused', maxRetries: 0 });
   const overheadMs: number[] = [];
   const ttftGapMs: number[] = [];
+  const visibleGapMs: number[] = [];
   try {
     process.stderr.write(`bench-harness: ${o.model} (building on first use), ${o.requests} requests after 3 warmups, max_tokens ${o.maxTokens}\n`);
     for (const req of plan) {
@@ -69,7 +70,11 @@ async function main(): Promise<void> {
       const t2 = performance.now();
       if (req.kind === 'warmup') continue;
       overheadMs.push(t2 - t1);
-      if (call.ttftMs !== null && call.slmlab?.ttftMs !== null && call.slmlab?.ttftMs !== undefined) ttftGapMs.push(call.ttftMs - call.slmlab.ttftMs);
+      const e = call.slmlab;
+      if (call.ttftMs === null || !e || e.ttftMs === null) continue;
+      ttftGapMs.push(call.ttftMs - e.ttftMs);
+      // Like for like: the engine's first *visible* text, plus the service's work and queue before the engine started.
+      if (e.firstTextMs !== null) visibleGapMs.push(call.ttftMs - ((e.serviceMs ?? 0) + (e.queueMs ?? 0) + e.firstTextMs));
     }
   } finally {
     await service.close();
@@ -77,16 +82,19 @@ async function main(): Promise<void> {
   }
   const over = summarize(overheadMs);
   const gap = summarize(ttftGapMs);
+  const visible = summarize(visibleGapMs);
   const overPass = over.median !== null && over.median < 1;
-  const gapPass = gap.p95 !== null && gap.p95 <= 2;
+  const gapPass = visible.p95 !== null && visible.p95 <= 2;
   if (o.json) {
-    process.stdout.write(JSON.stringify({ model: o.model, overheadMs: over, clientMinusEngineTtftMs: gap, samples: { overheadMs, ttftGapMs } }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ model: o.model, overheadMs: over, clientMinusEngineTtftMs: gap, clientMinusEngineFirstTextMs: visible, samples: { overheadMs, ttftGapMs, visibleGapMs } }, null, 2) + '\n');
     return;
   }
   process.stdout.write([
     `harness overhead per request (record + JSONL append, fsync per cell): median ${fmt(over.median)} ms, p95 ${fmt(over.p95)} ms (target < 1 ms) ${overPass ? 'PASS' : 'MISS'}`,
-    `client TTFT − engine TTFT: median ${fmt(gap.median)} ms, p95 ${fmt(gap.p95)} ms, max ${fmt(gap.max)} ms (target p95 ≤ 2 ms) ${gapPass ? 'PASS' : 'MISS'}`,
-    `  n = ${gap.n}; the gap is HTTP and SSE through loopback, the service's own work and the openai client's parsing`,
+    `client TTFT − engine TTFT (first token sampled): median ${fmt(gap.median)} ms, p95 ${fmt(gap.p95)} ms, max ${fmt(gap.max)} ms`,
+    `  includes decode steps whose bytes did not yet make visible text, the service's work before the engine, HTTP/SSE and the client`,
+    `client TTFT − (service + queue + engine time to first visible text): median ${fmt(visible.median)} ms, p95 ${fmt(visible.p95)} ms (target p95 ≤ 2 ms) ${gapPass ? 'PASS' : 'MISS'}`,
+    `  like for like: what remains is HTTP and SSE through loopback and the openai client's parsing; n = ${visible.n}`,
   ].join('\n') + '\n');
 }
 

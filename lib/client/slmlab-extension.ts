@@ -20,6 +20,7 @@ export function parseSlmlabExtension(value: unknown): SlmlabTimings | null {
     provider: typeof x.provider === 'string' ? x.provider : null,
     synthetic: typeof x.synthetic === 'boolean' ? x.synthetic : null,
     ttftMs: num(x.ttft_ms) ?? num(t.ttftMs),
+    firstTextMs: num(t.firstTextMs),
     decodeTokensPerSecond: num(x.decode_tokens_per_second),
     queueMs: num(x.queue_ms) ?? num(t.queueMs),
     loadWaitMs: num(x.load_wait_ms),

@@ -48,6 +48,8 @@ export interface SlmlabTimings {
   synthetic: boolean | null;
   /** Engine: tokenize + prefill, from the engine taking the request to the first token sampled. */
   ttftMs: number | null;
+  /** Engine: request start -> first non-empty text delta emitted (the engine-side twin of the client's TTFT). */
+  firstTextMs: number | null;
   decodeTokensPerSecond: number | null;
   /** Waiting behind other requests for the same model. */
   queueMs: number | null;

@@ -73,10 +73,12 @@ export async function generate(ctx: GenerationContext, req: GenerateRequest, hoo
   const generated: number[] = [];
   const decodeMs: number[] = [];
   let text = '';
+  let firstTextAt: number | null = null;
   let finish: FinishReason = 'length';
 
   const emit = (piece: string, tokenId: number) => {
     if (!piece) return;
+    firstTextAt ??= performance.now();
     text += piece;
     hooks.onDelta?.({ text: piece, index: generated.length - 1, tokenId, promptTokens: ids.length });
   };
@@ -116,6 +118,7 @@ export async function generate(ctx: GenerationContext, req: GenerateRequest, hoo
       tokenizeMs: tokenized - start,
       prefillMs,
       ttftMs: (tokenized - start) + prefillMs,
+      firstTextMs: firstTextAt === null ? null : firstTextAt - start,
       decodeMs,
       totalMs: end - start,
     },

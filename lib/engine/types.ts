@@ -49,6 +49,8 @@ export interface GenerationTimings {
   tokenizeMs: number;
   prefillMs: number;
   ttftMs: number;
+  /** Request start -> the first non-empty text delta emitted (what a streaming client sees first); null if none. */
+  firstTextMs: number | null;
   decodeMs: number[];
   totalMs: number;
 }

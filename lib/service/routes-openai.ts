@@ -96,6 +96,7 @@ function extension(r: GenerationResult, lease: Lease, serviceMs: number) {
     total_ms: r3(t.totalMs),
     timings: {
       queueMs: r3(t.queueMs), tokenizeMs: r3(t.tokenizeMs), prefillMs: r3(t.prefillMs), ttftMs: r3(t.ttftMs),
+      firstTextMs: t.firstTextMs === null ? null : r3(t.firstTextMs),
       decodeMs: t.decodeMs.map(r3), totalMs: r3(t.totalMs),
     },
   };
