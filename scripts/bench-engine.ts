@@ -25,6 +25,7 @@
  * On a shared machine a burst of load from elsewhere can hit one run and not the next, so the
  * same ratios are also printed on each run's median decode interval (a check, not the target).
  */
+import { collectGarbage } from '../lib/util/gc';
 import * as stats from '../lib/bench/stats';
 import { intArg, walkArgs } from '../lib/util/argv';
 import * as fs from 'node:fs';
@@ -126,22 +127,7 @@ function summarize(xs: number[]): Summary {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/**
- * A full garbage collection of this thread's heap, run between measurements so that one
- * system's garbage (transformers.js makes the most) is not collected during the next one's
- * run. Uses --expose-gc when given, else turns the flag on at run time.
- */
-const collectGarbage: () => void = (() => {
-  const g = (globalThis as { gc?: () => void }).gc;
-  if (g) return g;
-  try {
-    require('node:v8').setFlagsFromString('--expose-gc');
-    return require('node:vm').runInNewContext('gc') as () => void;
-  } catch {
-    return () => { /* not available */ };
-  }
-})();
-
+/** Collects garbage (transformers.js makes the most), then idles, between two measurements. */
 async function settle(pauseMs: number): Promise<void> {
   collectGarbage();
   await sleep(pauseMs);

@@ -38,6 +38,7 @@
  * Then --concurrency clients (default 64), each its own openai client, stream the same request
  * at once; every answer must arrive complete and equal the greedy reference, with zero errors.
  */
+import { collectGarbage } from '../lib/util/gc';
 import * as stats from '../lib/bench/stats';
 import { intArg, walkArgs } from '../lib/util/argv';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -118,16 +119,6 @@ const quantile = (xs: number[], q: number): number => stats.quantile(xs, q) ?? N
 const median = (xs: number[]) => quantile(xs, 0.5);
 const fmt = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 
-const collectGarbage: () => void = (() => {
-  const g = (globalThis as { gc?: () => void }).gc;
-  if (g) return g;
-  try {
-    require('node:v8').setFlagsFromString('--expose-gc');
-    return require('node:vm').runInNewContext('gc') as () => void;
-  } catch {
-    return () => { /* not available */ };
-  }
-})();
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 async function settle(ms: number): Promise<void> { collectGarbage(); await sleep(ms); }
 
