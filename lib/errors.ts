@@ -1,9 +1,12 @@
 /**
- * Typed errors. Every message names the fix, so a user who reads only the message
- * (CLI, notebook, HTTP error body) knows what to do next. `code` is stable and
- * machine-readable; `status` is the HTTP status the service maps the error to.
+ * Typed errors: the one error base of the project. Every error slmlab raises on purpose
+ * extends SlmlabError, and every message names the fix, so a user who reads only the message
+ * (CLI, notebook, HTTP error body) knows what to do next. `code` is stable and machine-readable
+ * (the CLI's exit code is read from it alone: scripts/cli/exit-codes.ts); `status` is the HTTP
+ * status the service maps the error to. Anything thrown that is not a SlmlabError is a bug.
  */
 export type ErrorCode =
+  | 'usage'
   | 'model_not_found'
   | 'model_invalid'
   | 'provider_unavailable'
@@ -17,7 +20,25 @@ export type ErrorCode =
   | 'checksum_mismatch'
   | 'disk_full'
   | 'cache_read_only'
-  | 'catalog_invalid';
+  | 'catalog_invalid'
+  | 'model_damaged'
+  | 'endpoint_not_found'
+  | 'service_not_running'
+  | 'service_start_failed'
+  // HTTP-level errors the service raises itself (lib/service/errors.ts)
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'payload_too_large'
+  | 'invalid_json'
+  | 'bad_http_request'
+  | 'queue_full'
+  | 'invalid_api_key'
+  | 'origin_not_allowed'
+  | 'host_not_allowed'
+  | 'cross_site_refused'
+  | 'shutting_down'
+  | 'model_unloaded'
+  | 'service_error';
 
 export class SlmlabError extends Error {
   readonly code: ErrorCode;
@@ -43,6 +64,17 @@ export class SlmlabError extends Error {
 /** A model folder or file is missing. */
 export class ModelNotFoundError extends SlmlabError {
   constructor(message: string) { super('model_not_found', message, 404); }
+}
+
+/** A catalog model has no variant for the execution provider asked for (`--fallback` may use another). */
+export class NoVariantError extends ModelNotFoundError {
+  readonly provider: string;
+  readonly available: string[];
+  constructor(message: string, provider: string, available: string[]) {
+    super(message);
+    this.provider = provider;
+    this.available = available;
+  }
 }
 
 /** A model folder exists but cannot be loaded (corrupt .onnx, bad config, wrong layout). */
@@ -128,6 +160,29 @@ export class CacheReadOnlyError extends SlmlabError {
 }
 
 /**
+ * A cached model whose files are not what its completion record says (a truncated or
+ * changed file, an external-data reference past the end of its file). Repair with --force.
+ */
+export class ModelDamagedError extends SlmlabError {
+  constructor(message: string) { super('model_damaged', message, 422); }
+}
+
+/** A command line or option that cannot be used as given (exit 2). */
+export class UsageError extends SlmlabError {
+  constructor(message: string) { super('usage', message, 400); }
+}
+
+/** The service could not start: port in use, an address that is not this machine's, a host without a key. */
+export class ServiceStartError extends SlmlabError {
+  constructor(message: string, options?: { cause?: unknown }) { super('service_start_failed', message, 500, options); }
+}
+
+/** No slmlab service runs (state file absent, or its process gone). */
+export class ServiceNotRunningError extends SlmlabError {
+  constructor(message = 'slmlab service is not running: start it with `slmlab service start`') { super('service_not_running', message, 503); }
+}
+
+/**
  * The model catalog (data/catalog.json or a user's catalog file) is malformed. `problems`
  * lists every fault with its JSON path; `file` is the catalog that holds them.
  */
@@ -166,6 +221,8 @@ const byName: Record<string, new (message: string) => SlmlabError> = {
   DiskFullError,
   CacheReadOnlyError,
   CatalogError,
+  ModelDamagedError,
+  UsageError,
 };
 
 /** Rebuilds a typed error from its serialised form (worker -> main thread). */

@@ -14,7 +14,7 @@ import { registerProviders } from './cli/providers';
 import { registerStart } from './cli/start';
 import { registerBench } from './cli/bench';
 import { registerReport } from './cli/report';
-import { EXIT_HELP } from './cli/exit-codes';
+import { EXIT_HELP, fail } from './cli/exit-codes';
 import { cacheDir } from '../lib/cache/location';
 
 const program = new Command();
@@ -40,7 +40,4 @@ registerStart(program);
 registerBench(program);
 registerReport(program);
 
-program.parseAsync(process.argv).catch((e: unknown) => {
-  process.stderr.write(`slmlab: unexpected error: ${(e as Error).stack ?? String(e)}\n`);
-  process.exit(1);
-});
+program.parseAsync(process.argv).catch(fail);

@@ -16,6 +16,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { UsageError } from '../lib/errors';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 export const NOTEBOOKS = ['session03_benchmark_oss_models', 'session04_model_compare'];
@@ -45,7 +46,7 @@ export function parseDefaults(source: string): ParamDefault[] {
     if (/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(raw)) out.push({ name, type: 'number', value: Number(raw) });
     else if (raw === 'true' || raw === 'false') out.push({ name, type: 'boolean', value: raw === 'true' });
     else if (/^'(?:[^'\\]|\\.)*'$|^"(?:[^"\\]|\\.)*"$/.test(raw)) out.push({ name, type: 'string', value: raw.slice(1, -1) });
-    else throw new Error(`parameters cell: cannot read the default of ${name} (${raw}): use a plain number, boolean or string literal`);
+    else throw new UsageError(`parameters cell: cannot read the default of ${name} (${raw}): use a plain number, boolean or string literal`);
   }
   return out;
 }
@@ -86,13 +87,13 @@ function parseArgs(argv: string[]): { params: Map<string, string>; only: string[
     const n = take('--notebook');
     if (p !== undefined) {
       const eq = p.indexOf('=');
-      if (eq <= 0) throw new Error(`--param ${p}: expected name=value`);
+      if (eq <= 0) throw new UsageError(`--param ${p}: expected name=value`);
       params.set(p.slice(0, eq), p.slice(eq + 1));
     } else if (n !== undefined) only.push(n);
     else if (a === '-h' || a === '--help') {
       console.log('usage: npm run notebooks [-- --param name=value ...] [--notebook session03]');
       process.exit(0);
-    } else throw new Error(`unknown argument ${a} (usage: --param name=value, --notebook name)`);
+    } else throw new UsageError(`unknown argument ${a} (usage: --param name=value, --notebook name)`);
   }
   return { params, only };
 }

@@ -25,7 +25,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CatalogError, ModelNotFoundError, ProviderUnavailableError, errorText } from '../errors';
+import { CatalogError, ModelNotFoundError, NoVariantError, ProviderUnavailableError, errorText } from '../errors';
 import { parseProvider, probeProviders, type ProviderName, type ProviderStatus } from '../engine/providers';
 import type { CatalogFile, CatalogModel, CatalogVariant } from './types';
 import { validateCatalog } from './schema';
@@ -144,8 +144,8 @@ export function selectVariant(model: CatalogModel, opts: SelectOptions): Catalog
     const onEp = model.variants.filter((v) => v.provider === ep);
     if (onEp.length === 0) {
       const have = providersOf(model);
-      throw new ModelNotFoundError(`model '${model.alias}' has no variant for the ${ep} execution provider: it has ${have.join(', ')}; ` +
-        `run it with ${have.map((p) => `--ep ${p}`).join(' or ')}, or leave --ep out to choose automatically`);
+      throw new NoVariantError(`model '${model.alias}' has no variant for the ${ep} execution provider: it has ${have.join(', ')}; ` +
+        `run it with ${have.map((p) => `--ep ${p}`).join(' or ')}, or leave --ep out to choose automatically`, ep, have);
     }
     return highestVersion(onEp);
   }

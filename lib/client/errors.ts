@@ -3,13 +3,13 @@
  * come back as a record with status 'error'); this is for not finding an endpoint at all, or
  * being handed one that is not a URL.
  */
-export class EndpointError extends Error {
-  readonly code = 'endpoint_not_found' as const;
+import { SlmlabError } from '../errors';
+
+export class EndpointError extends SlmlabError {
   /** What was looked at, in order, and why each gave nothing. */
   readonly tried: string[];
   constructor(message: string, tried: string[] = []) {
-    super(message);
-    this.name = 'EndpointError';
+    super('endpoint_not_found', message, 503);
     this.tried = tried;
   }
 }

@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { UsageError } from '../errors';
 import { compare, loadResults, summarizeResults, type LoadedResults } from '../analysis';
 import type { ComparisonRow, SummaryRow } from '../analysis/types';
 import type { CellSummaryRecord } from '../bench/runner';
@@ -53,7 +54,7 @@ function writeAtomic(file: string, write: (tmp: string) => void, temps: string[]
 }
 
 export function writeReport(resultsFile: string, outDir: string = path.dirname(resultsFile), options: WriteReportOptions = {}): ReportPaths {
-  if (!fs.existsSync(resultsFile)) throw new Error(`results file not found: ${resultsFile} (run \`slmlab bench\` first, or give the path to a results.jsonl)`);
+  if (!fs.existsSync(resultsFile)) throw new UsageError(`results file not found: ${resultsFile} (run \`slmlab bench\` first, or give the path to a results.jsonl)`);
   const loaded: LoadedResults = loadResults(resultsFile);
   const summarize = options.summarize ?? ((rq, cells) => summarizeResults(rq, cells, { by: 'setting' }));
   const rows = summarize(loaded.requests, loaded.cells);

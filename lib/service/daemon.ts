@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cacheDir } from '../cache/location';
+import { ServiceStartError, SlmlabError } from '../errors';
 import type { LoadedRecord } from './model-manager';
 import { pidAlive, readState, removeState, stateFilePath, type ServiceState } from './state-file';
 
@@ -162,16 +163,23 @@ export async function startDaemon(o: StartDaemonOptions = {}): Promise<StartResu
     for (;;) {
       const state = readState(file);
       if (state && state.pid === child.pid) return { ...statusOf(state, file, true, await responds(state.url, o), false), alreadyRunning: false };
-      if (exited !== null) throw new Error(`the service process exited (${exited}) before it listened:\n${tail(logFile)}`);
+      if (exited !== null) throw new ServiceStartError(startFailure(logFile, exited));
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`the service did not start listening within ${o.timeoutMs ?? 20_000} ms: see ${logFile}\n${tail(logFile)}`);
+        throw new ServiceStartError(`the service did not start listening within ${o.timeoutMs ?? 20_000} ms: see ${logFile}`);
       }
       await sleep(25);
     }
   } finally {
     child.unref();
   }
+}
+
+/** One line: the service's own error message from the log when it printed one, else where to look. */
+function startFailure(logFile: string, exited: number | string): string {
+  const said = tail(logFile, 40).split('\n').reverse().find((l) => l.startsWith('slmlab service: '));
+  if (said && !said.includes('unexpected error')) return said.slice('slmlab service: '.length);
+  return `the service process exited (${exited}) before it listened: see ${logFile}`;
 }
 
 function tail(file: string, lines = 12): string {
@@ -221,7 +229,7 @@ export async function daemonPs(o: DaemonOptions = {}): Promise<PsResult> {
 async function getJson<T>(url: string, headers: Record<string, string>): Promise<T> {
   const r = await fetch(url, { headers, signal: AbortSignal.timeout(5000) });
   const body = await r.text();
-  if (!r.ok) throw new Error(`GET ${url} answered ${r.status}: ${body.slice(0, 300)}`);
+  if (!r.ok) throw new SlmlabError('service_error', `GET ${url} answered ${r.status}: ${body.slice(0, 300)}: see the service log (\`slmlab service status\` names it)`, 502);
   return JSON.parse(body) as T;
 }
 

@@ -3,24 +3,24 @@
  * HTTP status. Engine errors (SlmlabError) keep their status, code and param; the service adds
  * its own HTTP-level errors below. Anything else is a 500 whose message still says what broke.
  */
-import { SlmlabError } from '../errors';
+import { SlmlabError, type ErrorCode } from '../errors';
+import { fromSystemError } from '../system-errors';
 
 /** An HTTP-level failure raised by the service itself (routing, body, auth, queue). */
-export class ServiceError extends Error {
+export class ServiceError extends SlmlabError {
   constructor(
-    readonly status: number,
-    readonly code: string,
+    status: number,
+    code: ErrorCode,
     message: string,
     readonly param: string | null = null,
     /** Extra response headers, e.g. Allow for 405 or Retry-After for 429. */
     readonly headers: Record<string, string> = {},
   ) {
-    super(message);
-    this.name = 'ServiceError';
+    super(code, message, status);
   }
 }
 
-export const badRequest = (message: string, param: string | null = null, code = 'invalid_request') =>
+export const badRequest = (message: string, param: string | null = null, code: ErrorCode = 'invalid_request') =>
   new ServiceError(400, code, message, param);
 
 export const routeNotFound = (method: string, path: string) =>
@@ -34,6 +34,9 @@ export const payloadTooLarge = (limit: number) =>
 
 export const queueFull = (model: string, waiting: number) =>
   new ServiceError(429, 'queue_full', `model '${model}' already has ${waiting} requests waiting: retry shortly, or start the service with a larger maxQueue`, null, { 'Retry-After': '1' });
+
+export const shuttingDown = () =>
+  new ServiceError(503, 'shutting_down', 'the service is shutting down: retry once it is back', null, { 'Retry-After': '1' });
 
 export const unauthorized = () =>
   new ServiceError(401, 'invalid_api_key', 'missing or wrong API key: send `Authorization: Bearer <key>` with the key the service was started with (SLMLAB_API_KEY)');
@@ -58,7 +61,8 @@ function typeFor(status: number): string {
 }
 
 /** The status and OpenAI-shaped body for anything thrown while serving a request. */
-export function toErrorResponse(e: unknown): { status: number; body: OpenAIErrorBody; headers: Record<string, string> } {
+export function toErrorResponse(thrown: unknown): { status: number; body: OpenAIErrorBody; headers: Record<string, string> } {
+  const e = fromSystemError(thrown);
   if (e instanceof ServiceError) {
     return { status: e.status, body: { error: { message: e.message, type: typeFor(e.status), param: e.param, code: e.code } }, headers: e.headers };
   }

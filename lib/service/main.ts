@@ -19,6 +19,8 @@
  * The API key is read from SLMLAB_API_KEY only, so it never shows in a process list.
  */
 import { walkArgs } from '../util/argv';
+import { SlmlabError, UsageError } from '../errors';
+import { fromSystemError } from '../system-errors';
 import * as path from 'node:path';
 import { cacheDir } from '../cache/location';
 import { CatalogRegistry } from '../registry/catalog-registry';
@@ -41,7 +43,8 @@ export interface MainOptions {
   logFile: string | null;
 }
 
-export class UsageError extends Error {}
+/** Bad options for the service process (exit 2). The project's UsageError, re-exported for callers of this module. */
+export { UsageError };
 
 function int(name: string, v: string | undefined, min: number): number {
   const n = Number(v);
@@ -153,7 +156,12 @@ export async function runServiceMain(
 
 if (require.main === module) {
   runServiceMain(process.argv.slice(2), process.env, { exitOnStop: true }).catch((e: unknown) => {
-    process.stderr.write(`slmlab service: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(e instanceof UsageError ? 2 : 1);
+    const err = fromSystemError(e);
+    if (err instanceof SlmlabError) {
+      process.stderr.write(`slmlab service: ${err.message}\n`);
+      process.exit(err.code === 'usage' || err.code === 'service_start_failed' ? 2 : 1);
+    }
+    process.stderr.write(`slmlab service: unexpected error (a bug: please report it with this trace): ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
   });
 }

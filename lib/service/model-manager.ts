@@ -9,7 +9,7 @@
 import { loadModel, type LoadedModel } from '../engine/engine';
 import type { ProviderName } from '../engine/providers';
 import type { FinishReason } from '../engine/types';
-import { queueFull } from './errors';
+import { queueFull, shuttingDown } from './errors';
 import { deviceOf, type ModelRegistry, type ResolvedModel } from './registry';
 
 export interface ManagerOptions {
@@ -207,7 +207,7 @@ export class ModelManager {
   // ---- internals ----------------------------------------------------------------------------
 
   private async entryFor(name: string, opts: UseOptions): Promise<Entry> {
-    if (this.closed) throw new Error('the service is shutting down');
+    if (this.closed) throw shuttingDown();
     const alias = `${name}\u0000${opts.ep ?? ''}`;
     const known = this.names.get(alias);
     const cached = known ? this.entries.get(known) : undefined;

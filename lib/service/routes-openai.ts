@@ -10,7 +10,7 @@ import type { ServerResponse } from 'node:http';
 import type { GenerationResult, GenerationTimings } from '../engine/types';
 import { AbortedError } from '../errors';
 import type { Handler, ServiceContext } from './context';
-import { ServiceError, toErrorResponse } from './errors';
+import { ServiceError, shuttingDown, toErrorResponse } from './errors';
 import { readJson, sendJson } from './http';
 import type { Lease } from './model-manager';
 import { ChunkFormatter, SseWriter } from './sse';
@@ -50,7 +50,7 @@ export const chatCompletions: Handler = async (ctx, req, res) => {
     else await completeChat(ctx, call, lease, res, ac.signal, arrived);
   } catch (e) {
     // Stopping aborts running requests and disposes models under queued ones: say so, whatever the engine said.
-    if (ctx.shutdown.aborted) throw new ServiceError(503, 'shutting_down', 'the service is shutting down: retry once it is back');
+    if (ctx.shutdown.aborted) throw shuttingDown();
     throw e;
   } finally {
     res.off('close', onClose);

@@ -7,6 +7,7 @@
  */
 import * as crypto from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { ServiceStartError } from '../errors';
 import { forbiddenHost, forbiddenOrigin, unauthorized } from './errors';
 
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
@@ -20,7 +21,7 @@ export function isLoopback(host: string): boolean {
 /** Refuses to start a service reachable from the network without a key. */
 export function checkBinding(host: string, apiKey: string | undefined): void {
   if (!isLoopback(host) && !apiKey) {
-    throw new Error(`binding to ${host} makes the service reachable from other machines: set an API key ` +
+    throw new ServiceStartError(`binding to ${host} makes the service reachable from other machines: set an API key ` +
       `(SLMLAB_API_KEY=<key>, or the apiKey option) so that clients must send \`Authorization: Bearer <key>\`, or bind 127.0.0.1`);
   }
 }

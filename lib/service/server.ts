@@ -14,6 +14,7 @@ import { setMaxListeners } from 'node:events';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { silentLogger, type Handler, type ServiceContext, type ServiceLogger } from './context';
+import { ServiceStartError } from '../errors';
 import { badRequest, methodNotAllowed, routeNotFound } from './errors';
 import { sendError } from './http';
 import { ModelManager } from './model-manager';
@@ -109,9 +110,11 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
 
   await new Promise<void>((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EADDRINUSE') reject(new Error(`port ${options.port} on ${host} is in use: choose another port, or port 0 for a free one`));
-      else if (e.code === 'EADDRNOTAVAIL') reject(new Error(`cannot bind ${host}: it is not an address of this machine (use 127.0.0.1 or 0.0.0.0)`));
-      else reject(e);
+      if (e.code === 'EADDRINUSE') reject(new ServiceStartError(`port ${options.port} on ${host} is in use: choose another port, or port 0 for a free one`));
+      else if (e.code === 'EADDRNOTAVAIL') reject(new ServiceStartError(`cannot bind ${host}: it is not an address of this machine (use 127.0.0.1 or 0.0.0.0)`));
+      else if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') reject(new ServiceStartError(`cannot bind ${host}: the name does not resolve to an address of this machine (use 127.0.0.1 or 0.0.0.0)`));
+      else if (e.code === 'EACCES') reject(new ServiceStartError(`port ${options.port} on ${host} needs more privileges: choose a port above 1023, or port 0 for a free one`));
+      else reject(new ServiceStartError(`cannot listen on ${host}:${options.port} (${e.code ?? e.message}): choose another --host or --port`, { cause: e }));
     };
     server.once('error', onError);
     server.listen(options.port ?? 0, host, () => { server.off('error', onError); resolve(); });

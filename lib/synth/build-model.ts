@@ -6,7 +6,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BuildError } from '../errors';
+import { BuildError, SlmlabError } from '../errors';
+import { fromSystemError } from '../system-errors';
 import { encodeModel } from './onnx-proto';
 import { TensorDataWriter } from './tensor-data-writer';
 import { planDecoder, type DecoderPlan, type Layout } from './decoder-graph';
@@ -166,6 +167,8 @@ export async function buildModel(options: BuildOptions): Promise<BuildReport> {
     data?.abort();
     try { fs.rmSync(tmp, { recursive: true, force: true }); } catch { /* nothing was created */ }
     if (e instanceof BuildError) throw e;
+    const typed = fromSystemError(e); // a read-only cache (exit 7), a full disk (exit 6)
+    if (typed instanceof SlmlabError) throw typed;
     const err = e as NodeJS.ErrnoException;
     const hint = err.code === 'ENOSPC' ? ': the disk is full; free space or pass --out on another disk'
       : err.code === 'EEXIST' || err.code === 'ENOTDIR' ? `: a file stands where a folder is needed; pass an --out whose parent folders are folders`

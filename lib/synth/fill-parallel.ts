@@ -6,6 +6,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { BuildError } from '../errors';
 import type { DecoderPlan } from './decoder-graph';
 import type { FillJob } from './linear';
 
@@ -47,10 +48,10 @@ export async function fillInWorkers(plan: DecoderPlan, dataPath: string, jobs: F
       w.on('message', (m: FillWorkerMessage) => {
         if (m.type === 'job') onJob(m.index);
         else if (m.type === 'done') resolve();
-        else reject(new Error(m.message));
+        else reject(new BuildError(`a build worker failed: ${m.message}`));
       });
       w.on('error', reject);
-      w.on('exit', (code) => { if (code !== 0) reject(new Error(`a build worker exited with code ${code}`)); });
+      w.on('exit', (code) => { if (code !== 0) reject(new BuildError(`a build worker exited with code ${code}: run the build again (it starts afresh)`)); });
     })));
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));

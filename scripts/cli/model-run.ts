@@ -10,6 +10,7 @@ import type { ChatMessage, GenerateRequest, GenerationResult } from '../../lib/e
 import { collect, decimal, integer, oneOf } from './parse';
 import { resultSummary, SYNTHETIC_BANNER } from './format';
 import { fail } from './exit-codes';
+import { NoVariantError } from '../../lib/errors';
 
 export interface RunOptions {
   prompt?: string;
@@ -100,10 +101,21 @@ export function registerModelRun(model: Command): void {
       let model: LoadedModel | null = null;
       try {
         const bar = progressBar('downloading', o.json);
-        const found = await locateModel(folder, { ep: o.ep, download: true, onProgress: (p) => { if (p.total) bar.update(p.bytes, p.total, `${p.phase} ${p.file}`); } });
+        const onProgress = (p: { bytes: number; total: number | null; phase: string; file: string }) => { if (p.total) bar.update(p.bytes, p.total, `${p.phase} ${p.file}`); };
+        let ep = o.ep;
+        let found;
+        try {
+          found = await locateModel(folder, { ep, download: true, onProgress });
+        } catch (e) {
+          // --fallback: a model without a variant for the provider asked for runs its cpu variant.
+          if (!(o.fallback && e instanceof NoVariantError && e.available.includes('cpu'))) throw e;
+          process.stderr.write(`slmlab: ${folder} has no ${e.provider} variant; using cpu\n`);
+          ep = 'cpu';
+          found = await locateModel(folder, { ep, download: true, onProgress });
+        }
         bar.stop();
         if (found.fetched && !o.json) process.stderr.write(`slmlab: ${found.id} is ready in ${found.dir}\n`);
-        model = await loadModel(found.dir, { provider: o.ep ?? found.provider ?? 'cpu', fallback: o.fallback, threads: o.threads, graphOptimizationLevel: o.graphOpt });
+        model = await loadModel(found.dir, { provider: ep ?? found.provider ?? 'cpu', fallback: o.fallback, threads: o.threads, graphOptimizationLevel: o.graphOpt });
         if (model.fellBackFrom) process.stderr.write(`slmlab: ${model.fellBackFrom.reason}; using cpu\n`);
         let prompt = o.prompt;
         if (prompt === undefined && !process.stdin.isTTY) prompt = await readStdin();

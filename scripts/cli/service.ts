@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { daemonPs, daemonStatus, formatPs, formatStatus, restartDaemon, startDaemon, stopDaemon, type StartDaemonOptions } from '../../lib/service/daemon';
 import { runServiceMain } from '../../lib/service/main';
 import { integer } from './parse';
-import { fail } from './exit-codes';
+import { EXIT, fail } from './exit-codes';
 
 interface StartOptions { host?: string; port?: number; ttl?: number; maxQueue?: number; threads?: number; foreground?: boolean; json?: boolean }
 
@@ -72,7 +72,7 @@ export function registerService(program: Command): void {
     try {
       const s = await daemonStatus({ probe: true });
       process.stdout.write(o.json ? JSON.stringify(s, null, 2) + '\n' : formatStatus(s) + '\n');
-      if (!s.running) process.exitCode = 1;
+      if (!s.running) process.exitCode = EXIT.service_not_running;
     } catch (e) {
       fail(e);
     }
@@ -82,7 +82,7 @@ export function registerService(program: Command): void {
     try {
       const p = await daemonPs();
       process.stdout.write(o.json ? JSON.stringify(p, null, 2) + '\n' : formatPs(p) + '\n');
-      if (!p.running) process.exitCode = 1;
+      if (!p.running) process.exitCode = EXIT.service_not_running;
     } catch (e) {
       fail(e);
     }

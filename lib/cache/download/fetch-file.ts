@@ -85,10 +85,10 @@ export async function fetchFile(file: RemoteFile, dest: string, o: FetchOptions)
         hasher = await transfer(file, dest, have, o, ctx, state);
       }
     } catch (e) {
-      if (e instanceof SlmlabError) throw e instanceof AbortedError ? new AbortedError('download aborted by the caller; the partial download is kept and resumes on the next run') : e;
+      if (e instanceof SlmlabError && !(e instanceof TransientError)) throw e instanceof AbortedError ? new AbortedError('download aborted by the caller; the partial download is kept and resumes on the next run') : e;
       if (isNoSpace(e)) throw diskFullError(dest, file.size !== null ? file.size - sizeOnDisk(dest) : null, e);
       const t = e instanceof TransientError ? e : new TransientError((e as Error).message);
-      if (t.status === 416) removeFile(dest);
+      if (t.httpStatus === 416) removeFile(dest);
       if (!state.progressed) failures++;
       if (failures >= o.retry.tries) throw exhaustedError(t, failures, ctx, true);
       if (!state.progressed) await sleep(backoffMs(failures, o.retry, t.retryAfterMs), o.signal);

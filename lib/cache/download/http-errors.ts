@@ -59,6 +59,6 @@ export function statusError(status: number, headers: IncomingHttpHeaders, ctx: R
 export function exhaustedError(last: TransientError, tries: number, ctx: RequestContext, partialKept: boolean): DownloadError {
   const status = last.timedOut ? 504 : 502;
   const keep = partialKept ? ' What was downloaded is kept: run the same command again to resume.' : '';
-  const code = last.status ? ` (last answer: HTTP ${last.status})` : '';
+  const code = last.httpStatus ? ` (last answer: HTTP ${last.httpStatus})` : '';
   return new DownloadError(`downloading ${ctx.file ? `'${ctx.file}' from ` : ''}${ctx.url} failed after ${tries} ${tries === 1 ? 'try' : 'tries'}${code}: ${last.message}.${keep} If it keeps failing, check your network or proxy, or try later.`, status, { url: ctx.url, cause: last });
 }

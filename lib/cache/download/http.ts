@@ -8,7 +8,7 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { AbortedError } from '../../errors';
+import { AbortedError, SlmlabError } from '../../errors';
 
 export interface GetOptions {
   headers?: Record<string, string>;
@@ -29,11 +29,14 @@ export interface GetResponse {
   url: string;
 }
 
-/** A failure that another attempt may not have: connection reset, timeout, stall, 5xx, 429. */
-export class TransientError extends Error {
-  constructor(message: string, readonly status: number | null = null, readonly retryAfterMs: number | null = null, readonly timedOut = false) {
-    super(message);
-    this.name = 'TransientError';
+/**
+ * A failure that another attempt may not have: connection reset, timeout, stall, 5xx, 429.
+ * Retried inside the download; once retries run out it becomes a DownloadError (exhaustedError).
+ * `httpStatus` is the server's answer, when there was one.
+ */
+export class TransientError extends SlmlabError {
+  constructor(message: string, readonly httpStatus: number | null = null, readonly retryAfterMs: number | null = null, readonly timedOut = false) {
+    super('download_failed', message, timedOut ? 504 : 502);
   }
 }
 

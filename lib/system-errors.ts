@@ -1,0 +1,49 @@
+/**
+ * System errors (fs calls raise plain Errors with an errno `code`) as the typed errors they
+ * mean for a user. Kept apart from errors.ts so that browser bundles can import the error
+ * classes without node:fs.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CacheReadOnlyError, DiskFullError, SlmlabError } from './errors';
+
+const READ_ONLY = new Set(['EACCES', 'EPERM', 'EROFS']);
+
+/**
+ * A system error from the file system (fs calls raise plain Errors with an errno `code`) as the
+ * typed error it means for the user: ENOSPC is a full disk (DiskFullError), EACCES / EPERM /
+ * EROFS a folder slmlab may not write (CacheReadOnlyError, exit 7). Anything else is returned
+ * unchanged. The CLI and the service apply it to whatever reaches them.
+ */
+export function fromSystemError(e: unknown): unknown {
+  if (e instanceof SlmlabError || !(e instanceof Error)) return e;
+  const err = e as NodeJS.ErrnoException;
+  const where = err.path ? ` ${err.path}` : '';
+  if (err.code === 'ENOSPC') return new DiskFullError(`the disk is full (writing${where}): free some space, or set SLMLAB_CACHE_DIR to a disk with room`, err.path ?? '', null, { cause: e });
+  // Node's recursive mkdir reports ENOENT, not EROFS, when a parent on a read-only mount cannot be made.
+  const readOnlyParent = err.code === 'ENOENT' && err.syscall === 'mkdir' && err.path !== undefined && !writableAncestor(err.path);
+  if ((err.code && READ_ONLY.has(err.code) && err.syscall !== 'kill') || readOnlyParent) {
+    const ce = new CacheReadOnlyError(`cannot write${where}: the folder is read-only (${readOnlyParent ? "EROFS" : err.code}): make it writable, or set SLMLAB_CACHE_DIR (or --out) to a folder you can write`);
+    (ce as { cause?: unknown }).cause = e;
+    return ce;
+  }
+  return e;
+}
+
+/** False when the nearest existing folder above `p` cannot be written. */
+function writableAncestor(p: string): boolean {
+  let dir = path.resolve(p);
+  for (;;) {
+    const up = path.dirname(dir);
+    if (up === dir) return true;
+    dir = up;
+    if (!fs.existsSync(dir)) continue;
+    try {
+      fs.accessSync(dir, fs.constants.W_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
