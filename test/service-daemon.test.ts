@@ -121,7 +121,8 @@ test('a service that cannot start reports why (the port is taken)', async () => 
   await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
   const port = (blocker.address() as net.AddressInfo).port;
   try {
-    await assert.rejects(startDaemon({ cacheDir: cache, port }), new RegExp(`exited \\(1\\) before it listened:[\\s\\S]*port ${port} on 127.0.0.1 is in use`));
+    // One line, the service's own reason, and the code that makes the CLI exit 2.
+    await assert.rejects(startDaemon({ cacheDir: cache, port }), (e: any) => e.code === 'service_start_failed' && new RegExp(`^port ${port} on 127.0.0.1 is in use: .*$`).test(e.message));
     assert.equal((await daemonStatus({ cacheDir: cache })).running, false);
   } finally {
     blocker.close();

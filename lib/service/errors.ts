@@ -44,6 +44,13 @@ export const unauthorized = () =>
 export const forbiddenOrigin = (origin: string) =>
   new ServiceError(403, 'origin_not_allowed', `cross-origin requests from ${origin} are not allowed: only pages served from localhost, 127.0.0.1 or [::1] may call this service`);
 
+export const crossSiteRefused = (why: string) =>
+  new ServiceError(403, 'cross_site_refused', `this route changes the service's state and the request comes from a web page of another site (${why}): ` +
+    'call it from a terminal, a script or a page served from localhost; see "Security" in the README');
+
+export const modelUnloaded = (model: string) =>
+  new ServiceError(503, 'model_unloaded', `model '${model}' was unloaded (forced) while this request waited or ran: send it again to load the model afresh`, null, { 'Retry-After': '1' });
+
 export const forbiddenHost = (host: string) =>
   new ServiceError(403, 'host_not_allowed', `Host '${host}' is not a loopback name: this service is bound to loopback, so call it as localhost or 127.0.0.1`);
 

@@ -5,7 +5,7 @@ import { badRequest, payloadTooLarge, toErrorResponse } from './errors';
 /**
  * Reads the whole body, refusing more than `limit` bytes (413). A declared Content-Length over
  * the limit is refused before reading; otherwise the count is checked as chunks arrive. The
- * rest of a refused body is left to node:http, which discards it and closes the connection.
+ * rest of a refused body is read and discarded by the server before it answers (discard-body.ts).
  */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -19,7 +19,6 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       if (size > limit) {
         failed = true;
         req.off('data', onData);
-        req.resume(); // drain and discard: the client still gets its 413
         reject(payloadTooLarge(limit));
         return;
       }
@@ -61,7 +60,8 @@ export function sendError(res: ServerResponse, e: unknown, extraBody: Record<str
     res.destroy();
     return status;
   }
-  const close: Record<string, string> = status === 413 ? { Connection: 'close' } : {};
+  // A request whose body was not read to its end cannot be followed by another on this connection.
+  const close: Record<string, string> = status === 413 || !res.req.complete ? { Connection: 'close' } : {};
   sendJson(res, status, { ...extraBody, ...body }, { ...headers, ...close });
   return status;
 }

@@ -9,7 +9,7 @@
 import { loadModel, type LoadedModel } from '../engine/engine';
 import type { ProviderName } from '../engine/providers';
 import type { FinishReason } from '../engine/types';
-import { queueFull, shuttingDown } from './errors';
+import { modelUnloaded, queueFull, shuttingDown } from './errors';
 import { deviceOf, type ModelRegistry, type ResolvedModel } from './registry';
 
 export interface ManagerOptions {
@@ -68,6 +68,8 @@ interface Entry {
   timer: NodeJS.Timeout | null;
   /** Removed from the map; dispose once the last in-flight request is done. */
   closing: boolean;
+  /** Aborted (reason: a 503 ServiceError) when the model is force-unloaded under its requests. */
+  revoke: AbortController;
 }
 
 export interface Lease {
@@ -77,6 +79,11 @@ export interface Lease {
   synthetic: boolean;
   /** Milliseconds this request waited for the model to load (0 when it was loaded). */
   loadWaitMs: number;
+  /**
+   * Aborted when the model is force-unloaded while this request waits or runs; its reason is
+   * the 503 error (retryable) the caller must get instead of whatever the engine reports.
+   */
+  revoked: AbortSignal;
   release(): void;
 }
 
@@ -124,14 +131,15 @@ export class ModelManager {
     let model: LoadedModel;
     try {
       model = entry.model ?? await entry.ready;
+      if (entry.revoke.signal.aborted) throw entry.revoke.signal.reason;
     } catch (e) {
       entry.inFlight--;
-      throw e;
+      throw entry.revoke.signal.aborted ? entry.revoke.signal.reason : e;
     }
     let released = false;
     return {
       model, id: entry.resolved.id, provider: entry.resolved.provider, synthetic: entry.resolved.synthetic,
-      loadWaitMs: performance.now() - t0,
+      loadWaitMs: performance.now() - t0, revoked: entry.revoke.signal,
       release: () => {
         if (released) return;
         released = true;
@@ -226,7 +234,7 @@ export class ModelManager {
   private startLoad(key: string, resolved: ResolvedModel): Entry {
     const entry: Entry = {
       key, resolved, model: null, loadedAt: null, lastUsed: Date.now(), ttlSeconds: this.ttlSeconds, autoUnload: true,
-      inFlight: 0, requests: 0, timer: null, closing: false, ready: undefined as unknown as Promise<LoadedModel>,
+      inFlight: 0, requests: 0, timer: null, closing: false, revoke: new AbortController(), ready: undefined as unknown as Promise<LoadedModel>,
     };
     entry.ready = this.loader(resolved.dir, { provider: resolved.provider, threads: this.threads }).then(
       (model) => {
@@ -255,6 +263,8 @@ export class ModelManager {
     this.forget(entry);
     entry.closing = true;
     if (entry.inFlight > 0 && !force) return; // disposed by idle() when the last request ends
+    // Every request on it, queued or running, is answered 503 (the routes read lease.revoked).
+    if (entry.inFlight > 0) entry.revoke.abort(this.closed ? shuttingDown() : modelUnloaded(entry.resolved.id));
     const model = entry.model ?? await entry.ready.catch(() => null);
     await model?.dispose();
   }

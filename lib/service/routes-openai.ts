@@ -51,6 +51,8 @@ export const chatCompletions: Handler = async (ctx, req, res) => {
   } catch (e) {
     // Stopping aborts running requests and disposes models under queued ones: say so, whatever the engine said.
     if (ctx.shutdown.aborted) throw shuttingDown();
+    // A forced unload did the same to this model's requests: 503, retryable.
+    if (lease?.revoked.aborted) throw lease.revoked.reason;
     throw e;
   } finally {
     res.off('close', onClose);
@@ -124,6 +126,7 @@ async function completeChat(ctx: ServiceContext, call: ChatCall, lease: Lease, r
   report(ctx, lease, result);
   if (result.finishReason === 'abort') {
     if (ctx.shutdown.aborted) throw new AbortedError();
+    if (lease.revoked.aborted) throw lease.revoked.reason; // force-unloaded: 503
     return; // the client is gone: nobody to answer
   }
   const body = {
@@ -161,13 +164,20 @@ async function streamChat(ctx: ServiceContext, call: ChatCall, lease: Lease, res
     clearTimeout(commit);
     report(ctx, lease, null, e);
     if (!sse.started || (e instanceof AbortedError && ctx.shutdown.aborted)) throw e;
-    if (!res.destroyed) sse.error(toErrorResponse(e).body); // the openai client throws this as an APIError
+    const shown = lease.revoked.aborted ? lease.revoked.reason : e;
+    if (!res.destroyed) sse.error(toErrorResponse(shown).body); // the openai client throws this as an APIError
     return;
   }
   clearTimeout(commit);
   report(ctx, lease, result);
   if (result.finishReason === 'abort') {
     if (ctx.shutdown.aborted && !sse.started) throw new AbortedError();
+    if (lease.revoked.aborted) {
+      // Force-unloaded mid-stream: an error event, then the end of the stream (503 before it began).
+      if (!sse.started) throw lease.revoked.reason;
+      if (!res.destroyed) sse.error(toErrorResponse(lease.revoked.reason).body);
+      return;
+    }
     sse.end();
     return;
   }

@@ -4,11 +4,17 @@
  * allowed only with an API key, checked as `Authorization: Bearer <key>`. Browsers: only pages
  * from localhost, 127.0.0.1 or [::1] may call it (CORS), and on a loopback bind the Host header
  * must be a loopback name, which stops DNS-rebinding pages from reaching it through a foreign name.
+ *
+ * Routes that change state (load, unload, download, chat — every POST, and the Foundry GET
+ * routes that load or unload) also refuse what a browser marks as coming from another site,
+ * because a page can make a browser send a GET with no Origin header (an <img>, a <script>, a
+ * navigation): checkCrossSite below. Tools that are not browsers (curl, the openai client,
+ * Foundry's SDKs) send none of these headers and are not affected.
  */
 import * as crypto from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { ServiceStartError } from '../errors';
-import { forbiddenHost, forbiddenOrigin, unauthorized } from './errors';
+import { crossSiteRefused, forbiddenHost, forbiddenOrigin, unauthorized } from './errors';
 
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
 
@@ -78,4 +84,38 @@ export function checkApiKey(req: IncomingMessage, apiKey: string | undefined): v
   const m = /^Bearer\s+(.+)$/i.exec(header.trim());
   const digest = (s: string) => crypto.createHash('sha256').update(s).digest();
   if (!m || !crypto.timingSafeEqual(digest(m[1].trim()), digest(apiKey))) throw unauthorized();
+}
+
+/** The loopback-ness of a Referer's origin; null when there is no (parsable) Referer. */
+function refererIsLoopback(referer: string | undefined): boolean | null {
+  if (!referer) return null;
+  try {
+    const u = new URL(referer);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && isLoopback(u.hostname);
+  } catch {
+    return false; // a Referer that is not a URL is not a page of this machine
+  }
+}
+
+/**
+ * Throws 403 when a browser marks a request to a state-changing route as made by a page of
+ * another site. The rule, in order:
+ *   1. an Origin that is not loopback: refused (checkOrigin already refuses it on every route);
+ *   2. a Referer whose origin is not loopback: refused;
+ *   3. Sec-Fetch-Site `cross-site` or `same-site` (sent by every current browser, on every
+ *      request, even image loads): refused unless the Origin or Referer is a loopback page
+ *      (a notebook on http://localhost:8888 calling the service is same-site, and allowed);
+ *   4. anything else (no such headers: curl, SDKs; `same-origin`; `none` = typed in the
+ *      address bar): allowed.
+ */
+export function checkCrossSite(req: IncomingMessage): void {
+  const origin = req.headers.origin;
+  if (origin !== undefined && !isAllowedOrigin(origin)) throw crossSiteRefused(`Origin ${origin}`);
+  const referer = refererIsLoopback(req.headers.referer);
+  if (referer === false) throw crossSiteRefused(`Referer ${req.headers.referer}`);
+  const site = String(req.headers['sec-fetch-site'] ?? '').toLowerCase();
+  if (site === 'cross-site' || site === 'same-site') {
+    const fromLoopbackPage = (origin !== undefined && isAllowedOrigin(origin)) || referer === true;
+    if (!fromLoopbackPage) throw crossSiteRefused(`Sec-Fetch-Site: ${site}`);
+  }
 }

@@ -15,13 +15,15 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { silentLogger, type Handler, type ServiceContext, type ServiceLogger } from './context';
 import { ServiceStartError } from '../errors';
-import { badRequest, methodNotAllowed, routeNotFound } from './errors';
+import { onClientError } from './client-error';
+import { discardBody } from './discard-body';
+import { badRequest, methodNotAllowed, payloadTooLarge, routeNotFound } from './errors';
 import { sendError } from './http';
 import { ModelManager } from './model-manager';
 import type { ModelRegistry } from './registry';
 import * as foundry from './routes-foundry';
 import * as openai from './routes-openai';
-import { checkApiKey, checkBinding, checkOrigin, corsHeaders, isAllowedOrigin, isLoopback, preflightHeaders } from './security';
+import { checkApiKey, checkBinding, checkCrossSite, checkOrigin, corsHeaders, isAllowedOrigin, isLoopback, preflightHeaders } from './security';
 
 export interface ServiceOptions {
   registry: ModelRegistry;
@@ -52,12 +54,17 @@ export interface ServiceHandle {
   close(): Promise<void>;
 }
 
-interface Route { method: string; pattern: RegExp; keys: string[]; handler: Handler }
+interface Route { method: string; pattern: RegExp; keys: string[]; handler: Handler; changesState: boolean }
 
-function route(method: string, path: string, handler: Handler): Route {
+/**
+ * A route. `changesState` (default: true for every method but GET) makes it refuse requests
+ * that a browser marks as cross-site (security.ts, checkCrossSite); Foundry's GET routes that
+ * load or unload models say so explicitly.
+ */
+function route(method: string, path: string, handler: Handler, opts: { changesState?: boolean } = {}): Route {
   const keys: string[] = [];
   const source = path.replace(/:(\w+)/g, (_, k: string) => { keys.push(k); return '([^/]+)'; });
-  return { method, pattern: new RegExp(`^${source}$`), keys, handler };
+  return { method, pattern: new RegExp(`^${source}$`), keys, handler, changesState: opts.changesState ?? method !== 'GET' };
 }
 
 const ROUTES: Route[] = [
@@ -67,9 +74,9 @@ const ROUTES: Route[] = [
   route('GET', '/foundry/list', foundry.foundryList),
   route('GET', '/openai/models', foundry.cachedModels),
   route('POST', '/openai/download', foundry.download),
-  route('GET', '/openai/load/:name', foundry.loadRoute),
-  route('GET', '/openai/unload/:name', foundry.unloadRoute),
-  route('GET', '/openai/unloadall', foundry.unloadAll),
+  route('GET', '/openai/load/:name', foundry.loadRoute, { changesState: true }),
+  route('GET', '/openai/unload/:name', foundry.unloadRoute, { changesState: true }),
+  route('GET', '/openai/unloadall', foundry.unloadAll, { changesState: true }),
   route('GET', '/openai/loadedmodels', foundry.loadedModels),
   route('GET', '/openai/status', foundry.status),
   route('GET', '/slmlab/loaded', foundry.loadedDetail),
@@ -96,16 +103,32 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
   };
   const loopbackBind = isLoopback(host);
 
-  const server = http.createServer({ keepAliveTimeout: 5000 }, (req, res) => {
+  // requireHostHeader: false, so that a request without Host gets an OpenAI-shaped 400 from dispatch().
+  const server = http.createServer({ keepAliveTimeout: 5000, requireHostHeader: false }, (req, res) => {
     const started = performance.now();
     res.once('close', () => {
       const ms = Math.round((performance.now() - started) * 10) / 10;
       logger.info('request', { method: req.method, path: req.url, status: res.statusCode, ms, finished: res.writableFinished });
     });
-    void dispatch(ctx, req, res, { apiKey, loopbackBind }).catch((e: unknown) => {
+    void dispatch(ctx, req, res, { apiKey, loopbackBind }).catch(async (e: unknown) => {
+      // An early answer (413, 401, 403, 404…) waits until the body is read, so the client gets it.
+      if (!res.headersSent) await discardBody(req);
       const status = sendError(res, e);
       if (status >= 500) logger.error('request failed', { method: req.method, path: req.url, status, error: e instanceof Error ? e.message : String(e) });
     });
+  });
+
+  server.on('clientError', onClientError);
+  // Expect: 100-continue with a body over the limit: answer 413 at once, so the body is never sent.
+  server.on('checkContinue', (req, res) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > ctx.maxBodyBytes) {
+      res.shouldKeepAlive = false;
+      sendError(res, payloadTooLarge(ctx.maxBodyBytes));
+      return;
+    }
+    res.writeContinue();
+    server.emit('request', req, res);
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -156,6 +179,9 @@ async function dispatch(ctx: ServiceContext, req: http.IncomingMessage, res: htt
     throw badRequest(`cannot parse the request target ${JSON.stringify(req.url)}`);
   }
 
+  if (req.httpVersion === '1.1' && req.headers.host === undefined) {
+    throw badRequest('the request has no Host header: HTTP/1.1 requires one (e.g. Host: 127.0.0.1:<port>)', null, 'bad_http_request');
+  }
   checkOrigin(req, sec.loopbackBind);
   const origin = req.headers.origin;
   if (origin !== undefined && isAllowedOrigin(origin)) for (const [k, v] of Object.entries(corsHeaders(origin))) res.setHeader(k, v);
@@ -172,6 +198,7 @@ async function dispatch(ctx: ServiceContext, req: http.IncomingMessage, res: htt
   if (!matches.length) throw routeNotFound(method, pathname);
   const hit = matches.find((r) => r.method === method);
   if (!hit) throw methodNotAllowed(method, pathname, [...new Set(matches.map((r) => r.method))]);
+  if (hit.changesState) checkCrossSite(req);
   const m = hit.pattern.exec(pathname)!;
   const params: Record<string, string> = {};
   hit.keys.forEach((k, i) => {
