@@ -57,6 +57,12 @@ export interface Fault {
   stallAfter?: number;
   /** Wait this long before answering at all. */
   delayMs?: number;
+  /** Lie about sizes: send this many bytes in all (the file, then seeded filler), listing unchanged. */
+  sendBytes?: number;
+  /** Lie about sizes: announce this Content-Length (the body is what it would have been). */
+  contentLength?: number;
+  /** Send no Content-Length (chunked), so only the bytes themselves tell the size. */
+  chunked?: boolean;
 }
 
 export interface LoggedRequest {
@@ -266,6 +272,7 @@ export class HubServer {
     if (fault?.delayMs) await delay(fault.delayMs);
     let data = f.data;
     if (fault?.corrupt) { data = Buffer.from(data); data[data.length >> 1] ^= 0xff; }
+    if (fault?.sendBytes !== undefined && fault.sendBytes > data.length) data = Buffer.concat([data, seededBytes(fault.sendBytes - data.length, 7)]);
     const size = data.length;
     let start = 0;
     const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
@@ -280,10 +287,10 @@ export class HubServer {
       const end = m[2] ? Math.min(Number(m[2]), size - 1) : size - 1;
       data = data.subarray(start, end + 1);
       entry.status = 206;
-      res.writeHead(206, { 'content-length': String(data.length), 'content-range': `bytes ${start}-${end}/${size}`, 'accept-ranges': 'bytes', 'content-type': 'application/octet-stream' });
+      res.writeHead(206, { ...lengthHeader(fault, data.length), 'content-range': `bytes ${start}-${end}/${size}`, 'accept-ranges': 'bytes', 'content-type': 'application/octet-stream' });
     } else {
       entry.status = 200;
-      res.writeHead(200, { 'content-length': String(size), 'accept-ranges': 'bytes', 'content-type': 'application/octet-stream' });
+      res.writeHead(200, { ...lengthHeader(fault, size), 'accept-ranges': 'bytes', 'content-type': 'application/octet-stream' });
     }
 
     const limit = fault?.cutAfter ?? fault?.stallAfter;
@@ -309,6 +316,12 @@ export class HubServer {
     if (fault?.stallAfter !== undefined) return; // left open: the client must notice the stall
     res.end();
   }
+}
+
+/** Content-Length as the fault wants it: true, false, or absent (chunked). */
+function lengthHeader(fault: Fault | null, n: number): Record<string, string> {
+  if (fault?.chunked) return {};
+  return { 'content-length': String(fault?.contentLength ?? n) };
 }
 
 function drained(res: http.ServerResponse): Promise<void> {

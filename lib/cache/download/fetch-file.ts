@@ -8,13 +8,19 @@
  *     failure; transient failures are retried with backoff (retry.ts), and an attempt that
  *     moved the file forward does not use up a try;
  *   - a checksum mismatch deletes the file and downloads it once more from scratch, then fails;
- *   - ENOSPC becomes DiskFullError; abort leaves the partial file for the next run.
+ *   - ENOSPC becomes DiskFullError; abort leaves the partial file for the next run;
+ *   - never more than the listing says is written: a Content-Length that disagrees with the
+ *     listed size is refused before writing, and a body that runs past the listed size is cut
+ *     at that size (file removed). Both are the source's fault, not the network's, so they are
+ *     not retried. A file of unknown size is bounded by the free space instead.
  */
 import * as fs from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { AbortedError, ChecksumError, SlmlabError } from '../../errors';
 import { StreamHasher, type Expected } from './checksum';
-import { diskFullError, isNoSpace } from './disk-space';
+import { diskFullError, ensureFreeSpace, formatBytes, freeBytes, isNoSpace } from './disk-space';
+import * as path from 'node:path';
+import { DownloadError } from '../../errors';
 import { httpGet, TransientError } from './http';
 import { exhaustedError, statusError, type RequestContext } from './http-errors';
 import { backoffMs, sleep, type RetryPolicy } from './retry';
@@ -140,6 +146,17 @@ async function transfer(file: RemoteFile, dest: string, have: number, o: FetchOp
     throw statusError(res.status, res.headers, ctx);
   }
   o.onStart?.(flags === 'a' ? have : 0);
+  const start = flags === 'a' ? have : 0;
+  const declared = declaredLength(res.headers['content-length']);
+  if (file.size !== null && declared !== null && declared !== file.size - start) {
+    res.body.destroy();
+    throw new DownloadError(`${res.url} announced ${declared} bytes for '${file.remotePath}' (from byte ${start}), but the listing says the file has ${file.size}: ` +
+      'nothing was written; the source is inconsistent (a moving revision, or a proxy altering answers): run again later, or pin the revision to a commit', 502, { url: res.url });
+  }
+  // Unknown size: the announced length must fit, and the body may not outgrow the free space.
+  const free = file.size === null ? freeBytes(path.dirname(dest)) : null;
+  if (file.size === null && declared !== null) ensureFreeSpace(path.dirname(dest), declared, free);
+  const bound = file.size ?? (free !== null ? start + free : Infinity);
 
   let last = Date.now();
   const stall = setInterval(() => {
@@ -149,12 +166,21 @@ async function transfer(file: RemoteFile, dest: string, have: number, o: FetchOp
   o.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     await writeBody(res.body, fs.createWriteStream(dest, { flags, highWaterMark: WRITE_BUFFER }), (chunk) => {
+      if (hasher.bytes + chunk.length > bound) {
+        return file.size !== null
+          ? new DownloadError(`${res.url} sent more than the ${formatBytes(file.size)} the listing says '${file.remotePath}' has: stopped at that size and removed the file, nothing more was written; ` +
+            'the source is inconsistent: run again later, or pin the revision to a commit', 502, { url: res.url })
+          : diskFullError(dest, null);
+      }
       hasher.update(chunk);
       last = Date.now();
       state.progressed = true;
       o.onData?.(chunk.length);
+      return null;
     });
   } catch (e) {
+    if (e instanceof DownloadError) { removeFile(dest); throw e; }
+    if (e instanceof SlmlabError && !(e instanceof TransientError) && !(e instanceof AbortedError)) throw e;
     if (e instanceof AbortedError || e instanceof TransientError || isNoSpace(e)) throw e;
     if (o.signal?.aborted) throw new AbortedError('download aborted by the caller');
     throw new TransientError(`connection to ${new URL(res.url).host} failed mid-file: ${(e as Error).message}`);
@@ -177,14 +203,16 @@ const WRITE_BUFFER = 8 * 1024 * 1024;
  * (connection cut, stall, abort), every byte already received is still written before this
  * rejects, so the next attempt resumes exactly where the bytes on disk end.
  */
-function writeBody(body: IncomingMessage, out: fs.WriteStream, onChunk: (chunk: Buffer) => void): Promise<void> {
+function writeBody(body: IncomingMessage, out: fs.WriteStream, onChunk: (chunk: Buffer) => Error | null): Promise<void> {
   return new Promise((resolve, reject) => {
     let failure: unknown = null;
     let ended = false;
     let writeFailed = false;
     const close = () => { if (!ended) { ended = true; out.end(); } };
     body.on('data', (chunk: Buffer) => {
-      onChunk(chunk);
+      if (failure) return;
+      const refused = onChunk(chunk); // a chunk refused is not written, and the body is cut
+      if (refused) { failure = refused; body.destroy(); close(); return; }
       if (!out.write(chunk)) { body.pause(); out.once('drain', () => body.resume()); }
     });
     body.on('end', close);
@@ -196,6 +224,11 @@ function writeBody(body: IncomingMessage, out: fs.WriteStream, onChunk: (chunk: 
     out.on('error', (e) => { writeFailed = true; body.destroy(); reject(e); });
     out.on('finish', () => { if (!writeFailed) { if (failure) reject(failure); else resolve(); } });
   });
+}
+
+/** A Content-Length header as a number, or null when absent or not a plain number. */
+function declaredLength(v: string | undefined): number | null {
+  return v !== undefined && /^\d+$/.test(v.trim()) ? Number(v) : null;
 }
 
 function syncFile(file: string): void {
