@@ -2,7 +2,9 @@
  * The completion record: `.slmlab-complete.json`, written last into a downloaded variant's
  * folder, after every file was fetched and verified, and just before the folder is renamed
  * from downloads/ into models/. A folder in models/ without it is not a finished download
- * (it may be a bring-your-own folder), so "cached" means: folder + this record.
+ * (it may be a bring-your-own folder), so "cached" means: folder + this record. Synthetic
+ * builds write one too (sizes only, no hashes). The record's sizes (and a download's hashes)
+ * are what damage.ts checks the folder against.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -17,8 +19,11 @@ export interface CompletedFile {
   /** Posix path relative to the variant folder. */
   path: string;
   size: number;
-  /** SHA-256 of the bytes on disk (computed while downloading; checked against the source's when it published one). */
-  sha256: string;
+  /**
+   * SHA-256 of the bytes on disk (computed while downloading; checked against the source's when
+   * it published one). Absent for synthetic builds (a rebuild is cheaper than hashing).
+   */
+  sha256?: string;
 }
 
 export interface CompletionRecord {

@@ -14,7 +14,9 @@ import { isDir, readJsonObject, walkFiles } from './files';
 import { cacheDir as defaultCacheDir, downloadsDir, extraModelDirs, foundryCacheDir, modelsDir } from './location';
 import { findModelFolders, inferenceModelName, isModelFolder, isRunnable, runnableDir } from './model-scan';
 import { safeModelFolder, isSafeModelId } from './safe-name';
-import { buildTempPid, isCompleteSynthetic, syntheticFolderName } from './synthetic-folder';
+import { buildTempPid, isCompleteSynthetic, syntheticDamage, syntheticFolderName } from './synthetic-folder';
+import { findDamage } from './damage';
+import { pidAlive } from './files';
 
 export type CacheKind = 'downloaded' | 'synthetic' | 'custom' | 'foundry';
 
@@ -32,8 +34,12 @@ export interface CacheEntry {
   files: number;
   /** Downloaded: completion record present and files intact; synthetic: build finished; custom/foundry: runnable. */
   complete: boolean;
-  /** A download in progress or interrupted (downloads/<folder>.partial); resumable. */
+  /** A download in progress or interrupted (downloads/<folder>.partial; resumable), or a build's temporary folder. */
   partial: boolean;
+  /** A build's temporary folder whose process is gone (killed mid-way): removed by the next build or `cache clean`, never resumed. */
+  abandoned?: boolean;
+  /** What is wrong with a cached model whose files no longer match its record (null: nothing found). Repair: download/build with --force. */
+  damaged: string | null;
   /** slmlab never writes or removes it (Foundry's cache, folders outside slmlab's cache). */
   readOnly: boolean;
   modelName?: string;
@@ -69,7 +75,8 @@ function listDownloaded(root: string): CacheEntry[] {
     const record = readCompletion(dir);
     if (!record) continue;
     const modelDir = record.modelDir !== undefined ? path.join(dir, record.modelDir) : runnableDir(dir);
-    out.push({ id: record.variantId, folder: name, dir, modelDir, kind: 'downloaded', ...sized(dir), complete: completionIntact(dir, record), partial: false, readOnly: false });
+    const damaged = findDamage(dir, record);
+    out.push({ id: record.variantId, folder: name, dir, modelDir, kind: 'downloaded', ...sized(dir), complete: damaged === null && completionIntact(dir, record), partial: false, readOnly: false, damaged });
   }
   const downloads = downloadsDir(root);
   for (const name of safeReaddir(downloads)) {
@@ -78,7 +85,7 @@ function listDownloaded(root: string): CacheEntry[] {
     const plan = readJsonObject(path.join(dir, PLAN_FILE));
     const folder = name.slice(0, -'.partial'.length);
     const id = typeof plan?.variantId === 'string' ? plan.variantId : folder;
-    out.push({ id, folder, dir, modelDir: dir, kind: 'downloaded', ...sized(dir), complete: false, partial: true, readOnly: false });
+    out.push({ id, folder, dir, modelDir: dir, kind: 'downloaded', ...sized(dir), complete: false, partial: true, readOnly: false, damaged: null });
   }
   return out;
 }
@@ -87,8 +94,13 @@ function listSynthetic(root: string): CacheEntry[] {
   const synth = path.join(root, 'synthetic');
   return safeReaddir(synth).filter((n) => isDir(path.join(synth, n))).map((name) => {
     const dir = path.join(synth, name);
-    const temp = buildTempPid(name) !== null;
-    return { id: name, folder: name, dir, modelDir: dir, kind: 'synthetic' as const, ...sized(dir), complete: !temp && isCompleteSynthetic(dir), partial: temp, readOnly: false };
+    const pid = buildTempPid(name);
+    const temp = pid !== null;
+    const damaged = temp ? null : syntheticDamage(dir);
+    return {
+      id: name, folder: name, dir, modelDir: dir, kind: 'synthetic' as const, ...sized(dir), complete: !temp && damaged === null && isCompleteSynthetic(dir),
+      partial: temp, ...(temp ? { abandoned: !pidAlive(pid) } : {}), readOnly: false, damaged,
+    };
   });
 }
 
@@ -99,7 +111,7 @@ function listCustom(root: string, kind: 'custom' | 'foundry', readOnly: boolean,
     : findModelFolders(root, { skip });
   return found.map((f) => ({
     id: kind === 'foundry' ? foundryId(f.rel, f.name) : (f.name ?? f.rel),
-    folder: f.rel, dir: f.dir, modelDir: f.dir, kind, ...sized(f.dir), complete: f.runnable, partial: false, readOnly,
+    folder: f.rel, dir: f.dir, modelDir: f.dir, kind, ...sized(f.dir), complete: f.runnable, partial: false, readOnly, damaged: null,
     ...(f.name ? { modelName: f.name } : {}),
   }));
 }

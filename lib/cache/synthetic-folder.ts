@@ -8,6 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SyntheticSource } from '../catalog/types';
 import { syntheticId } from '../synth/build-model';
+import { readCompletion } from './completion';
+import { findDamage } from './damage';
 
 /** The folder name buildModel gives this source (genai layout, builder defaults: block 32, seed 0). */
 export function syntheticFolderName(source: SyntheticSource): string {
@@ -15,10 +17,20 @@ export function syntheticFolderName(source: SyntheticSource): string {
 }
 
 export function isCompleteSynthetic(dir: string): boolean {
+  return hasBuildFiles(dir) && syntheticDamage(dir) === null;
+}
+
+function hasBuildFiles(dir: string): boolean {
   const has = (...p: string[]) => fs.existsSync(path.join(dir, ...p));
   if (!has('config.json') || !has('tokenizer.json')) return false;
   if (has('genai_config.json')) return has('model.onnx') && has('model.onnx_data');
   return has('onnx', 'model.onnx') && has('onnx', 'model.onnx_data');
+}
+
+/** What is wrong with a synthetic folder whose files are there (null: intact); see damage.ts. */
+export function syntheticDamage(dir: string): string | null {
+  if (!hasBuildFiles(dir)) return null;
+  return findDamage(dir, readCompletion(dir));
 }
 
 /** buildModel's temp folders: `<dir>.partial-<pid>-<ms>`; returns the pid, or null for other names. */

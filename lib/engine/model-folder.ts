@@ -7,7 +7,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ModelInvalidError, ModelNotFoundError } from '../errors';
+import { ModelDamagedError, ModelInvalidError, ModelNotFoundError } from '../errors';
+import { checkExternalData } from '../onnx/external-data-check';
 
 export type FolderLayout = 'genai' | 'optimum';
 
@@ -61,6 +62,24 @@ function num(value: unknown): number | null {
  * (e.g. 'model_q4.onnx'); by default the first of OPTIMUM_FILES that exists.
  */
 export function inspectModelFolder(dir: string, onnxFile?: string): ModelFolder {
+  const folder = readModelFolder(dir, onnxFile);
+  assertExternalDataInBounds(folder);
+  return folder;
+}
+
+/**
+ * Throws ModelDamagedError when an external-data reference of the model lies outside its
+ * file: ONNX Runtime would map it and the process would die with SIGBUS on first use.
+ */
+export function assertExternalDataInBounds(folder: ModelFolder): void {
+  const problems = checkExternalData(folder.onnxPath);
+  if (!problems.length) return;
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
+  throw new ModelDamagedError(`model '${folder.name}' in ${folder.dir} is damaged: ${problems[0].message}${more}; ` +
+    `repair it with \`slmlab model download <model> --force\` (or \`slmlab model build <shape> --force\` for a synthetic model)`);
+}
+
+function readModelFolder(dir: string, onnxFile?: string): ModelFolder {
   const abs = path.resolve(dir);
   if (!fs.existsSync(abs)) {
     throw new ModelNotFoundError(`model folder '${abs}' does not exist: build one with \`slmlab model build tiny\`, or pass a folder that holds genai_config.json and model.onnx`);

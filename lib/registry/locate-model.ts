@@ -11,10 +11,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ModelNotFoundError } from '../errors';
+import { ModelDamagedError, ModelNotFoundError } from '../errors';
 import type { ProviderName } from '../engine/providers';
 import { findModel, loadCatalog, resolveVariant, type CatalogFile, type CatalogModel, type CatalogVariant } from '../catalog';
-import { cachedFolderFor, ensureVariant, findCachedModel, type CacheOptions, type DownloadProgress } from '../cache';
+import { cachedFolderFor, ensureVariant, entryMatches, findCachedModel, listCache, type CacheOptions, type DownloadProgress } from '../cache';
 
 export interface LocateOptions {
   /** Execution provider wanted: picks the catalog variant made for it. */
@@ -25,6 +25,8 @@ export interface LocateOptions {
   signal?: AbortSignal;
   catalog?: CatalogFile;
   cache?: CacheOptions;
+  /** Re-verify (downloads: byte by byte) or rebuild (synthetic) a cached variant, repairing what is damaged. */
+  force?: boolean;
   /** Accept folder paths (default true). The service passes false: names from requests never reach the file system. */
   allowFolders?: boolean;
 }
@@ -40,6 +42,8 @@ export interface LocatedModel {
   from: 'folder' | 'catalog' | 'cache';
   /** True when this call downloaded or built the model. */
   fetched: boolean;
+  /** Set when a damaged cached copy was repaired: what was wrong. */
+  repaired?: string;
   model?: CatalogModel;
   variant?: CatalogVariant;
 }
@@ -79,19 +83,21 @@ export async function locateModel(name: string, opts: LocateOptions = {}): Promi
 
   if (catalogMiss === null) {
     const { model, variant } = await resolveVariant(catalog, trimmed, { ep: opts.ep });
-    const cached = cachedFolderFor(variant, opts.cache);
+    const cached = opts.force ? null : cachedFolderFor(variant, opts.cache);
     if (cached) return { id: variant.id, dir: cached, provider: variant.provider, synthetic: model.synthetic, from: 'catalog', fetched: false, model, variant };
     if (variant.source.kind !== 'synthetic' && !opts.download) {
       throw new ModelNotFoundError(`${model.alias} (${variant.id}) is not downloaded: run \`slmlab model download ${variant.id}\``);
     }
-    const { dir } = await ensureVariant(variant, { onProgress: opts.onProgress, signal: opts.signal, cacheDir: opts.cache?.cacheDir, env: opts.cache?.env });
-    return { id: variant.id, dir, provider: variant.provider, synthetic: model.synthetic, from: 'catalog', fetched: true, model, variant };
+    const r = await ensureVariant(variant, { onProgress: opts.onProgress, signal: opts.signal, cacheDir: opts.cache?.cacheDir, env: opts.cache?.env, force: opts.force });
+    return { id: variant.id, dir: r.dir, provider: variant.provider, synthetic: model.synthetic, from: 'catalog', fetched: r.downloaded, model, variant, ...(r.repaired ? { repaired: r.repaired } : {}) };
   }
 
   const entry = findCachedModel(trimmed, opts.cache);
   if (entry && entry.complete) {
     return { id: entry.id, dir: entry.modelDir, provider: null, synthetic: entry.kind === 'synthetic' || isSyntheticFolder(entry.modelDir), from: 'cache', fetched: false };
   }
+  const damaged = entry ? null : listCache(opts.cache).find((e) => e.damaged && entryMatches(e, trimmed));
+  if (damaged) throw new ModelDamagedError(`'${damaged.id}' in the cache is damaged (${damaged.damaged}): repair it with \`slmlab model download ${damaged.id} --force\` (a synthetic model: \`slmlab model build <shape> --force\`), or remove it with \`slmlab cache remove ${damaged.id}\``);
   if (entry) throw new ModelNotFoundError(`'${entry.id}' in the cache is incomplete (${entry.partial ? 'a download was interrupted' : 'files are missing'}): run \`slmlab model download ${entry.id}\` to finish it, or \`slmlab cache remove ${entry.id}\``);
   throw catalogMiss;
 }

@@ -3,6 +3,9 @@
  * weight, streamed) + genai_config.json, config.json, generation_config.json and the tokenizer
  * files. The folder appears atomically: it is written under a temporary name beside the
  * destination and renamed only when complete, so a crash or Ctrl-C never leaves a half model.
+ * A completion record (.slmlab-complete.json, the files and their sizes) is written last; a
+ * folder that no longer matches it is damaged, and is rebuilt instead of reused. Temporary
+ * folders of builds whose process is gone (killed mid-way) are removed before a new build.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -17,6 +20,8 @@ import type { WeightFormat } from './linear';
 import { tokenizerFilesFor, writeTokenizerFiles } from './tokenizer-files';
 import { generationConfig, genaiConfig, hfConfig, SYNTHETIC_NOTE, type SyntheticInfo } from './model-config';
 import { syntheticDir } from '../cache/location';
+import { COMPLETE_FILE, readCompletion, writeCompletion, type CompletedFile } from '../cache/completion';
+import { findDamage } from '../cache/damage';
 
 export type Precision = WeightFormat;
 export const PRECISIONS: readonly Precision[] = ['fp32', 'fp16', 'int4'];
@@ -56,6 +61,35 @@ export interface BuildReport {
   seconds: number;
   /** True when the folder already existed and nothing was built. */
   reused: boolean;
+  /** Set when an existing folder was damaged and has been rebuilt: what was wrong. */
+  repaired?: string;
+}
+
+/** The id and folder a build with these options produces (for locking before building). */
+export function buildTarget(options: BuildOptions): { id: string; dir: string } {
+  const o = validate(options);
+  const id = syntheticId(o.shape.name, o.precision, o.blockSize, o.seed, o.layout, o.accuracyLevel);
+  return { id, dir: path.resolve(options.out ?? path.join(syntheticDir(), id)) };
+}
+
+/** Removes `<dir>.partial-<pid>-<ms>` folders left by builds whose process is gone. */
+export function removeAbandonedBuilds(dir: string): string[] {
+  const parent = path.dirname(dir);
+  const prefix = path.basename(dir) + '.partial-';
+  const removed: string[] = [];
+  let names: string[];
+  try { names = fs.readdirSync(parent); } catch { return removed; }
+  for (const name of names) {
+    const m = name.startsWith(prefix) ? /^(\d+)-\d+$/.exec(name.slice(prefix.length)) : null;
+    if (!m || processAlive(Number(m[1]))) continue;
+    fs.rmSync(path.join(parent, name), { recursive: true, force: true });
+    removed.push(path.join(parent, name));
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
 }
 
 /** A stable folder name for a synthetic variant, e.g. qwen2.5-0.5b-int4-b32. */
@@ -101,12 +135,20 @@ export async function buildModel(options: BuildOptions): Promise<BuildReport> {
   const dir = path.resolve(options.out ?? path.join(syntheticDir(), id));
   const started = performance.now();
 
+  let repaired: string | undefined;
   if (fs.existsSync(dir)) {
     if (!options.force) {
-      if (isCompleteModel(dir, layout)) return { ...describe(dir, id, o), seconds: 0, reused: true };
-      throw new BuildError(`'${dir}' exists and is not a complete slmlab model: remove it or pass --force to replace it`);
+      const record = readCompletion(dir);
+      const damage = isCompleteModel(dir, layout) ? findDamage(dir, record) : record ? 'files are missing' : null;
+      if (isCompleteModel(dir, layout) && damage === null) return { ...describe(dir, id, o), seconds: 0, reused: true };
+      // A folder this builder recorded, now damaged: rebuilt. Anything else is not ours to replace.
+      if (!record || record.variantId !== id) throw new BuildError(`'${dir}' exists and is not a complete slmlab model${damage ? ` (${damage})` : ''}: remove it or pass --force to replace it`);
+      repaired = damage ?? undefined;
     }
   }
+  try {
+    removeAbandonedBuilds(dir);
+  } catch { /* best effort: `slmlab cache clean` removes them too */ }
 
   const tok = tokenizerFilesFor(shape.tokenizer);
   if (tok.size > shape.vocab) throw new BuildError(`tokenizer '${shape.tokenizer}' has ${tok.size} tokens but shape '${shape.name}' has a vocabulary of ${shape.vocab}`);
@@ -160,6 +202,7 @@ export async function buildModel(options: BuildOptions): Promise<BuildReport> {
     json('config.json', hfConfig(shape, tok, info));
     json('generation_config.json', generationConfig(tok));
     await writeTokenizerFiles(tmp, tok);
+    writeBuildRecord(tmp, id, shape.name, precision, blockSize, seed);
 
     if (fs.existsSync(dir)) fs.rmSync(dir, { recursive: true, force: true });
     fs.renameSync(tmp, dir);
@@ -176,7 +219,20 @@ export async function buildModel(options: BuildOptions): Promise<BuildReport> {
     throw new BuildError(`building '${id}' failed: ${err.message}${hint}`, { cause: e });
   }
   const seconds = (performance.now() - started) / 1000;
-  return { ...describe(dir, id, o), seconds, reused: false };
+  return { ...describe(dir, id, o), seconds, reused: false, ...(repaired ? { repaired } : {}) };
+}
+
+/** The completion record of a build: every file with its size, written last. */
+function writeBuildRecord(dir: string, id: string, shape: string, precision: Precision, blockSize: number, seed: number): void {
+  const files: CompletedFile[] = [];
+  const walk = (d: string, prefix: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(path.join(d, e.name), `${prefix}${e.name}/`);
+      else files.push({ path: prefix + e.name, size: fs.statSync(path.join(d, e.name)).size });
+    }
+  };
+  walk(dir, '');
+  writeCompletion(dir, { variantId: id, source: { kind: 'synthetic', shape, precision, blockSize, seed }, files, completedAt: new Date().toISOString() });
 }
 
 function isCompleteModel(dir: string, layout: Layout): boolean {
@@ -190,7 +246,7 @@ function describe(dir: string, id: string, o: ReturnType<typeof validate>): Omit
   const walk = (d: string, prefix: string) => {
     for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       if (e.isDirectory()) walk(path.join(d, e.name), `${prefix}${e.name}/`);
-      else files.push({ name: prefix + e.name, bytes: fs.statSync(path.join(d, e.name)).size });
+      else if (prefix + e.name !== COMPLETE_FILE) files.push({ name: prefix + e.name, bytes: fs.statSync(path.join(d, e.name)).size });
     }
   };
   walk(dir, '');

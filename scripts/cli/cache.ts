@@ -10,11 +10,14 @@ function formatEntries(entries: CacheEntry[]): string {
   const rows = entries.map((e) => [
     e.id,
     e.kind + (e.readOnly ? ' (read-only)' : ''),
-    e.partial ? 'partial (resumable)' : e.complete ? 'complete' : 'incomplete',
+    e.damaged ? 'damaged' : e.abandoned ? 'abandoned build' : e.partial ? (e.kind === 'synthetic' ? 'building' : 'partial (resumable)') : e.complete ? 'complete' : 'incomplete',
     bytes(e.sizeBytes),
     e.dir,
   ]);
-  return `Models cached in ${cacheDir()}:\n${textTable(['Model ID', 'Kind', 'State', 'Size', 'Folder'], rows)}\n`;
+  const notes = entries.filter((e) => e.damaged || e.abandoned).map((e) => e.damaged
+    ? `${e.id} is damaged: ${e.damaged}; repair it with \`slmlab model ${e.kind === 'synthetic' ? 'build' : 'download'} ${e.kind === 'synthetic' ? '<shape>' : e.id} --force\``
+    : `${e.dir} is what a killed build left: \`slmlab cache clean\` (or the next build) removes it`);
+  return `Models cached in ${cacheDir()}:\n${textTable(['Model ID', 'Kind', 'State', 'Size', 'Folder'], rows)}\n${notes.map((n) => `  ${n}\n`).join('')}`;
 }
 
 export function registerCache(program: Command): void {

@@ -1,6 +1,7 @@
 /** `slmlab model build <shape>`: builds a synthetic model folder offline. */
 import type { Command } from 'commander';
-import { buildModel, BLOCK_SIZES, PRECISIONS, type BuildOptions, type BuildReport, type Precision } from '../../lib/synth/build-model';
+import { buildUnderLock } from '../../lib/cache/build-locked';
+import { BLOCK_SIZES, PRECISIONS, type BuildOptions, type BuildReport, type Precision } from '../../lib/synth/build-model';
 import { SHAPES, shapeNames } from '../../lib/synth/shapes';
 import { integer, oneOf } from './parse';
 import { buildSummary } from './format';
@@ -11,7 +12,9 @@ import { fail } from './exit-codes';
 export async function buildWithProgress(options: BuildOptions, quiet = false): Promise<BuildReport> {
   const bar = progressBar('building', quiet);
   try {
-    return await buildModel({ ...options, onProgress: (p) => bar.update(p.doneBytes, p.totalBytes, p.tensor) });
+    return await buildUnderLock({ ...options, onProgress: (p) => bar.update(p.doneBytes, p.totalBytes, p.tensor) }, {
+      onWait: (holder) => { if (!quiet) process.stderr.write(`slmlab: another build of this model is running${holder ? ` (pid ${holder.pid})` : ''}: waiting for it\n`); },
+    });
   } finally {
     bar.stop();
   }
@@ -35,6 +38,7 @@ export function registerModelBuild(model: Command): void {
     .action(async (shape: string, o: { precision: Precision; blockSize: number; accuracyLevel: number; seed: number; layout: 'genai' | 'optimum'; threads?: number; out?: string; force?: boolean; json?: boolean }) => {
       try {
         const report = await buildWithProgress({ shape, precision: o.precision, blockSize: o.blockSize, accuracyLevel: o.accuracyLevel, seed: o.seed, layout: o.layout, threads: o.threads, out: o.out, force: o.force }, o.json);
+        if (report.repaired && !o.json) process.stderr.write(`slmlab: the existing build was damaged (${report.repaired}): rebuilt it\n`);
         process.stdout.write(o.json ? JSON.stringify(report, null, 2) + '\n' : buildSummary(report) + '\n');
       } catch (e) {
         fail(e);

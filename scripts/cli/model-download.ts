@@ -16,21 +16,23 @@ export function registerModelDownload(model: Command): void {
     .description('download a catalog model into the cache (synthetic twins are built); resumes an interrupted download')
     .argument('<model>', 'catalog alias (best variant for this machine) or full variant id')
     .option('--ep <provider>', `pick the variant for this provider: ${PROVIDERS.join(', ')}`, oneOf('--ep', PROVIDERS))
+    .option('--force', 're-verify a cached copy byte by byte (synthetic: rebuild it) and repair whatever is damaged')
     .option('--json', 'print the result as JSON')
-    .action(async (name: string, o: { ep?: ProviderName; json?: boolean }) => {
+    .action(async (name: string, o: { ep?: ProviderName; json?: boolean; force?: boolean }) => {
       const bar = progressBar('downloading', o.json);
       const ac = new AbortController();
       const onSigint = () => ac.abort();
       process.once('SIGINT', onSigint);
       try {
         const found = await locateModel(name, {
-          ep: o.ep, download: true, allowFolders: false, signal: ac.signal,
+          ep: o.ep, download: true, allowFolders: false, signal: ac.signal, force: o.force,
           onProgress: (p) => { if (p.total) bar.update(p.bytes, p.total, `${p.phase} ${p.file}`); },
         });
         bar.stop();
-        const result = { id: found.id, dir: found.dir, fetched: found.fetched, synthetic: found.synthetic, provider: found.provider };
+        const result = { id: found.id, dir: found.dir, fetched: found.fetched, synthetic: found.synthetic, provider: found.provider, repaired: found.repaired ?? null };
+        if (found.repaired && !o.json) process.stderr.write(`slmlab: the cached copy was damaged (${found.repaired}): repaired it\n`);
         if (o.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-        else process.stdout.write(`${found.id}: ${found.fetched ? 'downloaded' : 'already in the cache'}${found.synthetic ? ' (synthetic: built offline, its text is meaningless)' : ''}\n  folder  ${found.dir}\n`);
+        else process.stdout.write(`${found.id}: ${found.repaired ? 'repaired' : found.fetched ? 'downloaded' : o.force ? 'verified, already in the cache' : 'already in the cache'}${found.synthetic ? ' (synthetic: built offline, its text is meaningless)' : ''}\n  folder  ${found.dir}\n`);
       } catch (e) {
         bar.stop();
         if (ac.signal.aborted) process.stderr.write('slmlab: download interrupted; run the same command again to resume\n');

@@ -11,7 +11,7 @@ import type { CatalogVariant, SyntheticSource } from '../../catalog/types';
 import { AbortedError } from '../../errors';
 import { buildModel } from '../../synth/build-model';
 import { acquireLock, lockFile } from '../lock';
-import { isCompleteSynthetic, syntheticFolderName } from '../synthetic-folder';
+import { isCompleteSynthetic, syntheticDamage, syntheticFolderName } from '../synthetic-folder';
 import type { ProgressTracker } from './progress';
 
 export interface SyntheticEnsureOptions {
@@ -19,16 +19,19 @@ export interface SyntheticEnsureOptions {
   tracker: ProgressTracker;
   signal?: AbortSignal;
   lock?: { staleMs?: number; pollMs?: number };
+  /** Rebuild even when an intact build is there. */
+  force?: boolean;
 }
 
-export async function ensureSynthetic(variant: CatalogVariant & { source: SyntheticSource }, o: SyntheticEnsureOptions): Promise<{ dir: string; downloaded: boolean }> {
+export async function ensureSynthetic(variant: CatalogVariant & { source: SyntheticSource }, o: SyntheticEnsureOptions): Promise<{ dir: string; downloaded: boolean; repaired?: string }> {
   const name = syntheticFolderName(variant.source);
   const dir = path.join(o.root, 'synthetic', name);
-  if (isCompleteSynthetic(dir)) return { dir, downloaded: false };
+  if (!o.force && isCompleteSynthetic(dir)) return { dir, downloaded: false };
   if (o.signal?.aborted) throw new AbortedError('build aborted by the caller');
   const { lock } = await acquireLock(lockFile(o.root, name, 'synthetic'), variant.id, { ...o.lock, signal: o.signal });
   try {
-    if (isCompleteSynthetic(dir)) return { dir, downloaded: false };
+    if (!o.force && isCompleteSynthetic(dir)) return { dir, downloaded: false };
+    const damage = fs.existsSync(dir) ? syntheticDamage(dir) : null;
     o.tracker.phase('building', name);
     const s = variant.source;
     let total = 0;
@@ -38,7 +41,7 @@ export async function ensureSynthetic(variant: CatalogVariant & { source: Synthe
       onProgress: (p) => { total = p.totalBytes; o.tracker.building(p.doneBytes, p.totalBytes); lock.touch(); },
     });
     if (total > 0) o.tracker.building(total, total); // the last tensor's bytes may not add up to totalBytes (alignment)
-    return { dir, downloaded: true };
+    return { dir, downloaded: true, ...(damage ? { repaired: damage } : {}) };
   } finally {
     lock.release();
   }

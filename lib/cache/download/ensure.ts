@@ -9,6 +9,10 @@
  *
  * A variant is cached only when all of this finished: a crash, Ctrl-C or error at any step
  * leaves at most a resumable partial folder (Foundry Local has no resume: FL #20, #325, #1024).
+ * A cached folder that no longer matches its record (damage.ts: a size changed, an external-
+ * data reference past its file's end) is not "already in the cache": it is moved back to the
+ * partial folder and repaired, re-fetching only what is wrong. `force` also re-hashes every
+ * file against its recorded SHA-256 first (and re-lists the source).
  * Synthetic variants are built instead (build-synthetic.ts).
  */
 import * as fs from 'node:fs';
@@ -16,6 +20,7 @@ import * as path from 'node:path';
 import type { CatalogVariant, HuggingFaceSource, SyntheticSource, UrlSource } from '../../catalog/types';
 import { AbortedError, InvalidRequestError, ModelInvalidError } from '../../errors';
 import { COMPLETE_FILE, PLAN_FILE, completionIntact, readCompletion, writeCompletion, type CompletedFile } from '../completion';
+import { findDamage } from '../damage';
 import { isDir, readJsonObject, walkFiles } from '../files';
 import { cacheDir as defaultCacheDir, downloadsDir, modelsDir } from '../location';
 import { acquireLock, lockFile, type HeldLock } from '../lock';
@@ -48,6 +53,8 @@ export interface EnsureOptions {
   cacheDir?: string;
   env?: NodeJS.ProcessEnv;
   lock?: { staleMs?: number; pollMs?: number };
+  /** Re-verify a cached variant byte by byte (SHA-256) and repair whatever differs; synthetic: rebuild. */
+  force?: boolean;
 }
 
 export interface EnsureResult {
@@ -55,6 +62,8 @@ export interface EnsureResult {
   dir: string;
   /** False when it was already cached (or another process finished it while this one waited). */
   downloaded: boolean;
+  /** Set when a damaged cached copy was repaired: what was wrong. */
+  repaired?: string;
 }
 
 export async function ensureVariant(variant: CatalogVariant, opts: EnsureOptions = {}): Promise<EnsureResult> {
@@ -62,7 +71,7 @@ export async function ensureVariant(variant: CatalogVariant, opts: EnsureOptions
   const root = path.resolve(opts.cacheDir ?? defaultCacheDir(env));
   const tracker = new ProgressTracker(variant.id, variant.sizeBytes, opts.onProgress, opts.progressIntervalMs ?? 100);
   if (variant.source.kind === 'synthetic') {
-    const r = await ensureSynthetic(variant as CatalogVariant & { source: SyntheticSource }, { root, tracker, signal: opts.signal, lock: opts.lock });
+    const r = await ensureSynthetic(variant as CatalogVariant & { source: SyntheticSource }, { root, tracker, signal: opts.signal, lock: opts.lock, force: opts.force });
     tracker.phase('done');
     return r;
   }
@@ -72,7 +81,7 @@ export async function ensureVariant(variant: CatalogVariant, opts: EnsureOptions
   }
   const folder = safeModelFolder(variant.id);
   const final = resolveInside(modelsDir(root), folder);
-  const cached = finishedDir(final);
+  const cached = opts.force ? null : finishedDir(final);
   if (cached) { tracker.phase('done'); return { dir: cached, downloaded: false }; }
   if (isDir(final) && !readCompletion(final)) {
     throw new ModelInvalidError(`'${final}' exists but is not a slmlab download of '${variant.id}' (it has no ${COMPLETE_FILE}): move that folder elsewhere (it is listed as a custom model) and run again`);
@@ -83,11 +92,19 @@ export async function ensureVariant(variant: CatalogVariant, opts: EnsureOptions
     ...opts.lock, signal: opts.signal, onPoll: () => observeOther(partial, tracker),
   });
   try {
-    const finished = finishedDir(final);
-    if (finished) { tracker.phase('done'); return { dir: finished, downloaded: false }; }
+    let repaired: string | undefined;
+    const record = readCompletion(final);
+    if (record) {
+      tracker.phase('verifying', '');
+      const damage = findDamage(final, record, { hash: opts.force });
+      if (damage === null) { tracker.phase('done'); return { dir: finishedDir(final) ?? final, downloaded: false }; }
+      repaired = damage;
+      moveBackForRepair(final, partial);
+    }
     fs.mkdirSync(partial, { recursive: true });
     try {
-      return await download(variant as CatalogVariant & { source: HuggingFaceSource | UrlSource }, partial, final, tracker, lock, opts, env);
+      const r = await download(variant as CatalogVariant & { source: HuggingFaceSource | UrlSource }, partial, final, tracker, lock, opts, env);
+      return repaired ? { ...r, repaired } : r;
     } catch (e) {
       // Nothing fetched yet (e.g. the listing failed): leave no empty partial behind.
       if (walkFiles(partial).every((f) => f.path === PLAN_FILE)) fs.rmSync(partial, { recursive: true, force: true });
@@ -153,10 +170,22 @@ async function download(variant: CatalogVariant & { source: HuggingFaceSource | 
   return { dir: path.join(final, modelDir), downloaded: true };
 }
 
+/**
+ * A damaged download goes back to downloads/<folder>.partial, where the download resumes it:
+ * a file of the listed size is re-hashed against the source's checksum (and fetched again if
+ * it differs), a shorter one is continued with Range, a longer one is fetched afresh.
+ */
+function moveBackForRepair(final: string, partial: string): void {
+  fs.rmSync(partial, { recursive: true, force: true });
+  fs.mkdirSync(path.dirname(partial), { recursive: true });
+  fs.renameSync(final, partial);
+  fs.rmSync(path.join(partial, COMPLETE_FILE), { force: true });
+}
+
 /** The runnable folder of a finished, intact download at `final`, else null. */
 function finishedDir(final: string): string | null {
   const record = readCompletion(final);
-  if (!record || !completionIntact(final, record)) return null;
+  if (!record || !completionIntact(final, record) || findDamage(final, record) !== null) return null;
   return record.modelDir !== undefined ? path.join(final, record.modelDir) : runnableDir(final);
 }
 
