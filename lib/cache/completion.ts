@@ -3,7 +3,8 @@
  * folder, after every file was fetched and verified, and just before the folder is renamed
  * from downloads/ into models/. A folder in models/ without it is not a finished download
  * (it may be a bring-your-own folder), so "cached" means: folder + this record. Synthetic
- * builds write one too (sizes only, no hashes). The record's sizes (and a download's hashes)
+ * builds write the same record as `.slmlab-build.json` (sizes only, no hashes; another name, so
+ * that a copied build is still a bring-your-own folder, not a download). The record's sizes (and a download's hashes)
  * are what damage.ts checks the folder against.
  */
 import * as fs from 'node:fs';
@@ -12,6 +13,8 @@ import type { VariantSource } from '../catalog/types';
 import { readJsonObject, writeJsonAtomic } from './files';
 
 export const COMPLETE_FILE = '.slmlab-complete.json';
+/** A synthetic build's record (same shape as a download's). */
+export const BUILD_FILE = '.slmlab-build.json';
 /** In a partial download: {variantId, commit?, files: [{path, size}]}, so listings and waiting processes know what it is. */
 export const PLAN_FILE = '.slmlab-plan.json';
 
@@ -38,13 +41,13 @@ export interface CompletionRecord {
   modelDir?: string;
 }
 
-export function writeCompletion(dir: string, record: CompletionRecord): void {
-  writeJsonAtomic(path.join(dir, COMPLETE_FILE), record);
+export function writeCompletion(dir: string, record: CompletionRecord, file = COMPLETE_FILE): void {
+  writeJsonAtomic(path.join(dir, file), record);
 }
 
 /** The record in `dir`, or null when it is missing or malformed. */
-export function readCompletion(dir: string): CompletionRecord | null {
-  const v = readJsonObject(path.join(dir, COMPLETE_FILE));
+export function readCompletion(dir: string, file = COMPLETE_FILE): CompletionRecord | null {
+  const v = readJsonObject(path.join(dir, file));
   if (!v || typeof v.variantId !== 'string' || !Array.isArray(v.files) || typeof v.completedAt !== 'string') return null;
   return v as unknown as CompletionRecord;
 }

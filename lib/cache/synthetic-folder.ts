@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SyntheticSource } from '../catalog/types';
 import { syntheticId } from '../synth/build-model';
-import { readCompletion } from './completion';
+import { BUILD_FILE, readCompletion } from './completion';
 import { findDamage } from './damage';
 
 /** The folder name buildModel gives this source (genai layout, builder defaults: block 32, seed 0). */
@@ -30,7 +30,7 @@ function hasBuildFiles(dir: string): boolean {
 /** What is wrong with a synthetic folder whose files are there (null: intact); see damage.ts. */
 export function syntheticDamage(dir: string): string | null {
   if (!hasBuildFiles(dir)) return null;
-  return findDamage(dir, readCompletion(dir));
+  return findDamage(dir, readCompletion(dir, BUILD_FILE));
 }
 
 /** buildModel's temp folders: `<dir>.partial-<pid>-<ms>`; returns the pid, or null for other names. */

@@ -163,14 +163,15 @@ export function externalDataRefs(onnxPath: string): ExternalRef[] {
 /**
  * The problems of a model's external data: a reference outside the model's folder, a file
  * that is missing, or bytes past a file's end. An empty list means every reference is
- * inside its file. A model whose .onnx cannot be parsed is reported as one problem too.
+ * inside its file. A .onnx that is not valid protobuf is left to ONNX Runtime, which reports it.
  */
 export function checkExternalData(onnxPath: string): ExternalDataProblem[] {
   let refs: ExternalRef[];
   try {
     refs = externalDataRefs(onnxPath);
-  } catch (e) {
-    return [{ tensor: '', location: path.basename(onnxPath), message: `${path.basename(onnxPath)} is not a readable ONNX model (${(e as Error).message})` }];
+  } catch {
+    // Not parsable as protobuf: ONNX Runtime reports that itself (as an error, not a crash).
+    return [];
   }
   const dir = path.dirname(path.resolve(onnxPath));
   const sizes = new Map<string, number | null>();

@@ -20,7 +20,7 @@ import type { WeightFormat } from './linear';
 import { tokenizerFilesFor, writeTokenizerFiles } from './tokenizer-files';
 import { generationConfig, genaiConfig, hfConfig, SYNTHETIC_NOTE, type SyntheticInfo } from './model-config';
 import { syntheticDir } from '../cache/location';
-import { COMPLETE_FILE, readCompletion, writeCompletion, type CompletedFile } from '../cache/completion';
+import { BUILD_FILE, readCompletion, writeCompletion, type CompletedFile } from '../cache/completion';
 import { findDamage } from '../cache/damage';
 
 export type Precision = WeightFormat;
@@ -138,7 +138,7 @@ export async function buildModel(options: BuildOptions): Promise<BuildReport> {
   let repaired: string | undefined;
   if (fs.existsSync(dir)) {
     if (!options.force) {
-      const record = readCompletion(dir);
+      const record = readCompletion(dir, BUILD_FILE);
       const damage = isCompleteModel(dir, layout) ? findDamage(dir, record) : record ? 'files are missing' : null;
       if (isCompleteModel(dir, layout) && damage === null) return { ...describe(dir, id, o), seconds: 0, reused: true };
       // A folder this builder recorded, now damaged: rebuilt. Anything else is not ours to replace.
@@ -232,7 +232,7 @@ function writeBuildRecord(dir: string, id: string, shape: string, precision: Pre
     }
   };
   walk(dir, '');
-  writeCompletion(dir, { variantId: id, source: { kind: 'synthetic', shape, precision, blockSize, seed }, files, completedAt: new Date().toISOString() });
+  writeCompletion(dir, { variantId: id, source: { kind: 'synthetic', shape, precision, blockSize, seed }, files, completedAt: new Date().toISOString() }, BUILD_FILE);
 }
 
 function isCompleteModel(dir: string, layout: Layout): boolean {
@@ -246,7 +246,7 @@ function describe(dir: string, id: string, o: ReturnType<typeof validate>): Omit
   const walk = (d: string, prefix: string) => {
     for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       if (e.isDirectory()) walk(path.join(d, e.name), `${prefix}${e.name}/`);
-      else if (prefix + e.name !== COMPLETE_FILE) files.push({ name: prefix + e.name, bytes: fs.statSync(path.join(d, e.name)).size });
+      else if (prefix + e.name !== BUILD_FILE) files.push({ name: prefix + e.name, bytes: fs.statSync(path.join(d, e.name)).size });
     }
   };
   walk(dir, '');

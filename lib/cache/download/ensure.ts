@@ -126,9 +126,12 @@ async function download(variant: CatalogVariant & { source: HuggingFaceSource | 
   const endpoint = (opts.endpoint ?? hubEndpoint(env)).replace(/\/+$/, '');
   const token = opts.token ?? hubToken(env);
   const source = variant.source;
-  const plan: DownloadPlan = source.kind === 'huggingface'
+  const listed: DownloadPlan = source.kind === 'huggingface'
     ? await planHuggingFace(source, { endpoint, token, timeoutMs, retry, signal: opts.signal })
     : planUrl(source);
+  // slmlab's own bookkeeping files are never taken from a source (a folder uploaded as it was built has them).
+  const files = listed.files.filter((f) => f.path !== COMPLETE_FILE && f.path !== PLAN_FILE);
+  const plan: DownloadPlan = { ...listed, files, total: files.length === listed.files.length ? listed.total : files.every((f) => f.size !== null) ? files.reduce((a, f) => a + (f.size ?? 0), 0) : null };
   fs.writeFileSync(path.join(partial, PLAN_FILE), JSON.stringify({ variantId: variant.id, commit: plan.commit, files: plan.files.map((f) => ({ path: f.path, size: f.size })) }) + '\n');
   removeStrays(partial, new Set(plan.files.map((f) => f.path)));
 
