@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import pl from 'nodejs-polars';
-import type { RequestRecord } from '../lib/bench/store';
+import { upgradeRecord, type RequestRecord } from '../lib/bench/store';
 import {
   loadResults, summarizeResults, compare, toFrame, comparisonFrame, pivot, toDanfo, COLUMNS, COMPARISON_COLUMNS,
   type SummaryRow,
@@ -16,7 +16,7 @@ const SKIP = 'execution provider "cuda" is not usable on this machine: no CUDA d
 
 function rec(o: Partial<RequestRecord> & Pick<RequestRecord, 'model' | 'provider' | 'precision' | 'round'>): RequestRecord {
   const cellId = `${o.model}|${o.provider}|${o.precision}`;
-  return {
+  return upgradeRecord({
     type: 'request', recordVersion: 1, gridHash: 'g1', cellId, warmup: false, slot: 0, runId: 'run1',
     status: 'ok', reason: null, finishReason: 'length', startedAt: '2025-01-01T00:00:00.000Z',
     ttftMs: 100, e2eMs: 1000, tpotMs: 10, itlMs: [], promptTokens: 20, completionTokens: 64, tokenSource: 'usage',
@@ -25,7 +25,7 @@ function rec(o: Partial<RequestRecord> & Pick<RequestRecord, 'model' | 'provider
     maxTokens: 64, temperature: 0, seed: 0, stream: true, concurrency: 1, rounds: 3, warmupRounds: 1,
     role: o.model === SLM ? 'slm' : 'llm',
     ...o,
-  } as RequestRecord;
+  } as RequestRecord);
 }
 
 function records(): RequestRecord[] {

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { summarizeResults } from '../lib/analysis';
 import type { ComparisonRow, SummaryRow } from '../lib/analysis/types';
-import { RECORD_FIELDS, type RequestRecord } from '../lib/bench/store';
+import { RECORD_FIELDS, upgradeRecord, type RequestRecord } from '../lib/bench/store';
 import {
   displayBundle, latencyBars, latencyThroughputScatter, PLOTLY_MIME, resetPlotlyInlined, speedupBars, toCsv, toHtmlReport,
   toJsonl, toMarkdownSummary, tokenTimeline, tokensPerSecondBars, ttftBox, writeReport,
@@ -31,7 +31,7 @@ const EVIL = '<script>alert(1)</script>';
 const TWIN = 'qwen2.5-0.5b-twin';
 
 function rec(over: Partial<RequestRecord>): RequestRecord {
-  return {
+  return upgradeRecord({
     type: 'request', recordVersion: 1, gridHash: 'g'.repeat(64), cellId: '0123456789abcdef', warmup: false, round: 1, slot: 0, runId: 'run1',
     status: 'ok', reason: null, finishReason: 'stop', startedAt: '2025-01-01T00:00:00.000Z',
     ttftMs: 50, e2eMs: 250, tpotMs: 20, itlMs: [20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20],
@@ -39,7 +39,7 @@ function rec(over: Partial<RequestRecord>): RequestRecord {
     outputSha256: 'a'.repeat(64), outputText: 'hello', endpoint: 'embedded', model: TWIN, modelId: TWIN, provider: 'cpu',
     precision: 'int4', threads: 0, promptSetId: 'workshop', promptId: 'haiku', expected: null, maxTokens: 16, temperature: 0, seed: 0,
     stream: true, concurrency: 1, rounds: 3, warmupRounds: 0, role: null, ...over,
-  };
+  } as RequestRecord);
 }
 
 /** 3 rounds × (twin cpu, twin cuda, evil cpu) + one skipped webgpu group. */

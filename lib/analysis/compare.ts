@@ -14,7 +14,7 @@
  * baseline/candidate for latencies (ttftMs, e2eMs).
  * A context where either side has no ok request gives no row, and a note saying why.
  */
-import type { RequestRecord } from '../bench/store';
+import { isMeasured, type RequestRecord } from '../bench/store';
 import { pairedRatio, ratio, type BootstrapOptions } from '../bench/stats';
 import type { ComparisonRow } from './types';
 
@@ -62,7 +62,7 @@ const pairKey = (r: RequestRecord) => `${r.promptSetId}#${r.promptId}:${r.round}
 export function compare(requests: readonly RequestRecord[], opts: CompareOptions): ComparisonResult {
   const kind = opts.kind;
   const metric = opts.metric ?? 'decodeTokensPerSecond';
-  const measured = requests.filter((r) => !r.warmup);
+  const measured = requests.filter(isMeasured);
   const byRole = kind === 'model' && measured.some((r) => r.role === 'slm' || r.role === 'llm');
   const baseline = opts.baseline ?? (kind === 'provider' ? 'cpu' : kind === 'precision' ? 'fp32' : byRole ? 'llm' : undefined);
   const notes: string[] = [];

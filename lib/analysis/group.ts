@@ -1,14 +1,19 @@
 /** Group keys: the settings that define a summary row or a comparison context. */
 import type { RequestRecord } from '../bench/store';
+import { NUMERIC_AXES } from '../bench/grid/axes';
 import type { GroupKey } from './types';
 
 export type GroupBy = 'cell' | 'setting';
+
+/** The numeric axes that make their own rows (axes.ts `grouped`): maxTokens, temperature, concurrency, rate, inputTokens. */
+const GROUPED_AXES = NUMERIC_AXES.filter((a) => a.grouped).map((a) => a.key);
 
 /** The GroupKey of a request; promptId null when grouping by setting (across prompts). */
 export function groupKeyOf(r: RequestRecord, by: GroupBy): GroupKey {
   return {
     endpoint: r.endpoint, model: r.model, modelId: r.modelId, provider: r.provider, precision: r.precision,
     threads: r.threads, maxTokens: r.maxTokens, temperature: r.temperature,
+    concurrency: r.concurrency, rate: r.rate ?? null, inputTokens: r.inputTokens ?? null, mode: r.mode ?? 'rounds',
     promptId: by === 'cell' ? r.promptId : null,
   };
 }
@@ -18,6 +23,6 @@ export function groupKeyOf(r: RequestRecord, by: GroupBy): GroupKey {
  * not a setting: the row takes the first non-null one); promptSetId is in for 'cell'.
  */
 export function groupId(r: RequestRecord, by: GroupBy): string {
-  return JSON.stringify([r.endpoint, r.model, r.provider, r.precision, r.threads, r.maxTokens, r.temperature,
+  return JSON.stringify([r.endpoint, r.model, r.provider, r.precision, r.threads, ...GROUPED_AXES.map((k) => r[k] ?? null),
     by === 'cell' ? `${r.promptSetId}#${r.promptId}` : null]);
 }

@@ -11,6 +11,8 @@ export { loadResults, type LoadedResults } from './load';
 export { isSyntheticModel, type SyntheticOptions } from './synthetic';
 export { groupKeyOf, groupId, type GroupBy } from './group';
 export { summarizeResults, type SummarizeResultsOptions } from './summary';
+export { summarizeLevels, levelLabel, type LevelRow, type LevelOptions, type Distribution, type Goodput } from './load-levels';
+export { formatLevels, formatSummary } from './format';
 export { compare, type CompareOptions, type CompareKind, type CompareMetric, type ComparisonResult } from './compare';
 export { COLUMNS, COMPARISON_COLUMNS, flatten, type Column, type ColumnType } from './columns';
 export { toFrame, comparisonFrame, frameOf, pivot, type PivotOptions, type DataFrame } from './frame';

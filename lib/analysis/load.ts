@@ -2,8 +2,7 @@
  * Reading a results file for analysis: request records, cell summaries and run metadata,
  * with what was ignored counted (a partial last line from a killed writer, invalid lines).
  */
-import { readRecords, type RequestRecord } from '../bench/store';
-import type { CellSummaryRecord, RunRecord } from '../bench/runner';
+import { readResults, type CellSummaryRecord, type RequestRecord, type RunRecord } from '../bench/store';
 
 export interface LoadedResults {
   file: string;
@@ -22,11 +21,9 @@ export interface LoadedResults {
 }
 
 export function loadResults(file: string): LoadedResults {
-  const r = readRecords(file);
-  const cells = r.others.filter((o): o is CellSummaryRecord => o.type === 'cell') as CellSummaryRecord[];
-  const runs = r.others.filter((o): o is RunRecord => o.type === 'run') as RunRecord[];
+  const r = readResults(file);
   return {
-    file, requests: r.records, cells, runs,
+    file, requests: r.requests, cells: r.cells, runs: r.runs,
     truncated: r.truncated ? 1 : 0, invalid: r.invalid.length, duplicates: r.duplicates.length,
   };
 }

@@ -12,8 +12,7 @@
  * - peakRssBytes: the largest among the group's cell summaries; null when none reported one.
  * - synthetic: isSyntheticModel(model) (catalog entry, or a folder's config.json).
  */
-import type { RequestRecord } from '../bench/store';
-import type { CellSummaryRecord } from '../bench/runner';
+import { isMeasured, type CellSummaryRecord, type RequestRecord } from '../bench/store';
 import { summarize, type SummarizeOptions } from '../bench/stats';
 import type { SummaryRow } from './types';
 import { groupId, groupKeyOf, type GroupBy } from './group';
@@ -51,7 +50,7 @@ export function summarizeResults(requests: readonly RequestRecord[], cells: read
 
   const groups = new Map<string, RequestRecord[]>();
   for (const r of requests) {
-    if (r.warmup) continue;
+    if (!isMeasured(r)) continue;
     const id = groupId(r, by);
     const list = groups.get(id);
     if (list) list.push(r); else groups.set(id, [r]);

@@ -14,6 +14,13 @@ export interface GroupKey {
   threads: number;
   maxTokens: number;
   temperature: number;
+  /** Rounds mode: requests per round; load mode: closed-loop clients. */
+  concurrency: number;
+  /** Open-loop load level, requests/s; null for a closed loop. */
+  rate: number | null;
+  /** Synthetic prompt length; null for prompt-set prompts. */
+  inputTokens: number | null;
+  mode: 'rounds' | 'load';
   /** null when the row aggregates every prompt of the group. */
   promptId: string | null;
 }

@@ -10,8 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { UsageError } from '../errors';
 import { compare, loadResults, summarizeResults, type LoadedResults } from '../analysis';
 import type { ComparisonRow, SummaryRow } from '../analysis/types';
-import type { CellSummaryRecord } from '../bench/runner';
-import type { RequestRecord } from '../bench/store/record';
+import { isMeasured, type CellSummaryRecord, type RequestRecord } from '../bench/store';
 import { envJson, toCsv, toHtmlReport, toMarkdownSummary } from './export';
 
 export interface WriteReportOptions {
@@ -33,7 +32,7 @@ export interface ReportPaths {
 
 /** Every comparison the records allow: providers vs cpu, precisions vs fp32, models (by role when set). */
 export function defaultComparisons(requests: readonly RequestRecord[]): ComparisonRow[] {
-  const measured = requests.filter((r) => !r.warmup);
+  const measured = requests.filter(isMeasured);
   const distinct = (f: (r: RequestRecord) => string | null) => new Set(measured.map(f).filter((v) => v !== null)).size;
   const out: ComparisonRow[] = [];
   const tryKind = (kind: 'provider' | 'precision' | 'model', baseline: string | undefined) => {
@@ -72,7 +71,7 @@ export function writeReport(resultsFile: string, outDir: string = path.dirname(r
     const text = (s: string) => (tmp: string) => fs.writeFileSync(tmp, s);
     writeAtomic(p.html, text(toHtmlReport({ title, rows, comparisons, requests: loaded.requests, cells: loaded.cells, runs: loaded.runs })), temps);
     writeAtomic(p.markdown, text(toMarkdownSummary(rows, { title })), temps);
-    writeAtomic(p.csv, text(toCsv(loaded.requests.filter((r) => !r.warmup))), temps);
+    writeAtomic(p.csv, text(toCsv(loaded.requests.filter(isMeasured))), temps);
     if (path.resolve(resultsFile) !== path.resolve(p.jsonl)) writeAtomic(p.jsonl, (tmp) => fs.copyFileSync(resultsFile, tmp), temps);
     writeAtomic(p.env, text(envJson(loaded.runs)), temps);
   } finally {

@@ -16,7 +16,9 @@ import { cartesian } from './cartesian';
 import { GridError, problemsMessage } from './errors';
 import { canonicalJson, hashedForm, sha256Hex, shortHash } from './hash';
 import { resolvePromptRef, type PromptMessage, type PromptSet } from './prompts';
-import { resolveGrid, type GridSpec } from './spec';
+import { resolveGrid, type ArrivalProcess, type GridSpec, type LoadMode } from './spec';
+import { NUMERIC_AXES } from './axes';
+import { SYNTHETIC_SET_ID, syntheticMessages, syntheticPromptId } from './synthetic-prompt';
 import { validateGrid } from './validate';
 
 export type CompareRole = 'slm' | 'llm';
@@ -45,12 +47,24 @@ export interface Cell {
   temperature: number;
   seed: number;
   stream: boolean;
-  /** Requests sent together per round. */
+  /** Rounds mode: requests sent together per round. Load mode: closed-loop clients (1 for a rate level). */
   concurrency: number;
-  /** Measured rounds. */
+  /** Load mode, open loop: requests per second; null for a closed loop. */
+  rate: number | null;
+  /** Synthetic prompt length in tokens; null when the prompt is a prompt set's. */
+  inputTokens: number | null;
+  /** 'rounds' (interleaved rounds) or 'load' (one load level, run as a block). */
+  mode: LoadMode;
+  /** Open loop: arrival process, its gamma shape, and the in-flight cap (null: none). */
+  arrivals: ArrivalProcess;
+  burstiness: number;
+  maxConcurrency: number | null;
+  /** Measured rounds (load mode: measured requests per client, or in all for a rate level). */
   rounds: number;
   /** Warmup rounds before the measured ones. */
   warmup: number;
+  /** Load mode: requests after the measured ones, left out of statistics. */
+  cooldown: number;
   /** In a session-4 compare grid: whether this is the small or the large model; else null. */
   role: CompareRole | null;
 }
@@ -63,13 +77,22 @@ export function loadGroupKey(cell: Pick<Cell, (typeof LOAD_FIELDS)[number]>): st
   return canonicalJson(LOAD_FIELDS.map((f) => cell[f]));
 }
 
-/** The settings a cellId hashes. */
-export function cellSettings(c: Omit<Cell, 'cellId' | 'gridHash' | 'index' | 'rounds' | 'warmup' | 'role' | 'expected'>): Record<string, unknown> {
-  return {
+/**
+ * The settings a cellId hashes. The numeric axes come from axes.ts; those added later are
+ * left out at their default, and the load settings are in only for load-mode cells, so a
+ * rounds-mode cell keeps the id it had before load profiles existed.
+ */
+export function cellSettings(c: Omit<Cell, 'cellId' | 'gridHash' | 'index' | 'rounds' | 'warmup' | 'cooldown' | 'role' | 'expected'>): Record<string, unknown> {
+  const out: Record<string, unknown> = {
     endpoint: c.endpoint, model: c.model, provider: c.provider, precision: c.precision, threads: c.threads,
-    promptSetId: c.promptSetId, promptId: c.promptId, messages: c.messages, maxTokens: c.maxTokens,
-    temperature: c.temperature, seed: c.seed, stream: c.stream, concurrency: c.concurrency,
+    promptSetId: c.promptSetId, promptId: c.promptId, messages: c.messages, stream: c.stream,
   };
+  for (const a of NUMERIC_AXES) if (!(a.quietDefault && a.defaults.includes(c[a.key]))) out[a.key] = c[a.key];
+  if (c.mode === 'load') {
+    out.mode = c.mode;
+    if (c.rate !== null) Object.assign(out, { arrivals: c.arrivals, burstiness: c.burstiness, maxConcurrency: c.maxConcurrency });
+  }
+  return out;
 }
 
 /**
@@ -80,7 +103,8 @@ export function cellSettings(c: Omit<Cell, 'cellId' | 'gridHash' | 'index' | 'ro
 export function expandGrid(spec: GridSpec, library: readonly PromptSet[] = []): Cell[] {
   const grid = resolveGrid(validateGrid(spec));
   const hash = sha256Hex(canonicalJson(hashedForm(grid, library)));
-  const prompts = grid.prompts.flatMap((ref, i) => {
+  const synthetic = grid.inputTokens.some((t) => t !== null);
+  const prompts = synthetic ? [null] : grid.prompts.flatMap((ref, i) => {
     const set = resolvePromptRef(ref, library, `prompts[${i}]`);
     return set.prompts.map((prompt) => ({ setId: set.id, prompt }));
   });
@@ -101,18 +125,25 @@ export function expandGrid(spec: GridSpec, library: readonly PromptSet[] = []): 
     temperature: grid.temperature,
     seed: grid.seed,
     concurrency: grid.concurrency,
+    rate: grid.rate,
+    inputTokens: grid.inputTokens,
   });
 
   const seen = new Map<string, Cell>();
   return points.map((pt, index) => {
+    const tokens = pt.inputTokens;
+    const prompt = tokens !== null || pt.prompt === null
+      ? { setId: SYNTHETIC_SET_ID, id: syntheticPromptId(tokens ?? 0), messages: syntheticMessages(tokens ?? 0, pt.seed), expected: null }
+      : { setId: pt.prompt.setId, id: pt.prompt.prompt.id, messages: pt.prompt.prompt.messages, expected: pt.prompt.prompt.expected ?? null };
     const base = {
       endpoint: pt.endpoint, model: pt.model, provider: pt.provider, precision: pt.precision, threads: pt.threads,
-      promptSetId: pt.prompt.setId, promptId: pt.prompt.prompt.id, messages: pt.prompt.prompt.messages.map((m) => ({ role: m.role, content: m.content })),
+      promptSetId: prompt.setId, promptId: prompt.id, messages: prompt.messages.map((m) => ({ role: m.role, content: m.content })),
       maxTokens: pt.maxTokens, temperature: pt.temperature, seed: pt.seed, stream: grid.stream, concurrency: pt.concurrency,
+      rate: pt.rate, inputTokens: tokens, mode: grid.mode, arrivals: grid.arrivals, burstiness: grid.burstiness, maxConcurrency: grid.maxConcurrency,
     };
     const cell: Cell = {
       cellId: shortHash(cellSettings(base)), gridHash: hash, index, ...base,
-      expected: pt.prompt.prompt.expected ?? null, rounds: grid.rounds, warmup: grid.warmup, role: roleOf(pt.model),
+      expected: prompt.expected, rounds: grid.rounds, warmup: grid.warmup, cooldown: grid.mode === 'load' ? grid.cooldown : 0, role: roleOf(pt.model),
     };
     const twin = seen.get(cell.cellId);
     if (twin) {

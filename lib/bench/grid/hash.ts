@@ -15,7 +15,8 @@
  */
 import { createHash } from 'node:crypto';
 import { resolvePromptRef, type PromptSet } from './prompts';
-import { resolveGrid, type GridSpec, type ResolvedGrid } from './spec';
+import { GRID_DEFAULTS, resolveGrid, type GridSpec, type ResolvedGrid } from './spec';
+import { NUMERIC_AXES } from './axes';
 import { validateGrid } from './validate';
 
 /** JSON with object keys sorted at every level and undefined fields dropped; lists keep their order. */
@@ -42,9 +43,20 @@ export function sha256Hex(text: string): string {
 
 /** The resolved grid as it is hashed: labels dropped; with a library, named prompt sets replaced by their content. */
 export function hashedForm(grid: ResolvedGrid, library?: readonly PromptSet[]): Record<string, unknown> {
-  const { name: _name, description: _description, ...rest } = grid;
-  if (!library) return rest;
-  return { ...rest, prompts: rest.prompts.map((ref, i) => (typeof ref === 'string' ? { ref, set: stripSchema(resolvePromptRef(ref, library, `prompts[${i}]`)) } : ref)) };
+  const { name: _name, description: _description, ...all } = grid;
+  // Fields added with load profiles are hashed only when they change something, so grids
+  // written before them keep their hash (and their results files resume).
+  const rest: Record<string, unknown> = { ...all };
+  for (const a of NUMERIC_AXES) {
+    const v = rest[a.key] as (number | null)[];
+    if (a.quietDefault && v.length === a.defaults.length && v.every((x, i) => x === a.defaults[i])) delete rest[a.key];
+  }
+  for (const k of ['mode', 'cooldown', 'arrivals', 'burstiness', 'maxConcurrency'] as const) {
+    if (rest[k] === GRID_DEFAULTS[k]) delete rest[k];
+  }
+  if (grid.inputTokens.some((t) => t !== null)) delete rest.prompts;
+  if (!library || rest.prompts === undefined) return rest;
+  return { ...rest, prompts: (rest.prompts as ResolvedGrid['prompts']).map((ref, i) => (typeof ref === 'string' ? { ref, set: stripSchema(resolvePromptRef(ref, library, `prompts[${i}]`)) } : ref)) };
 }
 
 function stripSchema(set: PromptSet): PromptSet {

@@ -6,7 +6,12 @@
  *   console.log(formatDryRun(cells));
  *   for (const request of schedule(cells)) ...
  */
-export { type GridSpec, type ResolvedGrid, GRID_DEFAULTS, EMBEDDED, resolveGrid, normalizeEndpoint, isFolderRef } from './spec';
+export {
+  type GridSpec, type ResolvedGrid, type LoadMode, type ArrivalProcess, GRID_DEFAULTS, GRID_KEYS, EMBEDDED, LOAD_MODES, ARRIVAL_PROCESSES,
+  resolveGrid, normalizeEndpoint, isFolderRef,
+} from './spec';
+export { NUMERIC_AXES, NUMERIC_AXIS_KEYS, type NumericAxis, type NumericAxisKey } from './axes';
+export { syntheticText, syntheticMessages, SYNTHETIC_SET_ID, syntheticPromptId } from './synthetic-prompt';
 export { GridError } from './errors';
 export { validateGrid, gridProblems, type ValidateOptions } from './validate';
 export { loadGrid, gridFile, DEFAULT_GRIDS_DIR, type LoadGridOptions } from './load';

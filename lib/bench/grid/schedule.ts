@@ -25,6 +25,11 @@
  *
  * Requests sharing (cellId, kind, round) differ only in `slot`: they are one round of a
  * cell with concurrency > 1, and the runner sends them together.
+ *
+ * Load mode (GridSpec.mode 'load') is different: each cell is one load level and runs as a
+ * block, whatever the interleave mode: its warmup, measured and cooldown requests back to
+ * back (kind, then round, then slot), which the runner hands to the load generator
+ * (lib/bench/load) as one unit. Interleaving would mix load levels and break them.
  */
 import { canonicalJson } from './hash';
 import { loadGroupKey, type Cell } from './expand';
@@ -84,10 +89,11 @@ export function schedule(cells: readonly Cell[], opts: ScheduleOptions = {}): Pl
     }
   };
   groupsOf(cells, mode).forEach((members, group) => {
-    if (mode === 'none') {
+    if (mode === 'none' || members.every((c) => c.mode === 'load')) {
       for (const cell of members) {
         for (let w = 1; w <= cell.warmup; w++) push(cell, 'warmup', w, group);
         for (let r = 1; r <= cell.rounds; r++) push(cell, 'measure', r, group);
+        for (let r = 1; r <= cell.cooldown; r++) push(cell, 'cooldown', r, group);
       }
       return;
     }

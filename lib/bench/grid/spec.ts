@@ -8,7 +8,15 @@
  * A list's order is the run order, so it is part of the grid's hash.
  */
 import { parseProvider, type ProviderName } from '../../engine/providers';
+import { NUMERIC_AXES, type NumericAxisKey } from './axes';
 import type { PromptSet } from './prompts';
+
+/** How a cell's requests are sent: see GridSpec.mode. */
+export type LoadMode = 'rounds' | 'load';
+export const LOAD_MODES: readonly LoadMode[] = ['rounds', 'load'];
+/** Open-loop inter-arrival times: exponential (Poisson process), fixed, or gamma with shape `burstiness`. */
+export type ArrivalProcess = 'poisson' | 'constant' | 'gamma';
+export const ARRIVAL_PROCESSES: readonly ArrivalProcess[] = ['poisson', 'constant', 'gamma'];
 
 export interface GridSpec {
   /** JSON Schema hint for editors; ignored. */
@@ -55,14 +63,47 @@ export interface GridSpec {
   /** Sampling seed sent with every request (OpenAI seed). Default [0]. */
   seed?: number[] | number;
   /**
-   * Requests in flight at once per round of a cell: a round of a cell with concurrency c is
-   * c identical requests sent together (slots 0..c-1). Default [1] (one at a time).
+   * Rounds mode: requests in flight at once per round of a cell: a round of a cell with
+   * concurrency c is c identical requests sent together (slots 0..c-1). Load mode: a closed
+   * loop of c clients, each sending its next request as soon as its last one ended.
+   * Default [1] (one at a time).
    */
   concurrency?: number[] | number;
-  /** Measured rounds per cell, >= 1. Default 3. */
+  /**
+   * Load mode, open loop: requests per second, sent at arrival times drawn from `arrivals`
+   * whether or not earlier requests have finished (each value is one load level). Setting it
+   * implies mode 'load'; such cells have concurrency 1 (cap in-flight requests with
+   * `maxConcurrency`). Default: none (closed loop).
+   */
+  rate?: number[] | number;
+  /**
+   * Synthetic prompts of about this many tokens instead of the prompt sets (one cell per
+   * length): the workshop's "consistent performance across input lengths" check. Default: none.
+   */
+  inputTokens?: number[] | number;
+  /**
+   * 'rounds' (default): a cell's rounds are interleaved with the other cells of its load to
+   * cancel drift (schedule.ts). 'load': each cell is one load level, run as a block (its
+   * warmup, measured and cooldown requests back to back under the same load) and reported
+   * with request throughput, percentiles and goodput. `rate` implies 'load'.
+   */
+  mode?: LoadMode;
+  /** Measured rounds per cell, >= 1. Load mode: measured requests per client (closed loop) or in all (open loop). Default 3. */
   rounds?: number;
   /** Warmup rounds per cell, run before its measured rounds; recorded (marked warmup) but left out of statistics. >= 0. Default 1. */
   warmup?: number;
+  /**
+   * Load mode: requests per client (closed loop) or in all (open loop) sent after the measured
+   * ones and left out of statistics, so the measured requests never see the load drain away
+   * (GuideLLM's cooldown). >= 0. Default 0.
+   */
+  cooldown?: number;
+  /** Open loop: the arrival process, 'poisson' (default), 'constant' or 'gamma' (shape `burstiness`, as vLLM's --burstiness). */
+  arrivals?: ArrivalProcess;
+  /** Gamma shape for `arrivals: 'gamma'`: < 1 burstier than Poisson, 1 is Poisson, > 1 more regular. Default 1. */
+  burstiness?: number;
+  /** Open loop: at most this many requests in flight; arrivals past it wait for a free slot (vLLM's --max-concurrency). Default: no cap. */
+  maxConcurrency?: number;
   /** Stream responses (needed for TTFT and inter-token latency). Default true. */
   stream?: boolean;
   /**
@@ -87,8 +128,15 @@ export interface ResolvedGrid {
   temperature: number[];
   seed: number[];
   concurrency: number[];
+  rate: (number | null)[];
+  inputTokens: (number | null)[];
+  mode: LoadMode;
   rounds: number;
   warmup: number;
+  cooldown: number;
+  arrivals: ArrivalProcess;
+  burstiness: number;
+  maxConcurrency: number | null;
   stream: boolean;
   compare: { slm: string; llm: string } | null;
 }
@@ -107,14 +155,20 @@ export const GRID_DEFAULTS = Object.freeze({
   temperature: [0],
   seed: [0],
   concurrency: [1],
+  mode: 'rounds' as LoadMode,
   rounds: 3,
   warmup: 1,
+  cooldown: 0,
+  arrivals: 'poisson' as ArrivalProcess,
+  burstiness: 1,
+  maxConcurrency: null as number | null,
   stream: true,
 });
 
-/** The fields of a GridSpec, for unknown-field checks. */
+/** The fields of a GridSpec, for unknown-field checks (the numeric axes come from axes.ts). */
 export const GRID_KEYS: readonly string[] = ['$schema', 'name', 'description', 'models', 'endpoints', 'providers', 'precisions',
-  'threads', 'prompts', 'maxTokens', 'temperature', 'seed', 'concurrency', 'rounds', 'warmup', 'stream', 'compare'];
+  'threads', 'prompts', ...NUMERIC_AXES.map((a) => a.key), 'mode', 'rounds', 'warmup', 'cooldown', 'arrivals', 'burstiness',
+  'maxConcurrency', 'stream', 'compare'];
 
 /** Names people write from the OpenAI API or the workshop's scripts, mapped to ours. */
 export const GRID_KEY_HINTS: Readonly<Record<string, string>> = {
@@ -157,13 +211,22 @@ export function resolveGrid(spec: GridSpec): ResolvedGrid {
     precisions: asList(spec.precisions, GRID_DEFAULTS.precisions).map((p) => p.trim().toLowerCase()),
     threads: asList(spec.threads, GRID_DEFAULTS.threads),
     prompts: asList<string | PromptSet>(spec.prompts, GRID_DEFAULTS.prompts).map((p) => (typeof p === 'string' ? p.trim() : p)),
-    maxTokens: asList(spec.maxTokens, GRID_DEFAULTS.maxTokens),
-    temperature: asList(spec.temperature, GRID_DEFAULTS.temperature),
-    seed: asList(spec.seed, GRID_DEFAULTS.seed),
-    concurrency: asList(spec.concurrency, GRID_DEFAULTS.concurrency),
+    ...numericAxes(spec),
+    mode: spec.mode ?? (spec.rate !== undefined ? 'load' : GRID_DEFAULTS.mode),
     rounds: spec.rounds ?? GRID_DEFAULTS.rounds,
     warmup: spec.warmup ?? GRID_DEFAULTS.warmup,
+    cooldown: spec.cooldown ?? GRID_DEFAULTS.cooldown,
+    arrivals: spec.arrivals ?? GRID_DEFAULTS.arrivals,
+    burstiness: spec.burstiness ?? GRID_DEFAULTS.burstiness,
+    maxConcurrency: spec.maxConcurrency ?? GRID_DEFAULTS.maxConcurrency,
     stream: spec.stream ?? GRID_DEFAULTS.stream,
     compare,
   };
+}
+
+/** Every numeric axis of `spec` as a list, defaults from axes.ts. */
+function numericAxes(spec: GridSpec): Pick<ResolvedGrid, NumericAxisKey> {
+  const out: Record<string, (number | null)[]> = {};
+  for (const a of NUMERIC_AXES) out[a.key] = asList<number | null>(spec[a.key] as number[] | number | undefined, a.defaults);
+  return out as unknown as Pick<ResolvedGrid, NumericAxisKey>;
 }

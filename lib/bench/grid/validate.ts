@@ -12,7 +12,8 @@ import { errorText } from '../../errors';
 import { GridError, problemsMessage } from './errors';
 import { Problems, isObj, join, num, show, str, unknownKeys } from './problems';
 import { checkPromptSet, idProblem, splitPromptRef } from './prompts';
-import { EMBEDDED, GRID_KEYS, GRID_KEY_HINTS, isFolderRef, normalizeEndpoint, type GridSpec } from './spec';
+import { ARRIVAL_PROCESSES, EMBEDDED, GRID_KEYS, GRID_KEY_HINTS, LOAD_MODES, isFolderRef, normalizeEndpoint, type GridSpec } from './spec';
+import { NUMERIC_AXES } from './axes';
 
 export interface ValidateOptions {
   /** Check that models meant for the embedded service are in this catalog (aliases or variant ids). */
@@ -44,9 +45,27 @@ function noDuplicates(p: Problems, entries: { key: string; at: string }[], what:
   }
 }
 
-function numbers(p: Problems, at: string, v: unknown, opts: { min: number; max: number; integer?: boolean }, what: string): void {
-  const ok = axis(p, at, v).filter((e) => num(p, e.at, e.value, opts));
+function numbers(p: Problems, at: string, v: unknown, opts: { min: number; max: number; integer?: boolean; nullable?: boolean }, what: string): void {
+  const ok = axis(p, at, v).filter((e) => (opts.nullable && e.value === null) || num(p, e.at, e.value, opts));
   noDuplicates(p, ok.map((e) => ({ key: String(e.value), at: e.at })), what);
+}
+
+/** The load-mode fields and how they combine with the axes. */
+function loadProblems(p: Problems, value: Record<string, unknown>): void {
+  if (value.mode !== undefined && !(LOAD_MODES as readonly unknown[]).includes(value.mode)) p.add('mode', `expected one of ${LOAD_MODES.join(', ')}, got ${show(value.mode)}`);
+  if (value.cooldown !== undefined) num(p, 'cooldown', value.cooldown, { min: 0, max: 100_000, integer: true });
+  if (value.arrivals !== undefined && !(ARRIVAL_PROCESSES as readonly unknown[]).includes(value.arrivals)) p.add('arrivals', `expected one of ${ARRIVAL_PROCESSES.join(', ')}, got ${show(value.arrivals)}`);
+  if (value.burstiness !== undefined) num(p, 'burstiness', value.burstiness, { min: 0.01, max: 100 });
+  if (value.maxConcurrency !== undefined) num(p, 'maxConcurrency', value.maxConcurrency, { min: 1, max: 100_000, integer: true });
+  const list = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+  const rates = list(value.rate).filter((r) => r !== null);
+  if (rates.length > 0 && value.mode === 'rounds') p.add('mode', "is 'rounds' but rate is set: an open-loop rate needs mode 'load' (or leave mode out)");
+  if (rates.length > 0 && list(value.concurrency).some((c) => c !== 1)) {
+    p.add('concurrency', 'cannot be combined with rate: a rate level sends at its own pace; cap in-flight requests with maxConcurrency instead');
+  }
+  if (value.arrivals === 'gamma' && value.burstiness === undefined) p.add('burstiness', "required with arrivals 'gamma' (the gamma shape: < 1 burstier than Poisson)");
+  if (value.burstiness !== undefined && value.arrivals !== 'gamma') p.add('burstiness', "only applies to arrivals 'gamma'");
+  if (list(value.inputTokens).some((t) => t !== null) && value.prompts !== undefined) p.add('inputTokens', 'replaces the prompts with synthetic ones of that length: leave prompts out, or inputTokens');
 }
 
 /** Every problem of a grid spec as "json.path: what is wrong"; empty when it is valid. */
@@ -103,10 +122,8 @@ export function gridProblems(value: unknown, opts: ValidateOptions = {}): string
   noDuplicates(p, precisions, 'precision');
 
   numbers(p, 'threads', value.threads, { min: 0, max: 1024, integer: true }, 'thread count');
-  numbers(p, 'maxTokens', value.maxTokens, { min: 1, max: 1_000_000, integer: true }, 'maxTokens');
-  numbers(p, 'temperature', value.temperature, { min: 0, max: 2 }, 'temperature');
-  numbers(p, 'seed', value.seed, { min: 0, max: Number.MAX_SAFE_INTEGER, integer: true }, 'seed');
-  numbers(p, 'concurrency', value.concurrency, { min: 1, max: 1024, integer: true }, 'concurrency');
+  for (const a of NUMERIC_AXES) numbers(p, a.key, value[a.key], a, a.what);
+  loadProblems(p, value);
   if (value.rounds !== undefined) num(p, 'rounds', value.rounds, { min: 1, max: 100_000, integer: true });
   if (value.warmup !== undefined) num(p, 'warmup', value.warmup, { min: 0, max: 100_000, integer: true });
   if (value.stream !== undefined && typeof value.stream !== 'boolean') p.add('stream', `expected true or false, got ${show(value.stream)}`);

@@ -11,6 +11,7 @@ export interface WorkSummary {
   cells: number;
   /** Model loads: distinct (endpoint, threads, model, provider, precision). Cells are ordered so each loads once. */
   loads: number;
+  /** warmup counts every request left out of statistics (warmup and cooldown). */
   requests: { warmup: number; measured: number; total: number };
   endpoints: number;
   models: number;
@@ -31,8 +32,8 @@ export function estimatePromptTokens(cell: Pick<Cell, 'messages'>): number {
 export function describeWork(cells: readonly Cell[]): WorkSummary {
   let warmup = 0, measured = 0, prompt = 0, completion = 0;
   for (const c of cells) {
-    const requests = (c.warmup + c.rounds) * c.concurrency;
-    warmup += c.warmup * c.concurrency;
+    const requests = (c.warmup + c.rounds + c.cooldown) * c.concurrency;
+    warmup += (c.warmup + c.cooldown) * c.concurrency;
     measured += c.rounds * c.concurrency;
     prompt += requests * estimatePromptTokens(c);
     completion += requests * c.maxTokens;
@@ -64,6 +65,9 @@ const SETTINGS: readonly (Column & { always?: boolean })[] = [
   { header: 'temperature', value: (c) => String(c.temperature) },
   { header: 'seed', value: (c) => String(c.seed) },
   { header: 'concurrency', value: (c) => String(c.concurrency) },
+  { header: 'rate', value: (c) => (c.rate === null ? '-' : `${c.rate}/s ${c.arrivals}${c.maxConcurrency ? ` ≤${c.maxConcurrency}` : ''}`) },
+  { header: 'input_tokens', value: (c) => (c.inputTokens === null ? '-' : String(c.inputTokens)) },
+  { header: 'mode', value: (c) => c.mode },
   { header: 'stream', value: (c) => (c.stream ? 'on' : 'off') },
   { header: 'rounds', value: (c) => String(c.rounds) },
   { header: 'warmup', value: (c) => String(c.warmup) },
@@ -83,7 +87,7 @@ export function formatDryRun(cells: readonly Cell[], opts: ScheduleOptions = {})
   for (const c of cells) if (!loadNo.has(loadGroupKey(c))) loadNo.set(loadGroupKey(c), loadNo.size + 1);
   const header = ['#', 'load', ...varying.map((s) => s.header), 'requests', 'cell'];
   const rows = cells.map((c) => [String(c.index), String(loadNo.get(loadGroupKey(c))), ...varying.map((s) => s.value(c)),
-    String((c.warmup + c.rounds) * c.concurrency), c.cellId]);
+    String((c.warmup + c.rounds + c.cooldown) * c.concurrency), c.cellId]);
 
   const w = describeWork(cells);
   const hashes = [...new Set(cells.map((c) => c.gridHash))];
@@ -97,7 +101,7 @@ export function formatDryRun(cells: readonly Cell[], opts: ScheduleOptions = {})
     `${thousands(w.cells)} cells · ${thousands(w.loads)} model load${w.loads === 1 ? '' : 's'} · ` +
       `${thousands(w.requests.total)} requests (${thousands(w.requests.warmup)} warmup + ${thousands(w.requests.measured)} measured) · ` +
       `≈ ${thousands(w.estimatedTokens.total)} tokens (${thousands(w.estimatedTokens.prompt)} prompt + ≤ ${thousands(w.estimatedTokens.completion)} generated, estimated)`,
-    `order: cells of one load run together; ${mode === 'none' ? 'each cell runs all its rounds in turn' : `warmups first, then rounds interleaved across the cells of each ${mode === 'model' ? 'model (all its providers and precisions loaded together)' : 'load'}`}`,
+    cells[0].mode === 'load' ? 'order: each cell is one load level, run as a block (warmup, measured, cooldown requests under the same load)' : `order: cells of one load run together; ${mode === 'none' ? 'each cell runs all its rounds in turn' : `warmups first, then rounds interleaved across the cells of each ${mode === 'model' ? 'model (all its providers and precisions loaded together)' : 'load'}`}`,
   ];
   return lines.filter((l, i) => !(l === '' && i === 1)).join('\n');
 }

@@ -13,3 +13,4 @@ export { madOutliers, modifiedZScores, MAD_SCALE, MEAN_AD_SCALE, type OutlierOpt
 export { ratio, propagateQuotient, type RatioEstimate, type RatioMethod, type RatioOptions, type MeanSd } from './ratio';
 export { pairedRatio } from './paired-ratio';
 export { summarize, type Summary, type SummarizeOptions } from './summarize';
+export { wilsonInterval, type Proportion } from './wilson';

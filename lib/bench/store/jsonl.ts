@@ -15,7 +15,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { recordProblem, keyOfRecord, type RequestRecord } from './record';
+import { recordProblem, keyOfRecord, upgradeRecord, type RequestRecord } from './record';
 
 /** Any line the store holds: request records, or other typed lines (run metadata). */
 export type StoreLine = { type: string } & object;
@@ -144,7 +144,7 @@ export function readRecords(file: string): ReadResult {
     if (isTyped && (value as StoreLine).type !== 'request') { result.others.push(value as StoreLine); return; }
     const why = recordProblem(value);
     if (why) { result.invalid.push({ line: n, reason: why }); return; }
-    const record = value as RequestRecord;
+    const record = upgradeRecord(value as RequestRecord);
     const key = keyOfRecord(record);
     if (seen.has(key)) { result.duplicates.push({ line: n, key }); return; }
     seen.add(key);

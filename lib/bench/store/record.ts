@@ -14,22 +14,27 @@
  * - decodeTokensPerSecond: (completionTokens - 1) / ((e2eMs - ttftMs) / 1000) = 1000 / tpotMs.
  */
 import type { ProviderName } from '../../engine/providers';
+import { NUMERIC_AXES } from '../grid/axes';
 import type { CompareRole } from '../grid/expand';
 import type { PlannedRequest } from '../grid/schedule';
+import type { ArrivalProcess, LoadMode } from '../grid/spec';
 import { recordKey } from './key';
 
 export type RecordStatus = 'ok' | 'error' | 'skipped';
 export const RECORD_STATUSES: readonly RecordStatus[] = ['ok', 'error', 'skipped'];
 export type TokenSource = 'usage' | 'counted';
-export const RECORD_VERSION = 1;
+/** 2 added the load fields (cooldown, rate, inputTokens, mode, arrivals, maxConcurrency, send times, lag, worker); readResults fills them in for version 1 lines. */
+export const RECORD_VERSION = 2;
 
 export interface RequestRecord {
   type: 'request';
-  recordVersion: 1;
+  recordVersion: 1 | 2;
   // --- key ---
   gridHash: string;
   cellId: string;
   warmup: boolean;
+  /** A load level's cooldown request (sent after the measured ones, left out of statistics). */
+  cooldown: boolean;
   round: number;
   slot: number;
   runId: string;
@@ -38,6 +43,17 @@ export interface RequestRecord {
   reason: string | null;
   finishReason: string | null;
   startedAt: string;
+  // --- load generation (epoch ms, sub-ms precision; null when not sent) ---
+  /** When the load generator meant to send it: the arrival time (open loop) or the end of the client's previous request (closed loop). */
+  scheduledAtMs: number | null;
+  /** When it was sent. */
+  sentAtMs: number | null;
+  /** When its last byte arrived (or it failed). */
+  doneAtMs: number | null;
+  /** sentAtMs - scheduledAtMs: how late the client sent it (client-side lag). */
+  lagMs: number | null;
+  /** Which load-generator process sent it (0 .. workers-1); 0 without --workers. */
+  worker: number;
   // --- timings (ms) ---
   ttftMs: number | null;
   e2eMs: number | null;
@@ -66,13 +82,26 @@ export interface RequestRecord {
   seed: number;
   stream: boolean;
   concurrency: number;
+  rate: number | null;
+  inputTokens: number | null;
+  mode: LoadMode;
+  /** Open loop only (null for closed loop): arrival process, gamma shape, in-flight cap. */
+  arrivals: ArrivalProcess | null;
+  burstiness: number | null;
+  maxConcurrency: number | null;
   rounds: number;
   warmupRounds: number;
+  cooldownRounds: number;
   role: CompareRole | null;
 }
 
+/** A request that counts in statistics: neither warmup nor cooldown. */
+export function isMeasured(r: Pick<RequestRecord, 'warmup' | 'cooldown'>): boolean {
+  return !r.warmup && !r.cooldown;
+}
+
 export type FieldType = 'string' | 'integer' | 'number' | 'boolean' | 'number[]';
-export type FieldGroup = 'key' | 'outcome' | 'timing' | 'tokens' | 'output' | 'setting';
+export type FieldGroup = 'key' | 'outcome' | 'load' | 'timing' | 'tokens' | 'output' | 'setting';
 
 export interface FieldSpec {
   name: keyof RequestRecord;
@@ -94,6 +123,7 @@ export const RECORD_FIELDS: readonly FieldSpec[] = Object.freeze([
   f('gridHash', 'string', null, false, 'key', 'sha256 of the grid (defaults applied, prompts bound to their content) that planned this request.'),
   f('cellId', 'string', null, false, 'key', "16 hex digits identifying the cell: hash of the settings one request depends on."),
   f('warmup', 'boolean', null, false, 'key', 'True for a warmup request, which statistics leave out.'),
+  f('cooldown', 'boolean', null, false, 'key', "True for a load level's cooldown request (after the measured ones), which statistics leave out."),
   f('round', 'integer', null, false, 'key', 'Round number from 1, counted separately for warmup and measured rounds.'),
   f('slot', 'integer', null, false, 'key', "Which of a round's simultaneous requests (0 .. concurrency-1)."),
   f('runId', 'string', null, false, 'key', 'The invocation that wrote the record (a resumed grid has several).'),
@@ -101,6 +131,11 @@ export const RECORD_FIELDS: readonly FieldSpec[] = Object.freeze([
   f('reason', 'string', null, true, 'outcome', 'Why the request failed or was skipped, with the fix; null when ok.'),
   f('finishReason', 'string', null, true, 'outcome', "Why generation stopped ('stop', 'length'); null when unknown or not ok."),
   f('startedAt', 'string', null, false, 'outcome', 'When the request was sent (ISO 8601, UTC).'),
+  f('scheduledAtMs', 'number', 'ms', true, 'load', 'When the load generator meant to send it (Unix ms): its arrival time, or the end of the client\'s previous request.'),
+  f('sentAtMs', 'number', 'ms', true, 'load', 'When it was sent (Unix ms).'),
+  f('doneAtMs', 'number', 'ms', true, 'load', 'When it ended: last byte or failure (Unix ms).'),
+  f('lagMs', 'number', 'ms', true, 'load', 'Client-side lag: sentAtMs - scheduledAtMs. Large values mean the load generator, not the server, was the bottleneck.'),
+  f('worker', 'integer', null, false, 'load', 'Load-generator process that sent it (0 .. workers-1).'),
   f('ttftMs', 'number', 'ms', true, 'timing', 'Time to first token: sent -> first chunk with non-empty content.'),
   f('e2eMs', 'number', 'ms', true, 'timing', 'End-to-end latency: sent -> last content chunk.'),
   f('tpotMs', 'number', 'ms', true, 'timing', 'Time per output token after the first: (e2e - ttft) / (completionTokens - 1); null below 2 tokens.'),
@@ -120,13 +155,16 @@ export const RECORD_FIELDS: readonly FieldSpec[] = Object.freeze([
   f('promptSetId', 'string', null, false, 'setting', 'Prompt set id.'),
   f('promptId', 'string', null, false, 'setting', 'Prompt id within its set.'),
   f('expected', 'string', null, true, 'setting', "A QA prompt's expected answer; null for open-ended prompts."),
-  f('maxTokens', 'integer', 'tokens', false, 'setting', 'max_tokens sent with the request.'),
-  f('temperature', 'number', null, false, 'setting', 'Sampling temperature sent with the request.'),
-  f('seed', 'integer', null, false, 'setting', 'Sampling seed sent with the request.'),
+  // the numeric grid axes, from their one descriptor (grid/axes.ts)
+  ...NUMERIC_AXES.map((a) => f(a.key, a.integer ? 'integer' : 'number', a.unit, a.nullable, 'setting', a.description)),
   f('stream', 'boolean', null, false, 'setting', 'Whether the response was streamed.'),
-  f('concurrency', 'integer', null, false, 'setting', 'Requests sent together per round of the cell.'),
-  f('rounds', 'integer', null, false, 'setting', 'Measured rounds of the cell.'),
+  f('mode', 'string', null, false, 'setting', "'rounds' (interleaved rounds) or 'load' (one load level per cell)."),
+  f('arrivals', 'string', null, true, 'setting', "Open loop: 'poisson', 'constant' or 'gamma'; null for a closed loop."),
+  f('burstiness', 'number', null, true, 'setting', "Open loop with gamma arrivals: the gamma shape; null otherwise."),
+  f('maxConcurrency', 'integer', null, true, 'setting', 'Open loop: cap on requests in flight; null for none.'),
+  f('rounds', 'integer', null, false, 'setting', 'Measured rounds of the cell (load mode: per client, or in all for a rate level).'),
   f('warmupRounds', 'integer', null, false, 'setting', 'Warmup rounds of the cell.'),
+  f('cooldownRounds', 'integer', null, false, 'setting', 'Cooldown rounds of the cell (load mode).'),
   f('role', 'string', null, true, 'setting', "'slm' or 'llm' in a session-4 compare grid; else null."),
 ]);
 
@@ -138,14 +176,18 @@ export function recordFor(req: PlannedRequest, runId: string, startedAt: string 
   const c = req.cell;
   return {
     type: 'request', recordVersion: RECORD_VERSION,
-    gridHash: req.gridHash, cellId: req.cellId, warmup: req.kind === 'warmup', round: req.round, slot: req.slot, runId,
+    gridHash: req.gridHash, cellId: req.cellId, warmup: req.kind === 'warmup', cooldown: req.kind === 'cooldown', round: req.round, slot: req.slot, runId,
     status: 'ok', reason: null, finishReason: null, startedAt,
+    scheduledAtMs: null, sentAtMs: null, doneAtMs: null, lagMs: null, worker: 0,
     ttftMs: null, e2eMs: null, tpotMs: null, itlMs: [],
     promptTokens: null, completionTokens: null, tokenSource: null, decodeTokensPerSecond: null,
     outputSha256: null, outputText: null,
     endpoint: c.endpoint, model: c.model, modelId: null, provider: c.provider, precision: c.precision, threads: c.threads,
     promptSetId: c.promptSetId, promptId: c.promptId, expected: c.expected, maxTokens: c.maxTokens, temperature: c.temperature,
-    seed: c.seed, stream: c.stream, concurrency: c.concurrency, rounds: c.rounds, warmupRounds: c.warmup, role: c.role,
+    seed: c.seed, stream: c.stream, concurrency: c.concurrency, rate: c.rate, inputTokens: c.inputTokens, mode: c.mode,
+    arrivals: c.rate === null ? null : c.arrivals, burstiness: c.rate !== null && c.arrivals === 'gamma' ? c.burstiness : null,
+    maxConcurrency: c.rate === null ? null : c.maxConcurrency,
+    rounds: c.rounds, warmupRounds: c.warmup, cooldownRounds: c.cooldown, role: c.role,
   };
 }
 
@@ -162,11 +204,30 @@ export function recordProblem(v: unknown): string | null {
   for (const k of ['gridHash', 'cellId', 'runId', 'startedAt'] as const) if (typeof r[k] !== 'string' || r[k] === '') return `${k} is not a non-empty string`;
   for (const k of ['round', 'slot', 'rounds', 'concurrency'] as const) if (!Number.isSafeInteger(r[k]) || (r[k] as number) < 0) return `${k} is not an integer >= 0`;
   if (typeof r.warmup !== 'boolean') return 'warmup is not true or false';
+  if (r.cooldown !== undefined && typeof r.cooldown !== 'boolean') return 'cooldown is not true or false';
   if (!(RECORD_STATUSES as readonly unknown[]).includes(r.status)) return `status is ${JSON.stringify(r.status)}, not one of ${RECORD_STATUSES.join(', ')}`;
   return null;
 }
 
 /** The key of a stored record (see key.ts). */
-export function keyOfRecord(r: Pick<RequestRecord, 'gridHash' | 'cellId' | 'warmup' | 'round' | 'slot'>): string {
-  return recordKey({ gridHash: r.gridHash, cellId: r.cellId, kind: r.warmup ? 'warmup' : 'measure', round: r.round, slot: r.slot });
+export function keyOfRecord(r: Pick<RequestRecord, 'gridHash' | 'cellId' | 'warmup' | 'round' | 'slot'> & { cooldown?: boolean }): string {
+  return recordKey({ gridHash: r.gridHash, cellId: r.cellId, kind: r.warmup ? 'warmup' : r.cooldown ? 'cooldown' : 'measure', round: r.round, slot: r.slot });
+}
+
+/**
+ * A stored request line as a current RequestRecord: version 1 lines (written before load
+ * profiles) get the load fields' neutral values (no cooldown, closed loop, rounds mode,
+ * no send times). Everything else is as stored.
+ */
+export function upgradeRecord(r: RequestRecord): RequestRecord {
+  if (r.recordVersion === RECORD_VERSION && r.cooldown !== undefined) return r;
+  const v1 = r as Partial<RequestRecord>;
+  return {
+    ...r,
+    cooldown: v1.cooldown ?? false,
+    scheduledAtMs: v1.scheduledAtMs ?? null, sentAtMs: v1.sentAtMs ?? null, doneAtMs: v1.doneAtMs ?? null, lagMs: v1.lagMs ?? null,
+    worker: v1.worker ?? 0,
+    rate: v1.rate ?? null, inputTokens: v1.inputTokens ?? null, mode: v1.mode ?? 'rounds', arrivals: v1.arrivals ?? null,
+    burstiness: v1.burstiness ?? null, maxConcurrency: v1.maxConcurrency ?? null, cooldownRounds: v1.cooldownRounds ?? 0,
+  };
 }

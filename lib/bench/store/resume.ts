@@ -20,7 +20,7 @@ import { keyOfRecord, type RequestRecord } from './record';
 export function finishedCells(records: readonly RequestRecord[]): Set<string> {
   const measured = new Map<string, { need: number; keys: Set<string> }>();
   for (const r of records) {
-    if (r.warmup) continue;
+    if (r.warmup || r.cooldown) continue;
     const ck = cellKey(r);
     let entry = measured.get(ck);
     if (!entry) { entry = { need: r.rounds * r.concurrency, keys: new Set() }; measured.set(ck, entry); }
@@ -35,21 +35,23 @@ export function finishedCells(records: readonly RequestRecord[]): Set<string> {
 export function resumePlan(plan: readonly PlannedRequest[], records: readonly RequestRecord[]): PlannedRequest[] {
   const stored = new Set(records.map(keyOfRecord));
   const withWork = new Set(plan.filter((r) => r.kind === 'measure' && !stored.has(r.key)).map(cellKey));
-  const lastWarmup = new Map<string, number>();
+  // Warmup and cooldown requests are not results: a cell with measured work left gets them
+  // all again, numbered after the highest stored round of their kind.
+  const lastRound = new Map<string, number>();
   for (const r of records) {
-    if (!r.warmup) continue;
-    const ck = cellKey(r);
-    lastWarmup.set(ck, Math.max(lastWarmup.get(ck) ?? 0, r.round));
+    if (!r.warmup && !r.cooldown) continue;
+    const k = `${cellKey(r)}:${r.warmup ? 'warmup' : 'cooldown'}`;
+    lastRound.set(k, Math.max(lastRound.get(k) ?? 0, r.round));
   }
   const left: PlannedRequest[] = [];
   for (const r of plan) {
     if (r.kind === 'measure') { if (!stored.has(r.key)) left.push(r); continue; }
     const ck = cellKey(r);
     if (!withWork.has(ck)) continue;
-    const offset = lastWarmup.get(ck) ?? 0;
+    const offset = lastRound.get(`${ck}:${r.kind}`) ?? 0;
     if (offset === 0) { left.push(r); continue; }
     const round = offset + r.round;
-    left.push({ ...r, round, key: recordKey({ gridHash: r.gridHash, cellId: r.cellId, kind: 'warmup', round, slot: r.slot }) });
+    left.push({ ...r, round, key: recordKey({ gridHash: r.gridHash, cellId: r.cellId, kind: r.kind, round, slot: r.slot }) });
   }
   return left;
 }

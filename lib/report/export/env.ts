@@ -2,7 +2,7 @@
  * envJson: the environment of the runs that produced a results file (machine and software
  * metadata, provider status, applied overrides), as pretty JSON.
  */
-import type { RunRecord } from '../../bench/runner';
+import type { RunRecord } from '../../bench/store';
 
 export interface EnvReport {
   generatedAt: string;

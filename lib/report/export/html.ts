@@ -6,8 +6,8 @@
  * is JSON escaped for <script>.
  */
 import type { ComparisonRow, SummaryRow } from '../../analysis/types';
-import type { CellSummaryRecord, RunRecord } from '../../bench/runner';
-import type { RequestRecord } from '../../bench/store/record';
+import type { CellSummaryRecord, RunRecord } from '../../bench/store';
+import { isMeasured, type RequestRecord } from '../../bench/store/record';
 import { escapeHtml } from '../escape';
 import { figureHtml } from '../figure-html';
 import { latencyBars, latencyThroughputScatter, speedupBars, timelineRequest, tokenTimeline, tokensPerSecondBars, ttftBox } from '../figures';
@@ -88,7 +88,7 @@ function skippedSection(input: HtmlReportInput): string {
   const rows = input.rows.filter((r) => r.skipped > 0 || r.errors > 0);
   const reasons = new Map<string, Set<string>>();
   for (const q of input.requests ?? []) {
-    if (q.status === 'ok' || q.warmup || !q.reason) continue;
+    if (q.status === 'ok' || !isMeasured(q) || !q.reason) continue;
     const k = `${q.model}\u0000${q.provider}\u0000${q.precision}`;
     if (!reasons.has(k)) reasons.set(k, new Set());
     reasons.get(k)!.add(`${q.status}: ${q.reason}`);

@@ -3,7 +3,7 @@
  * the first gap after TTFT), with a line at the request's TPOT. A chunk of k tokens shows as
  * k equal gaps (record.ts).
  */
-import type { RequestRecord } from '../../bench/store/record';
+import { isMeasured, type RequestRecord } from '../../bench/store/record';
 import { fullGroupLabel, isSynthetic } from '../labels';
 import type { Figure, SyntheticModels } from '../types';
 import { BASE_LAYOUT, titleWithSynthetic } from './common';
@@ -20,7 +20,7 @@ export const tokenTimelineDefaults = Object.freeze({ height: 380 });
 export function timelineRequest(requests: readonly RequestRecord[]): RequestRecord | null {
   let best: RequestRecord | null = null;
   for (const r of requests) {
-    if (r.status !== 'ok' || r.warmup || r.itlMs.length < 1) continue;
+    if (r.status !== 'ok' || !isMeasured(r) || r.itlMs.length < 1) continue;
     if (!best || r.itlMs.length > best.itlMs.length) best = r;
   }
   return best;

@@ -2,7 +2,7 @@
  * ttftBox: the distribution of time to first token per group (model × precision × provider),
  * one box per group from the raw ok, measured (non-warmup) requests.
  */
-import type { RequestRecord } from '../../bench/store/record';
+import { isMeasured, type RequestRecord } from '../../bench/store/record';
 import { fullGroupLabel, isSynthetic } from '../labels';
 import type { Figure, SyntheticModels } from '../types';
 import { BASE_LAYOUT, titleWithSynthetic, unique } from './common';
@@ -20,7 +20,7 @@ export const ttftBoxDefaults = Object.freeze({ points: 'all' as const, height: 4
 
 export function ttftBox(requests: readonly RequestRecord[], options: TtftBoxOptions = {}): Figure {
   const o = { ...ttftBoxDefaults, ...options };
-  const ok = requests.filter((r) => r.status === 'ok' && !r.warmup && typeof r.ttftMs === 'number');
+  const ok = requests.filter((r) => r.status === 'ok' && isMeasured(r) && typeof r.ttftMs === 'number');
   const label = (r: RequestRecord) => fullGroupLabel({ ...r, promptId: null }, isSynthetic(r.model, o.synthetic));
   const data = unique(ok.map(label)).map((name) => ({
     type: 'box', name,

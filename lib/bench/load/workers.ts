@@ -1,0 +1,92 @@
+/**
+ * `--workers N`: one load level spread over N worker threads, each with its own event loop
+ * and HTTP connections, their sends merged. The split keeps the level's shape:
+ * - closed loop: client (slot) s goes to worker s mod N, so N workers run the same clients
+ *   one process would;
+ * - open loop: every worker gets the one seeded arrival schedule and sends request i when
+ *   i mod N is its number, from one shared start time, so together they send the schedule;
+ *   a maxConcurrency cap is divided between them (ceil(cap / N) each).
+ * Every send carries its worker's number; keys are disjoint by construction, and the merge
+ * checks it (a key twice, or one the level does not hold, is a bug and throws; an aborted level simply has fewer).
+ *
+ * Several machines against one cluster: run `slmlab bench` on each with the same grid and a
+ * different --out, then concatenate their results.jsonl files (their runIds differ; request
+ * keys repeat across machines, so give each machine its own seed or merge per machine: see
+ * the README's load-testing section).
+ */
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { PlannedRequest } from '../grid/schedule';
+import type { LevelSend } from './drive-level';
+import { nowEpochMs } from './clock';
+
+export interface WorkerJob {
+  worker: number;
+  requests: PlannedRequest[];
+  baseURL: string;
+  apiKey: string;
+  startAtMs: number;
+  offsets?: Record<string, number>;
+  maxConcurrency: number | null;
+  timeoutMs?: number;
+}
+
+export interface SpreadOptions {
+  workers: number;
+  baseURL: string;
+  apiKey: string;
+  offsets?: Record<string, number>;
+  maxConcurrency?: number | null;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** Which worker sends `req` (see the split above); `index` is its position in the level. */
+export function workerOf(req: PlannedRequest, index: number, workers: number, openLoop: boolean): number {
+  return (openLoop ? index : req.slot) % workers;
+}
+
+/** The jobs for `workers` threads (pure: exported for tests). */
+export function splitLevel(requests: readonly PlannedRequest[], o: Omit<SpreadOptions, 'signal'>, startAtMs: number): WorkerJob[] {
+  const openLoop = o.offsets !== undefined;
+  const ordered = openLoop ? [...requests].sort((a, b) => (o.offsets![a.key] ?? 0) - (o.offsets![b.key] ?? 0)) : [...requests];
+  const jobs: WorkerJob[] = Array.from({ length: o.workers }, (_, w) => ({
+    worker: w, requests: [], baseURL: o.baseURL, apiKey: o.apiKey, startAtMs, offsets: o.offsets,
+    maxConcurrency: o.maxConcurrency ? Math.ceil(o.maxConcurrency / o.workers) : null, timeoutMs: o.timeoutMs,
+  }));
+  ordered.forEach((r, i) => jobs[workerOf(r, i, o.workers, openLoop)].requests.push(r));
+  return jobs.filter((j) => j.requests.length > 0);
+}
+
+/** Every send of every worker, checked: each planned key exactly once. */
+export function mergeSends(requests: readonly PlannedRequest[], parts: readonly LevelSend[][]): LevelSend[] {
+  const want = new Set(requests.map((r) => r.key));
+  const seen = new Set<string>();
+  const out: LevelSend[] = [];
+  for (const part of parts) for (const s of part) {
+    if (!want.has(s.key)) throw new Error(`load workers: a send for a request not in the level (${s.key})`);
+    if (seen.has(s.key)) throw new Error(`load workers: request ${s.key} was sent twice`);
+    seen.add(s.key);
+    out.push(s);
+  }
+  return out.sort((a, b) => a.sentAtMs - b.sentAtMs);
+}
+
+export async function driveLevelInWorkers(requests: readonly PlannedRequest[], o: SpreadOptions): Promise<LevelSend[]> {
+  // Threads take a while to start: give them a shared start time far enough ahead.
+  const startAtMs = nowEpochMs() + 250 + 50 * o.workers;
+  const jobs = splitLevel(requests, o, startAtMs);
+  const script = path.join(__dirname, 'worker.js');
+  const parts = await Promise.all(jobs.map((job) => new Promise<LevelSend[]>((resolve, reject) => {
+    const w = new Worker(script, { workerData: job });
+    const onAbort = () => w.postMessage('abort');
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    w.once('message', (m: { ok: boolean; sends?: LevelSend[]; error?: string }) => {
+      o.signal?.removeEventListener('abort', onAbort);
+      if (m.ok) resolve(m.sends ?? []); else reject(new Error(`load worker ${job.worker} failed: ${m.error}`));
+      void w.terminate();
+    });
+    w.once('error', reject);
+  })));
+  return mergeSends(requests, parts);
+}

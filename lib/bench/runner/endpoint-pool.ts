@@ -1,0 +1,58 @@
+/**
+ * Where a cell's requests go: one OpenAI client per endpoint. 'embedded' starts slmlab's
+ * service in this process on 127.0.0.1:0, one per thread setting (threads are fixed when a
+ * service starts), on first use; a URL is used as is (OPENAI_API_KEY or a placeholder key).
+ * close() stops the services it started.
+ */
+import OpenAI from 'openai';
+import type { Cell } from '../grid/expand';
+import { EMBEDDED } from '../grid/spec';
+import { startService, silentLogger, type ModelRegistry, type ServiceHandle, type ServiceOptions } from '../../service';
+
+export interface EndpointTarget {
+  client: OpenAI;
+  /** The OpenAI base URL ('.../v1'), for load workers that make their own clients. */
+  baseURL: string;
+  apiKey: string;
+}
+
+export interface EndpointPool {
+  targetFor(cell: Cell): Promise<EndpointTarget>;
+  close(): Promise<void>;
+}
+
+export interface EndpointPoolOptions {
+  registry: ModelRegistry;
+  serviceOptions?: Partial<ServiceOptions>;
+  /** API key for URL endpoints; default process.env.OPENAI_API_KEY, else a placeholder. */
+  apiKey?: string;
+}
+
+export function endpointPool(o: EndpointPoolOptions): EndpointPool {
+  const services = new Map<number, Promise<ServiceHandle>>();
+  const targets = new Map<string, Promise<EndpointTarget>>();
+  const make = async (c: Cell): Promise<EndpointTarget> => {
+    if (c.endpoint !== EMBEDDED) {
+      const apiKey = o.apiKey ?? process.env.OPENAI_API_KEY ?? 'slmlab';
+      return { client: new OpenAI({ baseURL: c.endpoint, apiKey, maxRetries: 0 }), baseURL: c.endpoint, apiKey };
+    }
+    let svc = services.get(c.threads);
+    if (!svc) {
+      svc = startService({ logger: silentLogger, apiKey: '', ...o.serviceOptions, registry: o.registry, host: '127.0.0.1', port: 0, threads: c.threads });
+      services.set(c.threads, svc);
+    }
+    const baseURL = `${(await svc).url}/v1`;
+    return { client: new OpenAI({ baseURL, apiKey: 'slmlab', maxRetries: 0 }), baseURL, apiKey: 'slmlab' };
+  };
+  return {
+    targetFor: (c) => {
+      const key = c.endpoint === EMBEDDED ? `embedded:${c.threads}` : c.endpoint;
+      let t = targets.get(key);
+      if (!t) { t = make(c); targets.set(key, t); }
+      return t;
+    },
+    close: async () => {
+      await Promise.all([...services.values()].map(async (s) => (await s.catch(() => null))?.close()));
+    },
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * `{type:'run'}`: one line per invocation that had work, written before its first request:
+ * which grid, on which machine, with which overrides and provider probes, and how much work.
+ */
+import type { ProviderStatus } from '../../engine/providers';
+import type { AppliedOverride } from '../grid/env';
+import type { MachineMetadata } from '../metadata';
+
+export interface RunRecord {
+  type: 'run';
+  runId: string;
+  gridHash: string;
+  /**
+   * What the user asked for, hashed: the grid hash for a plain grid; for a sweep or a
+   * --find-max search, the hash of the base grid and the search settings (its levels each
+   * have their own gridHash). Resuming into a file whose runs have another intent is refused
+   * (bench-resume.ts). Missing in files written before it existed: their gridHash stands in.
+   */
+  intentHash?: string;
+  /** The grid's settings behind its hash (hashedForm), so a refused resume can say what differs. */
+  settings?: Record<string, unknown>;
+  gridName: string;
+  startedAt: string;
+  machine: MachineMetadata;
+  overrides: AppliedOverride[];
+  providers: ProviderStatus[];
+  cells: number;
+  requestsPlanned: number;
+  requestsToRun: number;
+  /** Load-generator processes (--workers); 1 when absent. */
+  workers?: number;
+}
+
+/** Why `v` is not a run line, or null. */
+export function runRecordProblem(v: Record<string, unknown>): string | null {
+  for (const k of ['runId', 'gridHash', 'startedAt'] as const) if (typeof v[k] !== 'string') return `run line: ${k} is not a string`;
+  if (typeof v.machine !== 'object' || v.machine === null) return 'run line: machine is not an object';
+  if (!Array.isArray(v.overrides) || !Array.isArray(v.providers)) return 'run line: overrides or providers is not a list';
+  return null;
+}
+
+/** The intent a run line stands for (see RunRecord.intentHash). */
+export const intentOf = (r: Pick<RunRecord, 'intentHash' | 'gridHash'>): string => r.intentHash ?? r.gridHash;
