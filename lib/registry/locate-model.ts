@@ -15,6 +15,7 @@ import { ModelNotFoundError } from '../errors';
 import type { ProviderName } from '../engine/providers';
 import { findModel, loadCatalog, resolveVariant, type CatalogFile, type CatalogModel, type CatalogVariant } from '../catalog';
 import { cachedFolderFor, ensureVariant, findCachedModel, type CacheOptions, type DownloadProgress } from '../cache';
+import { inferenceModelFor } from '../cache/inference-model';
 
 export interface LocateOptions {
   /** Execution provider wanted: picks the catalog variant made for it. */
@@ -84,7 +85,10 @@ export async function locateModel(name: string, opts: LocateOptions = {}): Promi
     if (variant.source.kind !== 'synthetic' && !opts.download) {
       throw new ModelNotFoundError(`${model.alias} (${variant.id}) is not downloaded: run \`slmlab model download ${variant.id}\``);
     }
-    const { dir } = await ensureVariant(variant, { onProgress: opts.onProgress, signal: opts.signal, cacheDir: opts.cache?.cacheDir, env: opts.cache?.env });
+    const { dir } = await ensureVariant(variant, {
+      onProgress: opts.onProgress, signal: opts.signal, cacheDir: opts.cache?.cacheDir, env: opts.cache?.env,
+      inferenceModel: inferenceModelFor(variant.id, model.promptTemplate),
+    });
     return { id: variant.id, dir, provider: variant.provider, synthetic: model.synthetic, from: 'catalog', fetched: true, model, variant };
   }
 
