@@ -88,6 +88,11 @@ export function validateMessages(messages: unknown): ChatMessage[] {
  */
 export function renderFoundry(t: FoundryPromptTemplate, messages: ChatMessage[], addGenerationPrompt: boolean): string {
   const CONTENT = '{Content}';
+  // A system template without {Content} (Foundry's Mistral entry has just "<s>") would drop the
+  // system text: keep the template's text once and fold the system text into the first user turn.
+  if (t.system !== undefined && !t.system.includes(CONTENT) && messages.some((m) => m.role === 'system')) {
+    return t.system + renderFoundry({ ...t, system: undefined }, foldSystemIntoFirstUser(messages), addGenerationPrompt);
+  }
   const templateFor = (role: ChatRole): string => {
     const own = role === 'tool' ? undefined : t[role];
     return own ?? (role === 'assistant' ? CONTENT : t.user ?? CONTENT);
