@@ -16,7 +16,7 @@ import * as ort from 'onnxruntime-node';
 import { ModelInvalidError, ProviderUnavailableError } from '../errors';
 import { sessionProviderOptions, type ProviderName } from './providers';
 import { halfBitsToFloat } from '../synth/fp16';
-import { checkKvType, missingOpOf, unsupportedOpError } from './load-checks';
+import { checkKvType, missingOpOf, unsupportedIoTypeError, unsupportedOpError } from './load-checks';
 
 export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
 
@@ -91,6 +91,8 @@ export class DecoderSession {
       const msg = (e as Error).message ?? String(e);
       const missing = missingOpOf(msg);
       if (missing) throw unsupportedOpError(missing, opts.provider, onnxPath, e);
+      const ioType = unsupportedIoTypeError(msg, onnxPath, e);
+      if (ioType) throw ioType;
       if (opts.provider !== 'cpu' && /provider|cuda|webgpu|adapter|shared library/i.test(msg)) {
         throw new ProviderUnavailableError(opts.provider, `the ${opts.provider} execution provider failed to start (${msg.split('\n')[0]}): run \`slmlab providers\` to see why, or use --ep cpu`);
       }

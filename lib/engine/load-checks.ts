@@ -41,6 +41,25 @@ export function unsupportedOpError(missing: MissingOp, provider: ProviderName, o
   return new ModelInvalidError(`'${onnxPath}' uses the op ${op}${where}, which onnxruntime-node ${ortVersion()} cannot run on ${provider}: ${hint}`, { cause });
 }
 
+/** ONNX TensorProto.DataType codes, for messages. */
+const ONNX_TYPES: Record<number, string> = {
+  1: 'float32', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64', 8: 'string', 9: 'bool',
+  10: 'float16', 11: 'float64', 12: 'uint32', 13: 'uint64', 16: 'bfloat16', 17: 'float8e4m3fn', 18: 'float8e4m3fnuz',
+  19: 'float8e5m2', 20: 'float8e5m2fnuz', 21: 'uint4', 22: 'int4', 23: 'float4e2m1',
+};
+
+/**
+ * onnxruntime-node refuses, at load, a graph whose inputs or outputs have a type it cannot
+ * carry to JavaScript ("Unsupported data type: 16"): the typed error names the type.
+ */
+export function unsupportedIoTypeError(message: string, onnxPath: string, cause: unknown): ModelInvalidError | null {
+  const m = /Unsupported data type: (\d+)/.exec(message);
+  if (!m) return null;
+  const type = ONNX_TYPES[Number(m[1])] ?? `ONNX type ${m[1]}`;
+  return new ModelInvalidError(`'${onnxPath}' has inputs or outputs of type ${type} (e.g. a ${type} KV cache), which onnxruntime-node ${ortVersion()} ` +
+    `cannot pass to or from JavaScript: use a variant exported with float32 or float16 inputs and outputs`, { cause });
+}
+
 /** Throws when the KV cache's element type is not one the engine feeds. */
 export function checkKvType(type: string, input: string): void {
   if ((SUPPORTED_KV_TYPES as readonly string[]).includes(type)) return;
