@@ -38,6 +38,8 @@ export type ErrorCode =
   | 'cross_site_refused'
   | 'shutting_down'
   | 'model_unloaded'
+  | 'model_not_ready'
+  | 'model_preparation_failed'
   | 'service_error';
 
 export class SlmlabError extends Error {

@@ -51,5 +51,5 @@ if (polars) {
   if (polars) problems.push(`nodejs-polars did not load (${polars}).\n  fix: npm pack ${pkg} and unpack it into node_modules/, or run "node scripts/check-install.cjs" again once the registry is reachable`);
 }
 const ort = loads('onnxruntime-node');
-if (ort) problems.push(`onnxruntime-node did not load (${ort}).\n  fix: npm rebuild onnxruntime-node (keep ONNXRUNTIME_NODE_INSTALL=skip when offline)`);
+if (ort) problems.push(`onnxruntime-node did not load (${ort}).\n  fix: ONNXRUNTIME_NODE_INSTALL=skip npm rebuild onnxruntime-node`);
 if (problems.length) console.warn('slmlab: install check found problems:\n- ' + problems.join('\n- '));

@@ -6,13 +6,14 @@ import * as path from 'node:path';
 import {
   CACHED_MARK, DEFAULT_CATALOG_FILE, LIST_HEADER, SYNTHETIC_MARK, catalogProblems, clearCatalogCache, filterModels,
   findModel, findVariant, formatModelInfo, formatModelList, listRows, loadCatalog, modelInfo, parseCatalog, parseFilter,
-  resolveVariant, selectVariant, variantFolderName, type CatalogFile, type CatalogModel,
+  resolveVariant, selectVariant, variantFolderName, UNAVAILABLE_MARK, type CatalogFile, type CatalogModel, type HuggingFaceSource,
 } from '../lib/catalog';
 import { CatalogError, InvalidRequestError, ModelNotFoundError, ProviderUnavailableError, UnknownProviderError } from '../lib/errors';
 import type { ProviderName, ProviderStatus } from '../lib/engine/providers';
 import { SHAPES } from '../lib/synth/shapes';
 import { planDecoder } from '../lib/synth/decoder-graph';
 import { TensorDataWriter } from '../lib/synth/tensor-data-writer';
+import { matchesAny } from '../lib/cache/download/glob';
 
 const shipped = (): CatalogFile => loadCatalog();
 /** A deep copy of the shipped catalog to break on purpose. */
@@ -386,7 +387,7 @@ test('listRows returns plain rows in catalog order, alias first per group, cache
   assert.deepEqual(rows.map((r) => r.variantId), ids(c.models));
   const tiny = rows.filter((r) => r.alias === 'tiny');
   assert.deepEqual(tiny.map((r) => [r.first, r.cached, r.synthetic, r.device]), [[true, true, true, 'CPU'], [false, false, true, 'CPU']]);
-  assert.deepEqual(Object.keys(rows[0]).sort(), ['alias', 'cached', 'device', 'first', 'license', 'precision', 'provider', 'size', 'synthetic', 'task', 'twinOf', 'variantId'].sort());
+  assert.deepEqual(Object.keys(rows[0]).sort(), ['alias', 'cached', 'device', 'first', 'license', 'precision', 'provider', 'size', 'synthetic', 'task', 'twinOf', 'unavailable', 'variantId'].sort());
   const filtered = listRows(c, { filter: 'alias=tiny' });
   assert.deepEqual(filtered.map((r) => r.variantId), ['tiny-generic-cpu:1', 'tiny-generic-cpu-fp32:1']);
   assert.equal(JSON.parse(JSON.stringify(rows)).length, rows.length);
@@ -440,4 +441,52 @@ test('variantFolderName maps ":" to "-v" and rejects unsafe ids', () => {
       return true;
     });
   }
+});
+
+test('unavailable models are listed with their reason but never selected, by alias, ep or id', () => {
+  const c = shipped();
+  for (const alias of ['qwen2.5-7b', 'gemma-2-2b']) {
+    const m = findModel(c, alias);
+    assert.ok(m.unavailable && m.unavailable.length > 20, `${alias} says why`);
+    const all = [{ name: 'cpu', usable: true }, { name: 'cuda', usable: true }, { name: 'webgpu', usable: true }] as ProviderStatus[];
+    assert.throws(() => selectVariant(m, { usable: all }), (e: Error) => e instanceof ModelNotFoundError && e.message.includes('unavailable') && e.message.includes(m.unavailable!));
+    assert.throws(() => selectVariant(m, { usable: [], ep: 'cpu' }), /unavailable/);
+    assert.throws(() => selectVariant(m, { usable: [], id: m.variants[0].id }), /unavailable/);
+    const rows = listRows(c, { filter: `alias=${alias}` });
+    assert.ok(rows.length > 0 && rows.every((r) => r.unavailable === m.unavailable));
+    const text = formatModelList(rows);
+    assert.ok(text.includes(`${UNAVAILABLE_MARK} ${alias}: ${m.unavailable}`), 'the list prints the reason');
+    assert.match(formatModelInfo(modelInfo(m)), /Unavailable: /);
+  }
+});
+
+test('every real, available catalog variant names public evidence for its files', () => {
+  for (const m of shipped().models) {
+    if (m.synthetic || m.unavailable) continue;
+    for (const v of m.variants) {
+      assert.ok((v.evidence ?? []).length > 0, `${v.id} has evidence`);
+      for (const u of v.evidence ?? []) assert.match(u, /^https:\/\/huggingface\.co\//, v.id);
+    }
+  }
+});
+
+test('a folder with upload leftovers is fetched by file names, not by "*" (mistral cuda)', () => {
+  const v = findVariant(shipped(), 'mistral-7b-instruct-v0.2-cuda-gpu:1')!.variant;
+  assert.equal(v.source.kind, 'huggingface');
+  const include = (v.source as HuggingFaceSource).include;
+  assert.ok(!include.includes('*'));
+  assert.ok(!matchesAny('.azDownload-3f2c.onnx.data', include), 'the 0-byte .azDownload files are not fetched');
+  assert.ok(matchesAny('mistral-7b-instruct-v0.2-cuda-int4-rtn-block-32.onnx.data', include));
+});
+
+test('a tokenizerSource and evidence URLs are validated like the rest of a source', () => {
+  const c = JSON.parse(JSON.stringify(shipped())) as CatalogFile;
+  const v = findVariant(c, 'deepseek-r1-distill-qwen-1.5b-generic-cpu:1')!.variant;
+  const src = v.source as HuggingFaceSource;
+  assert.equal(src.tokenizerSource?.repo, 'onnx-community/DeepSeek-R1-Distill-Qwen-1.5B-ONNX');
+  src.tokenizerSource!.include = ['../x'];
+  v.evidence = ['not a url'];
+  const problems = catalogProblems(c);
+  assert.ok(problems.some((p) => /tokenizerSource\.include\[0\]: unsafe path/.test(p)), problems.join('\n'));
+  assert.ok(problems.some((p) => /evidence\[0\]: expected an http\(s\) URL/.test(p)), problems.join('\n'));
 });

@@ -72,7 +72,7 @@ test('probe: cuda without its EP library is unusable with the install fix', { sk
   const [cuda] = await probeProviders({ only: ['cuda'] });
   assert.equal(cuda.usable, false);
   assert.equal(cuda.reason, 'onnxruntime-node was installed without its CUDA execution provider');
-  assert.match(cuda.fix ?? '', /ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node/);
+  assert.match(cuda.fix ?? '', /ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules\/onnxruntime-node\/script\/install\.js/);
   assert.match(cuda.detail ?? '', /libonnxruntime_providers_cuda\.so/);
 });
 

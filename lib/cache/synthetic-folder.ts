@@ -23,8 +23,10 @@ export function isCompleteSynthetic(dir: string): boolean {
 function hasBuildFiles(dir: string): boolean {
   const has = (...p: string[]) => fs.existsSync(path.join(dir, ...p));
   if (!has('config.json') || !has('tokenizer.json')) return false;
-  if (has('genai_config.json')) return has('model.onnx') && has('model.onnx_data');
-  return has('onnx', 'model.onnx') && has('onnx', 'model.onnx_data');
+  // model.onnx_data: the classic twin layout; model.onnx.data: the builder >= 0.15 layout.
+  const weights = (...p: string[]) => has(...p, 'model.onnx_data') || has(...p, 'model.onnx.data');
+  if (has('genai_config.json')) return has('model.onnx') && weights();
+  return has('onnx', 'model.onnx') && weights('onnx');
 }
 
 /** What is wrong with a synthetic folder whose files are there (null: intact); see damage.ts. */

@@ -129,6 +129,21 @@ export interface SelectOptions {
  * the provider works here: loading checks that, with the reason and the fix.
  */
 export function selectVariant(model: CatalogModel, opts: SelectOptions): CatalogVariant {
+  const chosen = selectAny(model, opts);
+  const why = unavailableReason(model, chosen);
+  if (why !== null) {
+    throw new ModelNotFoundError(`${model.alias} (${chosen.id}) is listed but unavailable: ${why}. ` +
+      'Choose another model (`slmlab model list`), or bring your own folder (`slmlab model run <folder>`)');
+  }
+  return chosen;
+}
+
+/** Why a variant cannot be fetched (its own reason, else its model's), or null when it can. */
+export function unavailableReason(model: CatalogModel, variant?: CatalogVariant): string | null {
+  return variant?.unavailable ?? model.unavailable ?? null;
+}
+
+function selectAny(model: CatalogModel, opts: SelectOptions): CatalogVariant {
   if (opts.id !== undefined) {
     const wanted = splitVariantId(opts.id.trim().toLowerCase());
     const same = model.variants.filter((v) => splitVariantId(v.id.toLowerCase()).base === wanted.base &&
@@ -139,9 +154,13 @@ export function selectVariant(model: CatalogModel, opts: SelectOptions): Catalog
     return highestVersion(same);
   }
 
+  // Unavailable variants are listed but never chosen automatically (a model whose every
+  // variant is unavailable falls through to its first one, and selectVariant says why).
+  const available = model.variants.filter((v) => unavailableReason(model, v) === null);
+  if (available.length === 0) return model.variants[0];
   if (opts.ep !== undefined) {
     const ep = parseProvider(opts.ep);
-    const onEp = model.variants.filter((v) => v.provider === ep);
+    const onEp = available.filter((v) => v.provider === ep);
     if (onEp.length === 0) {
       const have = providersOf(model);
       throw new NoVariantError(`model '${model.alias}' has no variant for the ${ep} execution provider: it has ${have.join(', ')}; ` +
@@ -153,7 +172,7 @@ export function selectVariant(model: CatalogModel, opts: SelectOptions): Catalog
   const works = new Set(opts.usable.filter((s) => s.usable).map((s) => s.name));
   for (const provider of PROVIDER_PREFERENCE) {
     if (!works.has(provider)) continue;
-    const onProvider = model.variants.filter((v) => v.provider === provider);
+    const onProvider = available.filter((v) => v.provider === provider);
     if (onProvider.length) return highestVersion(onProvider);
   }
 

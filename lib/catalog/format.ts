@@ -9,6 +9,7 @@ import type { ModelInfo, ModelListRow } from './rows';
 export const LIST_HEADER = ['Alias', 'Device', 'Task', 'File Size', 'License', 'Model ID'] as const;
 export const SYNTHETIC_MARK = '(synthetic)';
 export const CACHED_MARK = '(cached)';
+export const UNAVAILABLE_MARK = '(unavailable)';
 
 export { formatBytes };
 
@@ -44,12 +45,15 @@ export function formatModelList(rows: ModelListRow[]): string {
   const body = rows.map((r, i) => {
     if (r.first && i > 0) separators.add(i);
     const alias = r.first ? (r.synthetic ? `${r.alias} ${SYNTHETIC_MARK}` : r.alias) : '';
-    return [alias, r.device, r.task, formatBytes(r.size), r.license, r.cached ? `${r.variantId} ${CACHED_MARK}` : r.variantId];
+    const id = r.cached ? `${r.variantId} ${CACHED_MARK}` : r.unavailable !== null ? `${r.variantId} ${UNAVAILABLE_MARK}` : r.variantId;
+    return [alias, r.device, r.task, formatBytes(r.size), r.license, id];
   });
+  const unavailable = [...new Map(rows.filter((r) => r.unavailable !== null).map((r) => [r.alias, r.unavailable])).entries()]
+    .map(([alias, why]) => `${UNAVAILABLE_MARK} ${alias}: ${why}`);
   const legend = `${SYNTHETIC_MARK} = built offline by slmlab: the real model's architecture and size with random weights; ` +
     `its speed is the real model's, its text is meaningless. ${CACHED_MARK} = already in the local cache. ` +
     `Run a model by alias (best variant for this machine) or by Model ID.`;
-  return [...table(LIST_HEADER, body, separators), '', legend].join('\n') + '\n';
+  return [...table(LIST_HEADER, body, separators), '', legend, ...(unavailable.length ? ['', ...unavailable] : [])].join('\n') + '\n';
 }
 
 /** The `model info` page; `license: true` (--license) prints the licence block only. */
@@ -71,9 +75,12 @@ export function formatModelInfo(info: ModelInfo, opts: { license?: boolean } = {
   if (info.twinOf) lines.push(`Twin of:      ${info.twinOf}`);
   if (info.promptTemplate) lines.push(`Prompt:       Foundry-style template (${Object.keys(info.promptTemplate).join(', ')})`);
   if (info.description) lines.push('', info.description);
+  if (info.unavailable) lines.push('', `Unavailable: ${info.unavailable}`);
   lines.push('', 'Variants (an alias runs the best one usable here: cuda, then webgpu, then cpu):');
   for (const v of info.variants) {
     lines.push(`  ${v.id}`, `    ${v.device} / ${v.provider} / ${v.precision}, ${formatBytes(v.size)}`, `    ${v.source}`);
+    if (v.unavailable && v.unavailable !== info.unavailable) lines.push(`    unavailable: ${v.unavailable}`);
+    for (const e of v.evidence) lines.push(`    evidence: ${e}`);
     for (const u of v.unverified) lines.push(`    unverified: ${u}`);
   }
   return lines.join('\n') + '\n';

@@ -25,6 +25,8 @@ export interface ModelListRow {
   twinOf: string | null;
   /** True when the variant is in the local cache (its id is in `cachedIds`). */
   cached: boolean;
+  /** Why the variant is never selected (its own reason or its model's), else null. */
+  unavailable: string | null;
 }
 
 /**
@@ -40,6 +42,7 @@ export function listRows(catalog: CatalogFile, opts: { filter?: string | ModelFi
         alias: model.alias, first: i === 0, device: v.device, provider: v.provider, precision: v.precision,
         task: model.task, size: v.sizeBytes, license: model.license, variantId: v.id,
         synthetic: model.synthetic, twinOf: model.twinOf ?? null, cached: cached.has(v.id.toLowerCase()),
+        unavailable: v.unavailable ?? model.unavailable ?? null,
       });
     });
   }
@@ -57,6 +60,8 @@ export interface VariantInfo {
   source: string;
   sourceKind: VariantSource['kind'];
   unverified: string[];
+  evidence: string[];
+  unavailable: string | null;
 }
 
 /** Everything `slmlab model info <alias>` shows. */
@@ -75,6 +80,7 @@ export interface ModelInfo {
   twinOf: string | null;
   description: string | null;
   promptTemplate: FoundryPromptTemplate | null;
+  unavailable: string | null;
   variants: VariantInfo[];
 }
 
@@ -94,14 +100,16 @@ export function modelInfo(model: CatalogModel): ModelInfo {
     twinOf: model.twinOf ?? null,
     description: model.description ?? null,
     promptTemplate: model.promptTemplate ?? null,
-    variants: model.variants.map(variantInfo),
+    unavailable: model.unavailable ?? null,
+    variants: model.variants.map((v) => variantInfo(model, v)),
   };
 }
 
-function variantInfo(v: CatalogVariant): VariantInfo {
+function variantInfo(model: CatalogModel, v: CatalogVariant): VariantInfo {
   return {
     id: v.id, device: v.device, provider: v.provider, precision: v.precision, version: v.version,
     size: v.sizeBytes, source: describeSource(v.source), sourceKind: v.source.kind, unverified: v.unverified ?? [],
+    evidence: v.evidence ?? [], unavailable: v.unavailable ?? model.unavailable ?? null,
   };
 }
 

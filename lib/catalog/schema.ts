@@ -25,10 +25,11 @@ export const TASKS = ['chat-completion'] as const;
 export const PROVIDER_DEVICE = { cpu: 'CPU', webgpu: 'GPU', cuda: 'GPU' } as const;
 
 const MODEL_KEYS = ['alias', 'displayName', 'family', 'publisher', 'parameters', 'contextLength', 'license', 'licenseUrl',
-  'task', 'promptTemplate', 'supportsToolCalling', 'synthetic', 'twinOf', 'description', 'variants'];
-const VARIANT_KEYS = ['id', 'device', 'provider', 'precision', 'version', 'sizeBytes', 'source', 'unverified'];
+  'task', 'promptTemplate', 'supportsToolCalling', 'synthetic', 'twinOf', 'description', 'unavailable', 'variants'];
+const VARIANT_KEYS = ['id', 'device', 'provider', 'precision', 'version', 'sizeBytes', 'source', 'unverified', 'evidence', 'unavailable'];
+const TOKENIZER_SOURCE_KEYS = ['repo', 'revision', 'subfolder', 'include', 'reason'];
 const SOURCE_KEYS: Record<string, string[]> = {
-  huggingface: ['kind', 'repo', 'revision', 'subfolder', 'include', 'onnxFile'],
+  huggingface: ['kind', 'repo', 'revision', 'subfolder', 'include', 'onnxFile', 'tokenizerSource'],
   url: ['kind', 'files'],
   synthetic: ['kind', 'shape', 'precision', 'blockSize', 'seed'],
 };
@@ -106,23 +107,37 @@ function httpsUrl(p: Problems, at: string, v: unknown, optional = false): void {
   if (!ok) p.add(at, `expected an http(s) URL, got ${show(v)}`);
 }
 
+/** repo, revision, subfolder and include of a Hugging Face source (or tokenizer source). */
+function hubFiles(p: Problems, at: string, s: Obj): void {
+  if (str(p, `${at}.repo`, s.repo) && (!/^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._-]*$/.test(s.repo) || s.repo.includes('..'))) {
+    p.add(`${at}.repo`, `expected "owner/name", got ${show(s.repo)}`);
+  }
+  if (str(p, `${at}.revision`, s.revision) && (!/^[A-Za-z0-9._/-]+$/.test(s.revision) || s.revision.includes('..') || s.revision.startsWith('/'))) {
+    p.add(`${at}.revision`, `expected a branch, tag or commit, got ${show(s.revision)}`);
+  }
+  relPath(p, `${at}.subfolder`, s.subfolder, { empty: true });
+  if (!Array.isArray(s.include) || s.include.length === 0) {
+    p.add(`${at}.include`, 'expected a non-empty array of glob patterns');
+  } else {
+    s.include.forEach((g, i) => relPath(p, `${at}.include[${i}]`, g, { glob: true }));
+  }
+}
+
 function checkSource(p: Problems, at: string, s: unknown, variantPrecision: unknown): string | null {
   if (!isObj(s)) { p.add(at, 'expected an object with a "kind"'); return null; }
   if (!oneOf(p, `${at}.kind`, s.kind, SOURCE_KINDS)) return null;
   const kind = s.kind as string;
   unknownKeys(p, at, s, SOURCE_KEYS[kind]);
   if (kind === 'huggingface') {
-    if (str(p, `${at}.repo`, s.repo) && (!/^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._-]*$/.test(s.repo) || s.repo.includes('..'))) {
-      p.add(`${at}.repo`, `expected "owner/name", got ${show(s.repo)}`);
-    }
-    if (str(p, `${at}.revision`, s.revision) && (!/^[A-Za-z0-9._/-]+$/.test(s.revision) || s.revision.includes('..') || s.revision.startsWith('/'))) {
-      p.add(`${at}.revision`, `expected a branch, tag or commit, got ${show(s.revision)}`);
-    }
-    relPath(p, `${at}.subfolder`, s.subfolder, { empty: true });
-    if (!Array.isArray(s.include) || s.include.length === 0) {
-      p.add(`${at}.include`, 'expected a non-empty array of glob patterns');
-    } else {
-      s.include.forEach((g, i) => relPath(p, `${at}.include[${i}]`, g, { glob: true }));
+    hubFiles(p, at, s);
+    if (s.tokenizerSource !== undefined) {
+      const t = s.tokenizerSource;
+      if (!isObj(t)) p.add(`${at}.tokenizerSource`, 'expected an object {repo, revision, subfolder, include, reason}');
+      else {
+        unknownKeys(p, `${at}.tokenizerSource`, t, TOKENIZER_SOURCE_KEYS);
+        hubFiles(p, `${at}.tokenizerSource`, t);
+        str(p, `${at}.tokenizerSource.reason`, t.reason);
+      }
     }
     if (s.onnxFile !== undefined && str(p, `${at}.onnxFile`, s.onnxFile) && (!/^[A-Za-z0-9._-]+\.onnx$/.test(s.onnxFile))) {
       p.add(`${at}.onnxFile`, `expected a file name ending in .onnx (no folders), got ${show(s.onnxFile)}`);
@@ -204,6 +219,7 @@ export function catalogProblems(value: unknown): string[] {
     checkTemplate(p, `${at}.promptTemplate`, m.promptTemplate);
     if (m.supportsToolCalling !== undefined && typeof m.supportsToolCalling !== 'boolean') p.add(`${at}.supportsToolCalling`, `expected true or false, got ${show(m.supportsToolCalling)}`);
     if (m.description !== undefined) str(p, `${at}.description`, m.description);
+    if (m.unavailable !== undefined) str(p, `${at}.unavailable`, m.unavailable);
     const synthetic = m.synthetic;
     if (typeof synthetic !== 'boolean') p.add(`${at}.synthetic`, `expected true or false${synthetic === undefined ? '' : `, got ${show(synthetic)}`}`);
     if (m.twinOf !== undefined) {
@@ -246,6 +262,11 @@ export function catalogProblems(value: unknown): string[] {
         if (!Array.isArray(v.unverified)) p.add(`${vat}.unverified`, 'expected an array of strings');
         else v.unverified.forEach((u, ui) => str(p, `${vat}.unverified[${ui}]`, u));
       }
+      if (v.evidence !== undefined) {
+        if (!Array.isArray(v.evidence)) p.add(`${vat}.evidence`, 'expected an array of http(s) URLs');
+        else v.evidence.forEach((u, ui) => httpsUrl(p, `${vat}.evidence[${ui}]`, u));
+      }
+      if (v.unavailable !== undefined) str(p, `${vat}.unavailable`, v.unavailable);
       const kind = checkSource(p, `${vat}.source`, v.source, v.precision);
       if (kind && typeof synthetic === 'boolean' && (kind === 'synthetic') !== synthetic) {
         p.add(`${vat}.source.kind`, synthetic

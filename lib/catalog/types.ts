@@ -21,6 +21,22 @@ export interface HuggingFaceSource {
   include: string[];
   /** For Optimum folders with several .onnx files: which one the engine loads. */
   onnxFile?: string;
+  /**
+   * Where the tokenizer files come from when the repo's own are known to be broken: fetched
+   * after the model's files, into the same folder, replacing files of the same name.
+   */
+  tokenizerSource?: TokenizerSource;
+}
+
+/** Tokenizer files from another Hugging Face repo (e.g. onnx-community's copy of a model's tokenizer). */
+export interface TokenizerSource {
+  repo: string;
+  revision: string;
+  subfolder: string;
+  /** Glob patterns relative to subfolder, e.g. ['tokenizer.json', 'tokenizer_config.json']. */
+  include: string[];
+  /** Why the model repo's own tokenizer files are not used. */
+  reason: string;
 }
 
 /** Files at plain URLs (any HTTP server). */
@@ -52,6 +68,10 @@ export interface CatalogVariant {
   source: VariantSource;
   /** What could not be confirmed offline about this entry (repo layout, file names, size). */
   unverified?: string[];
+  /** Public pages that show this variant's files (Hugging Face tree listings, model cards, builder source). */
+  evidence?: string[];
+  /** Set when the variant must not be chosen (no listing of its files was ever seen): why. */
+  unavailable?: string;
 }
 
 export interface CatalogModel {
@@ -72,6 +92,8 @@ export interface CatalogModel {
   /** For twins: the alias of the real model they mirror. */
   twinOf?: string;
   description?: string;
+  /** Set when no variant of this model can be fetched (e.g. its repository was never seen): why. Listed, never selected. */
+  unavailable?: string;
   variants: CatalogVariant[];
 }
 

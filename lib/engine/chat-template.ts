@@ -88,6 +88,11 @@ export function validateMessages(messages: unknown): ChatMessage[] {
  */
 export function renderFoundry(t: FoundryPromptTemplate, messages: ChatMessage[], addGenerationPrompt: boolean): string {
   const CONTENT = '{Content}';
+  // A system template without {Content} (Foundry's Mistral entry has just "<s>") would drop the
+  // system text: keep the template's text once and fold the system text into the first user turn.
+  if (t.system !== undefined && !t.system.includes(CONTENT) && messages.some((m) => m.role === 'system')) {
+    return t.system + renderFoundry({ ...t, system: undefined }, foldSystemIntoFirstUser(messages), addGenerationPrompt);
+  }
   const templateFor = (role: ChatRole): string => {
     const own = role === 'tool' ? undefined : t[role];
     return own ?? (role === 'assistant' ? CONTENT : t.user ?? CONTENT);
@@ -101,19 +106,43 @@ export function renderFoundry(t: FoundryPromptTemplate, messages: ChatMessage[],
   return out;
 }
 
+/**
+ * Renders the jinja chat template. Some templates raise on a system message (Mistral v0.2's
+ * accepts only alternating user/assistant turns); Mistral's docs advise putting the system
+ * text at the start of the first user turn instead, so that is the retry: the template sees
+ * the same conversation without the system role. Any other failure is the caller's error.
+ */
 function renderJinja(template: JinjaTemplate, config: Record<string, unknown>,
   messages: ChatMessage[], addGenerationPrompt: boolean): string {
+  const render = (msgs: ChatMessage[]) => template.render({
+    messages: msgs,
+    add_generation_prompt: addGenerationPrompt,
+    bos_token: tokenText(config.bos_token) ?? '',
+    eos_token: tokenText(config.eos_token) ?? '',
+    pad_token: tokenText(config.pad_token) ?? '',
+  });
   try {
-    return template.render({
-      messages,
-      add_generation_prompt: addGenerationPrompt,
-      bos_token: tokenText(config.bos_token) ?? '',
-      eos_token: tokenText(config.eos_token) ?? '',
-      pad_token: tokenText(config.pad_token) ?? '',
-    });
+    return render(messages);
   } catch (cause) {
+    if (messages.some((m) => m.role === 'system')) {
+      try {
+        return render(foldSystemIntoFirstUser(messages));
+      } catch { /* report the original failure below */ }
+    }
     throw new InvalidRequestError(`the model's chat template rejected these messages: ${errorText(cause)}`, 'messages');
   }
+}
+
+/**
+ * The conversation without system messages: their text (joined by blank lines) opens the
+ * first user turn, or becomes a user turn of its own when there is none.
+ */
+export function foldSystemIntoFirstUser(messages: ChatMessage[]): ChatMessage[] {
+  const system = messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n');
+  const rest = messages.filter((m) => m.role !== 'system');
+  const first = rest.findIndex((m) => m.role === 'user');
+  if (first < 0) return [{ role: 'user', content: system }, ...rest];
+  return rest.map((m, i) => (i === first ? { role: 'user', content: system ? `${system}\n\n${m.content}` : m.content } : m));
 }
 
 function renderPlain(messages: ChatMessage[], addGenerationPrompt: boolean): string {

@@ -16,6 +16,7 @@ import * as ort from 'onnxruntime-node';
 import { ModelInvalidError, ProviderUnavailableError } from '../errors';
 import { sessionProviderOptions, type ProviderName } from './providers';
 import { halfBitsToFloat } from '../synth/fp16';
+import { checkKvType, missingOpOf, unsupportedIoTypeError, unsupportedOpError } from './load-checks';
 
 export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
 
@@ -69,6 +70,7 @@ export class DecoderSession {
     const headSize = typeof shape[3] === 'number' ? shape[3] : NaN;
     if (!Number.isFinite(kvHeads) || !Number.isFinite(headSize)) throw new ModelInvalidError(`cannot read the KV cache shape from '${this.kv[0].past}' (${JSON.stringify(shape)}): expected [batch, kv_heads, past_sequence_length, head_size] with fixed heads and head size`);
     this.kvDims = [kvHeads, headSize];
+    if (meta && meta.isTensor) checkKvType(meta.type, this.kv[0].past);
     this.kvType = meta && meta.isTensor && meta.type === 'float16' ? 'float16' : 'float32';
     this.reset();
   }
@@ -87,6 +89,10 @@ export class DecoderSession {
       session = await ort.InferenceSession.create(onnxPath, options);
     } catch (e) {
       const msg = (e as Error).message ?? String(e);
+      const missing = missingOpOf(msg);
+      if (missing) throw unsupportedOpError(missing, opts.provider, onnxPath, e);
+      const ioType = unsupportedIoTypeError(msg, onnxPath, e);
+      if (ioType) throw ioType;
       if (opts.provider !== 'cpu' && /provider|cuda|webgpu|adapter|shared library/i.test(msg)) {
         throw new ProviderUnavailableError(opts.provider, `the ${opts.provider} execution provider failed to start (${msg.split('\n')[0]}): run \`slmlab providers\` to see why, or use --ep cpu`);
       }

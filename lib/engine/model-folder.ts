@@ -26,6 +26,8 @@ export interface ModelFolder {
   eosTokenIds: number[];
   /** config.json's "slmlab" block when the model was built by slmlab's synth/, else null. */
   synthetic: Record<string, unknown> | null;
+  /** What was tolerated while reading the folder (an empty config.json, a model file found under onnx/). */
+  notes: string[];
 }
 
 /** transformers.js file suffixes in order of preference when no file is named (src/utils/dtypes.js). */
@@ -57,9 +59,36 @@ function num(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
+/** A JSON file that may be empty or broken: the object, or why it is unusable. */
+function readJsonLenient(file: string): { value: Record<string, unknown> } | { problem: string } {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    return { problem: `cannot be read (${(e as Error).message})` };
+  }
+  if (text.trim() === '') return { problem: 'is empty' };
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return { problem: 'is not a JSON object' };
+    return { value: value as Record<string, unknown> };
+  } catch (e) {
+    return { problem: `is not valid JSON (${(e as Error).message})` };
+  }
+}
+
 /**
  * Inspects `dir`. `onnxFile` picks one of several .onnx files in an Optimum folder
  * (e.g. 'model_q4.onnx'); by default the first of OPTIMUM_FILES that exists.
+ *
+ * Real repositories mix layouts, so each layout is tried in turn and the first whose model
+ * file exists wins:
+ *   1. genai: genai_config.json names decoder.filename, looked for beside it, then under onnx/
+ *      (a transformers.js repo may ship a root genai_config.json for its onnx/ files);
+ *   2. optimum: config.json + onnx/<one of OPTIMUM_FILES>.
+ * A genai folder does not need config.json: an empty or broken one (DeepSeek's repo root has a
+ * 0-byte config.json) is ignored, with a note. When nothing fits, the error lists every path
+ * that was looked for.
  */
 export function inspectModelFolder(dir: string, onnxFile?: string): ModelFolder {
   const folder = readModelFolder(dir, onnxFile);
@@ -87,36 +116,58 @@ function readModelFolder(dir: string, onnxFile?: string): ModelFolder {
   if (!fs.statSync(abs).isDirectory()) {
     throw new ModelNotFoundError(`'${abs}' is a file, not a model folder: pass the folder that holds it`);
   }
-  const config = fs.existsSync(path.join(abs, 'config.json')) ? readJson(path.join(abs, 'config.json')) : {};
+  const notes: string[] = [];
+  const hasGenai = fs.existsSync(path.join(abs, 'genai_config.json'));
+  const configFile = path.join(abs, 'config.json');
+  let config: Record<string, unknown> = {};
+  let configProblem: string | null = null;
+  if (fs.existsSync(configFile)) {
+    const read = readJsonLenient(configFile);
+    if ('value' in read) config = read.value;
+    else configProblem = read.problem;
+  }
   const synthetic = (config.slmlab && typeof config.slmlab === 'object') ? config.slmlab as Record<string, unknown> : null;
   const inference = fs.existsSync(path.join(abs, 'inference_model.json')) ? readJson(path.join(abs, 'inference_model.json')) : null;
   const name = typeof inference?.Name === 'string' ? inference.Name : path.basename(abs);
+  const lookedFor: string[] = [];
 
-  if (fs.existsSync(path.join(abs, 'genai_config.json'))) {
+  if (hasGenai) {
     const genai = readJson(path.join(abs, 'genai_config.json'));
     const model = (genai.model ?? {}) as Record<string, unknown>;
     const decoder = (model.decoder ?? {}) as Record<string, unknown>;
     const filename = typeof decoder.filename === 'string' ? decoder.filename : 'model.onnx';
-    const onnxPath = path.resolve(abs, onnxFile ?? filename);
-    if (!onnxPath.startsWith(abs + path.sep)) throw new ModelInvalidError(`genai_config.json names '${filename}', outside the model folder: fix decoder.filename`);
-    if (!fs.existsSync(onnxPath)) throw new ModelNotFoundError(`'${onnxPath}' is missing (named by genai_config.json): re-download or rebuild the model`);
-    const context = num(model.context_length) ?? num((genai.search as Record<string, unknown> | undefined)?.max_length) ?? num(config.max_position_embeddings);
-    if (context === null) throw new ModelInvalidError(`'${abs}/genai_config.json' has no model.context_length: add it (the model's maximum sequence length)`);
-    return {
-      dir: abs, layout: 'genai', onnxPath, name,
-      modelType: typeof model.type === 'string' ? model.type : String(config.model_type ?? 'unknown'),
-      contextLength: context,
-      vocabSize: num(model.vocab_size) ?? num(config.vocab_size),
-      bosTokenId: num(model.bos_token_id),
-      eosTokenIds: ids(model.eos_token_id),
-      synthetic,
-    };
+    const wanted = onnxFile ?? filename;
+    const candidates = [path.resolve(abs, wanted), path.resolve(abs, 'onnx', wanted)];
+    for (const c of candidates) {
+      if (!c.startsWith(abs + path.sep)) throw new ModelInvalidError(`genai_config.json names '${filename}', outside the model folder: fix decoder.filename`);
+    }
+    lookedFor.push(...candidates.map((c) => `${path.relative(abs, c)} (named by genai_config.json)`));
+    const onnxPath = candidates.find((c) => fs.existsSync(c));
+    if (onnxPath) {
+      if (configProblem) notes.push(`config.json ${configProblem}; ignored (a genai folder takes its settings from genai_config.json)`);
+      if (onnxPath !== candidates[0]) notes.push(`${path.relative(abs, onnxPath)} found under onnx/, not beside genai_config.json`);
+      const context = num(model.context_length) ?? num((genai.search as Record<string, unknown> | undefined)?.max_length) ?? num(config.max_position_embeddings);
+      if (context === null) throw new ModelInvalidError(`'${abs}/genai_config.json' has no model.context_length: add it (the model's maximum sequence length)`);
+      return {
+        dir: abs, layout: 'genai', onnxPath, name,
+        modelType: typeof model.type === 'string' ? model.type : String(config.model_type ?? 'unknown'),
+        contextLength: context,
+        vocabSize: num(model.vocab_size) ?? num(config.vocab_size),
+        bosTokenId: num(model.bos_token_id),
+        eosTokenIds: ids(model.eos_token_id),
+        synthetic, notes,
+      };
+    }
   }
 
-  if (Object.keys(config).length > 0 && fs.existsSync(path.join(abs, 'onnx'))) {
-    const candidates = onnxFile ? [onnxFile] : OPTIMUM_FILES;
-    const found = candidates.map((f) => path.join(abs, 'onnx', f)).find((f) => fs.existsSync(f));
-    if (!found) throw new ModelNotFoundError(`'${abs}/onnx' holds none of ${candidates.join(', ')}: download the ONNX weights or name the file`);
+  const optimumCandidates = (onnxFile ? [onnxFile] : OPTIMUM_FILES).map((f) => path.join(abs, 'onnx', f));
+  if (!onnxFile || !hasGenai) lookedFor.push(...optimumCandidates.map((c) => `${path.relative(abs, c)} (with config.json)`));
+  const found = optimumCandidates.find((f) => fs.existsSync(f));
+  if (found && configProblem) {
+    throw new ModelInvalidError(`'${configFile}' ${configProblem}, and this Hugging Face Optimum / transformers.js folder needs it: restore config.json from the model's repository`);
+  }
+  if (found && Object.keys(config).length > 0) {
+    if (hasGenai) notes.push(`genai_config.json names a model file that is not here; using the Optimum layout (${path.relative(abs, found)})`);
     const generation = fs.existsSync(path.join(abs, 'generation_config.json')) ? readJson(path.join(abs, 'generation_config.json')) : {};
     const context = num(config.max_position_embeddings) ?? num(config.n_positions);
     if (context === null) throw new ModelInvalidError(`'${abs}/config.json' has no max_position_embeddings: add the model's context length`);
@@ -128,9 +179,14 @@ function readModelFolder(dir: string, onnxFile?: string): ModelFolder {
       vocabSize: num(config.vocab_size),
       bosTokenId: num(config.bos_token_id) ?? num(generation.bos_token_id),
       eosTokenIds: eos.length ? eos : ids(config.eos_token_id),
-      synthetic,
+      synthetic, notes,
     };
   }
 
+  const optimumish = Object.keys(config).length > 0 && fs.existsSync(path.join(abs, 'onnx'));
+  if (hasGenai || found || optimumish) {
+    throw new ModelNotFoundError(`no model file in '${abs}': looked for ${lookedFor.join(', ')}` +
+      (found ? ' (config.json is missing)' : '') + ': download the ONNX weights again, or fix decoder.filename in genai_config.json');
+  }
   throw new ModelInvalidError(`'${abs}' is not a model folder slmlab can run: it needs genai_config.json + model.onnx (ONNX Runtime GenAI / Foundry Local layout) or config.json + onnx/model.onnx (Hugging Face Optimum / transformers.js layout)`);
 }

@@ -129,7 +129,7 @@ export async function resolveProvider(
 }
 
 const CUDA_MISSING_FIX =
-  'ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node ' +
+  'ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js ' +
   '(needs CUDA 12 and cuDNN 9 on the machine and access to api.nuget.org)';
 const CUDA_LIBS_FIX =
   'put the CUDA 12 and cuDNN 9 libraries (libcudart.so.12, libcublas.so.12, libcudnn.so.9) on LD_LIBRARY_PATH ' +
@@ -137,7 +137,7 @@ const CUDA_LIBS_FIX =
 const WEBGPU_FIX =
   'install a GPU driver with Vulkan support (Linux: the vendor driver plus libvulkan1), or use --ep cpu';
 const ORT_FIX =
-  'reinstall the runtime: npm rebuild onnxruntime-node (set ONNXRUNTIME_NODE_INSTALL=skip when offline)';
+  'reinstall the runtime: ONNXRUNTIME_NODE_INSTALL=skip npm rebuild onnxruntime-node';
 
 type Ort = typeof import('onnxruntime-node');
 

@@ -55,19 +55,21 @@ export class TextTokenizer {
   static async fromFolder(dir: string): Promise<TextTokenizer> {
     const [jsonText, configText, foundryText, jinjaText] = await Promise.all([
       readRequired(dir, 'tokenizer.json'),
-      readRequired(dir, 'tokenizer_config.json'),
+      // ONNX Runtime GenAI folders normally carry it; without it there is no chat template or special-token list.
+      readOptional(dir, 'tokenizer_config.json'),
       readOptional(dir, 'inference_model.json'),
       // transformers >= 4.43 may keep the template in its own file instead of the config.
       readOptional(dir, 'chat_template.jinja'),
     ]);
     const tokenizerJson = parseObject(dir, 'tokenizer.json', jsonText);
-    const config = parseObject(dir, 'tokenizer_config.json', configText);
+    const config = configText === null ? {} : parseObject(dir, 'tokenizer_config.json', configText);
     let tokenizer: HfTokenizer;
     try {
       tokenizer = new Tokenizer(tokenizerJson, config);
+      tokenizer.encode('Hello', { add_special_tokens: false });
     } catch (cause) {
-      throw new ModelInvalidError(`${path.join(dir, 'tokenizer.json')} is not a tokenizer @huggingface/tokenizers can load ` +
-        `(${errorText(cause)}): replace it with the tokenizer.json of the model's original repository`, { cause });
+      throw new ModelInvalidError(`${path.join(dir, 'tokenizer.json')} (with tokenizer_config.json) is not a tokenizer @huggingface/tokenizers can load ` +
+        `(${errorText(cause)}): ${TOKENIZER_FIX}`, { cause });
     }
     const promptTemplate = foundryText === null ? null
       : foundryPromptTemplate(dir, parseObject(dir, 'inference_model.json', foundryText));
@@ -153,16 +155,20 @@ async function readOptional(dir: string, name: string): Promise<string | null> {
   }
 }
 
+/** What to do about tokenizer files that do not load; the catalog's tokenizerSource does this for known cases. */
+const TOKENIZER_FIX = 'replace tokenizer.json and tokenizer_config.json with those of the original model repository ' +
+  '(or its onnx-community copy), or name that repository as the variant\'s "tokenizerSource" in the catalog and download again';
+
 function parseObject(dir: string, name: string, text: string): Record<string, unknown> {
   let value: unknown;
+  const fix = name.startsWith('tokenizer') ? TOKENIZER_FIX : "replace it with the file from the model's original source";
   try {
     value = JSON.parse(text);
   } catch (cause) {
-    throw new ModelInvalidError(`${path.join(dir, name)} is not valid JSON (${errorText(cause)}): ` +
-      `replace it with the file from the model's original source`, { cause });
+    throw new ModelInvalidError(`${path.join(dir, name)} is not valid JSON (${errorText(cause)}): ${fix}`, { cause });
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
-    throw new ModelInvalidError(`${path.join(dir, name)} must hold a JSON object: replace it with the file from the model's original source`);
+    throw new ModelInvalidError(`${path.join(dir, name)} must hold a JSON object: ${fix}`);
   }
   return value as Record<string, unknown>;
 }

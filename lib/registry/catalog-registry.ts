@@ -3,10 +3,11 @@
  * show catalog variants and cached models, requests name them by alias or id, and downloads
  * go through cache/'s ensureVariant. Names from requests are never treated as paths.
  */
-import { loadCatalog, type CatalogFile } from '../catalog';
+import { findModel, loadCatalog, resolveVariant, type CatalogFile } from '../catalog';
 import { cacheDir, cachedFolderFor, listCache, modelsDir, type CacheOptions } from '../cache';
 import type { ProviderName } from '../engine/providers';
-import { deviceOf, type DownloadProgress, type ModelRegistry, type RegistryEntry, type ResolvedModel } from '../service/registry';
+import { deviceOf, type DownloadProgress, type RegistryEntry, type ResolvedModel } from '../service/registry';
+import type { PreparableRegistry, PreparationNeed } from '../service/preparation';
 import { locateModel } from './locate-model';
 
 export interface CatalogRegistryOptions {
@@ -16,7 +17,7 @@ export interface CatalogRegistryOptions {
   defaultProvider?: ProviderName;
 }
 
-export class CatalogRegistry implements ModelRegistry {
+export class CatalogRegistry implements PreparableRegistry {
   readonly modelDirPath: string;
 
   constructor(private readonly options: CatalogRegistryOptions = {}) {
@@ -52,6 +53,24 @@ export class CatalogRegistry implements ModelRegistry {
   async resolve(name: string, ep?: ProviderName): Promise<ResolvedModel> {
     const found = await locateModel(name, { ep, download: false, allowFolders: false, catalog: this.options.catalog, cache: this.options.cache });
     return { id: found.id, dir: found.dir, provider: ep ?? found.provider ?? this.options.defaultProvider ?? 'cpu', synthetic: found.synthetic };
+  }
+
+  /** A catalog variant that is not in the cache yet: what fetching it means. Null for anything else. */
+  async needsPreparation(name: string, ep?: ProviderName): Promise<PreparationNeed | null> {
+    const catalog = this.catalog();
+    try {
+      findModel(catalog, name);
+    } catch {
+      return null; // not a catalog name: resolve() says what it is, or that it is unknown
+    }
+    let found;
+    try {
+      found = await resolveVariant(catalog, name, { ep });
+    } catch {
+      return null; // unavailable, or no variant for this ep: resolve() gives the reason
+    }
+    if (cachedFolderFor(found.variant, this.options.cache)) return null;
+    return { id: found.variant.id, kind: found.variant.source.kind === 'synthetic' ? 'build' : 'download', sizeBytes: found.variant.sizeBytes };
   }
 
   async download(name: string, opts: { onProgress?: (p: DownloadProgress) => void; signal?: AbortSignal }): Promise<{ id: string; dir: string }> {

@@ -15,6 +15,7 @@ import { ModelDamagedError, ModelNotFoundError } from '../errors';
 import type { ProviderName } from '../engine/providers';
 import { findModel, loadCatalog, resolveVariant, type CatalogFile, type CatalogModel, type CatalogVariant } from '../catalog';
 import { cachedFolderFor, ensureVariant, entryMatches, findCachedModel, listCache, type CacheOptions, type DownloadProgress } from '../cache';
+import { inferenceModelFor } from '../cache/inference-model';
 
 export interface LocateOptions {
   /** Execution provider wanted: picks the catalog variant made for it. */
@@ -88,7 +89,10 @@ export async function locateModel(name: string, opts: LocateOptions = {}): Promi
     if (variant.source.kind !== 'synthetic' && !opts.download) {
       throw new ModelNotFoundError(`${model.alias} (${variant.id}) is not downloaded: run \`slmlab model download ${variant.id}\``);
     }
-    const r = await ensureVariant(variant, { onProgress: opts.onProgress, signal: opts.signal, cacheDir: opts.cache?.cacheDir, env: opts.cache?.env, force: opts.force });
+    const r = await ensureVariant(variant, {
+      onProgress: opts.onProgress, signal: opts.signal, cacheDir: opts.cache?.cacheDir, env: opts.cache?.env, force: opts.force,
+      inferenceModel: inferenceModelFor(variant.id, model.promptTemplate),
+    });
     return { id: variant.id, dir: r.dir, provider: variant.provider, synthetic: model.synthetic, from: 'catalog', fetched: r.downloaded, model, variant, ...(r.repaired ? { repaired: r.repaired } : {}) };
   }
 

@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ModelManager } from './model-manager';
 import type { ModelRegistry } from './registry';
+import type { Preparations } from './preparation';
 
 export interface ServiceLogger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -21,6 +22,8 @@ export function jsonLogger(write: (line: string) => void = (l) => process.stderr
 export interface ServiceContext {
   manager: ModelManager;
   registry: ModelRegistry;
+  /** Downloads and builds started by requests for models not on disk yet. */
+  preparations: Preparations;
   logger: ServiceLogger;
   /** The base URL clients use, e.g. http://127.0.0.1:5273 (no trailing slash). */
   url(): string;

@@ -41,6 +41,10 @@ export interface MainOptions {
   modelsDirs: string[];
   stateFile: string | null;
   logFile: string | null;
+  /** Milliseconds a request waits for a model being downloaded or built before its 503 (SLMLAB_PREPARE_WAIT_MS). */
+  prepareWaitMs: number;
+  /** Download real models on a request's first use (--no-auto-download turns it off). */
+  autoDownload: boolean;
 }
 
 /** Bad options for the service process (exit 2). The project's UsageError, re-exported for callers of this module. */
@@ -64,6 +68,8 @@ export function parseServiceArgs(argv: string[], env: NodeJS.ProcessEnv = proces
     modelsDirs: [],
     stateFile: stateFilePath(cacheDir(env)),
     logFile: null,
+    prepareWaitMs: env.SLMLAB_PREPARE_WAIT_MS ? int('SLMLAB_PREPARE_WAIT_MS', env.SLMLAB_PREPARE_WAIT_MS, 0) : 5000,
+    autoDownload: true,
   };
   const usage = (msg: string): never => { throw new UsageError(msg); };
   walkArgs(argv, (flag, value, a) => {
@@ -86,6 +92,8 @@ export function parseServiceArgs(argv: string[], env: NodeJS.ProcessEnv = proces
       case '--state-file': o.stateFile = path.resolve(value()); break;
       case '--no-state-file': o.stateFile = null; break;
       case '--log-file': o.logFile = path.resolve(value()); break;
+      case '--prepare-wait-ms': o.prepareWaitMs = int(flag, value(), 0); break;
+      case '--no-auto-download': o.autoDownload = false; break;
       default: throw new UsageError(`unknown option '${a}'`);
     }
   }, usage);
@@ -125,6 +133,7 @@ export async function runServiceMain(
   const service = await startService({
     registry: deps.registry ?? defaultRegistry(o, env), host: o.host, port: o.port, apiKey: env.SLMLAB_API_KEY || undefined,
     ttlSeconds: o.ttlSeconds, maxQueue: o.maxQueue, maxBodyBytes: o.maxBodyBytes, threads: o.threads, logger,
+    prepareWaitMs: o.prepareWaitMs, autoDownload: o.autoDownload,
   });
   if (o.stateFile) {
     writeState(o.stateFile, { pid: process.pid, url: service.url, port: service.port, host: o.host, startedAt: new Date().toISOString(), logFile: o.logFile });

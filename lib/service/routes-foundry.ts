@@ -9,8 +9,9 @@
  *   GET  /openai/unload/:name?force=&ep=     200, empty body
  *   GET  /openai/unloadall                   200, empty body
  *   GET  /openai/loadedmodels                ids of loaded models
- *   GET  /openai/status                      {Endpoints, ModelDirPath, PipeName}
- * plus slmlab's own GET /slmlab/loaded: each loaded (model, provider) with its device, queue and TTL.
+ *   GET  /openai/status                      {Endpoints, ModelDirPath, PipeName, Preparing}
+ * plus slmlab's own GET /slmlab/loaded: each loaded (model, provider) with its device, queue and TTL,
+ * and GET /slmlab/preparing: downloads and builds started by first use, with their progress.
  */
 import { parseProvider, type ProviderName } from '../engine/providers';
 import type { Handler } from './context';
@@ -108,7 +109,12 @@ export const loadedDetail: Handler = (ctx, _req, res) => {
 export const status: Handler = (ctx, _req, res) => {
   const dir = ctx.registry.modelDirPath ?? null;
   // The legacy SDK reads `modelDirPath`; the REST reference shows `ModelDirPath`: send both.
-  sendJson(res, 200, { Endpoints: [ctx.url()], ModelDirPath: dir, PipeName: 'inference_agent', modelDirPath: dir });
+  sendJson(res, 200, { Endpoints: [ctx.url()], ModelDirPath: dir, PipeName: 'inference_agent', modelDirPath: dir, Preparing: ctx.preparations.list() });
+};
+
+/** slmlab's own: every download or build a request started, with its progress. */
+export const preparing: Handler = (ctx, _req, res) => {
+  sendJson(res, 200, ctx.preparations.list());
 };
 
 /**

@@ -20,6 +20,7 @@ import { discardBody } from './discard-body';
 import { badRequest, methodNotAllowed, payloadTooLarge, routeNotFound } from './errors';
 import { sendError } from './http';
 import { ModelManager } from './model-manager';
+import { PreparingRegistry } from './preparation';
 import type { ModelRegistry } from './registry';
 import * as foundry from './routes-foundry';
 import * as openai from './routes-openai';
@@ -42,6 +43,13 @@ export interface ServiceOptions {
   /** ONNX Runtime intra-op threads per loaded model (default 0: ORT's choice). */
   threads?: number;
   logger?: ServiceLogger;
+  /**
+   * A request for a model that must first be downloaded or built starts that in the background
+   * and waits this long (default 5000 ms) before answering 503 + Retry-After with the progress.
+   */
+  prepareWaitMs?: number;
+  /** Start downloads of real models on a request's first use (default true); synthetic builds always start. */
+  autoDownload?: boolean;
 }
 
 export interface ServiceHandle {
@@ -80,6 +88,7 @@ const ROUTES: Route[] = [
   route('GET', '/openai/loadedmodels', foundry.loadedModels),
   route('GET', '/openai/status', foundry.status),
   route('GET', '/slmlab/loaded', foundry.loadedDetail),
+  route('GET', '/slmlab/preparing', foundry.preparing),
 ];
 
 /** The URL a local client should use for a bound address. */
@@ -93,12 +102,13 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
   const apiKey = options.apiKey ?? (process.env.SLMLAB_API_KEY || undefined);
   checkBinding(host, apiKey);
   const logger = options.logger ?? silentLogger;
-  const manager = new ModelManager({ registry: options.registry, ttlSeconds: options.ttlSeconds, maxQueue: options.maxQueue, threads: options.threads });
+  const registry = new PreparingRegistry(options.registry, { waitMs: options.prepareWaitMs, autoDownload: options.autoDownload });
+  const manager = new ModelManager({ registry, ttlSeconds: options.ttlSeconds, maxQueue: options.maxQueue, threads: options.threads });
   const shutdown = new AbortController();
   setMaxListeners(0, shutdown.signal); // every running request listens to it
   let url = '';
   const ctx: ServiceContext = {
-    manager, registry: options.registry, logger, url: () => url,
+    manager, registry, preparations: registry.preparations, logger, url: () => url,
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, startedAt: Math.floor(Date.now() / 1000), shutdown: shutdown.signal,
   };
   const loopbackBind = isLoopback(host);

@@ -24,6 +24,23 @@ import { BUILD_FILE, readCompletion, writeCompletion, type CompletedFile } from 
 import { findDamage } from '../cache/damage';
 
 export type Precision = WeightFormat;
+
+/**
+ * Which ONNX Runtime GenAI builder's output a twin imitates:
+ *   'classic' - slmlab's first layout: the builder's graph before v0.15 (a float embedding
+ *               table and a separate lm_head), weights in Optimum's file name model.onnx_data;
+ *   'v0.15'   - the builder since v0.15 (2026-07): weights in model.onnx.data, and for tied
+ *               int4 models one int4 matrix shared by the embedding (GatherBlockQuantized)
+ *               and the lm_head (MatMulNBits).
+ */
+export type BuilderStyle = 'classic' | 'v0.15';
+export const BUILDER_STYLES: readonly BuilderStyle[] = ['classic', 'v0.15'];
+export const DEFAULT_BUILDER_STYLE: BuilderStyle = 'classic';
+
+/** The weights file each style writes beside model.onnx. */
+export function weightsFileName(style: BuilderStyle): string {
+  return style === 'v0.15' ? 'model.onnx.data' : 'model.onnx_data';
+}
 export const PRECISIONS: readonly Precision[] = ['fp32', 'fp16', 'int4'];
 export const BLOCK_SIZES = [16, 32, 64, 128, 256] as const;
 
@@ -36,6 +53,12 @@ export interface BuildOptions {
   accuracyLevel?: number;
   seed?: number;
   layout?: Layout;
+  /** Which builder's layout to imitate (default 'classic'; see BuilderStyle). */
+  builder?: BuilderStyle;
+  /** The graph's file name (default model.onnx), e.g. a repo's 'mistral-7b-...-int4.onnx' or 'model_q4.onnx'. */
+  onnxName?: string;
+  /** The weights file's name (default: the builder style's, see weightsFileName). */
+  dataName?: string;
   /** Destination folder; default: <cache>/synthetic/<id>. */
   out?: string;
   /** Replace an existing folder at `out`. */
@@ -55,6 +78,7 @@ export interface BuildReport {
   precision: Precision;
   seed: number;
   layout: Layout;
+  builder: BuilderStyle;
   parameters: number;
   files: { name: string; bytes: number }[];
   totalBytes: number;
@@ -93,11 +117,12 @@ function processAlive(pid: number): boolean {
 }
 
 /** A stable folder name for a synthetic variant, e.g. qwen2.5-0.5b-int4-b32. */
-export function syntheticId(shape: string, precision: Precision, blockSize: number, seed: number, layout: Layout, accuracyLevel = 4): string {
+export function syntheticId(shape: string, precision: Precision, blockSize: number, seed: number, layout: Layout, accuracyLevel = 4, builder: BuilderStyle = DEFAULT_BUILDER_STYLE): string {
   let id = `${shape}-${precision}`;
   if (precision === 'int4') id += `-b${blockSize}` + (accuracyLevel === 4 ? '' : `-acc${accuracyLevel}`);
   if (seed !== 0) id += `-seed${seed}`;
   if (layout !== 'genai') id += `-${layout}`;
+  if (builder !== DEFAULT_BUILDER_STYLE) id += `-builder${builder.replace(/[^0-9a-z]/g, '')}`;
   return id;
 }
 
@@ -107,6 +132,8 @@ export function resolveShape(shape: string | ModelShape): ModelShape {
   if (!s) throw new BuildError(`unknown model shape '${shape}': choose one of ${shapeNames().join(', ')}`);
   return s;
 }
+
+const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 function validate(o: BuildOptions): Required<Omit<BuildOptions, 'out' | 'onProgress' | 'force' | 'threads'>> & { shape: ModelShape } {
   const shape = resolveShape(o.shape);
@@ -121,17 +148,25 @@ function validate(o: BuildOptions): Required<Omit<BuildOptions, 'out' | 'onProgr
   if (o.threads !== undefined && (!Number.isInteger(o.threads) || o.threads < 1 || o.threads > 64)) throw new BuildError(`threads must be an integer from 1 to 64, got ${o.threads}`);
   const layout = o.layout ?? 'genai';
   if (layout !== 'genai' && layout !== 'optimum') throw new BuildError(`unknown layout '${String(layout)}': choose genai or optimum`);
+  const builder = o.builder ?? DEFAULT_BUILDER_STYLE;
+  if (!BUILDER_STYLES.includes(builder)) throw new BuildError(`unknown builder style '${String(builder)}': choose ${BUILDER_STYLES.join(' or ')}`);
+  const onnxName = o.onnxName ?? 'model.onnx';
+  const dataName = o.dataName ?? weightsFileName(builder);
+  for (const [what, name] of [['onnxName', onnxName], ['dataName', dataName]] as const) {
+    if (!FILE_NAME.test(name) || name.includes('..')) throw new BuildError(`${what} '${name}' is not a plain file name: use letters, digits, '.', '_' and '-'`);
+  }
+  if (!onnxName.endsWith('.onnx')) throw new BuildError(`onnxName '${onnxName}' must end in .onnx`);
   if (shape.headSize % 16 !== 0) throw new BuildError(`head size ${shape.headSize} is not a multiple of 16: ONNX Runtime's GroupQueryAttention with rotary embedding needs one on CPU`);
   const rDim = Math.floor(shape.headSize * shape.rope.partialFactor);
   if (rDim < shape.headSize && (rDim / 2) % 8 !== 0) throw new BuildError(`partial rotary of ${rDim} dimensions is not supported: GroupQueryAttention needs rotary_dim / 2 to be a multiple of 8`);
-  return { shape, precision, blockSize, accuracyLevel, seed, layout };
+  return { shape, precision, blockSize, accuracyLevel, seed, layout, builder, onnxName, dataName };
 }
 
 /** Builds (or reuses) a synthetic model folder. */
 export async function buildModel(options: BuildOptions): Promise<BuildReport> {
   const o = validate(options);
-  const { shape, precision, blockSize, accuracyLevel, seed, layout } = o;
-  const id = syntheticId(shape.name, precision, blockSize, seed, layout, accuracyLevel);
+  const { shape, precision, blockSize, accuracyLevel, seed, layout, builder, onnxName, dataName } = o;
+  const id = syntheticId(shape.name, precision, blockSize, seed, layout, accuracyLevel, builder);
   const dir = path.resolve(options.out ?? path.join(syntheticDir(), id));
   const started = performance.now();
 
@@ -139,8 +174,9 @@ export async function buildModel(options: BuildOptions): Promise<BuildReport> {
   if (fs.existsSync(dir)) {
     if (!options.force) {
       const record = readCompletion(dir, BUILD_FILE);
-      const damage = isCompleteModel(dir, layout) ? findDamage(dir, record) : record ? 'files are missing' : null;
-      if (isCompleteModel(dir, layout) && damage === null) return { ...describe(dir, id, o), seconds: 0, reused: true };
+      const complete = isCompleteModel(dir, layout, onnxName, dataName);
+      const damage = complete ? findDamage(dir, record) : record ? 'files are missing' : null;
+      if (complete && damage === null) return { ...describe(dir, id, o), seconds: 0, reused: true };
       // A folder this builder recorded, now damaged: rebuilt. Anything else is not ours to replace.
       if (!record || record.variantId !== id) throw new BuildError(`'${dir}' exists and is not a complete slmlab model${damage ? ` (${damage})` : ''}: remove it or pass --force to replace it`);
       repaired = damage ?? undefined;
@@ -159,8 +195,8 @@ export async function buildModel(options: BuildOptions): Promise<BuildReport> {
     fs.mkdirSync(path.dirname(dir), { recursive: true });
     const onnxDir = layout === 'optimum' ? path.join(tmp, 'onnx') : tmp;
     fs.mkdirSync(onnxDir, { recursive: true });
-    data = new TensorDataWriter(path.join(onnxDir, 'model.onnx_data'), 'model.onnx_data');
-    const plan: DecoderPlan = { shape, format: precision, blockSize, accuracyLevel, seed, layout };
+    data = new TensorDataWriter(path.join(onnxDir, dataName), dataName);
+    const plan: DecoderPlan = { shape, format: precision, blockSize, accuracyLevel, seed, layout, sharedEmbedding: builder === 'v0.15' };
     const planned = planDecoder(plan, data);
     const totalBytes = data.size;
     let doneBytes = 0;
@@ -186,7 +222,8 @@ export async function buildModel(options: BuildOptions): Promise<BuildReport> {
     const info: SyntheticInfo = {
       synthetic: true, note: SYNTHETIC_NOTE, shape: shape.name, twin_of: shape.twinOf, precision,
       block_size: precision === 'int4' ? blockSize : null, accuracy_level: precision === 'int4' ? accuracyLevel : null,
-      seed, layout, differences: shape.differences, tokenizer: tok.source, builder: 'slmlab synth (ONNX Runtime GenAI builder layout)',
+      seed, layout, differences: shape.differences, tokenizer: tok.source,
+      builder: builder === 'v0.15' ? 'slmlab synth (ONNX Runtime GenAI builder >= 0.15 layout: model.onnx.data, shared int4 embedding)' : 'slmlab synth (ONNX Runtime GenAI builder layout before 0.15, Optimum data file name)',
     };
     const model = encodeModel({
       irVersion: 10,
@@ -196,9 +233,9 @@ export async function buildModel(options: BuildOptions): Promise<BuildReport> {
       graph: planned.graph,
       metadata: { 'slmlab.synthetic': 'true', 'slmlab.shape': shape.name, 'slmlab.precision': precision, 'slmlab.seed': String(seed) },
     });
-    fs.writeFileSync(path.join(onnxDir, 'model.onnx'), model);
+    fs.writeFileSync(path.join(onnxDir, onnxName), model);
     const json = (name: string, value: unknown) => fs.writeFileSync(path.join(tmp, name), JSON.stringify(value, null, 2) + '\n');
-    if (layout === 'genai') json('genai_config.json', genaiConfig(shape, tok, 'model.onnx'));
+    if (layout === 'genai') json('genai_config.json', genaiConfig(shape, tok, onnxName));
     json('config.json', hfConfig(shape, tok, info));
     json('generation_config.json', generationConfig(tok));
     await writeTokenizerFiles(tmp, tok);
@@ -235,9 +272,9 @@ function writeBuildRecord(dir: string, id: string, shape: string, precision: Pre
   writeCompletion(dir, { variantId: id, source: { kind: 'synthetic', shape, precision, blockSize, seed }, files, completedAt: new Date().toISOString() }, BUILD_FILE);
 }
 
-function isCompleteModel(dir: string, layout: Layout): boolean {
+function isCompleteModel(dir: string, layout: Layout, onnxName: string, dataName: string): boolean {
   const onnx = layout === 'optimum' ? path.join(dir, 'onnx') : dir;
-  return ['model.onnx', 'model.onnx_data'].every((f) => fs.existsSync(path.join(onnx, f))) &&
+  return [onnxName, dataName].every((f) => fs.existsSync(path.join(onnx, f))) &&
     ['config.json', 'tokenizer.json'].every((f) => fs.existsSync(path.join(dir, f)));
 }
 
@@ -251,7 +288,7 @@ function describe(dir: string, id: string, o: ReturnType<typeof validate>): Omit
   };
   walk(dir, '');
   return {
-    dir, id, shape: o.shape.name, twinOf: o.shape.twinOf, precision: o.precision, seed: o.seed, layout: o.layout,
+    dir, id, shape: o.shape.name, twinOf: o.shape.twinOf, precision: o.precision, seed: o.seed, layout: o.layout, builder: o.builder,
     parameters: parameterCount(o.shape), files, totalBytes: files.reduce((a, f) => a + f.bytes, 0),
   };
 }

@@ -12,6 +12,11 @@
  *     mlp = W_down^T (silu(x2 W_gate^T) * (x2 W_up^T))
  *   logits = SkipSimplifiedLayerNorm(mlp, res) W_lm^T   [B, S, V]
  *
+ * With `sharedEmbedding` (the builder's layout since v0.15, for tied models at int4) there is
+ * no float embedding table: the embedding gathers rows of the lm_head's int4 matrix itself,
+ *   input_ids -> GatherBlockQuantized(Reshape(W_lm_Q4 [V, kBlocks, bs/2] -> [V, H/2]), scales [V, kBlocks])
+ * so one int4 copy of the [V, H] matrix serves both ends of the model.
+ *
  * layout 'genai' fuses RoPE into GQA (do_rotary = 1) and has no position_ids input, as the
  * builder does for CPU fp32. layout 'optimum' takes position_ids, as Hugging Face Optimum
  * exports do, and applies com.microsoft.RotaryEmbedding to Q and K before GQA.
@@ -27,6 +32,8 @@ import { toHalfArray } from './fp16';
 
 export type Layout = 'genai' | 'optimum';
 
+const LM_HEAD = 'lm_head.weight';
+
 export interface DecoderPlan {
   shape: ModelShape;
   format: WeightFormat;
@@ -34,6 +41,8 @@ export interface DecoderPlan {
   accuracyLevel: number;
   seed: number;
   layout: Layout;
+  /** Tied int4 models: embed with GatherBlockQuantized over the lm_head's int4 weight (builder >= 0.15). */
+  sharedEmbedding?: boolean;
 }
 
 /** Graph plus the jobs that fill its weights into the data file. */
@@ -126,7 +135,16 @@ export function planDecoder(plan: DecoderPlan, data: TensorDataWriter): PlannedD
   // ---- embedding: E [V, H], the same values as the tied lm_head
   const embedName = 'model.embed_tokens.weight';
   const embedKey = key(embedName);
-  {
+  const shared = plan.sharedEmbedding === true && plan.format === 'int4' && s.tiedEmbeddings;
+  let embedded: string;
+  if (shared) {
+    // The lm_head's int4 blocks ([V, kBlocks, bs/2] uint8) seen as [V, H/2] packed nibbles; scales [V, kBlocks].
+    if (s.hidden % plan.blockSize !== 0) throw new RangeError(`a shared int4 embedding needs hidden (${s.hidden}) to be a multiple of the block size (${plan.blockSize})`);
+    b.initializer(int64Const('/model/constants/embed_packed_shape', [s.vocab, s.hidden / 2], [2]));
+    const packed = b.op('Reshape', '/model/embed_tokens/Reshape', [`${LM_HEAD}_Q4`, '/model/constants/embed_packed_shape']);
+    embedded = b.op('GatherBlockQuantized', '/model/embed_tokens/GatherBlockQuantized', [packed, inputIds, `${LM_HEAD}_scales`],
+      { gather_axis: 0, quantize_axis: 1, block_size: plan.blockSize, bits: 4 }, 'com.microsoft');
+  } else {
     const t = data.reserve(embedName, ioType, [s.vocab, s.hidden], s.vocab * s.hidden * floatBytes);
     b.initializer(t);
     jobs.push({
@@ -143,8 +161,8 @@ export function planDecoder(plan: DecoderPlan, data: TensorDataWriter): PlannedD
         }
       },
     });
+    embedded = b.op('Gather', '/model/embed_tokens/Gather', [embedName, inputIds], { axis: 0 });
   }
-  const embedded = b.op('Gather', '/model/embed_tokens/Gather', [embedName, inputIds], { axis: 0 });
 
   // ---- layers
   const qkvN = (s.heads + 2 * s.kvHeads) * s.headSize;
@@ -223,7 +241,7 @@ export function planDecoder(plan: DecoderPlan, data: TensorDataWriter): PlannedD
     count: 1, domain: 'com.microsoft', attrs: { epsilon: { float: s.rmsEps } },
   })[0];
   const lmKey = s.tiedEmbeddings ? embedKey : key('lm_head.weight');
-  linear(ctx, '/lm_head', 'lm_head.weight', normed, s.hidden, s.vocab, lmKey, 'logits');
+  linear(ctx, '/lm_head', LM_HEAD, normed, s.hidden, s.vocab, lmKey, 'logits');
 
   // ---- outputs
   b.output('logits', ioType, ['batch_size', 'sequence_length', s.vocab]);

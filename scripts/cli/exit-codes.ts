@@ -41,6 +41,8 @@ export const EXIT: Record<ErrorCode | 'bug', number> = {
   cross_site_refused: 2,
   shutting_down: 8,
   model_unloaded: 8,
+  model_not_ready: 8,
+  model_preparation_failed: 6,
 };
 
 export const EXIT_HELP = `Exit codes:

@@ -27,10 +27,11 @@ import { acquireLock, lockFile, type HeldLock } from '../lock';
 import { runnableDir } from '../model-scan';
 import { resolveInside, safeModelFolder } from '../safe-name';
 import { ensureSynthetic } from './build-synthetic';
+import { writeInferenceModel, type InferenceModel } from '../inference-model';
 import { ensureFreeSpace } from './disk-space';
 import { fetchFile } from './fetch-file';
 import { hubEndpoint, hubToken } from './hub-api';
-import { planHuggingFace, planUrl, type DownloadPlan } from './plan';
+import { planHuggingFaceWithTokenizer, planUrl, type DownloadPlan } from './plan';
 import { ProgressTracker, type ProgressCallback } from './progress';
 import { retryPolicy, type RetryPolicy } from './retry';
 
@@ -55,6 +56,8 @@ export interface EnsureOptions {
   lock?: { staleMs?: number; pollMs?: number };
   /** Re-verify a cached variant byte by byte (SHA-256) and repair whatever differs; synthetic: rebuild. */
   force?: boolean;
+  /** Written as Foundry's inference_model.json beside the files (the catalog's name and prompt template). */
+  inferenceModel?: InferenceModel;
 }
 
 export interface EnsureResult {
@@ -127,7 +130,7 @@ async function download(variant: CatalogVariant & { source: HuggingFaceSource | 
   const token = opts.token ?? hubToken(env);
   const source = variant.source;
   const listed: DownloadPlan = source.kind === 'huggingface'
-    ? await planHuggingFace(source, { endpoint, token, timeoutMs, retry, signal: opts.signal })
+    ? await planHuggingFaceWithTokenizer(source, { endpoint, token, timeoutMs, retry, signal: opts.signal })
     : planUrl(source);
   // slmlab's own bookkeeping files are never taken from a source (a folder uploaded as it was built has them).
   const files = listed.files.filter((f) => f.path !== COMPLETE_FILE && f.path !== PLAN_FILE);
@@ -165,6 +168,7 @@ async function download(variant: CatalogVariant & { source: HuggingFaceSource | 
   tracker.phase('verifying', '');
   fs.rmSync(path.join(partial, PLAN_FILE), { force: true });
   const modelDir = path.relative(partial, runnableDir(partial)).split(path.sep).join('/');
+  if (opts.inferenceModel) writeInferenceModel(path.join(partial, modelDir), opts.inferenceModel);
   writeCompletion(partial, { variantId: variant.id, source, files: done, completedAt: new Date().toISOString(), ...(plan.commit ? { commit: plan.commit } : {}), modelDir });
   if (fs.existsSync(final)) fs.rmSync(final, { recursive: true, force: true }); // our own record, files damaged: replaced
   fs.mkdirSync(path.dirname(final), { recursive: true });

@@ -48,6 +48,20 @@ export async function planHuggingFace(source: HuggingFaceSource, o: HubRequestOp
   return { files, total: totalOf(files), commit: listing.commit };
 }
 
+/**
+ * The source's files plus, when it names a tokenizerSource, that repo's tokenizer files,
+ * which replace the model repo's files of the same name (their listing is a second request).
+ */
+export async function planHuggingFaceWithTokenizer(source: HuggingFaceSource, o: HubRequestOptions): Promise<DownloadPlan> {
+  const main = await planHuggingFace(source, o);
+  const t = source.tokenizerSource;
+  if (!t) return main;
+  const tok = await planHuggingFace({ kind: 'huggingface', repo: t.repo, revision: t.revision, subfolder: t.subfolder, include: t.include }, o);
+  const replaced = new Set(tok.files.map((f) => f.path));
+  const files = [...main.files.filter((f) => !replaced.has(f.path)), ...tok.files];
+  return { files, total: totalOf(files), commit: main.commit };
+}
+
 export function planUrl(source: UrlSource): DownloadPlan {
   if (source.files.length === 0) throw new DownloadError('the variant lists no files to download: fix its source in the catalog', 400);
   const files = source.files.map((f): RemoteFile => ({
