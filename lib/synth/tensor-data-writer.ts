@@ -6,7 +6,7 @@
  * that ONNX Runtime can memory-map them.
  */
 import * as fs from 'node:fs';
-import type { DataTypeCode, TensorRecord } from './onnx-proto';
+import type { DataTypeCode, TensorRecord } from '../onnx/records';
 
 const MAP_ALIGN = 64 * 1024;
 const SMALL_ALIGN = 64;
