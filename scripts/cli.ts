@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { registerModelBuild } from './cli/model-build';
+import { registerModelQuantize } from './cli/model-quantize';
 import { registerModelRun } from './cli/model-run';
 import { registerModelList } from './cli/model-list';
 import { registerModelDownload } from './cli/model-download';
@@ -31,6 +32,7 @@ const model = program.command('model').description('list, download, build, run a
 registerModelList(model);
 registerModelDownload(model);
 registerModelBuild(model);
+registerModelQuantize(model);
 registerModelRun(model);
 registerModelLoad(model);
 registerCache(program);

@@ -1,7 +1,7 @@
 /**
  * A minimal protocol-buffers encoder for the records of records.ts (ONNX IR v10). Weights
  * usually never pass through here: they live in the external data file (synth's
- * tensor-data-writer.ts, quantize's streaming writer), so the encoded graph stays small even
+ * tensor-data-writer.ts, used by synth/ and quantize/), so the encoded graph stays small even
  * for multi-GB models. Fields a record keeps as `extra` (read by decode-model.ts) are
  * appended as they were encoded.
  *

@@ -7,6 +7,7 @@ export * from './records';
 export { encodeModel } from './encode-model';
 export { decodeModel, OnnxDecodeError } from './decode-model';
 export { TensorBytesReader } from './tensor-bytes';
+export { TensorDataWriter, type WriterMode } from './tensor-data-writer';
 export { halfBitsToFloat, toHalfArray, toHalfBits } from './fp16';
 export {
   dequantizeBlocks, dequantizeRow, int4Layout, nbitsLayout, quantizeBlocks, quantizeRow,

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BuildError } from '../errors';
 import { encodeModel } from '../onnx/encode-model';
-import { TensorDataWriter } from './tensor-data-writer';
+import { TensorDataWriter } from '../onnx/tensor-data-writer';
 import { planDecoder, type DecoderPlan, type Layout } from './decoder-graph';
 import { fillInWorkers, fillThreads } from './fill-parallel';
 import { SHAPES, parameterCount, shapeNames, type ModelShape } from './shapes';

@@ -18,7 +18,7 @@
  */
 import { GraphBuilder } from './graph-builder';
 import { DataType, type GraphRecord, type TensorRecord } from '../onnx/records';
-import type { TensorDataWriter } from './tensor-data-writer';
+import type { TensorDataWriter } from '../onnx/tensor-data-writer';
 import type { ModelShape } from './shapes';
 import { linear, type FillJob, type LinearContext, type WeightFormat } from './linear';
 import { tensorKey, fillRow } from './weights';

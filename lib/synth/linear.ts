@@ -7,7 +7,7 @@
  */
 import type { GraphBuilder } from './graph-builder';
 import { DataType } from '../onnx/records';
-import type { TensorDataWriter } from './tensor-data-writer';
+import type { TensorDataWriter } from '../onnx/tensor-data-writer';
 import { fillColumn, fillRow } from './weights';
 import { int4Layout, quantizeRow } from '../onnx/matmul-nbits';
 import { toHalfArray } from '../onnx/fp16';
