@@ -35,3 +35,9 @@ export { findEndpoint, timedChat, type Endpoint, type TimedCall } from './client
 export * as grid from './bench/grid';
 export * as store from './bench/store';
 export * as stats from './bench/stats';
+
+// ONNX models as plain records (issue 8): read, rewrite and write ModelProto; tensor bytes
+export {
+  decodeModel, encodeModel, OnnxDecodeError, TensorBytesReader, DataType, dataTypeName, tensorByteLength,
+  type ModelRecord, type GraphRecord, type NodeRecord, type TensorRecord, type ValueInfoRecord, type AttrValue,
+} from './onnx';

@@ -4,6 +4,8 @@
  */
 import { Command } from 'commander';
 import { registerModelBuild } from './cli/model-build';
+import { registerModelQuantize } from './cli/model-quantize';
+import { registerModelCompare } from './cli/model-compare';
 import { registerModelRun } from './cli/model-run';
 import { registerModelList } from './cli/model-list';
 import { registerModelDownload } from './cli/model-download';
@@ -31,6 +33,8 @@ const model = program.command('model').description('list, download, build, run a
 registerModelList(model);
 registerModelDownload(model);
 registerModelBuild(model);
+registerModelQuantize(model);
+registerModelCompare(model);
 registerModelRun(model);
 registerModelLoad(model);
 registerCache(program);

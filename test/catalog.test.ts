@@ -12,7 +12,7 @@ import { CatalogError, InvalidRequestError, ModelNotFoundError, ProviderUnavaila
 import type { ProviderName, ProviderStatus } from '../lib/engine/providers';
 import { SHAPES } from '../lib/synth/shapes';
 import { planDecoder } from '../lib/synth/decoder-graph';
-import { TensorDataWriter } from '../lib/synth/tensor-data-writer';
+import { TensorDataWriter } from '../lib/onnx/tensor-data-writer';
 import { matchesAny } from '../lib/cache/download/glob';
 
 const shipped = (): CatalogFile => loadCatalog();

@@ -17,7 +17,7 @@ import { ModelInvalidError, ModelNotFoundError } from '../lib/errors';
 import { buildModel } from '../lib/synth/build-model';
 import { SHAPES } from '../lib/synth/shapes';
 import { GraphBuilder } from '../lib/synth/graph-builder';
-import { encodeModel, DataType } from '../lib/synth/onnx-proto';
+import { encodeModel, DataType } from '../lib/onnx';
 import { buildTiny, copyDir, makeTempDir, removeTempDir } from './helpers/models';
 import { MISTRAL_STYLE_TEMPLATE } from './helpers/repo-layouts';
 

@@ -15,7 +15,7 @@
 import * as ort from 'onnxruntime-node';
 import { ModelInvalidError, ProviderUnavailableError } from '../errors';
 import { sessionProviderOptions, type ProviderName } from './providers';
-import { halfBitsToFloat } from '../synth/fp16';
+import { halfBitsToFloat } from '../onnx/fp16';
 import { checkKvType, missingOpOf, unsupportedIoTypeError, unsupportedOpError } from './load-checks';
 
 export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';

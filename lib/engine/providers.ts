@@ -16,7 +16,8 @@ import * as path from 'node:path';
 import { execFile } from 'node:child_process';
 import type { InferenceSession } from 'onnxruntime-node';
 import { ProviderUnavailableError, UnknownProviderError } from '../errors';
-import { DataType, encodeModel } from '../synth/onnx-proto';
+import { DataType } from '../onnx/records';
+import { encodeModel } from '../onnx/encode-model';
 
 export type ProviderName = 'cpu' | 'webgpu' | 'cuda';
 

@@ -22,13 +22,13 @@
  * exports do, and applies com.microsoft.RotaryEmbedding to Q and K before GQA.
  */
 import { GraphBuilder } from './graph-builder';
-import { DataType, type GraphRecord, type TensorRecord } from './onnx-proto';
-import type { TensorDataWriter } from './tensor-data-writer';
+import { DataType, type GraphRecord, type TensorRecord } from '../onnx/records';
+import type { TensorDataWriter } from '../onnx/tensor-data-writer';
 import type { ModelShape } from './shapes';
 import { linear, type FillJob, type LinearContext, type WeightFormat } from './linear';
 import { tensorKey, fillRow } from './weights';
 import { fillRopeRows, inverseFrequencies, rotaryDim } from './rope';
-import { toHalfArray } from './fp16';
+import { toHalfArray } from '../onnx/fp16';
 
 export type Layout = 'genai' | 'optimum';
 

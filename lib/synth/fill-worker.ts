@@ -1,7 +1,7 @@
 /** A build worker thread: re-plans the model and fills its share of the weights (fill-parallel.ts). */
 import { parentPort, workerData } from 'node:worker_threads';
 import { planDecoder } from './decoder-graph';
-import { TensorDataWriter } from './tensor-data-writer';
+import { TensorDataWriter } from '../onnx/tensor-data-writer';
 import type { FillWorkerData, FillWorkerMessage } from './fill-parallel';
 
 const data = workerData as FillWorkerData;

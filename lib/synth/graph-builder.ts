@@ -2,7 +2,7 @@
  * Collects the nodes, initializers and I/O of one ONNX graph. Node helpers return the
  * names of their outputs, so a model reads top to bottom like its forward pass.
  */
-import { type AttrValue, type DataTypeCode, type Dim, type GraphRecord, type NodeRecord, type TensorRecord, type ValueInfoRecord } from './onnx-proto';
+import { type AttrValue, type DataTypeCode, type Dim, type GraphRecord, type NodeRecord, type TensorRecord, type ValueInfoRecord } from '../onnx/records';
 
 export type Attrs = Record<string, number | string | number[] | { floats: number[] } | { float: number }>;
 

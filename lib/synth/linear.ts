@@ -6,11 +6,11 @@
  * the data file, so the graph is planned first and the bytes are written afterwards.
  */
 import type { GraphBuilder } from './graph-builder';
-import { DataType } from './onnx-proto';
-import type { TensorDataWriter } from './tensor-data-writer';
+import { DataType } from '../onnx/records';
+import type { TensorDataWriter } from '../onnx/tensor-data-writer';
 import { fillColumn, fillRow } from './weights';
-import { int4Layout, quantizeRow } from './quantize-int4';
-import { toHalfArray } from './fp16';
+import { int4Layout, quantizeRow } from '../onnx/matmul-nbits';
+import { toHalfArray } from '../onnx/fp16';
 
 export type WeightFormat = 'fp32' | 'fp16' | 'int4';
 

@@ -3,6 +3,20 @@ import type { Command } from 'commander';
 import { findModel, formatModelInfo, formatModelList, listRows, loadCatalog, modelInfo } from '../../lib/catalog';
 import { cachedVariantIds } from './cached-ids';
 import { fail } from './exit-codes';
+import { listCache } from '../../lib/cache';
+import { textTable } from '../../lib/util/text-table';
+import { bytes } from './format';
+
+/**
+ * Models the user registered (e.g. `slmlab model quantize --register`) or brought: the
+ * custom folders of the cache, listed after the catalog as Foundry lists custom models.
+ */
+function yourModels(): string {
+  const custom = listCache({ foundryDir: null }).filter((e) => e.kind === 'custom');
+  if (!custom.length) return '';
+  const rows = custom.map((e) => [e.id, e.complete ? 'runnable' : 'not runnable', bytes(e.sizeBytes), e.dir]);
+  return `\nYour models (run with \`slmlab model run <name>\`):\n${textTable(['Name', 'State', 'Size', 'Folder'], rows)}\n`;
+}
 
 export function registerModelList(model: Command): void {
   model
@@ -14,7 +28,7 @@ export function registerModelList(model: Command): void {
     .action((o: { filter?: string; json?: boolean }) => {
       try {
         const rows = listRows(loadCatalog(), { filter: o.filter, cachedIds: cachedVariantIds() });
-        process.stdout.write(o.json ? JSON.stringify(rows, null, 2) + '\n' : formatModelList(rows));
+        process.stdout.write(o.json ? JSON.stringify(rows, null, 2) + '\n' : formatModelList(rows) + yourModels());
       } catch (e) {
         fail(e);
       }

@@ -1,12 +1,12 @@
 /**
- * Writes the external data file that holds every weight of a synthetic model.
+ * Writes an external data file (every weight of a model built by synth/ or rewritten by quantize/).
  * Space is reserved first and filled with positional writes, chunk by chunk, so
  * memory stays flat however large the model, and two tensors (int4 blocks and their
  * scales) can be produced in one pass. Large tensors start on 64 KiB boundaries so
  * that ONNX Runtime can memory-map them.
  */
 import * as fs from 'node:fs';
-import type { DataTypeCode, TensorRecord } from './onnx-proto';
+import type { DataTypeCode, TensorRecord } from './records';
 
 const MAP_ALIGN = 64 * 1024;
 const SMALL_ALIGN = 64;

@@ -1,66 +1,16 @@
 /**
- * A minimal protocol-buffers encoder for the parts of onnx.proto (ONNX IR v10) that a
- * decoder graph needs. Weights never pass through here: they live in the external data
- * file (see tensor-data-writer.ts), so the encoded graph stays small even for multi-GB models.
+ * A minimal protocol-buffers encoder for the records of records.ts (ONNX IR v10). Weights
+ * usually never pass through here: they live in the external data file (synth's
+ * tensor-data-writer.ts, used by synth/ and quantize/), so the encoded graph stays small even
+ * for multi-GB models. Fields a record keeps as `extra` (read by decode-model.ts) are
+ * appended as they were encoded.
  *
  * Wire format: https://protobuf.dev/programming-guides/encoding/ (varint = 0, length-delimited = 2,
  * 32-bit = 5). Field numbers: onnx/onnx.proto (ModelProto, GraphProto, NodeProto, ...).
  * Repeated scalars are written unpacked, which every protobuf parser accepts for proto2 schemas.
  */
 
-/** TensorProto.DataType values used by slmlab. */
-export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, FLOAT16: 10 } as const;
-export type DataTypeCode = (typeof DataType)[keyof typeof DataType];
-
-export interface ExternalRef { location: string; offset: number; length: number }
-
-export interface TensorRecord {
-  name: string;
-  dataType: DataTypeCode;
-  dims: number[];
-  /** Inline bytes (little-endian), or a reference into the external data file. */
-  raw?: Uint8Array;
-  external?: ExternalRef;
-}
-
-export type AttrValue =
-  | { kind: 'int'; value: number }
-  | { kind: 'float'; value: number }
-  | { kind: 'string'; value: string }
-  | { kind: 'ints'; value: number[] }
-  | { kind: 'floats'; value: number[] }
-  | { kind: 'tensor'; value: TensorRecord };
-
-export interface NodeRecord {
-  opType: string;
-  domain: string;
-  name: string;
-  inputs: string[];
-  outputs: string[];
-  attributes: Record<string, AttrValue>;
-}
-
-/** A dimension is a fixed size or a symbolic name such as 'batch_size'. */
-export type Dim = number | string;
-
-export interface ValueInfoRecord { name: string; dataType: DataTypeCode; shape: Dim[] }
-
-export interface GraphRecord {
-  name: string;
-  nodes: NodeRecord[];
-  initializers: TensorRecord[];
-  inputs: ValueInfoRecord[];
-  outputs: ValueInfoRecord[];
-}
-
-export interface ModelRecord {
-  irVersion: number;
-  opsets: { domain: string; version: number }[];
-  producerName: string;
-  producerVersion: string;
-  graph: GraphRecord;
-  metadata: Record<string, string>;
-}
+import type { AttrValue, GraphRecord, ModelRecord, NodeRecord, TensorRecord, ValueInfoRecord } from './records';
 
 /** Appends protobuf fields to a growing byte buffer. */
 class Writer {
@@ -119,6 +69,16 @@ class Writer {
     return this.bytes(field, Buffer.from(s, 'utf8'));
   }
 
+  /** Appends already-encoded fields (tag included), e.g. a record's `extra`. */
+  raw(fields: readonly Uint8Array[] | undefined): this {
+    for (const f of fields ?? []) {
+      this.ensure(f.length);
+      this.buf.set(f, this.len);
+      this.len += f.length;
+    }
+    return this;
+  }
+
   message(field: number, encode: (w: Writer) => void): this {
     const sub = new Writer();
     encode(sub);
@@ -142,16 +102,20 @@ function writeTensor(w: Writer, t: TensorRecord): void {
     ];
     for (const [key, value] of entries) w.message(13, (e) => e.string(1, key).string(2, value));
     w.int(14, 1); // data_location = EXTERNAL
+  } else if (t.strings) {
+    for (const b of t.strings) w.bytes(6, b);
   } else {
     w.bytes(9, t.raw ?? new Uint8Array(0));
   }
+  w.raw(t.extra);
 }
 
 // AttributeProto.AttributeType
-const ATTR_TYPE = { float: 1, int: 2, string: 3, tensor: 4, floats: 6, ints: 7 } as const;
+const ATTR_TYPE = { float: 1, int: 2, string: 3, tensor: 4, floats: 6, ints: 7, strings: 8 } as const;
 
 function writeAttribute(w: Writer, name: string, a: AttrValue): void {
   w.string(1, name);
+  if (a.kind === 'raw') { w.raw(a.fields); return; }
   switch (a.kind) {
     case 'float': w.float(2, a.value); break;
     case 'int': w.int(3, a.value); break;
@@ -159,6 +123,7 @@ function writeAttribute(w: Writer, name: string, a: AttrValue): void {
     case 'tensor': w.message(5, (t) => writeTensor(t, a.value)); break;
     case 'floats': for (const f of a.value) w.float(7, f); break;
     case 'ints': for (const i of a.value) w.int(8, i); break;
+    case 'strings': for (const x of a.value) w.string(9, x); break;
   }
   w.int(20, ATTR_TYPE[a.kind]);
 }
@@ -170,18 +135,27 @@ function writeNode(w: Writer, n: NodeRecord): void {
   w.string(4, n.opType);
   for (const [name, a] of Object.entries(n.attributes)) w.message(5, (x) => writeAttribute(x, name, a));
   if (n.domain) w.string(7, n.domain);
+  w.raw(n.extra);
 }
 
 function writeValueInfo(w: Writer, v: ValueInfoRecord): void {
   w.string(1, v.name);
-  w.message(2, (type) =>
-    type.message(1, (tensor) => {
-      tensor.int(1, v.dataType);
-      tensor.message(2, (shape) => {
-        for (const d of v.shape) shape.message(1, (dim) => (typeof d === 'number' ? dim.int(1, d) : dim.string(2, d)));
-      });
-    }),
-  );
+  if (v.rawType) {
+    w.bytes(2, v.rawType);
+  } else {
+    const shape = v.shape;
+    w.message(2, (type) =>
+      type.message(1, (tensor) => {
+        tensor.int(1, v.dataType);
+        if (shape) {
+          tensor.message(2, (s) => {
+            for (const d of shape) s.message(1, (dim) => { if (typeof d === 'number') dim.int(1, d); else if (d !== '') dim.string(2, d); });
+          });
+        }
+      }),
+    );
+  }
+  w.raw(v.extra);
 }
 
 function writeGraph(w: Writer, g: GraphRecord): void {
@@ -190,6 +164,8 @@ function writeGraph(w: Writer, g: GraphRecord): void {
   for (const t of g.initializers) w.message(5, (x) => writeTensor(x, t));
   for (const v of g.inputs) w.message(11, (x) => writeValueInfo(x, v));
   for (const v of g.outputs) w.message(12, (x) => writeValueInfo(x, v));
+  for (const v of g.valueInfo ?? []) w.message(13, (x) => writeValueInfo(x, v));
+  w.raw(g.extra);
 }
 
 /** Encodes a ModelProto. */
@@ -198,8 +174,12 @@ export function encodeModel(m: ModelRecord): Uint8Array {
   w.int(1, m.irVersion);
   w.string(2, m.producerName);
   w.string(3, m.producerVersion);
+  if (m.domain) w.string(4, m.domain);
+  if (m.modelVersion !== undefined) w.int(5, m.modelVersion);
+  if (m.docString) w.string(6, m.docString);
   w.message(7, (g) => writeGraph(g, m.graph));
   for (const o of m.opsets) w.message(8, (x) => { if (o.domain) x.string(1, o.domain); x.int(2, o.version); });
   for (const [key, value] of Object.entries(m.metadata)) w.message(14, (e) => e.string(1, key).string(2, value));
+  w.raw(m.extra);
   return w.finish();
 }

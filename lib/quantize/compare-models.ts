@@ -1,0 +1,98 @@
+/**
+ * `slmlab model compare <base> <candidate>`: what a quantised copy loses in fidelity
+ * (teacher-forced KL divergence, top-1 agreement, top-5 overlap, perplexity; fidelity.ts)
+ * and gains in size and speed (speed.ts), as plain records a notebook turns into a DataFrame.
+ *
+ * Both models read the same token ids (the base's tokenizer), window by window, from an
+ * empty cache; every position of every window is compared.
+ */
+import * as path from 'node:path';
+import { DecoderSession } from '../engine/decoder-session';
+import { TextTokenizer } from '../engine/tokenizer';
+import { inspectModelFolder } from '../engine/model-folder';
+import { InvalidRequestError } from '../errors';
+import { locateModel } from '../registry/locate-model';
+import { compareWindow, summarizeFidelity, type FidelitySummary, type PositionStats } from './fidelity';
+import { measureSpeed, type SpeedOptions, type SpeedRecord } from './speed';
+import { defaultTexts } from './texts';
+
+export interface CompareOptions extends SpeedOptions {
+  /** Texts to read (default: the workshop prompts and the shipped paragraphs). */
+  texts?: string[];
+  /** Tokens per teacher-forced window (default 128). */
+  windowTokens?: number;
+  /** Also time both models (default true). */
+  speed?: boolean;
+}
+
+export interface FidelityRecord extends FidelitySummary {
+  base: string;
+  candidate: string;
+  texts: number;
+}
+
+export interface ComparisonRecord {
+  base: { name: string; dir: string };
+  candidate: { name: string; dir: string };
+  fidelity: FidelityRecord;
+  /** Base first, then the candidate; empty when speed was not measured. */
+  speed: SpeedRecord[];
+  /** How to read the figures (synthetic twins' perplexity means little). */
+  note: string;
+}
+
+export const SYNTHETIC_FIDELITY_NOTE = 'perplexity of a random-weight twin means little (its text is meaningless); KL and agreement between a twin and its quantised copy still measure the numeric damage of quantisation';
+
+async function resolve(name: string): Promise<{ name: string; dir: string; synthetic: boolean }> {
+  const located = await locateModel(name);
+  const folder = inspectModelFolder(located.dir);
+  return { name: folder.name === path.basename(located.dir) ? located.id : folder.name, dir: located.dir, synthetic: located.synthetic || folder.synthetic !== null };
+}
+
+/** Teacher-forced fidelity of `candidate` to `base` over `texts`. */
+export async function measureFidelity(baseDir: string, candidateDir: string, texts: readonly string[], windowTokens = 128, threads = 0): Promise<{ summary: FidelitySummary; positions: PositionStats[] }> {
+  if (!texts.length) throw new InvalidRequestError('no texts to compare on: pass --text FILE with at least one paragraph', 'text');
+  if (!(windowTokens >= 2)) throw new InvalidRequestError(`window of ${windowTokens} tokens is too short: use 2 or more`, 'windowTokens');
+  const tokenizer = await TextTokenizer.fromFolder(baseDir);
+  const options = { provider: 'cpu' as const, threads };
+  const base = await DecoderSession.create(inspectModelFolder(baseDir).onnxPath, options);
+  let candidate: DecoderSession | null = null;
+  try {
+    candidate = await DecoderSession.create(inspectModelFolder(candidateDir).onnxPath, options);
+    const positions: PositionStats[] = [];
+    for (const text of texts) {
+      const ids = tokenizer.encode(text);
+      for (let at = 0; at + 1 < ids.length; at += windowTokens) {
+        const window = ids.slice(at, at + windowTokens);
+        if (window.length < 2) break;
+        const p = await base.allLogits(window);
+        const q = await candidate.allLogits(window);
+        const V = p.dims[p.dims.length - 1];
+        if (q.dims[q.dims.length - 1] !== V) throw new InvalidRequestError(`the models have different vocabularies (${V} and ${q.dims[q.dims.length - 1]} logits): compare a model with its own quantised copy`, 'candidate');
+        positions.push(...compareWindow(p.data, q.data, V, window));
+      }
+    }
+    return { summary: summarizeFidelity(positions), positions };
+  } finally {
+    await base.release();
+    await candidate?.release();
+  }
+}
+
+/**
+ * Compares `candidate` with `base` (folders, or names `slmlab model run` accepts).
+ * Returns plain records: fidelity, and speed of both unless `speed: false`.
+ */
+export async function compareModels(base: string, candidate: string, opts: CompareOptions = {}): Promise<ComparisonRecord> {
+  const b = await resolve(base);
+  const c = await resolve(candidate);
+  const texts = opts.texts ?? defaultTexts();
+  const { summary } = await measureFidelity(b.dir, c.dir, texts, opts.windowTokens, opts.threads);
+  const speed = opts.speed === false ? [] : await measureSpeed([{ name: b.name, dir: b.dir }, { name: c.name, dir: c.dir }], opts);
+  return {
+    base: { name: b.name, dir: b.dir }, candidate: { name: c.name, dir: c.dir },
+    fidelity: { base: b.name, candidate: c.name, texts: texts.length, ...summary },
+    speed,
+    note: b.synthetic || c.synthetic ? SYNTHETIC_FIDELITY_NOTE : 'KL and agreement measure how far the candidate moved from the base; perplexity measures each model on the text',
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * What `slmlab model quantize` can be asked for, with defaults and one validation that
+ * names the fix. Defaults follow ONNX Runtime GenAI's builder (quant_config.py): int4,
+ * block 32, symmetric, accuracy_level 4 on CPU.
+ */
+import { QuantizeError } from './errors';
+
+export type QuantPrecision = 'int4' | 'int8' | 'fp16';
+export const QUANT_PRECISIONS: readonly QuantPrecision[] = ['int4', 'int8', 'fp16'];
+/** MatMulNBits block sizes (a power of two, at least 16). */
+export const QUANT_BLOCK_SIZES = [16, 32, 64, 128] as const;
+
+export interface QuantizeSettings {
+  precision: QuantPrecision;
+  /** int4/int8: elements of K per scale. */
+  blockSize: number;
+  /** int4/int8: symmetric (zero point fixed at 2^(bits-1)) or asymmetric (a zero point per block). */
+  symmetric: boolean;
+  /** int4/int8: MatMulNBits accuracy_level, 0 (float activations) to 4 (int8 activations). */
+  accuracyLevel: number;
+  /**
+   * Weights left in float: a pattern matches a MatMul node's name or its weight's name;
+   * `*` matches any run of characters, anything else must appear as written (e.g. 'lm_head').
+   */
+  exclude: string[];
+}
+
+export const DEFAULT_SETTINGS: QuantizeSettings = { precision: 'int4', blockSize: 32, symmetric: true, accuracyLevel: 4, exclude: [] };
+
+export function resolveSettings(partial: Partial<QuantizeSettings> = {}): QuantizeSettings {
+  const s: QuantizeSettings = { ...DEFAULT_SETTINGS, ...stripUndefined(partial) };
+  if (!QUANT_PRECISIONS.includes(s.precision)) throw new QuantizeError(`unknown precision '${String(s.precision)}': choose one of ${QUANT_PRECISIONS.join(', ')}`);
+  if (!(QUANT_BLOCK_SIZES as readonly number[]).includes(s.blockSize)) throw new QuantizeError(`block size ${s.blockSize} is not supported: choose one of ${QUANT_BLOCK_SIZES.join(', ')} (32 or 128 are the usual)`);
+  if (![0, 1, 2, 3, 4].includes(s.accuracyLevel)) throw new QuantizeError(`accuracy level ${s.accuracyLevel} is not valid: choose 0 (float activations), 1, 2, 3 or 4 (int8 activations)`);
+  if (!Array.isArray(s.exclude) || s.exclude.some((p) => typeof p !== 'string' || p.length === 0)) throw new QuantizeError('exclude patterns must be non-empty strings, e.g. --exclude lm_head');
+  return s;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Bits per weight of a MatMulNBits precision. */
+export function precisionBits(p: QuantPrecision): 4 | 8 | null {
+  return p === 'int4' ? 4 : p === 'int8' ? 8 : null;
+}
+
+/** A short label for tables and folder names: int4-b32-sym, int8-b128-asym, fp16. */
+export function settingsLabel(s: QuantizeSettings): string {
+  if (s.precision === 'fp16') return 'fp16';
+  return `${s.precision}-b${s.blockSize}-${s.symmetric ? 'sym' : 'asym'}` + (s.accuracyLevel === 4 ? '' : `-acc${s.accuracyLevel}`);
+}
+
+/** True when `pattern` matches `name`: `*` is a wildcard; without one, a substring match. */
+export function matchesPattern(pattern: string, name: string): boolean {
+  if (!pattern.includes('*')) return name.includes(pattern);
+  const re = new RegExp('^' + pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+  return re.test(name);
+}

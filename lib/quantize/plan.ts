@@ -1,0 +1,135 @@
+/**
+ * Which weights a quantisation touches, decided from the graph alone (no weight is read):
+ * the dry run prints this plan, and the rewrite follows it.
+ *
+ * int4 / int8: every MatMul whose B is a float initializer of rank 2 [K, N] becomes a
+ * com.microsoft.MatMulNBits, unless an --exclude pattern names it or another node also
+ * reads that initializer (then it stays float, with the reason). K that is not a multiple of
+ * the block is padded (MatMulNBits takes K and pads the last block; reported as `padded`).
+ * fp16: every float tensor and value becomes float16 (weights, graph I/O, Cast targets, constants).
+ */
+import { DataType, dataTypeName, type GraphRecord, type ModelRecord, type NodeRecord, type TensorRecord } from '../onnx';
+import { QuantizeError } from './errors';
+import { matchesPattern, precisionBits, type QuantizeSettings } from './options';
+
+export interface WeightDecision {
+  /** The MatMul node's name. */
+  node: string;
+  weight: string;
+  K: number;
+  N: number;
+  action: 'quantize' | 'keep';
+  /** Why a weight stays float (null when it is quantised). */
+  reason: string | null;
+  /** K is not a multiple of the block size: the last block is padded with zeros. */
+  padded: boolean;
+  bytesBefore: number;
+  bytesAfter: number;
+}
+
+export interface QuantizePlan {
+  settings: QuantizeSettings;
+  /** int4/int8: one per MatMul with an initializer B; fp16: empty. */
+  decisions: WeightDecision[];
+  /** Bytes of every initializer before and after. */
+  bytesBefore: number;
+  bytesAfter: number;
+  quantizedCount: number;
+  keptCount: number;
+}
+
+const FLOAT_TYPES = new Set<number>([DataType.FLOAT, DataType.FLOAT16]);
+
+export function tensorBytes(t: TensorRecord): number {
+  return t.external ? t.external.length : (t.raw?.length ?? 0);
+}
+
+/** Bytes of a quantised [K, N] weight: packed blocks + scales (+ zero points). */
+export function nbitsBytes(K: number, N: number, bits: 4 | 8, blockSize: number, symmetric: boolean, scaleBytes: number): number {
+  const kBlocks = Math.ceil(K / blockSize);
+  const packed = N * kBlocks * (blockSize * bits) / 8;
+  const zp = symmetric ? 0 : N * Math.ceil((kBlocks * bits) / 8);
+  return packed + N * kBlocks * scaleBytes + zp;
+}
+
+/** Throws when the graph is not a decoder language model slmlab can rewrite. */
+export function checkDecoder(graph: GraphRecord, file: string): void {
+  const inputs = graph.inputs.map((v) => v.name);
+  if (!inputs.includes('input_ids') || !inputs.some((n) => /^past_key_values[._]\d+[._]key$/.test(n))) {
+    throw new QuantizeError(`'${file}' is not a decoder language model with a KV cache: its inputs are ${inputs.join(', ') || '(none)'}; slmlab quantises decoders with input_ids and past_key_values.N.key|value inputs (ONNX Runtime GenAI builder or Optimum text-generation-with-past exports)`);
+  }
+}
+
+function isMatMul(n: NodeRecord): boolean {
+  return n.opType === 'MatMul' && (n.domain === '' || n.domain === 'ai.onnx');
+}
+
+export function planQuantization(model: ModelRecord, settings: QuantizeSettings, file: string): QuantizePlan {
+  const graph = model.graph;
+  checkDecoder(graph, file);
+  const inits = new Map(graph.initializers.map((t) => [t.name, t]));
+  const bytesBefore = graph.initializers.reduce((a, t) => a + tensorBytes(t), 0);
+
+  if (settings.precision === 'fp16') {
+    checkFp16Convertible(graph);
+    if (!graph.initializers.some((t) => t.dataType === DataType.FLOAT)) {
+      throw new QuantizeError(`'${file}' has no float32 weights to convert: it is already ${describePrecision(graph)}; convert an fp32 model (e.g. \`slmlab model build <shape> --precision fp32\`)`);
+    }
+    const bytesAfter = graph.initializers.reduce((a, t) => a + (t.dataType === DataType.FLOAT ? tensorBytes(t) / 2 : tensorBytes(t)), 0);
+    const floats = graph.initializers.filter((t) => t.dataType === DataType.FLOAT).length;
+    return { settings, decisions: [], bytesBefore, bytesAfter, quantizedCount: floats, keptCount: graph.initializers.length - floats };
+  }
+
+  const bits = precisionBits(settings.precision)!;
+  const readers = new Map<string, number>();
+  for (const n of graph.nodes) for (const i of n.inputs) readers.set(i, (readers.get(i) ?? 0) + 1);
+  const outputs = new Set(graph.outputs.map((o) => o.name));
+
+  const decisions: WeightDecision[] = [];
+  for (const n of graph.nodes) {
+    if (!isMatMul(n)) continue;
+    const w = inits.get(n.inputs[1]);
+    if (!w) continue; // activations x activations (attention without fused ops): nothing to quantise
+    const [K, N] = w.dims.length === 2 ? w.dims : [0, 0];
+    const base = { node: n.name, weight: w.name, K, N, padded: false, bytesBefore: tensorBytes(w), bytesAfter: tensorBytes(w) };
+    let reason: string | null = null;
+    if (w.dims.length !== 2) reason = `B has rank ${w.dims.length}, not 2`;
+    else if (!FLOAT_TYPES.has(w.dataType)) reason = `B is ${dataTypeName(w.dataType)}, not float32 or float16`;
+    else {
+      const pattern = settings.exclude.find((p) => matchesPattern(p, n.name) || matchesPattern(p, w.name));
+      if (pattern) reason = `excluded by '${pattern}'`;
+      else if ((readers.get(w.name) ?? 0) > 1 || outputs.has(w.name)) reason = 'B is shared with another node';
+    }
+    if (reason) { decisions.push({ ...base, action: 'keep', reason }); continue; }
+    const scaleBytes = w.dataType === DataType.FLOAT16 ? 2 : 4;
+    decisions.push({
+      ...base, action: 'quantize', reason: null, padded: K % settings.blockSize !== 0,
+      bytesAfter: nbitsBytes(K, N, bits, settings.blockSize, settings.symmetric, scaleBytes),
+    });
+  }
+  const quantized = decisions.filter((d) => d.action === 'quantize');
+  if (!quantized.length) {
+    const already = graph.nodes.some((n) => n.opType === 'MatMulNBits');
+    throw new QuantizeError(already
+      ? `'${file}' is already quantised (it has MatMulNBits nodes and no float MatMul weights): quantise the fp32 or fp16 model it came from`
+      : `'${file}' has no MatMul with a float initializer weight to quantise${decisions.length ? ` (${decisions.map((d) => `${d.node}: ${d.reason}`).join('; ')})` : ''}`);
+  }
+  const saved = quantized.reduce((a, d) => a + d.bytesBefore - d.bytesAfter, 0);
+  return { settings, decisions, bytesBefore, bytesAfter: bytesBefore - saved, quantizedCount: quantized.length, keptCount: decisions.length - quantized.length };
+}
+
+function describePrecision(graph: GraphRecord): string {
+  if (graph.nodes.some((n) => n.opType === 'MatMulNBits')) return 'quantised (MatMulNBits)';
+  return graph.initializers.some((t) => t.dataType === DataType.FLOAT16) ? 'float16' : 'not float32';
+}
+
+/** fp16 conversion rewrites tensors and attributes it can see: subgraphs it cannot. */
+function checkFp16Convertible(graph: GraphRecord): void {
+  for (const n of graph.nodes) {
+    for (const [name, a] of Object.entries(n.attributes)) {
+      if (a.kind === 'raw') {
+        throw new QuantizeError(`node '${n.name}' (${n.opType}) has attribute '${name}' that fp16 conversion cannot rewrite (a subgraph or tensor list): use --precision int4 or int8, which leave such nodes alone`);
+      }
+    }
+  }
+}

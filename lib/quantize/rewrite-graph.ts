@@ -1,0 +1,132 @@
+/**
+ * Rewrites a decoded model by its plan: MatMul -> com.microsoft.MatMulNBits for the chosen
+ * weights (int4/int8), or every float to float16 (fp16). Every other node, the opsets and
+ * the metadata are kept. Weights are not touched here: each initializer gets its place in
+ * the output data file, and a StreamJob that stream-weights.ts runs to fill it.
+ *
+ * MatMulNBits (ContribOperators.md): inputs A, B [N, kBlocks, blockSize*bits/8] uint8,
+ * scales [N, kBlocks] in A's type, optional zero_points [N, ceil(kBlocks*bits/8)] uint8;
+ * attributes K, N, bits, block_size, accuracy_level.
+ */
+import {
+  DataType, nbitsLayout, toHalfArray, type AttrValue, type GraphRecord, type ModelRecord, type NBitsLayout, type NodeRecord,
+  type TensorDataWriter, type TensorRecord, type ValueInfoRecord,
+} from '../onnx';
+import { precisionBits, settingsLabel } from './options';
+import type { QuantizePlan } from './plan';
+
+export type StreamJob =
+  | { kind: 'copy'; source: TensorRecord; target: TensorRecord; bytes: number }
+  | { kind: 'fp16'; source: TensorRecord; target: TensorRecord; bytes: number }
+  | {
+    kind: 'nbits'; source: TensorRecord; bytes: number; layout: NBitsLayout;
+    packed: TensorRecord; scales: TensorRecord; zeroPoints: TensorRecord | null;
+    /** scales in float16 (the activations are float16) */
+    halfScales: boolean;
+  };
+
+export interface RewriteResult {
+  model: ModelRecord;
+  jobs: StreamJob[];
+}
+
+type Reserved = TensorRecord & { external: { offset: number } };
+
+export function rewriteModel(model: ModelRecord, plan: QuantizePlan, data: TensorDataWriter): RewriteResult {
+  const s = plan.settings;
+  const jobs: StreamJob[] = [];
+  const initializers: TensorRecord[] = [];
+  const reserve = (name: string, dataType: TensorRecord['dataType'], dims: number[], bytes: number): Reserved => data.reserve(name, dataType, dims, bytes);
+  const byWeight = new Map(plan.decisions.filter((d) => d.action === 'quantize').map((d) => [d.weight, d]));
+  const bits = precisionBits(s.precision);
+  const nodes: NodeRecord[] = [];
+
+  for (const t of model.graph.initializers) {
+    const d = byWeight.get(t.name);
+    if (d && bits) {
+      const layout = nbitsLayout(d.N, d.K, s.blockSize, bits);
+      const half = t.dataType === DataType.FLOAT16;
+      const packed = reserve(`${t.name}_Q${bits}`, DataType.UINT8, [d.N, layout.kBlocks, layout.blobSize], d.N * layout.kBlocks * layout.blobSize);
+      const scales = reserve(`${t.name}_scales`, half ? DataType.FLOAT16 : DataType.FLOAT, [d.N, layout.kBlocks], d.N * layout.kBlocks * (half ? 2 : 4));
+      const zeroPoints = s.symmetric ? null : reserve(`${t.name}_zero_points`, DataType.UINT8, [d.N, layout.zpBytes], d.N * layout.zpBytes);
+      initializers.push(packed, scales, ...(zeroPoints ? [zeroPoints] : []));
+      jobs.push({ kind: 'nbits', source: t, bytes: d.bytesBefore, layout, packed, scales, zeroPoints, halfScales: half });
+    } else if (s.precision === 'fp16' && t.dataType === DataType.FLOAT) {
+      if (t.external) {
+        const target = reserve(t.name, DataType.FLOAT16, t.dims, t.external.length / 2);
+        initializers.push(target);
+        jobs.push({ kind: 'fp16', source: t, target, bytes: t.external.length });
+      } else {
+        initializers.push(toHalfTensor(t));
+      }
+    } else if (t.external) {
+      const target = reserve(t.name, t.dataType, t.dims, t.external.length);
+      initializers.push({ ...target, extra: t.extra });
+      jobs.push({ kind: 'copy', source: t, target, bytes: t.external.length });
+    } else {
+      initializers.push(t);
+    }
+  }
+
+  for (const n of model.graph.nodes) {
+    // plan.ts quantises a weight only when this MatMul is its one reader
+    const d = n.opType === 'MatMul' ? byWeight.get(n.inputs[1]) : undefined;
+    if (d && bits) {
+      const inputs = [n.inputs[0], `${d.weight}_Q${bits}`, `${d.weight}_scales`, ...(s.symmetric ? [] : [`${d.weight}_zero_points`])];
+      nodes.push({
+        opType: 'MatMulNBits', domain: 'com.microsoft', name: n.name.replace(/MatMul$/, 'MatMulNBits') || `${d.weight}/MatMulNBits`,
+        inputs, outputs: n.outputs, extra: n.extra,
+        attributes: {
+          K: { kind: 'int', value: d.K }, N: { kind: 'int', value: d.N }, bits: { kind: 'int', value: bits },
+          block_size: { kind: 'int', value: s.blockSize }, accuracy_level: { kind: 'int', value: s.accuracyLevel },
+        },
+      });
+    } else {
+      nodes.push(s.precision === 'fp16' ? toHalfNode(n) : n);
+    }
+  }
+
+  const graph: GraphRecord = { ...model.graph, nodes, initializers };
+  if (s.precision === 'fp16') {
+    graph.inputs = graph.inputs.map(toHalfValue);
+    graph.outputs = graph.outputs.map(toHalfValue);
+    if (graph.valueInfo) graph.valueInfo = graph.valueInfo.map(toHalfValue);
+  }
+  const opsets = [...model.opsets];
+  if (bits && !opsets.some((o) => o.domain === 'com.microsoft')) opsets.push({ domain: 'com.microsoft', version: 1 });
+  const metadata: Record<string, string> = {
+    ...model.metadata,
+    'slmlab.quantization': JSON.stringify({ label: settingsLabel(s), ...s, quantized: plan.quantizedCount, kept: plan.keptCount }),
+  };
+  if ('slmlab.precision' in metadata) metadata['slmlab.precision'] = s.precision;
+  return { model: { ...model, opsets, graph, metadata }, jobs };
+}
+
+// ---- fp16 conversion of what the graph itself holds --------------------------------------
+
+function toHalfTensor(t: TensorRecord): TensorRecord {
+  if (t.dataType !== DataType.FLOAT || !t.raw) return t;
+  const src = new Float32Array(t.raw.slice().buffer);
+  return { ...t, dataType: DataType.FLOAT16, raw: new Uint8Array(toHalfArray(src).buffer) };
+}
+
+function toHalfValue(v: ValueInfoRecord): ValueInfoRecord {
+  return v.dataType === DataType.FLOAT && !v.rawType ? { ...v, dataType: DataType.FLOAT16 } : v;
+}
+
+/** Cast(to=float) -> Cast(to=float16); float constants -> float16 constants. */
+function toHalfNode(n: NodeRecord): NodeRecord {
+  const attributes: Record<string, AttrValue> = {};
+  for (const [name, a] of Object.entries(n.attributes)) {
+    if (n.opType === 'Cast' && name === 'to' && a.kind === 'int' && a.value === DataType.FLOAT) attributes[name] = { kind: 'int', value: DataType.FLOAT16 };
+    else if (a.kind === 'tensor' && a.value.dataType === DataType.FLOAT) attributes[name] = { kind: 'tensor', value: toHalfTensor(a.value) };
+    else if (n.opType === 'Constant' && name === 'value_float' && a.kind === 'float') {
+      const v = new Float32Array([a.value]);
+      attributes.value = { kind: 'tensor', value: toHalfTensor({ name: '', dataType: DataType.FLOAT, dims: [], raw: new Uint8Array(v.buffer) }) };
+    } else if (n.opType === 'Constant' && name === 'value_floats' && a.kind === 'floats') {
+      const v = Float32Array.from(a.value);
+      attributes.value = { kind: 'tensor', value: toHalfTensor({ name: '', dataType: DataType.FLOAT, dims: [v.length], raw: new Uint8Array(v.buffer) }) };
+    } else attributes[name] = a;
+  }
+  return { ...n, attributes };
+}

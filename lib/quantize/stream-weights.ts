@@ -1,0 +1,93 @@
+/**
+ * Fills the output data file, one tensor at a time, a band at a time: the source weights
+ * are read from their external data (or inline bytes) in bands of at most BAND_BYTES and
+ * written out as they are quantised or converted, so memory stays near
+ * 2 x BAND_BYTES + the graph, whatever the model's size.
+ *
+ * A MatMul weight B is stored [K, N] (row k holds N outputs); MatMulNBits wants W = B^T one
+ * output column n at a time, K values long. A band is B[:, n0:n1] read as K strided pieces
+ * (or whole rows when the band is all of N), quantised column by column, and written as the
+ * contiguous rows n0..n1 of the packed blocks, scales and zero points.
+ */
+import { halfBitsToFloat, quantizeBlocks, toHalfArray, type TensorBytesReader, type TensorDataWriter } from '../onnx';
+import { DataType } from '../onnx';
+import type { StreamJob } from './rewrite-graph';
+
+/** Source bytes per band: small next to any model, large enough that reads stay fast. */
+export const BAND_BYTES = 16 * 1024 * 1024;
+
+export interface StreamProgress { doneBytes: number; totalBytes: number; tensor: string }
+
+export async function streamWeights(jobs: readonly StreamJob[], reader: TensorBytesReader, out: TensorDataWriter,
+  onProgress?: (p: StreamProgress) => void, signal?: AbortSignal): Promise<void> {
+  const totalBytes = jobs.reduce((a, j) => a + j.bytes, 0);
+  let doneBytes = 0;
+  const band = new Uint8Array(BAND_BYTES);
+  for (const job of jobs) {
+    const step = (bytes: number) => {
+      doneBytes += bytes;
+      onProgress?.({ doneBytes, totalBytes, tensor: job.source.name });
+    };
+    if (job.kind === 'nbits') await quantizeWeight(job, reader, out, band, step, signal);
+    else await copyOrConvert(job, reader, out, band, step, signal);
+  }
+}
+
+/** Between bands: let timers (progress bars) run, and stop when asked to. */
+async function breathe(signal?: AbortSignal): Promise<void> {
+  await new Promise((r) => setImmediate(r));
+  signal?.throwIfAborted();
+}
+
+async function copyOrConvert(job: Extract<StreamJob, { kind: 'copy' | 'fp16' }>, reader: TensorBytesReader, out: TensorDataWriter,
+  band: Uint8Array, step: (n: number) => void, signal?: AbortSignal): Promise<void> {
+  const total = reader.byteLength(job.source);
+  const target = job.target.external!;
+  for (let at = 0; at < total; at += band.length) {
+    const n = Math.min(band.length, total - at);
+    const bytes = reader.read(job.source, at, n, band);
+    if (job.kind === 'copy') {
+      out.writeAt(target.offset + at, bytes);
+    } else {
+      const floats = new Float32Array(bytes.buffer, bytes.byteOffset, n / 4);
+      out.writeAt(target.offset + at / 2, toHalfArray(floats));
+    }
+    step(n);
+    await breathe(signal);
+  }
+}
+
+async function quantizeWeight(job: Extract<StreamJob, { kind: 'nbits' }>, reader: TensorBytesReader, out: TensorDataWriter,
+  band: Uint8Array, step: (n: number) => void, signal?: AbortSignal): Promise<void> {
+  const { layout } = job;
+  const { K, N, kBlocks, blobSize, zpBytes } = layout;
+  const half = job.source.dataType === DataType.FLOAT16;
+  const elem = half ? 2 : 4;
+  // columns per band: K rows of `width` elements fit in the band
+  const width = Math.max(1, Math.min(N, Math.floor(band.length / (K * elem))));
+  const source = width === N ? band.subarray(0, K * N * elem) : new Uint8Array(K * width * elem);
+  const column = new Float32Array(K);
+  const rowBytes = kBlocks * blobSize;
+  const packed = new Uint8Array(width * rowBytes);
+  const scales = new Float32Array(width * kBlocks);
+  const zp = job.zeroPoints ? new Uint8Array(width * zpBytes) : null;
+  for (let n0 = 0; n0 < N; n0 += width) {
+    const w = Math.min(width, N - n0);
+    // [K, w] band of B, row-major
+    if (width === N) reader.read(job.source, 0, K * N * elem, source);
+    else for (let k = 0; k < K; k++) reader.read(job.source, (k * N + n0) * elem, w * elem, source.subarray(k * w * elem));
+    const f32 = half ? null : new Float32Array(source.buffer, source.byteOffset, K * w);
+    const f16 = half ? new Uint16Array(source.buffer, source.byteOffset, K * w) : null;
+    zp?.fill(0);
+    for (let j = 0; j < w; j++) {
+      for (let k = 0; k < K; k++) column[k] = f32 ? f32[k * w + j] : halfBitsToFloat(f16![k * w + j]);
+      quantizeBlocks(column, layout, packed.subarray(j * rowBytes), scales.subarray(j * kBlocks), zp ? zp.subarray(j * zpBytes) : null);
+    }
+    out.writeAt(job.packed.external!.offset + n0 * rowBytes, packed.subarray(0, w * rowBytes));
+    const sc = scales.subarray(0, w * kBlocks);
+    out.writeAt(job.scales.external!.offset + n0 * kBlocks * (job.halfScales ? 2 : 4), job.halfScales ? toHalfArray(sc) : sc);
+    if (zp && job.zeroPoints) out.writeAt(job.zeroPoints.external!.offset + n0 * zpBytes, zp.subarray(0, w * zpBytes));
+    step(K * w * elem);
+    await breathe(signal);
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * `slmlab model compare <base> <candidate>` (fidelity and speed of a quantised copy) and
+ * `slmlab model sweep <model>` (fp16, int8, int4 b32/b128 sym/asym in one table).
+ */
+import type { Command } from 'commander';
+import { compareModels, precisionSweep, textsFromFile, type ComparisonRecord, type SweepRow } from '../../lib/quantize';
+import { locateModel } from '../../lib/registry/locate-model';
+import { textTable } from '../../lib/util/text-table';
+import { bytes, ms } from './format';
+import { integer } from './parse';
+import { progressBar } from './progress-bar';
+import { fail } from './exit-codes';
+
+interface CommonOpts { text?: string; window: number; rounds: number; prefill: number; decode: number; threads: number; json?: boolean }
+
+const num = (v: number, digits = 4) => (!Number.isFinite(v) ? 'n/a' : v === 0 ? '0' : Math.abs(v) < 0.01 ? v.toExponential(2) : v.toFixed(digits));
+const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
+const rate = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : 'n/a');
+
+function common(cmd: Command): Command {
+  return cmd
+    .option('--text <file>', 'text to compare on: paragraphs separated by blank lines (default: workshop prompts + shipped paragraphs)')
+    .option('--window <n>', 'tokens per teacher-forced window', integer('--window', 2, 4096), 128)
+    .option('--rounds <n>', 'timing rounds per model, interleaved (medians are reported)', integer('--rounds', 1, 50), 3)
+    .option('--prefill <n>', 'prompt tokens per timing round', integer('--prefill', 1, 8192), 128)
+    .option('--decode <n>', 'generated tokens per timing round', integer('--decode', 1, 4096), 32)
+    .option('--threads <n>', 'ONNX Runtime intra-op threads (0: one per core)', integer('--threads', 0, 256), 0)
+    .option('--json', 'print the records as JSON');
+}
+
+export function registerModelCompare(model: Command): void {
+  common(model
+    .command('compare')
+    .description('fidelity of a candidate (e.g. a quantised copy) to a base model: KL, top-1/top-5 agreement, perplexity; plus size, load time, memory and speed')
+    .argument('<base>', 'the reference model (folder or name)')
+    .argument('<candidate>', 'the model to compare with it (folder or name)'))
+    .option('--no-speed', 'skip the timing rounds')
+    .addHelpText('after', '\nExample:\n  slmlab model compare <cache>/synthetic/qwen2.5-0.5b-fp32 qwen-int4')
+    .action(async (base: string, candidate: string, o: CommonOpts & { speed: boolean }) => {
+      try {
+        const record = await compareModels(base, candidate, {
+          texts: o.text ? textsFromFile(o.text) : undefined, windowTokens: o.window, speed: o.speed,
+          rounds: o.rounds, prefillTokens: o.prefill, decodeTokens: o.decode, threads: o.threads,
+          onSample: o.json ? undefined : (m, r) => process.stderr.write(`timing ${m} (round ${r + 1}/${o.rounds})\n`),
+        });
+        process.stdout.write(o.json ? JSON.stringify(record, null, 2) + '\n' : compareSummary(record) + '\n');
+      } catch (e) {
+        fail(e);
+      }
+    });
+
+  common(model
+    .command('sweep')
+    .description('quantise one float model to fp16, int8 and int4 (block 32/128, sym/asym) and tabulate size, speed, KL and agreement')
+    .argument('<model>', 'an fp32 (or fp16) model folder or name')
+    .requiredOption('--out <dir>', 'folder for the variants (reused by later sweeps)'))
+    .option('--exclude <pattern>', 'leave matching MatMuls in float in every variant', (v: string, p: string[] = []) => [...p, v], [] as string[])
+    .addHelpText('after', '\nExample:\n  slmlab model build qwen2.5-0.5b --precision fp32\n  slmlab model sweep <cache>/synthetic/qwen2.5-0.5b-fp32 --out ./sweep')
+    .action(async (name: string, o: CommonOpts & { out: string; exclude: string[] }) => {
+      const bar = progressBar('quantising', o.json);
+      try {
+        const located = await locateModel(name);
+        const rows = await precisionSweep(located.dir, {
+          outDir: o.out, texts: o.text ? textsFromFile(o.text) : undefined, windowTokens: o.window, common: { exclude: o.exclude },
+          rounds: o.rounds, prefillTokens: o.prefill, decodeTokens: o.decode, threads: o.threads,
+          onStep: (m) => { bar.stop(); if (!o.json) process.stderr.write(`${m}\n`); },
+          onProgress: (p) => bar.update(p.doneBytes, p.totalBytes, p.tensor),
+        });
+        bar.stop();
+        process.stdout.write(o.json ? JSON.stringify(rows, null, 2) + '\n' : sweepTable(rows) + '\n');
+      } catch (e) {
+        bar.stop();
+        fail(e);
+      }
+    });
+}
+
+export function compareSummary(r: ComparisonRecord): string {
+  const f = r.fidelity;
+  const lines = [
+    `fidelity of ${r.candidate.name} to ${r.base.name}: ${f.positions} positions from ${f.texts} texts, teacher-forced`,
+    textTable(['KL mean', 'KL p99', 'KL max', 'top-1 agree', 'top-5 overlap', 'ppl base', 'ppl candidate'],
+      [[num(f.klMean), num(f.klP99), num(f.klMax), pct(f.top1Agreement), pct(f.top5Overlap), num(f.perplexityBase, 2), num(f.perplexityCandidate, 2)]]).replace(/^/gm, '  '),
+  ];
+  if (r.speed.length) {
+    lines.push(`speed: medians of ${r.speed[0].rounds} interleaved rounds, one process per round (CPU)`);
+    lines.push(textTable(['model', 'size', 'load', 'peak RSS', 'prefill tok/s', 'decode tok/s'],
+      r.speed.map((s) => [s.model, bytes(s.sizeBytes), ms(s.loadMs), bytes(s.peakRssBytes), rate(s.prefillTokensPerSecond), rate(s.decodeTokensPerSecond)])).replace(/^/gm, '  '));
+  }
+  lines.push(`note: ${r.note}`);
+  return lines.join('\n');
+}
+
+export function sweepTable(rows: readonly SweepRow[]): string {
+  return textTable(['variant', 'size', 'size %', 'decode tok/s', 'prefill tok/s', 'peak RSS', 'KL mean', 'KL p99', 'top-1', 'top-5'],
+    rows.map((r) => [r.variant, bytes(r.sizeBytes), (r.sizeRatio * 100).toFixed(1), rate(r.decodeTokensPerSecond), rate(r.prefillTokensPerSecond), bytes(r.peakRssBytes),
+      num(r.klMean), num(r.klP99), pct(r.top1Agreement), pct(r.top5Overlap)]));
+}

@@ -1,0 +1,272 @@
+/**
+ * `slmlab model quantize` / `model compare` on real models built by synth/: the quantised
+ * graphs load and decode, their MatMulNBits nodes compute A x dequantised(W) (checked in
+ * float64 against ONNX Runtime), exclusions and zero points survive, fidelity orders the
+ * precisions, registration reaches `model list` / `model run`, and bad input leaves nothing.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import {
+  DataType, decodeModel, dequantizeBlocks, encodeModel, nbitsLayout, TensorBytesReader, type ModelRecord, type NBits, type NodeRecord,
+} from '../lib/onnx';
+import { compareModels, derivePromptTemplate, measureFidelity, quantizeModel, QuantizeError, type QuantizeModelOptions } from '../lib/quantize';
+import { DecoderSession } from '../lib/engine/decoder-session';
+import { buildModel } from '../lib/synth/build-model';
+import { SHAPES } from '../lib/synth/shapes';
+import { ModelInvalidError } from '../lib/errors';
+import { mulberry32 } from '../lib/util/rng';
+import { buildTiny, makeTempDir, removeTempDir } from './helpers/models';
+
+const CLI = path.resolve(__dirname, '..', 'scripts', 'cli.js');
+let root: string;
+let fp32: string;
+let qwenLayer: string;
+
+/** The qwen2.5-0.5b twin's layer dimensions (hidden 896, 14 heads, 2 KV heads, FFN 4864), one layer, a byte vocabulary. */
+const QWEN_LAYER = { ...SHAPES['qwen2.5-0.5b'], name: 'qwen2.5-0.5b-layer', twinOf: null, layers: 1, vocab: 259, context: 512, tokenizer: 'byte' as const };
+
+before(async () => {
+  root = makeTempDir();
+  fp32 = (await buildTiny(root, 'tiny-fp32')).dir;
+  qwenLayer = (await buildModel({ shape: QWEN_LAYER, precision: 'fp32', out: path.join(root, 'qwen-layer-fp32'), threads: 1 })).dir;
+});
+after(() => removeTempDir(root));
+
+function quantize(name: string, opts: Partial<QuantizeModelOptions>, source = fp32) {
+  return quantizeModel({ source, out: path.join(root, name), ...opts });
+}
+
+function readGraph(dir: string): ModelRecord {
+  return decodeModel(fs.readFileSync(path.join(dir, 'model.onnx')));
+}
+
+/** Greedy decoding for a few steps with the engine's session: every step yields finite logits. */
+async function greedy(dir: string, steps = 4): Promise<number[]> {
+  const session = await DecoderSession.create(path.join(dir, 'model.onnx'), { provider: 'cpu', threads: 1 });
+  try {
+    const out: number[] = [];
+    let logits = await session.step([72, 101, 108, 108, 111]);
+    for (let i = 0; i < steps; i++) {
+      assert.ok(logits.every(Number.isFinite), 'logits are finite');
+      let best = 0;
+      for (let v = 1; v < logits.length; v++) if (logits[v] > logits[best]) best = v;
+      out.push(best);
+      logits = await session.step([best]);
+    }
+    return out;
+  } finally {
+    await session.release();
+  }
+}
+
+/**
+ * Runs one MatMulNBits node of a quantised model alone (accuracy level 0, its own initializers
+ * read back from the data file) and compares it with A x dequantised(W)^T computed in float64.
+ */
+async function checkAgainstFloat64(dir: string, node: NodeRecord): Promise<number> {
+  const model = readGraph(dir);
+  const reader = new TensorBytesReader(dir);
+  const init = (name: string) => model.graph.initializers.find((t) => t.name === name)!;
+  const attr = (k: string) => (node.attributes[k] as { value: number }).value;
+  const K = attr('K'); const N = attr('N'); const bits = attr('bits') as NBits; const blockSize = attr('block_size');
+  const layout = nbitsLayout(N, K, blockSize, bits);
+  const packed = reader.read(init(node.inputs[1]));
+  const scales = new Float32Array(reader.read(init(node.inputs[2])).slice().buffer);
+  const zp = node.inputs[3] ? reader.read(init(node.inputs[3])) : null;
+  reader.close();
+  const one = encodeModel({
+    irVersion: 10, opsets: [{ domain: '', version: 21 }, { domain: 'com.microsoft', version: 1 }], producerName: 't', producerVersion: '0', metadata: {},
+    graph: {
+      name: 'one', nodes: [{ ...node, inputs: ['A', 'B', 'S', ...(zp ? ['Z'] : [])], outputs: ['Y'], attributes: { ...node.attributes, accuracy_level: { kind: 'int', value: 0 } } }],
+      initializers: [
+        { name: 'B', dataType: DataType.UINT8, dims: [N, layout.kBlocks, layout.blobSize], raw: packed },
+        { name: 'S', dataType: DataType.FLOAT, dims: [N, layout.kBlocks], raw: new Uint8Array(scales.buffer) },
+        ...(zp ? [{ name: 'Z', dataType: DataType.UINT8, dims: [N, layout.zpBytes], raw: zp }] : []),
+      ],
+      inputs: [{ name: 'A', dataType: DataType.FLOAT, shape: [2, K] }], outputs: [{ name: 'Y', dataType: DataType.FLOAT, shape: [2, N] }],
+    },
+  });
+  const rand = mulberry32(K + N);
+  const A = Float32Array.from({ length: 2 * K }, () => rand() * 2 - 1);
+  const session = await ort.InferenceSession.create(one, { logSeverityLevel: 3, intraOpNumThreads: 1 });
+  const Y = (await session.run({ A: new ort.Tensor('float32', A, [2, K]) })).Y.data as Float32Array;
+  await session.release();
+  const w = new Float32Array(K);
+  let maxDiff = 0;
+  for (let n = 0; n < N; n++) {
+    const rowBytes = layout.kBlocks * layout.blobSize;
+    dequantizeBlocks(packed.subarray(n * rowBytes), scales.subarray(n * layout.kBlocks), zp ? zp.subarray(n * layout.zpBytes) : null, layout, w);
+    for (let m = 0; m < 2; m++) {
+      let ref = 0;
+      for (let k = 0; k < K; k++) ref += A[m * K + k] * w[k];
+      maxDiff = Math.max(maxDiff, Math.abs(ref - Y[m * N + n]) / Math.max(1, Math.abs(ref)));
+    }
+  }
+  return maxDiff;
+}
+
+describe('model quantize', () => {
+  for (const [label, opts] of [
+    ['int4 symmetric b32', { precision: 'int4', blockSize: 32 }],
+    ['int4 asymmetric b16', { precision: 'int4', blockSize: 16, symmetric: false }],
+    ['int8 symmetric b32', { precision: 'int8', blockSize: 32 }],
+    ['int8 asymmetric b64', { precision: 'int8', blockSize: 64, symmetric: false }],
+  ] as const) {
+    test(`${label}: the graph loads, greedy decoding runs, and every MatMulNBits matches float64 on the dequantised weights`, async () => {
+      const r = await quantize(label.replace(/ /g, '-'), opts);
+      assert.ok(r.verified && r.dir);
+      const nodes = readGraph(r.dir).graph.nodes;
+      const nbits = nodes.filter((n) => n.opType === 'MatMulNBits');
+      assert.equal(nbits.length, r.plan.quantizedCount);
+      assert.equal(nodes.filter((n) => n.opType === 'MatMul').length, 0, 'no float MatMul with a weight is left');
+      assert.ok(nbits.every((n) => n.inputs.length === (opts.symmetric === false ? 4 : 3)), 'zero points only when asymmetric');
+      assert.equal((await greedy(r.dir)).length, 4);
+      for (const n of nbits) assert.ok(await checkAgainstFloat64(r.dir, n) < 1e-5, `${n.name} differs from the float64 reference`);
+    });
+  }
+
+  test('the qwen2.5-0.5b twin\'s layers (K = 896 and 4864) quantise and match the float64 reference', async () => {
+    const r = await quantize('qwen-layer-int4', { precision: 'int4', blockSize: 128, symmetric: false }, qwenLayer);
+    const nodes = readGraph(r.dir!).graph.nodes.filter((n) => n.opType === 'MatMulNBits');
+    assert.deepEqual([...new Set(nodes.map((n) => (n.attributes.K as { value: number }).value))].sort((a, b) => a - b), [896, 4864]);
+    const down = nodes.find((n) => (n.attributes.K as { value: number }).value === 4864)!;
+    assert.ok(await checkAgainstFloat64(r.dir!, down) < 1e-5);
+    assert.equal((await greedy(r.dir!, 2)).length, 2);
+    assert.ok(r.totalBytes < fs.statSync(path.join(qwenLayer, 'model.onnx_data')).size / 4, 'int4 is under a quarter of fp32');
+  });
+
+  test('--exclude lm_head leaves the head in float, byte for byte', async () => {
+    const r = await quantize('exclude', { precision: 'int4', exclude: ['lm_head'] });
+    const g = readGraph(r.dir!).graph;
+    const head = g.nodes.find((n) => n.outputs.includes('logits'))!;
+    assert.equal(head.opType, 'MatMul');
+    const before = readGraph(fp32).graph.initializers.find((t) => t.name === head.inputs[1])!;
+    const after = g.initializers.find((t) => t.name === head.inputs[1])!;
+    assert.equal(after.dataType, DataType.FLOAT);
+    assert.deepEqual(new TensorBytesReader(r.dir!).read(after), new TensorBytesReader(fp32).read(before));
+    assert.deepEqual(r.plan.decisions.filter((d) => d.action === 'keep').map((d) => d.reason), ["excluded by 'lm_head'"]);
+  });
+
+  test('fp16 converts every float tensor and I/O, and still decodes', async () => {
+    const r = await quantize('fp16', { precision: 'fp16' });
+    const g = readGraph(r.dir!).graph;
+    assert.ok(!g.initializers.some((t) => t.dataType === DataType.FLOAT));
+    assert.equal(g.outputs.find((o) => o.name === 'logits')!.dataType, DataType.FLOAT16);
+    assert.equal((await greedy(r.dir!)).length, 4);
+  });
+
+  test('the output folder is a registered-ready model: genai_config, tokenizer, inference_model.json with a PromptTemplate that renders like the chat template', async () => {
+    const r = await quantize('files', { precision: 'int4', name: 'tiny-q4' });
+    for (const f of ['genai_config.json', 'tokenizer.json', 'tokenizer_config.json', 'config.json', 'inference_model.json', 'model.onnx', 'model.onnx_data']) {
+      assert.ok(fs.existsSync(path.join(r.dir!, f)), `${f} is missing`);
+    }
+    const im = JSON.parse(fs.readFileSync(path.join(r.dir!, 'inference_model.json'), 'utf8'));
+    assert.equal(im.Name, 'tiny-q4');
+    assert.match(im.PromptTemplate.user, /\{Content\}/);
+    assert.equal(im.ModelConfig.max_length, 512);
+    assert.equal(derivePromptTemplate(r.dir!)!.exact, true);
+  });
+
+  test('--dry-run reports sizes before and after and writes nothing', async () => {
+    const out = path.join(root, 'dry');
+    const r = await quantizeModel({ source: fp32, out, precision: 'int4', dryRun: true });
+    assert.equal(r.dir, null);
+    assert.ok(r.plan.bytesAfter < r.plan.bytesBefore / 2);
+    assert.ok(!fs.existsSync(out));
+  });
+
+  test('a registered model appears in `model list` and `cache list` and runs by name', async () => {
+    const cache = path.join(root, 'cache');
+    const r = await quantizeModel({ source: fp32, precision: 'int4', register: true, name: 'my-tiny-q4', cacheDir: cache });
+    assert.equal(r.registered, path.join(cache, 'models', 'my-tiny-q4'));
+    const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, SLMLAB_CACHE_DIR: cache }, input: '', timeout: 60_000 });
+    assert.match(cli('model', 'list').stdout, /my-tiny-q4\s+runnable/);
+    assert.match(cli('cache', 'list').stdout, /my-tiny-q4/);
+    const run = cli('model', 'run', 'my-tiny-q4', '--prompt', 'Hello', '--max-tokens', '3', '--json');
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(JSON.parse(run.stdout).completionTokens, 3);
+  });
+});
+
+describe('model quantize refuses bad input and leaves nothing behind', () => {
+  const leftovers = (out: string) => fs.readdirSync(path.dirname(out)).filter((f) => f.startsWith(path.basename(out)));
+
+  test('a non-decoder ONNX model gets an error naming its inputs', async () => {
+    const dir = path.join(root, 'not-a-decoder');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'genai_config.json'), JSON.stringify({ model: { type: 'x', context_length: 8, decoder: { filename: 'model.onnx' } } }));
+    const W = new Float32Array(64 * 32);
+    fs.writeFileSync(path.join(dir, 'model.onnx'), encodeModel({
+      irVersion: 10, opsets: [{ domain: '', version: 21 }], producerName: 't', producerVersion: '0', metadata: {},
+      graph: {
+        name: 'mlp', nodes: [{ opType: 'MatMul', domain: '', name: 'mm', inputs: ['x', 'W'], outputs: ['y'], attributes: {} }],
+        initializers: [{ name: 'W', dataType: DataType.FLOAT, dims: [64, 32], raw: new Uint8Array(W.buffer) }],
+        inputs: [{ name: 'x', dataType: DataType.FLOAT, shape: [1, 64] }], outputs: [{ name: 'y', dataType: DataType.FLOAT, shape: [1, 32] }],
+      },
+    }));
+    const out = path.join(root, 'not-a-decoder-q4');
+    await assert.rejects(quantizeModel({ source: dir, out }), (e: unknown) => e instanceof QuantizeError && /not a decoder language model/.test(e.message) && /inputs are x/.test(e.message));
+    assert.deepEqual(leftovers(out), []);
+  });
+
+  test('a truncated external data file is named, before anything is written', async () => {
+    const dir = (await buildTiny(root, 'truncated')).dir;
+    const data = path.join(dir, 'model.onnx_data');
+    fs.truncateSync(data, Math.floor(fs.statSync(data).size / 2));
+    const out = path.join(root, 'truncated-q4');
+    await assert.rejects(quantizeModel({ source: dir, out }), (e: unknown) => e instanceof ModelInvalidError && /model\.onnx_data' is truncated/.test(e.message));
+    assert.deepEqual(leftovers(out), []);
+  });
+
+  test('an already quantised model is refused with the fix', async () => {
+    const dir = (await buildTiny(root, 'already-int4', { precision: 'int4' })).dir;
+    await assert.rejects(quantizeModel({ source: dir, out: path.join(root, 'twice') }), /already quantised/);
+  });
+
+  test('an existing destination is kept unless --force', async () => {
+    const out = path.join(root, 'exists');
+    fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, 'keep.txt'), 'mine');
+    await assert.rejects(quantizeModel({ source: fp32, out }), /already exists/);
+    assert.equal(fs.readFileSync(path.join(out, 'keep.txt'), 'utf8'), 'mine');
+  });
+});
+
+describe('model compare', () => {
+  test('a model compared with itself: KL 0, agreement 1, equal perplexity', async () => {
+    const r = await compareModels(fp32, fp32, { speed: false });
+    assert.equal(r.fidelity.klMean, 0);
+    assert.equal(r.fidelity.klP99, 0);
+    assert.equal(r.fidelity.top1Agreement, 1);
+    assert.equal(r.fidelity.top5Overlap, 1);
+    assert.equal(r.fidelity.perplexityBase, r.fidelity.perplexityCandidate);
+    assert.ok(r.fidelity.positions > 100);
+  });
+
+  for (const [label, source] of [['tiny', () => fp32], ['qwen2.5-0.5b layer', () => qwenLayer]] as const) {
+    test(`KL orders the precisions on the ${label} twin: int4 > int8 > fp16 >= 0`, async () => {
+      const texts = ['Quantisation stores small integers and one scale per block of weights.', 'Local inference trades cloud bills for memory and time.'];
+      const kl: Record<string, number> = {};
+      for (const precision of ['int4', 'int8', 'fp16'] as const) {
+        const r = await quantize(`order-${label.replace(/\W/g, '')}-${precision}`, { precision, blockSize: 32, accuracyLevel: precision === 'int8' ? 4 : 4 }, source());
+        kl[precision] = (await measureFidelity(source(), r.dir!, texts, 64, 1)).summary.klMean;
+      }
+      assert.ok(kl.int4 > kl.int8 && kl.int8 > kl.fp16 && kl.fp16 >= 0, `KL int4 ${kl.int4}, int8 ${kl.int8}, fp16 ${kl.fp16}`);
+    });
+  }
+
+  test('speed records come in interleaved medians with sizes, and the CLI prints them as JSON', () => {
+    const q = path.join(root, 'int4-symmetric-b32');
+    const r = spawnSync(process.execPath, [CLI, 'model', 'compare', fp32, q, '--rounds', '2', '--decode', '4', '--prefill', '16', '--json'], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const record = JSON.parse(r.stdout);
+    assert.equal(record.speed.length, 2);
+    assert.ok(record.speed[1].sizeBytes < record.speed[0].sizeBytes);
+    for (const s of record.speed) assert.ok(s.rounds === 2 && s.decodeTokensPerSecond > 0 && s.peakRssBytes > 0 && s.loadMs > 0);
+    assert.ok(record.fidelity.klMean > 0 && record.fidelity.top1Agreement <= 1);
+  });
+});
