@@ -20,6 +20,7 @@ import { ModelManager } from './model-manager';
 import type { ModelRegistry } from './registry';
 import * as foundry from './routes-foundry';
 import * as openai from './routes-openai';
+import { WEB_ROUTES } from '../web/routes';
 import { checkApiKey, checkBinding, checkOrigin, corsHeaders, isAllowedOrigin, isLoopback, preflightHeaders } from './security';
 
 export interface ServiceOptions {
@@ -72,6 +73,8 @@ const ROUTES: Route[] = [
   route('GET', '/openai/loadedmodels', foundry.loadedModels),
   route('GET', '/openai/status', foundry.status),
   route('GET', '/slmlab/loaded', foundry.loadedDetail),
+  // Session 4's pages (RAG chat, in-browser inference) and their assets: lib/web/routes.ts.
+  ...WEB_ROUTES.map((r) => route(r.method, r.path, r.handler)),
 ];
 
 /** The URL a local client should use for a bound address. */
