@@ -14,6 +14,7 @@ import { registerProviders } from './cli/providers';
 import { registerStart } from './cli/start';
 import { registerBench } from './cli/bench';
 import { registerReport } from './cli/report';
+import { registerPages } from './cli/pages';
 import { EXIT_HELP } from './cli/exit-codes';
 import { cacheDir } from '../lib/cache/location';
 
@@ -39,6 +40,7 @@ registerProviders(program);
 registerStart(program);
 registerBench(program);
 registerReport(program);
+registerPages(program); // session 4's pages: slmlab chat, slmlab browser
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`slmlab: unexpected error: ${(e as Error).stack ?? String(e)}\n`);
