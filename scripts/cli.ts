@@ -16,6 +16,7 @@ import { registerProviders } from './cli/providers';
 import { registerStart } from './cli/start';
 import { registerBench } from './cli/bench';
 import { registerReport } from './cli/report';
+import { registerPages } from './cli/pages';
 import { EXIT_HELP, fail } from './cli/exit-codes';
 import { cacheDir } from '../lib/cache/location';
 
@@ -43,5 +44,6 @@ registerProviders(program);
 registerStart(program);
 registerBench(program);
 registerReport(program);
+registerPages(program); // session 4's pages: slmlab chat, slmlab browser
 
 program.parseAsync(process.argv).catch(fail);

@@ -101,6 +101,14 @@ export class DecoderSession {
     return new DecoderSession(session, opts.provider);
   }
 
+  /**
+   * Wraps a session the caller opened itself: the in-browser inference worker opens one with
+   * onnxruntime-web (same API) from fetched bytes, and decodes with this same class.
+   */
+  static fromSession(session: ort.InferenceSession, provider: ProviderName): DecoderSession {
+    return new DecoderSession(session, provider);
+  }
+
   get layers(): number { return this.kv.length / 2; }
   get cachedTokens(): number { return this.pastLength; }
 

@@ -36,6 +36,18 @@ const { Tokenizer } = require('@huggingface/tokenizers') as {
   Tokenizer: new (tokenizerJson: object, tokenizerConfig: object) => HfTokenizer;
 };
 
+/** The text of a model folder's tokenizer files (null: the optional file is absent). */
+export interface TokenizerFileTexts {
+  tokenizerJson: string;
+  /** ONNX Runtime GenAI folders normally carry it; null when absent (no chat template or special-token list then). */
+  tokenizerConfig: string | null;
+  inferenceModel?: string | null;
+  chatTemplateJinja?: string | null;
+}
+
+/** Files fromFiles() reads, by their names in a model folder. */
+export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'inference_model.json', 'chat_template.jinja'] as const;
+
 export class TextTokenizer {
   readonly templateSource: TemplateSource;
   private readonly tokenizer: HfTokenizer;
@@ -53,7 +65,7 @@ export class TextTokenizer {
 
   /** Loads tokenizer.json + tokenizer_config.json (+ inference_model.json if present) from a model folder. */
   static async fromFolder(dir: string): Promise<TextTokenizer> {
-    const [jsonText, configText, foundryText, jinjaText] = await Promise.all([
+    const [tokenizerJson, tokenizerConfig, inferenceModel, chatTemplateJinja] = await Promise.all([
       readRequired(dir, 'tokenizer.json'),
       // ONNX Runtime GenAI folders normally carry it; without it there is no chat template or special-token list.
       readOptional(dir, 'tokenizer_config.json'),
@@ -61,8 +73,17 @@ export class TextTokenizer {
       // transformers >= 4.43 may keep the template in its own file instead of the config.
       readOptional(dir, 'chat_template.jinja'),
     ]);
-    const tokenizerJson = parseObject(dir, 'tokenizer.json', jsonText);
-    const config = configText === null ? {} : parseObject(dir, 'tokenizer_config.json', configText);
+    return TextTokenizer.fromFiles({ tokenizerJson, tokenizerConfig, inferenceModel, chatTemplateJinja }, dir);
+  }
+
+  /**
+   * The same tokenizer from the files' text, however they were read: the in-browser
+   * inference page fetches them and calls this, so browser and engine share one implementation.
+   * `dir` only names the folder in error messages.
+   */
+  static fromFiles(files: TokenizerFileTexts, dir: string): TextTokenizer {
+    const tokenizerJson = parseObject(dir, 'tokenizer.json', files.tokenizerJson);
+    const config = files.tokenizerConfig == null ? {} : parseObject(dir, 'tokenizer_config.json', files.tokenizerConfig);
     let tokenizer: HfTokenizer;
     try {
       tokenizer = new Tokenizer(tokenizerJson, config);
@@ -71,9 +92,10 @@ export class TextTokenizer {
       throw new ModelInvalidError(`${path.join(dir, 'tokenizer.json')} (with tokenizer_config.json) is not a tokenizer @huggingface/tokenizers can load ` +
         `(${errorText(cause)}): ${TOKENIZER_FIX}`, { cause });
     }
-    const promptTemplate = foundryText === null ? null
-      : foundryPromptTemplate(dir, parseObject(dir, 'inference_model.json', foundryText));
-    return new TextTokenizer(tokenizer, config, loadChatTemplate(dir, config, promptTemplate, jinjaText));
+    const inference = files.inferenceModel ?? null;
+    const promptTemplate = inference === null ? null
+      : foundryPromptTemplate(dir, parseObject(dir, 'inference_model.json', inference));
+    return new TextTokenizer(tokenizer, config, loadChatTemplate(dir, config, promptTemplate, files.chatTemplateJinja ?? null));
   }
 
   /** Highest token id + 1 (the model's vocabulary may be padded beyond it). */

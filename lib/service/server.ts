@@ -24,6 +24,7 @@ import { PreparingRegistry } from './preparation';
 import type { ModelRegistry } from './registry';
 import * as foundry from './routes-foundry';
 import * as openai from './routes-openai';
+import { WEB_ROUTES } from '../web/routes';
 import { checkApiKey, checkBinding, checkCrossSite, checkOrigin, corsHeaders, isAllowedOrigin, isLoopback, preflightHeaders } from './security';
 
 export interface ServiceOptions {
@@ -89,6 +90,8 @@ const ROUTES: Route[] = [
   route('GET', '/openai/status', foundry.status),
   route('GET', '/slmlab/loaded', foundry.loadedDetail),
   route('GET', '/slmlab/preparing', foundry.preparing),
+  // Session 4's pages (RAG chat, in-browser inference) and their assets: lib/web/routes.ts.
+  ...WEB_ROUTES.map((r) => route(r.method, r.path, r.handler)),
 ];
 
 /** The URL a local client should use for a bound address. */

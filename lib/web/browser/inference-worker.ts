@@ -1,0 +1,138 @@
+/**
+ * The in-browser inference worker: fetches a cached model's files from the slmlab service
+ * (by model id and file name only), keeps them in Cache Storage so a reload does not fetch
+ * them again, opens an onnxruntime-web session on WebGPU when the browser has an adapter and
+ * on WASM otherwise, and generates token by token with the engine's own code: TextTokenizer
+ * (tokenizer + chat template), DecoderSession (KV cache) and generate() (greedy / sampling
+ * loop), bundled for the browser by esbuild (lib/web/bundle.ts).
+ */
+import * as ort from 'onnxruntime-web';
+import { DecoderSession } from '../../engine/decoder-session';
+import { generate, type GenerationContext } from '../../engine/generate';
+import type { ModelFolder } from '../../engine/model-folder';
+import { TextTokenizer, type TokenizerFileTexts } from '../../engine/tokenizer';
+import type { BrowserManifest, BrowserModelFile } from '../browser-model';
+import type { Backend, FromWorker, ToWorker } from './worker-messages';
+
+const CACHE_NAME = 'slmlab-models';
+
+interface WorkerScope {
+  postMessage(message: FromWorker): void;
+  onmessage: ((e: MessageEvent<ToWorker>) => void) | null;
+  crossOriginIsolated: boolean;
+}
+const scope = self as unknown as WorkerScope;
+const post = (m: FromWorker) => scope.postMessage(m);
+
+let model: GenerationContext | null = null;
+let stopRequested = false;
+
+/** The bytes of one model file: from Cache Storage when present, else streamed with progress and cached. */
+async function fetchFile(base: string, file: BrowserModelFile): Promise<{ bytes: Uint8Array; fromCache: boolean }> {
+  const url = `${base}files/${encodeURIComponent(file.name)}`;
+  const key = `${url}?v=${encodeURIComponent(file.version)}`;
+  const cache = typeof caches !== 'undefined' ? await caches.open(CACHE_NAME) : null;
+  const hit = await cache?.match(key);
+  if (hit) {
+    const bytes = new Uint8Array(await hit.arrayBuffer());
+    post({ type: 'progress', file: file.name, loaded: bytes.length, total: file.bytes, fromCache: true });
+    return { bytes, fromCache: true };
+  }
+  const res = await fetch(url);
+  if (!res.ok || !res.body) {
+    const body = await res.json().catch(() => null) as { error?: { message?: string } } | null;
+    throw new Error(body?.error?.message ?? `GET ${url} answered ${res.status}`);
+  }
+  const bytes = new Uint8Array(file.bytes);
+  const reader = res.body.getReader();
+  let loaded = 0;
+  let reported = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (loaded + value.length > bytes.length) throw new Error(`${file.name} is larger than the manifest says: the model changed on disk, reload the page`);
+    bytes.set(value, loaded);
+    loaded += value.length;
+    if (loaded - reported >= 4 * 1024 * 1024 || loaded === bytes.length) {
+      reported = loaded;
+      post({ type: 'progress', file: file.name, loaded, total: file.bytes, fromCache: false });
+    }
+  }
+  if (loaded !== bytes.length) throw new Error(`${file.name} ended after ${loaded} of ${bytes.length} bytes: reload the page to fetch it again`);
+  if (cache) {
+    // Older versions of the same file would only take space.
+    for (const old of await cache.keys()) if (old.url.startsWith(new URL(url, location.href).href + '?')) await cache.delete(old);
+    await cache.put(key, new Response(bytes));
+  }
+  return { bytes, fromCache: false };
+}
+
+/** WebGPU when asked for (or 'auto') and the browser gives an adapter; WASM otherwise. */
+async function pickBackend(wanted: 'auto' | Backend): Promise<{ backend: Backend; detail: string }> {
+  if (wanted !== 'wasm') {
+    const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<{ info?: { vendor?: string; architecture?: string } } | null> } }).gpu;
+    const adapter = gpu ? await gpu.requestAdapter().catch(() => null) : null;
+    if (adapter) return { backend: 'webgpu', detail: `WebGPU adapter ${[adapter.info?.vendor, adapter.info?.architecture].filter(Boolean).join(' ') || '(unnamed)'}` };
+    if (wanted === 'webgpu') throw new Error('this browser has no WebGPU adapter (navigator.gpu.requestAdapter() gave none): choose the WASM backend, or enable WebGPU in the browser');
+  }
+  return { backend: 'wasm', detail: 'WebAssembly SIMD' };
+}
+
+async function load(manifest: BrowserManifest, base: string, wanted: 'auto' | Backend, threads: number): Promise<void> {
+  if (manifest.refused) throw new Error(manifest.refused);
+  const started = performance.now();
+  if (model) { await model.session.release(); model = null; }
+  const { backend, detail } = await pickBackend(wanted);
+  // Threads need SharedArrayBuffer, i.e. a cross-origin isolated page (COOP + COEP headers).
+  const maxThreads = scope.crossOriginIsolated ? Math.max(1, Math.min(navigator.hardwareConcurrency || 1, 8)) : 1;
+  ort.env.wasm.numThreads = threads > 0 ? Math.min(threads, maxThreads) : maxThreads;
+  ort.env.wasm.wasmPaths = new URL('/web/ort/', location.href).href;
+
+  let fromCache = true;
+  const texts: Record<string, string> = {};
+  const external: { path: string; data: Uint8Array }[] = [];
+  let modelBytes: Uint8Array | null = null;
+  for (const f of manifest.files) {
+    const got = await fetchFile(base, f);
+    fromCache &&= got.fromCache;
+    if (f.role === 'tokenizer') texts[f.name] = new TextDecoder().decode(got.bytes);
+    else if (f.role === 'model') modelBytes = got.bytes;
+    else external.push({ path: f.name.slice(f.name.lastIndexOf('/') + 1), data: got.bytes });
+  }
+  if (!modelBytes) throw new Error(`the manifest of ${manifest.id} names no .onnx file`);
+  const files: TokenizerFileTexts = {
+    tokenizerJson: texts['tokenizer.json'], tokenizerConfig: texts['tokenizer_config.json'],
+    inferenceModel: texts['inference_model.json'] ?? null, chatTemplateJinja: texts['chat_template.jinja'] ?? null,
+  };
+  const tokenizer = TextTokenizer.fromFiles(files, manifest.id);
+  const session = await ort.InferenceSession.create(modelBytes, {
+    executionProviders: [backend], externalData: external, graphOptimizationLevel: 'all', logSeverityLevel: 3,
+  });
+  const decoder = DecoderSession.fromSession(session as unknown as Parameters<typeof DecoderSession.fromSession>[0], backend === 'webgpu' ? 'webgpu' : 'cpu');
+  model = { session: decoder, tokenizer, folder: manifest.folder as ModelFolder, provider: decoder.provider };
+  post({ type: 'loaded', backend, detail, loadMs: performance.now() - started, fromCache, threads: ort.env.wasm.numThreads ?? 1 });
+}
+
+async function run(msg: Extract<ToWorker, { type: 'generate' }>): Promise<void> {
+  if (!model) throw new Error('no model is loaded: press Load first');
+  stopRequested = false;
+  const started = performance.now();
+  const r = await generate(model, { messages: msg.messages, maxTokens: msg.maxTokens, temperature: 0 }, {
+    onDelta: (d) => post({ type: 'token', index: d.index, tokenId: d.tokenId, text: d.text, ms: performance.now() - started }),
+    shouldAbort: () => stopRequested,
+  });
+  post({
+    type: 'done',
+    result: {
+      tokenIds: r.tokenIds, text: r.text, promptTokens: r.promptTokens, ttftMs: r.timings.ttftMs,
+      decodeTokensPerSecond: r.decodeTokensPerSecond, totalMs: r.timings.totalMs, finishReason: r.finishReason,
+    },
+  });
+}
+
+scope.onmessage = (e) => {
+  const msg = e.data;
+  if (msg.type === 'stop') { stopRequested = true; return; }
+  const work = msg.type === 'load' ? load(msg.manifest, msg.base, msg.backend, msg.threads) : run(msg);
+  work.catch((err: unknown) => post({ type: 'error', message: err instanceof Error ? err.message : String(err) }));
+};

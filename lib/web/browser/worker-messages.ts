@@ -1,0 +1,31 @@
+/**
+ * The messages between the inference page and its web worker: plain records, both ways.
+ */
+import type { ChatMessage } from '../../engine/chat-template';
+import type { BrowserManifest } from '../browser-model';
+
+export type Backend = 'webgpu' | 'wasm';
+
+export type ToWorker =
+  | { type: 'load'; manifest: BrowserManifest; base: string; backend: 'auto' | Backend; threads: number }
+  | { type: 'generate'; messages: ChatMessage[]; maxTokens: number }
+  | { type: 'stop' };
+
+export interface BrowserRunResult {
+  tokenIds: number[];
+  text: string;
+  promptTokens: number;
+  /** Request start -> first token sampled, ms (the engine's definition). */
+  ttftMs: number;
+  /** Decode speed without prefill, tokens/s (the engine's definition). */
+  decodeTokensPerSecond: number | null;
+  totalMs: number;
+  finishReason: string;
+}
+
+export type FromWorker =
+  | { type: 'progress'; file: string; loaded: number; total: number; fromCache: boolean }
+  | { type: 'loaded'; backend: Backend; detail: string; loadMs: number; fromCache: boolean; threads: number }
+  | { type: 'token'; index: number; tokenId: number; text: string; ms: number }
+  | { type: 'done'; result: BrowserRunResult }
+  | { type: 'error'; message: string };

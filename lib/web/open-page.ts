@@ -1,0 +1,77 @@
+/**
+ * `slmlab chat` and `slmlab browser`: find the running service (or start it in the
+ * background), make sure it serves the pages, post the chat documents when asked, and return
+ * the page's URL; `openInBrowser` hands a URL to the desktop's opener.
+ */
+import { spawn } from 'node:child_process';
+import { SlmlabError } from '../errors';
+import { daemonStatus, startDaemon, type DaemonOptions } from '../service/daemon';
+import { readDocs } from './docsets';
+
+export interface PageRequest extends DaemonOptions {
+  page: 'chat' | 'browser';
+  /** Preselects this model (id or alias) in the page's picker. */
+  model?: string;
+  /** chat only: a text file or a folder of .txt/.md files to use as the documents. */
+  docs?: string;
+}
+
+export interface PageUrl {
+  url: string;
+  /** The service's base URL. */
+  service: string;
+  /** True when this call started the service. */
+  started: boolean;
+}
+
+function authHeaders(o: DaemonOptions): Record<string, string> {
+  const key = o.apiKey ?? process.env.SLMLAB_API_KEY;
+  return key ? { Authorization: `Bearer ${key}` } : {};
+}
+
+async function errorMessage(res: Response): Promise<string> {
+  const text = await res.text();
+  try { return (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? text; } catch { return text; }
+}
+
+export async function pageUrl(req: PageRequest): Promise<PageUrl> {
+  const docs = req.docs !== undefined ? readDocs(req.docs) : null; // bad --docs fails before anything starts
+  const status = await daemonStatus({ ...req, probe: true });
+  let service: string;
+  let started = false;
+  if (status.running && status.url && status.responding) {
+    service = status.url;
+  } else {
+    const r = await startDaemon({ cacheDir: req.cacheDir, apiKey: req.apiKey });
+    if (!r.url) throw new SlmlabError('engine_crashed', 'the slmlab service did not start: see `slmlab service status` and its log', 500);
+    service = r.url;
+    started = !r.alreadyRunning;
+  }
+  const probe = await fetch(`${service}/${req.page}`, { headers: authHeaders(req) });
+  await probe.arrayBuffer();
+  if (probe.status === 404) {
+    throw new SlmlabError('invalid_request', `the running service at ${service} predates the web pages: restart it with \`slmlab service restart\``, 404);
+  }
+  const q = new URLSearchParams();
+  if (req.model) q.set('model', req.model);
+  if (docs) {
+    const res = await fetch(`${service}/web/chat/docsets`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json', ...authHeaders(req) }, body: JSON.stringify({ docs }),
+    });
+    if (!res.ok) throw new SlmlabError('invalid_request', `the service refused the documents: ${await errorMessage(res)}`, res.status);
+    q.set('docs', ((await res.json()) as { id: string }).id);
+  }
+  return { url: `${service}/${req.page}${q.size ? `?${q}` : ''}`, service, started };
+}
+
+/** Opens `url` with the desktop's opener (xdg-open, open, start); false when there is none. */
+export function openInBrowser(url: string): Promise<boolean> {
+  const [cmd, args] = process.platform === 'darwin' ? ['open', [url]]
+    : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]]
+      : ['xdg-open', [url]];
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: 'ignore', detached: true });
+    child.once('error', () => resolve(false));
+    child.once('spawn', () => { child.unref(); resolve(true); });
+  });
+}

@@ -1,0 +1,96 @@
+/**
+ * Session 4's pages on the slmlab service, mounted by lib/service/server.ts:
+ *
+ *   GET  /chat                         the RAG chat page (?model=<id>&docs=<docset id>)
+ *   GET  /browser                      the in-browser inference page (?model=<id>)
+ *   GET  /web/static/:name             the pages' HTML/CSS, from a fixed list
+ *   GET  /web/assets/:name             the pages' scripts, bundled by esbuild (bundle.ts)
+ *   GET  /web/ort/:name                onnxruntime-web's runtime files, from node_modules
+ *   GET  /web/models                   the models the service can serve, with their synthetic flag
+ *   GET  /web/models/:id/manifest      what the browser needs to run a cached model (browser-model.ts)
+ *   GET  /web/models/:id/files/:name   one file of that manifest, by model id and file name only
+ *   GET  /web/chat/docsets/:id         a document set ('workshop' is built in)
+ *   POST /web/chat/docsets             stores {docs: [{source, text}]}, answers 201 {id}
+ */
+import * as path from 'node:path';
+import type { Handler, ServiceContext } from '../service/context';
+import { readJson, sendJson } from '../service/http';
+import { InvalidRequestError } from '../errors';
+import { notFound, ortFile, sendFile, sendText, staticFile } from './assets';
+import { browserManifest } from './browser-model';
+import { BUNDLES, bundle } from './bundle';
+import { DocsetStore } from './docsets';
+import { assetHeaders, pageHeaders } from './headers';
+
+export interface WebRoute { method: 'GET' | 'POST'; path: string; handler: Handler }
+
+// One document store per running service.
+const docsets = new WeakMap<ServiceContext, DocsetStore>();
+const docsetsOf = (ctx: ServiceContext) => {
+  let s = docsets.get(ctx);
+  if (!s) docsets.set(ctx, (s = new DocsetStore()));
+  return s;
+};
+
+const page = (file: string, kind: 'chat' | 'inference'): Handler => (_ctx, _req, res) => sendFile(res, staticFile(file), pageHeaders(kind));
+
+const asset: Handler = async (_ctx, _req, res, params) => {
+  if (!Object.prototype.hasOwnProperty.call(BUNDLES, params.name)) {
+    await sendFile(res, staticFile(params.name));
+    return;
+  }
+  const js = await bundle(params.name);
+  // A worker script's own headers set its CSP and isolation (it is a document of its own).
+  const headers = params.name.endsWith('worker.js') ? pageHeaders('inference') : assetHeaders();
+  sendText(res, js, 'text/javascript; charset=utf-8', headers);
+};
+
+const models: Handler = async (ctx, _req, res) => {
+  const list = await ctx.registry.list();
+  sendJson(res, 200, {
+    data: list.map((e) => ({ id: e.id, alias: e.alias ?? null, synthetic: e.synthetic, cached: e.cached, size_bytes: e.sizeBytes ?? null, provider: e.provider })),
+  }, assetHeaders());
+};
+
+async function manifestOf(ctx: ServiceContext, name: string) {
+  const resolved = await ctx.registry.resolve(name);
+  return { manifest: browserManifest(resolved.id, resolved.dir), dir: path.resolve(resolved.dir) };
+}
+
+const manifest: Handler = async (ctx, _req, res, params) => {
+  sendJson(res, 200, (await manifestOf(ctx, params.id)).manifest, assetHeaders());
+};
+
+const modelFile: Handler = async (ctx, _req, res, params) => {
+  const { manifest: m, dir } = await manifestOf(ctx, params.id);
+  const file = m.files.find((f) => f.name === params.name);
+  if (!file) throw notFound(`file '${params.name}' of model ${m.id} (see /web/models/${encodeURIComponent(m.id)}/manifest)`);
+  if (m.refused) throw new InvalidRequestError(m.refused, 'model');
+  await sendFile(res, path.join(dir, ...file.name.split('/')), { 'Content-Type': 'application/octet-stream' });
+};
+
+const getDocset: Handler = (ctx, _req, res, params) => {
+  const docs = docsetsOf(ctx).get(params.id);
+  if (!docs) throw notFound(`document set '${params.id}' (sets live in the service's memory: run \`slmlab chat --docs …\` again after a restart)`);
+  sendJson(res, 200, { id: params.id, docs }, assetHeaders());
+};
+
+const postDocset: Handler = async (ctx, req, res) => {
+  const body = await readJson(req, ctx.maxBodyBytes) as { docs?: unknown } | null;
+  const id = docsetsOf(ctx).add(body && typeof body === 'object' ? body.docs : undefined);
+  sendJson(res, 201, { id, url: `${ctx.url()}/chat?docs=${encodeURIComponent(id)}` });
+};
+
+export const WEB_ROUTES: readonly WebRoute[] = Object.freeze([
+  { method: 'GET', path: '/chat', handler: page('chat.html', 'chat') },
+  { method: 'GET', path: '/browser', handler: page('inference.html', 'inference') },
+  { method: 'GET', path: '/web/static/:name', handler: (_c, _q, res, p) => sendFile(res, staticFile(p.name)) },
+  { method: 'GET', path: '/web/assets/:name', handler: asset },
+  // ORT's .mjs also starts its WASM threads as workers: it needs a worker's own headers too.
+  { method: 'GET', path: '/web/ort/:name', handler: (_c, _q, res, p) => sendFile(res, ortFile(p.name), pageHeaders('inference')) },
+  { method: 'GET', path: '/web/models', handler: models },
+  { method: 'GET', path: '/web/models/:id/manifest', handler: manifest },
+  { method: 'GET', path: '/web/models/:id/files/:name', handler: modelFile },
+  { method: 'GET', path: '/web/chat/docsets/:id', handler: getDocset },
+  { method: 'POST', path: '/web/chat/docsets', handler: postDocset },
+] satisfies WebRoute[]);
