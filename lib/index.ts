@@ -35,3 +35,13 @@ export { findEndpoint, timedChat, type Endpoint, type TimedCall } from './client
 export * as grid from './bench/grid';
 export * as store from './bench/store';
 export * as stats from './bench/stats';
+
+// --- issue 7: what lessons and scripts need by name (runner, analysis, report, eval, notebook face) ---
+// The notebook face is also its own subpath, `slmlab/notebook`; eval is `slmlab/eval`.
+export { runGrid, cellLabel, type RunGridOptions, type RunGridResult, type RunProgress, type RunRecord, type CellSummaryRecord } from './bench/runner';
+export * as analysis from './analysis';
+export { loadResults, summarizeResults, compare, toFrame, comparisonFrame, pivot, type SummaryRow, type ComparisonRow, type LoadedResults } from './analysis';
+export * as report from './report';
+export { writeReport, latencyBars, tokensPerSecondBars, ttftBox, speedupBars, latencyThroughputScatter, tokenTimeline, toCsv, toMarkdownSummary, type Figure } from './report';
+export * as evaluation from './eval';
+export * as lab from './lab';
