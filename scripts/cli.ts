@@ -16,6 +16,7 @@ import { registerBench } from './cli/bench';
 import { registerReport } from './cli/report';
 import { EXIT_HELP } from './cli/exit-codes';
 import { cacheDir } from '../lib/cache/location';
+import { FOUNDRY_ALIASES_HELP, rewriteFoundryArgv } from './cli/foundry-aliases';
 
 const program = new Command();
 program
@@ -23,7 +24,7 @@ program
   .description('Discover, build, run and benchmark open language models locally (embedded ONNX Runtime).')
   .version(require('../../package.json').version as string)
   .showHelpAfterError('(run with --help for usage)')
-  .addHelpText('after', `\nModels are kept in ${cacheDir()} (set SLMLAB_CACHE_DIR to move it).\n\n${EXIT_HELP}`)
+  .addHelpText('after', `\nModels are kept in ${cacheDir()} (set SLMLAB_CACHE_DIR to move it).\n\n${FOUNDRY_ALIASES_HELP}\n\n${EXIT_HELP}`)
   // Usage errors exit 2 (like most CLIs); --help and --version exit 0. Inherited by every verb.
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
@@ -40,7 +41,7 @@ registerStart(program);
 registerBench(program);
 registerReport(program);
 
-program.parseAsync(process.argv).catch((e: unknown) => {
+program.parseAsync([...process.argv.slice(0, 2), ...rewriteFoundryArgv(process.argv.slice(2))]).catch((e: unknown) => {
   process.stderr.write(`slmlab: unexpected error: ${(e as Error).stack ?? String(e)}\n`);
   process.exit(1);
 });

@@ -1,5 +1,6 @@
 /**
- * Executes the workshop notebooks headless into reports/<notebook>.html.
+ * Executes the workshop notebooks headless into results/notebooks/<notebook>.html (each notebook
+ * keeps its results beside it, in results/notebooks/<lesson>/, apart from the CLI's reports/).
  *
  *   npm run notebooks [-- --param models=tiny --param rounds=2] [--notebook session03]
  *
@@ -139,7 +140,7 @@ function main(): number {
   for (const p of args.params.keys()) if (!known.has(p)) problems.push(`--param ${p}: no notebook has this parameter (known: ${[...known].sort().join(', ')})`);
   if (problems.length > 0) { console.error(problems.map((p) => `run-notebooks: ${p}`).join('\n')); return 1; }
 
-  const reportsDir = path.join(ROOT, 'reports');
+  const reportsDir = path.join(ROOT, 'results', 'notebooks');
   fs.mkdirSync(reportsDir, { recursive: true });
   const failed: string[] = [];
   for (const plan of plans) {

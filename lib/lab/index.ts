@@ -27,5 +27,6 @@ export { download, type DownloadResult } from './download';
 export { ask, timingLine, type AskOptions, type AskResult } from './ask';
 export { resultsDir, RESULTS_ROOT } from './results-dir';
 export { toDanfo } from './danfo';
+export { catalogFrame, cacheFrame, providersFrame } from './frames';
 
 installDisplayHooks();

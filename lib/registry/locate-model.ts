@@ -15,6 +15,8 @@ import { ModelNotFoundError } from '../errors';
 import type { ProviderName } from '../engine/providers';
 import { findModel, loadCatalog, resolveVariant, type CatalogFile, type CatalogModel, type CatalogVariant } from '../catalog';
 import { cachedFolderFor, ensureVariant, findCachedModel, type CacheOptions, type DownloadProgress } from '../cache';
+import { twinHint } from './twin-hint';
+import { OfflineError } from '../cache/download/offline';
 
 export interface LocateOptions {
   /** Execution provider wanted: picks the catalog variant made for it. */
@@ -82,9 +84,15 @@ export async function locateModel(name: string, opts: LocateOptions = {}): Promi
     const cached = cachedFolderFor(variant, opts.cache);
     if (cached) return { id: variant.id, dir: cached, provider: variant.provider, synthetic: model.synthetic, from: 'catalog', fetched: false, model, variant };
     if (variant.source.kind !== 'synthetic' && !opts.download) {
-      throw new ModelNotFoundError(`${model.alias} (${variant.id}) is not downloaded: run \`slmlab model download ${variant.id}\``);
+      throw new ModelNotFoundError(`${model.alias} (${variant.id}) is not downloaded: run \`slmlab model download ${variant.id}\`${twinHint(catalog, model.alias)}`);
     }
-    const { dir } = await ensureVariant(variant, { onProgress: opts.onProgress, signal: opts.signal, cacheDir: opts.cache?.cacheDir, env: opts.cache?.env });
+    let dir: string;
+    try {
+      ({ dir } = await ensureVariant(variant, { onProgress: opts.onProgress, signal: opts.signal, cacheDir: opts.cache?.cacheDir, env: opts.cache?.env }));
+    } catch (e) {
+      if (e instanceof OfflineError) throw new OfflineError(e.host, e.url ?? '', model.alias, twinHint(catalog, model.alias));
+      throw e;
+    }
     return { id: variant.id, dir, provider: variant.provider, synthetic: model.synthetic, from: 'catalog', fetched: true, model, variant };
   }
 
