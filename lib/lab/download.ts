@@ -6,7 +6,7 @@
  *   const d = await download('qwen2.5-0.5b-twin');   d.dir, d.downloaded, d.realModel
  */
 import { findModel, loadCatalog, selectVariant, describeSource, formatBytes } from '../catalog';
-import { ensureVariant } from '../cache';
+import { cachedFolderFor, ensureVariant } from '../cache';
 import { probeProviders, type ProviderName } from '../engine/providers';
 import { progress } from './progress';
 
@@ -19,7 +19,7 @@ export interface DownloadResult {
   synthetic: boolean;
   seconds: number;
   /** For a twin: what a connected machine downloads for the real model (variant, size, source). */
-  realModel: { alias: string; variantId: string; size: string; source: string } | null;
+  realModel: { alias: string; variantId: string; size: string; source: string; command: string } | null;
 }
 
 export async function download(alias: string, options: { provider?: ProviderName } = {}): Promise<DownloadResult> {
@@ -28,7 +28,8 @@ export async function download(alias: string, options: { provider?: ProviderName
   const usable = await probeProviders();
   const ep = options.provider ?? 'cpu';
   const variant = selectVariant(model, { usable, ep });
-  const bar = progress(`${model.synthetic ? 'building' : 'downloading'} ${variant.id}`, { unit: 'bytes' });
+  const verb = cachedFolderFor(variant) !== null ? 'checking the cache for' : model.synthetic ? 'building' : 'downloading';
+  const bar = progress(`${verb} ${variant.id}`, { unit: 'bytes' });
   const t0 = Date.now();
   const r = await ensureVariant(variant, { onProgress: (p) => bar.update(p.bytes, p.total ?? variant.sizeBytes ?? null, p.file) });
   const seconds = (Date.now() - t0) / 1000;
@@ -37,7 +38,8 @@ export async function download(alias: string, options: { provider?: ProviderName
   if (model.synthetic && model.twinOf) {
     const real = findModel(catalog, model.twinOf);
     const rv = selectVariant(real, { usable, ep });
-    realModel = { alias: real.alias, variantId: rv.id, size: formatBytes(rv.sizeBytes ?? null), source: describeSource(rv.source) };
+    const source = rv.source.kind === 'huggingface' ? `huggingface.co/${rv.source.repo}` : describeSource(rv.source);
+    realModel = { alias: real.alias, variantId: rv.id, size: formatBytes(rv.sizeBytes ?? null), source, command: `slmlab model download ${real.alias}` };
   }
   return { alias: model.alias, variantId: variant.id, dir: r.dir, downloaded: r.downloaded, synthetic: model.synthetic === true, seconds, realModel };
 }

@@ -28,5 +28,6 @@ export { ask, timingLine, type AskOptions, type AskResult } from './ask';
 export { resultsDir, RESULTS_ROOT } from './results-dir';
 export { toDanfo } from './danfo';
 export { catalogFrame, cacheFrame, providersFrame } from './frames';
+export { exportReport } from './export';
 
 installDisplayHooks();
