@@ -41,3 +41,13 @@ export {
   decodeModel, encodeModel, OnnxDecodeError, TensorBytesReader, DataType, dataTypeName, tensorByteLength,
   type ModelRecord, type GraphRecord, type NodeRecord, type TensorRecord, type ValueInfoRecord, type AttrValue,
 } from './onnx';
+
+// --- issue 7: what lessons and scripts need by name (runner, analysis, report, eval, notebook face) ---
+// The notebook face is also its own subpath, `slmlab/notebook`; eval is `slmlab/eval`.
+export { runGrid, cellLabel, type RunGridOptions, type RunGridResult, type RunProgress, type RunRecord, type CellSummaryRecord } from './bench/runner';
+export * as analysis from './analysis';
+export { loadResults, summarizeResults, compare, toFrame, comparisonFrame, pivot, type SummaryRow, type ComparisonRow, type LoadedResults } from './analysis';
+export * as report from './report';
+export { writeReport, latencyBars, tokensPerSecondBars, ttftBox, speedupBars, latencyThroughputScatter, tokenTimeline, toCsv, toMarkdownSummary, type Figure } from './report';
+export * as evaluation from './eval';
+export * as lab from './lab';

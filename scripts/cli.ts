@@ -19,6 +19,7 @@ import { registerReport } from './cli/report';
 import { registerPages } from './cli/pages';
 import { EXIT_HELP, fail } from './cli/exit-codes';
 import { cacheDir } from '../lib/cache/location';
+import { FOUNDRY_ALIASES_HELP, rewriteFoundryArgv } from './cli/foundry-aliases';
 
 const program = new Command();
 program
@@ -26,7 +27,7 @@ program
   .description('Discover, build, run and benchmark open language models locally (embedded ONNX Runtime).')
   .version(require('../../package.json').version as string)
   .showHelpAfterError('(run with --help for usage)')
-  .addHelpText('after', `\nModels are kept in ${cacheDir()} (set SLMLAB_CACHE_DIR to move it).\n\n${EXIT_HELP}`)
+  .addHelpText('after', `\nModels are kept in ${cacheDir()} (set SLMLAB_CACHE_DIR to move it).\n\n${FOUNDRY_ALIASES_HELP}\n\n${EXIT_HELP}`)
   // Usage errors exit 2 (like most CLIs); --help and --version exit 0. Inherited by every verb.
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
@@ -46,4 +47,4 @@ registerBench(program);
 registerReport(program);
 registerPages(program); // session 4's pages: slmlab chat, slmlab browser
 
-program.parseAsync(process.argv).catch(fail);
+program.parseAsync([...process.argv.slice(0, 2), ...rewriteFoundryArgv(process.argv.slice(2))]).catch(fail);

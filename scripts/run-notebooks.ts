@@ -1,5 +1,7 @@
 /**
- * Executes the workshop notebooks headless into reports/<notebook>.html.
+ * Executes the workshop notebooks headless into results/notebooks/<notebook>.html (each notebook
+ * keeps its results beside it, in results/notebooks/<lesson>/, apart from the CLI's reports/;
+ * SLMLAB_RESULTS_DIR moves both).
  *
  *   npm run notebooks [-- --param models=tiny --param rounds=2] [--notebook session03]
  *
@@ -7,8 +9,8 @@
  * every --param must name one of them (in at least one notebook) and parse as its type (number,
  * boolean or string). The values go into an `injected-parameters` cell right after the parameters
  * cell (papermill's convention; tslab allows re-declaring a const in a later cell), in a temporary
- * copy next to the notebook (so `../dist/lib` still resolves), which
- * `jupyter nbconvert --to html --execute` runs with node_modules/.bin on PATH (the tslab kernel).
+ * copy next to the notebook (so `slmlab` resolves the same way), which
+ * `jupyter nbconvert --to html --execute` runs with slmlab's tslab kernelspec (.jupyter/, absolute paths).
  * scripts/nbconvert_config.py prints the failing cell's real error (tslab leaves nbclient an empty
  * `<Error>:`). Exit 0: all rendered; 1: a notebook failed or bad arguments; 2: jupyter or the tslab
  * kernel is missing.
@@ -17,6 +19,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UsageError } from '../lib/errors';
+import { jupyterEnv, projectJupyterPath, writeKernelspec } from './kernelspec';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 export const NOTEBOOKS = ['session03_benchmark_oss_models', 'session04_model_compare'];
@@ -29,8 +32,7 @@ interface Notebook { cells: Cell[]; metadata: Record<string, unknown> }
 
 const INSTALL = [
   'Install Jupyter (Debian/Ubuntu): apt-get install -y jupyter-nbconvert python3-nbclient jupyter-client jupyter-notebook',
-  'Install the tslab kernel for this user: node_modules/.bin/tslab install --python=/usr/bin/python3   (the Python that has jupyter_client; put node_modules/.bin on PATH when running nbconvert)',
-  '(check with: jupyter kernelspec list   -> tslab and jslab)',
+  '(the tslab kernelspec is written by this script into .jupyter/kernels/tslab, with absolute paths)',
 ].join('\n');
 
 const sourceOf = (c: Cell) => (Array.isArray(c.source) ? c.source.join('') : c.source);
@@ -111,7 +113,9 @@ function checkJupyter(env: NodeJS.ProcessEnv): string | null {
 function main(): number {
   let args: ReturnType<typeof parseArgs>;
   try { args = parseArgs(process.argv.slice(2)); } catch (e) { console.error(`run-notebooks: ${(e as Error).message}`); return 1; }
-  const env = { ...process.env, PATH: `${path.join(ROOT, 'node_modules', '.bin')}${path.delimiter}${process.env.PATH ?? ''}` };
+  // slmlab's own tslab kernelspec (absolute paths), first on JUPYTER_PATH: no `tslab` on PATH needed.
+  writeKernelspec(projectJupyterPath());
+  const env = jupyterEnv(process.env);
   const missing = checkJupyter(env);
   if (missing) { console.error(`run-notebooks: ${missing}\n${INSTALL}`); return 2; }
 
@@ -140,7 +144,7 @@ function main(): number {
   for (const p of args.params.keys()) if (!known.has(p)) problems.push(`--param ${p}: no notebook has this parameter (known: ${[...known].sort().join(', ')})`);
   if (problems.length > 0) { console.error(problems.map((p) => `run-notebooks: ${p}`).join('\n')); return 1; }
 
-  const reportsDir = path.join(ROOT, 'reports');
+  const reportsDir = process.env.SLMLAB_RESULTS_DIR ? path.resolve(process.env.SLMLAB_RESULTS_DIR) : path.join(ROOT, 'results', 'notebooks');
   fs.mkdirSync(reportsDir, { recursive: true });
   const failed: string[] = [];
   for (const plan of plans) {

@@ -14,8 +14,10 @@ import * as path from 'node:path';
 import { ModelDamagedError, ModelNotFoundError } from '../errors';
 import type { ProviderName } from '../engine/providers';
 import { findModel, loadCatalog, resolveVariant, type CatalogFile, type CatalogModel, type CatalogVariant } from '../catalog';
-import { cachedFolderFor, ensureVariant, entryMatches, findCachedModel, listCache, type CacheOptions, type DownloadProgress } from '../cache';
+import { cachedFolderFor, ensureVariant, entryMatches, findCachedModel, listCache, type CacheOptions, type DownloadProgress, type EnsureResult } from '../cache';
 import { inferenceModelFor } from '../cache/inference-model';
+import { twinHint } from './twin-hint';
+import { OfflineError } from '../cache/download/offline';
 
 export interface LocateOptions {
   /** Execution provider wanted: picks the catalog variant made for it. */
@@ -87,12 +89,18 @@ export async function locateModel(name: string, opts: LocateOptions = {}): Promi
     const cached = opts.force ? null : cachedFolderFor(variant, opts.cache);
     if (cached) return { id: variant.id, dir: cached, provider: variant.provider, synthetic: model.synthetic, from: 'catalog', fetched: false, model, variant };
     if (variant.source.kind !== 'synthetic' && !opts.download) {
-      throw new ModelNotFoundError(`${model.alias} (${variant.id}) is not downloaded: run \`slmlab model download ${variant.id}\``);
+      throw new ModelNotFoundError(`${model.alias} (${variant.id}) is not downloaded: run \`slmlab model download ${variant.id}\`${twinHint(catalog, model.alias)}`);
     }
-    const r = await ensureVariant(variant, {
-      onProgress: opts.onProgress, signal: opts.signal, cacheDir: opts.cache?.cacheDir, env: opts.cache?.env, force: opts.force,
-      inferenceModel: inferenceModelFor(variant.id, model.promptTemplate),
-    });
+    let r: EnsureResult;
+    try {
+      r = await ensureVariant(variant, {
+        onProgress: opts.onProgress, signal: opts.signal, cacheDir: opts.cache?.cacheDir, env: opts.cache?.env, force: opts.force,
+        inferenceModel: inferenceModelFor(variant.id, model.promptTemplate),
+      });
+    } catch (e) {
+      if (e instanceof OfflineError) throw new OfflineError(e.host, e.url ?? '', model.alias, twinHint(catalog, model.alias));
+      throw e;
+    }
     return { id: variant.id, dir: r.dir, provider: variant.provider, synthetic: model.synthetic, from: 'catalog', fetched: r.downloaded, model, variant, ...(r.repaired ? { repaired: r.repaired } : {}) };
   }
 

@@ -22,10 +22,23 @@ export interface MimeBundle {
   transient: Record<string, unknown>;
 }
 
-let plotlyInlined = false;
+/**
+ * Where plotly.js was last inlined: undefined = nowhere yet; null = outside a kernel (once per
+ * process); else the tslab display writer of the cell execution that carried it. tslab gives
+ * every execution its own writer, so plotly.js is inlined once per executed cell: re-running a
+ * figure cell, or keeping only some outputs of a saved notebook, still leaves every figure
+ * output with plotly.js in its own cell (no CDN).
+ */
+let inlinedFor: unknown = undefined;
 
 /** Forget that plotly.js was inlined (a new kernel session, tests). */
-export function resetPlotlyInlined(): void { plotlyInlined = false; }
+export function resetPlotlyInlined(): void { inlinedFor = undefined; }
+
+function needsPlotlyJs(): boolean {
+  if (inlinedFor === undefined) return true;
+  const w = tslabWriter();
+  return w !== null && w !== inlinedFor;
+}
 
 function isFigure(v: unknown): v is Figure {
   return typeof v === 'object' && v !== null && Array.isArray((v as Figure).data) && typeof (v as Figure).layout === 'object';
@@ -45,8 +58,9 @@ export function displayBundle(figureOrHtml: Figure | string): MimeBundle {
   if (!isFigure(figureOrHtml)) throw new TypeError('displayBundle: expected a plotly figure {data, layout} or an HTML string');
   const fig = figureOrHtml;
   const id = `slmlab-plot-${randomBytes(6).toString('hex')}`;
-  const html = (plotlyInlined ? '' : `${plotlyScriptTag()}\n`) + figureHtml(fig, id);
-  plotlyInlined = true;
+  const inline = needsPlotlyJs();
+  const html = (inline ? `${plotlyScriptTag()}\n` : '') + figureHtml(fig, id);
+  if (inline) inlinedFor = tslabWriter();
   // Plain JSON (no undefined, no functions) for the plotly MIME type.
   const spec = JSON.parse(JSON.stringify({ data: fig.data, layout: fig.layout })) as unknown;
   return { data: { [PLOTLY_MIME]: spec, 'text/html': html, 'text/plain': figureText(fig) }, metadata: {}, transient: {} };

@@ -35,7 +35,7 @@ export function registerModelList(model: Command): void {
     });
 
   model
-    .command('info')
+    .command('info').alias('show')
     .description('show a model\'s details and variants')
     .argument('<alias>', 'model alias or variant id')
     .option('--license', 'show only the licence')

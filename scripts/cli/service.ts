@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { daemonPs, daemonStatus, formatPs, formatStatus, restartDaemon, startDaemon, stopDaemon, type StartDaemonOptions } from '../../lib/service/daemon';
 import { runServiceMain } from '../../lib/service/main';
 import { integer } from './parse';
+import { choosePort, WORKSHOP_PORT } from '../../lib/service/workshop-port';
 import { EXIT, fail } from './exit-codes';
 
 interface StartOptions { host?: string; port?: number; ttl?: number; maxQueue?: number; threads?: number; foreground?: boolean; json?: boolean }
@@ -17,7 +18,7 @@ function daemonOptions(o: StartOptions): StartDaemonOptions {
 function serviceOptions(cmd: Command): Command {
   return cmd
     .option('--host <host>', 'address to bind (default 127.0.0.1; any other needs SLMLAB_API_KEY)')
-    .option('--port <n>', 'port (0 = a free port, printed by `slmlab service status`)', integer('--port', 0, 65535))
+    .option('--port <n>', `port (default ${WORKSHOP_PORT}, the workshop's, when free, else a free one; 0 = a free port)`, integer('--port', 0, 65535))
     .option('--ttl <seconds>', 'unload a model after this long unused (0 = never; default 600)', integer('--ttl', 0))
     .option('--max-queue <n>', 'requests waiting per loaded model before 429 (default 16)', integer('--max-queue', 0))
     .option('--threads <n>', 'ONNX Runtime intra-op threads per model (0 = one per core)', integer('--threads', 0, 1024))
@@ -25,13 +26,16 @@ function serviceOptions(cmd: Command): Command {
 }
 
 export function registerService(program: Command): void {
-  const service = program.command('service').description('run the local OpenAI-compatible service (Foundry Local\'s routes too)');
+  const service = program.command('service').alias('server').description('run the local OpenAI-compatible service (Foundry Local\'s routes too)');
 
   serviceOptions(service.command('start').description('start the service in the background (or in the foreground with --foreground)'))
     .option('--foreground', 'serve in this process until Ctrl-C (containers, tests)')
     .action(async (o: StartOptions) => {
       try {
+        const chosen = await choosePort(o.host ?? '127.0.0.1', o.port);
+        o = { ...o, port: chosen.port };
         if (o.foreground) {
+          if (chosen.note) process.stderr.write(`slmlab: ${chosen.note}\n`);
           const args = ['--foreground'];
           if (o.host) args.push('--host', o.host);
           if (o.port !== undefined) args.push('--port', String(o.port));
@@ -44,6 +48,7 @@ export function registerService(program: Command): void {
           return;
         }
         const r = await startDaemon(daemonOptions(o));
+        if (chosen.note && !r.alreadyRunning) process.stderr.write(`slmlab: ${chosen.note}\n`);
         process.stdout.write(o.json ? JSON.stringify(r, null, 2) + '\n' : `${r.alreadyRunning ? 'already running' : 'started'}: ${r.url} (OpenAI base URL ${r.url}/v1)\n`);
       } catch (e) {
         fail(e);

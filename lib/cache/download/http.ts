@@ -9,6 +9,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { AbortedError, SlmlabError } from '../../errors';
+import { isDnsFailure, OfflineError } from './offline';
 
 export interface GetOptions {
   headers?: Record<string, string>;
@@ -75,6 +76,7 @@ function getOnce(url: URL, opts: GetOptions): Promise<http.IncomingMessage> {
     });
     req.on('error', (e) => {
       done();
+      if (isDnsFailure(e)) { reject(new OfflineError(url.host, url.href)); return; }
       reject(e instanceof TransientError || e instanceof AbortedError ? e : new TransientError(`${url.host}: ${(e as Error).message}`));
     });
   });
