@@ -135,9 +135,13 @@ export class PreparingRegistry implements ModelRegistry {
     const need = await this.inner.needsPreparation?.(name, ep) ?? null;
     if (need && (need.kind === 'build' || this.autoDownload)) {
       const job = this.start(need);
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([job.done, new Promise<void>((r) => { timer = setTimeout(r, this.waitMs); })]);
-      clearTimeout(timer);
+      if (Number.isFinite(this.waitMs)) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([job.done, new Promise<void>((r) => { timer = setTimeout(r, this.waitMs); })]);
+        clearTimeout(timer);
+      } else {
+        await job.done; // an embedded service (bench runner, notebooks) waits for the model however long it takes
+      }
       const r = job.record;
       if (r.state === 'failed') throw new ServiceError(502, 'model_preparation_failed', `preparing model '${name}' (${r.id}) failed: ${r.error}. The next request starts it again`, 'model');
       if (r.state === 'preparing') throw notReadyYet(name, r, this.preparations.retryAfterSeconds(r.id));

@@ -38,7 +38,8 @@ export function endpointPool(o: EndpointPoolOptions): EndpointPool {
     }
     let svc = services.get(c.threads);
     if (!svc) {
-      svc = startService({ logger: silentLogger, apiKey: '', ...o.serviceOptions, registry: o.registry, host: '127.0.0.1', port: 0, threads: c.threads });
+      // In-process: a model still to be built or downloaded is waited for, not answered with a 503.
+      svc = startService({ logger: silentLogger, apiKey: '', prepareWaitMs: Number.POSITIVE_INFINITY, ...o.serviceOptions, registry: o.registry, host: '127.0.0.1', port: 0, threads: c.threads });
       services.set(c.threads, svc);
     }
     const baseURL = `${(await svc).url}/v1`;
