@@ -51,3 +51,12 @@ export * as report from './report';
 export { writeReport, latencyBars, tokensPerSecondBars, ttftBox, speedupBars, latencyThroughputScatter, tokenTimeline, toCsv, toMarkdownSummary, type Figure } from './report';
 export * as evaluation from './eval';
 export * as lab from './lab';
+// real models on a connected machine (issue 12): catalog availability, Foundry's
+// inference_model.json, load-time graph checks, twins in the builder-0.15 layout, and
+// first-use preparation in the service
+export { unavailableReason, type TokenizerSource } from './catalog';
+export { inferenceModelFor, writeInferenceModel, INFERENCE_MODEL_FILE, type InferenceModel } from './cache/inference-model';
+export { missingOpOf, checkKvType, SUPPORTED_KV_TYPES } from './engine/load-checks';
+export { foldSystemIntoFirstUser } from './engine/chat-template';
+export { BUILDER_STYLES, DEFAULT_BUILDER_STYLE, weightsFileName, type BuilderStyle } from './synth/build-model';
+export { PreparingRegistry, Preparations, type PreparationRecord, type PreparationNeed, type PreparationOptions } from './service/preparation';

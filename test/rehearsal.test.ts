@@ -42,7 +42,7 @@ after(async () => {
   await hub?.close();
   removeTempDir(work);
   // The table the issue asks for: variant, rehearsal result.
-  console.log(results.map((r) => `${r.variant}\t${r.result}`).join('\n'));
+  console.log(results.map((r) => `${r.variant} | ${r.result}`).join('\n'));
 });
 
 function cacheFor(name: string) {

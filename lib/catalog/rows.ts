@@ -118,7 +118,8 @@ export function describeSource(s: VariantSource): string {
   switch (s.kind) {
     case 'huggingface': {
       const folder = s.subfolder ? ` ${s.subfolder}/` : '';
-      return `huggingface ${s.repo}@${s.revision}${folder} [${s.include.join(', ')}]` + (s.onnxFile ? ` onnx/${s.onnxFile}` : '');
+      return `huggingface ${s.repo}@${s.revision}${folder} [${s.include.join(', ')}]` + (s.onnxFile ? ` onnx/${s.onnxFile}` : '') +
+        (s.tokenizerSource ? `; tokenizer from ${s.tokenizerSource.repo}@${s.tokenizerSource.revision} (${s.tokenizerSource.reason})` : '');
     }
     case 'url':
       return `url ${s.files.length} file${s.files.length === 1 ? '' : 's'}: ${s.files.map((f) => f.path).join(', ')}`;

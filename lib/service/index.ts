@@ -12,3 +12,4 @@ export {
 } from './daemon';
 export { stateFilePath, readState, type ServiceState } from './state-file';
 export { runServiceMain, parseServiceArgs, defaultRegistry, type MainOptions } from './main';
+export { PreparingRegistry, Preparations, notReadyYet, type PreparationRecord, type PreparationNeed, type PreparationOptions, type PreparableRegistry } from './preparation';

@@ -12,7 +12,7 @@
  *                      and "Preparing" in GET /openai/status)
  */
 import type { ProviderName } from '../engine/providers';
-import { errorText } from '../errors';
+import { AbortedError, errorText } from '../errors';
 import { ServiceError } from './errors';
 import type { DownloadProgress, ModelRegistry, RegistryEntry, ResolvedModel } from './registry';
 
@@ -155,7 +155,8 @@ export class PreparingRegistry implements ModelRegistry {
     if (need) {
       const job = this.start(need);
       while (job.record.state === 'preparing') {
-        if (opts.signal?.aborted) break;
+        // The preparation goes on for others; only this caller stops waiting.
+        if (opts.signal?.aborted) throw new AbortedError('download request cancelled; the preparation continues in the background');
         opts.onProgress?.({ fraction: job.record.fraction, file: job.record.file });
         await Promise.race([job.done, new Promise((r) => setTimeout(r, 250))]);
       }

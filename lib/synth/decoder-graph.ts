@@ -14,7 +14,7 @@
  *
  * With `sharedEmbedding` (the builder's layout since v0.15, for tied models at int4) there is
  * no float embedding table: the embedding gathers rows of the lm_head's int4 matrix itself,
- *   input_ids -> GatherBlockQuantized(Reshape(W_lm_Q4 [V, kBlocks, bs/2] -> [V, H/2]), scales [V, kBlocks])
+ *   input_ids -> GatherBlockQuantized(W_lm_Q4 [V, kBlocks, bs/2], scales [V, kBlocks, 1]) -> [B, S, H]
  * so one int4 copy of the [V, H] matrix serves both ends of the model.
  *
  * layout 'genai' fuses RoPE into GQA (do_rotary = 1) and has no position_ids input, as the
@@ -138,12 +138,18 @@ export function planDecoder(plan: DecoderPlan, data: TensorDataWriter): PlannedD
   const shared = plan.sharedEmbedding === true && plan.format === 'int4' && s.tiedEmbeddings;
   let embedded: string;
   if (shared) {
-    // The lm_head's int4 blocks ([V, kBlocks, bs/2] uint8) seen as [V, H/2] packed nibbles; scales [V, kBlocks].
+    // GatherBlockQuantized reads the lm_head's int4 blocks as they are, [V, kBlocks, bs/2] uint8
+    // (bs values per block along axis 2), with its scales seen as [V, kBlocks, 1]; the gathered
+    // [B, S, kBlocks, bs] rows are then [B, S, H]. Only the small scales tensor is reshaped, so
+    // constant folding copies 4 bytes per block, not the packed matrix.
     if (s.hidden % plan.blockSize !== 0) throw new RangeError(`a shared int4 embedding needs hidden (${s.hidden}) to be a multiple of the block size (${plan.blockSize})`);
-    b.initializer(int64Const('/model/constants/embed_packed_shape', [s.vocab, s.hidden / 2], [2]));
-    const packed = b.op('Reshape', '/model/embed_tokens/Reshape', [`${LM_HEAD}_Q4`, '/model/constants/embed_packed_shape']);
-    embedded = b.op('GatherBlockQuantized', '/model/embed_tokens/GatherBlockQuantized', [packed, inputIds, `${LM_HEAD}_scales`],
-      { gather_axis: 0, quantize_axis: 1, block_size: plan.blockSize, bits: 4 }, 'com.microsoft');
+    const kBlocks = s.hidden / plan.blockSize;
+    b.initializer(int64Const('/model/constants/embed_scales_shape', [s.vocab, kBlocks, 1], [3]));
+    b.initializer(int64Const('/model/constants/embed_out_shape', [0, 0, s.hidden], [3]));
+    const scales = b.op('Reshape', '/model/embed_tokens/Reshape_scales', [`${LM_HEAD}_scales`, '/model/constants/embed_scales_shape']);
+    const blocks = b.op('GatherBlockQuantized', '/model/embed_tokens/GatherBlockQuantized', [`${LM_HEAD}_Q4`, inputIds, scales],
+      { gather_axis: 0, quantize_axis: 2, block_size: plan.blockSize, bits: 4 }, 'com.microsoft');
+    embedded = b.op('Reshape', '/model/embed_tokens/Reshape', [blocks, '/model/constants/embed_out_shape']);
   } else {
     const t = data.reserve(embedName, ioType, [s.vocab, s.hidden], s.vocab * s.hidden * floatBytes);
     b.initializer(t);

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import * as readline from 'node:readline/promises';
 import { loadModel, type LoadedModel } from '../../lib/engine/engine';
+import { inspectModelFolder } from '../../lib/engine/model-folder';
 import { locateModel } from '../../lib/registry/locate-model';
 import { progressBar } from './progress-bar';
 import { PROVIDERS, type ProviderName } from '../../lib/engine/providers';
@@ -115,6 +116,8 @@ export function registerModelRun(model: Command): void {
         }
         bar.stop();
         if (found.fetched && !o.json) process.stderr.write(`slmlab: ${found.id} is ready in ${found.dir}\n`);
+        // What the loader tolerated in a real folder (an empty config.json, weights under onnx/).
+        if (!o.json) for (const note of inspectModelFolder(found.dir).notes) process.stderr.write(`slmlab: note: ${note}\n`);
         model = await loadModel(found.dir, { provider: ep ?? found.provider ?? 'cpu', fallback: o.fallback, threads: o.threads, graphOptimizationLevel: o.graphOpt });
         if (model.fellBackFrom) process.stderr.write(`slmlab: ${model.fellBackFrom.reason}; using cpu\n`);
         let prompt = o.prompt;
