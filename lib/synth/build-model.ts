@@ -18,7 +18,8 @@ import { generationConfig, genaiConfig, hfConfig, SYNTHETIC_NOTE, type Synthetic
 import { syntheticDir } from '../cache/location';
 
 export type Precision = WeightFormat;
-export const PRECISIONS: readonly Precision[] = ['fp32', 'fp16', 'int4'];
+/** int8 (DynamicQuantizeMatMul) is the fast format on onnxruntime-web's WASM backend, where int4 MatMulNBits is not. */
+export const PRECISIONS: readonly Precision[] = ['fp32', 'fp16', 'int8', 'int4'];
 export const BLOCK_SIZES = [16, 32, 64, 128, 256] as const;
 
 export interface BuildOptions {
