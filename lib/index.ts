@@ -35,3 +35,9 @@ export { findEndpoint, timedChat, type Endpoint, type TimedCall } from './client
 export * as grid from './bench/grid';
 export * as store from './bench/store';
 export * as stats from './bench/stats';
+
+// session 4: retrieval-augmented generation (chunking, BM25 retrieve(), the workshop's prompt)
+// and the pages the service serves (RAG chat at /chat, in-browser inference at /browser)
+export { retrieve, buildIndex, chunkDocuments, chunkText, ragMessages, contextBlock, RAG_SYSTEM_PROMPT, WORKSHOP_DOCS, DEFAULT_BM25, DEFAULT_CHUNK } from './rag';
+export type { RagDocument, Passage, RetrievedPassage, RagIndex, IndexOptions, ChunkOptions, Bm25Params } from './rag';
+export { pageUrl, openInBrowser, browserManifest, BROWSER_MAX_BYTES, type PageRequest, type PageUrl, type BrowserManifest } from './web';

@@ -34,13 +34,19 @@ async function main(): Promise<void> {
     await page.goto(`${svc.url}/browser?model=${encodeURIComponent(id)}&backend=wasm&threads=${threads}`);
     await page.waitForSelector('body[data-ready="true"]');
     await page.click('#load');
-    await page.waitForSelector(`body[data-loaded="${id}"]`, { timeout: 600_000 });
+    page.on('console', (m) => { if (m.type() === 'error') process.stderr.write(`page: ${m.text()}\n`); });
+    const loaded = page.waitForSelector(`body[data-loaded="${id}"]`, { timeout: 900_000 }).then(() => null);
+    const failed = page.waitForSelector('#error:not([hidden])', { timeout: 900_000 }).then((e) => e?.innerText());
+    const error = await Promise.race([loaded, failed]);
+    if (error) throw new Error(`the page could not load ${id}: ${error}`);
+    process.stderr.write(`loaded: ${await page.locator('#progress-text').innerText()} · ${await page.locator('#backend').innerText()}\n`);
     await page.fill('#max-tokens', String(tokens));
     const rows: Array<{ browserTps: number; serviceTps: number; browserTtft: number; serviceTtft: number }> = [];
     for (let r = 0; r <= rounds; r++) {
       await page.locator('#result').evaluate((e) => { delete (e as unknown as { dataset: Record<string, string | undefined> }).dataset.state; });
       await page.click('#run');
-      await page.waitForSelector('#result[data-state="done"]', { state: 'attached', timeout: 600_000 });
+      await page.waitForSelector('#result[data-state="done"], #result[data-state="error"]', { state: 'attached', timeout: 900_000 });
+      if (await page.locator('#result').getAttribute('data-state') === 'error') throw new Error(await page.locator('#error').innerText());
       const d = await page.locator('#result').evaluate((e) => ({ ...(e as unknown as { dataset: Record<string, string> }).dataset }));
       const row = { browserTps: Number(d.tokensPerSecond), serviceTps: Number(d.serviceTokensPerSecond), browserTtft: Number(d.ttftMs), serviceTtft: Number(d.serviceTtftMs) };
       process.stderr.write(`${r === 0 ? 'warm-up' : `round ${r}`}: ${JSON.stringify(row)}\n`);

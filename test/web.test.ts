@@ -16,6 +16,7 @@ import { loadModel } from '../lib/engine/engine';
 import { buildModel } from '../lib/synth/build-model';
 import type { ServiceHandle } from '../lib/service/server';
 import { BROWSER_MAX_BYTES } from '../lib/web/browser-model';
+import { readDocs } from '../lib/web/docsets';
 import { copyDir } from './helpers/models';
 import { MODEL_ID, tinyFixture, type TinyFixture } from './helpers/service';
 
@@ -183,5 +184,25 @@ describe('security of the pages', () => {
     const unknown = await fetch(`${svc.url}/web/models/no-such-model/manifest`);
     assert.equal(unknown.status, 404);
     await unknown.arrayBuffer();
+  });
+
+  test('documents from `slmlab chat --docs <folder>` are posted to the service and served back by id', async () => {
+    const folder = path.join(fx.root, 'docs');
+    fs.mkdirSync(folder);
+    fs.writeFileSync(path.join(folder, 'b.md'), 'Basil likes warmth.');
+    fs.writeFileSync(path.join(folder, 'a.txt'), 'Tomatoes need sun.');
+    fs.writeFileSync(path.join(folder, 'skip.bin'), 'not text');
+    const docs = readDocs(folder);
+    assert.deepEqual(docs.map((d) => d.source), ['a.txt', 'b.md']);
+    const posted = await fetch(`${svc.url}/web/chat/docsets`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ docs }) });
+    assert.equal(posted.status, 201);
+    const { id, url } = await posted.json() as { id: string; url: string };
+    assert.equal(url, `${svc.url}/chat?docs=${id}`);
+    const back = await (await fetch(`${svc.url}/web/chat/docsets/${id}`)).json() as { docs: unknown };
+    assert.deepEqual(back.docs, docs);
+    const bad = await fetch(`${svc.url}/web/chat/docsets`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ docs: [{ text: 'x' }] }) });
+    assert.equal(bad.status, 400);
+    assert.match(((await bad.json()) as { error: { message: string } }).error.message, /source/);
+    assert.throws(() => readDocs(path.join(fx.root, 'nope')), /no such file or folder/);
   });
 });
