@@ -9,6 +9,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -204,5 +205,10 @@ describe('security of the pages', () => {
     assert.equal(bad.status, 400);
     assert.match(((await bad.json()) as { error: { message: string } }).error.message, /source/);
     assert.throws(() => readDocs(path.join(fx.root, 'nope')), /no such file or folder/);
+  });
+
+  test('the browser code type-checks against the DOM library (tsc never emits it: esbuild bundles it)', () => {
+    const repo = path.resolve(__dirname, '../..');
+    execFileSync(process.execPath, [path.join(repo, 'node_modules/typescript/bin/tsc'), '-p', path.join(repo, 'lib/web/browser/tsconfig.json')], { stdio: 'pipe' });
   });
 });
