@@ -60,3 +60,8 @@ export { missingOpOf, checkKvType, SUPPORTED_KV_TYPES } from './engine/load-chec
 export { foldSystemIntoFirstUser } from './engine/chat-template';
 export { BUILDER_STYLES, DEFAULT_BUILDER_STYLE, weightsFileName, type BuilderStyle } from './synth/build-model';
 export { PreparingRegistry, Preparations, type PreparationRecord, type PreparationNeed, type PreparationOptions } from './service/preparation';
+// session 4: retrieval-augmented generation (chunking, BM25 retrieve(), the workshop's prompt)
+// and the pages the service serves (RAG chat at /chat, in-browser inference at /browser)
+export { retrieve, buildIndex, chunkDocuments, chunkText, ragMessages, contextBlock, RAG_SYSTEM_PROMPT, WORKSHOP_DOCS, DEFAULT_BM25, DEFAULT_CHUNK } from './rag';
+export type { RagDocument, Passage, RetrievedPassage, RagIndex, IndexOptions, ChunkOptions, Bm25Params } from './rag';
+export { pageUrl, openInBrowser, browserManifest, BROWSER_MAX_BYTES, type PageRequest, type PageUrl, type BrowserManifest } from './web';

@@ -45,6 +45,15 @@ describe('retrieve ranks passages with BM25', () => {
     assert.ok(Math.abs(top.score - expected) < 1e-9, `${top.score} vs ${expected}`);
   });
 
+  test('a multi-term query scores the sum of its terms\' BM25 scores, with no coordination boost', () => {
+    const index = buildIndex(CORPUS);
+    const both = retrieve('sleep mammals', index, 1)[0];
+    const one = retrieve('sleep', index, 1)[0];
+    const other = retrieve('mammals', index, 1)[0];
+    assert.equal(both.source, 'cats');
+    assert.ok(Math.abs(both.score - (one.score + other.score)) < 1e-9, `${both.score} vs ${one.score} + ${other.score}`);
+  });
+
   test('ties are broken by corpus order', () => {
     const hits = retrieve('alpha', ['alpha beta', 'gamma', 'alpha beta', 'alpha beta'], 3);
     assert.deepEqual(hits.map((h) => h.id), ['doc 1#1', 'doc 3#1', 'doc 4#1']);

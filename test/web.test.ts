@@ -9,18 +9,22 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { loadModel } from '../lib/engine/engine';
+import { buildModel } from '../lib/synth/build-model';
 import type { ServiceHandle } from '../lib/service/server';
 import { BROWSER_MAX_BYTES } from '../lib/web/browser-model';
+import { readDocs } from '../lib/web/docsets';
 import { copyDir } from './helpers/models';
 import { MODEL_ID, tinyFixture, type TinyFixture } from './helpers/service';
 
 const CHROMIUM = process.env.SLMLAB_CHROMIUM ?? '/usr/bin/chromium';
 const PROMPT = 'Explain in one sentence why small language models suit laptops.';
 const MAX_TOKENS = 12;
+const INT8_ID = 'tiny-int8:1';
 
 let fx: TinyFixture;
 let svc: ServiceHandle;
@@ -34,7 +38,10 @@ before(async () => {
   const big = path.join(fx.root, 'big');
   copyDir(fx.dir, big);
   fs.truncateSync(path.join(big, 'model.onnx_data'), BROWSER_MAX_BYTES + 1);
-  (fx.registry as unknown as { explicit: Array<{ id: string; spec: { dir: string } }> }).explicit.push({ id: 'big-twin:1', spec: { dir: big } });
+  const int8 = path.join(fx.root, 'tiny-int8');
+  await buildModel({ shape: 'tiny', precision: 'int8', out: int8 });
+  const explicit = (fx.registry as unknown as { explicit: Array<{ id: string; spec: { dir: string } }> }).explicit;
+  explicit.push({ id: 'big-twin:1', spec: { dir: big } }, { id: INT8_ID, spec: { dir: int8 } });
   svc = await fx.start();
   shots = path.join(fx.root, 'screenshots');
   fs.mkdirSync(shots);
@@ -92,37 +99,44 @@ describe('the RAG chat page', () => {
 });
 
 describe('the in-browser inference page', () => {
-  test('runs tiny on WASM and its greedy token ids equal the engine\'s; a reload takes the model from Cache Storage', async () => {
-    const page = await openPage(`${svc.url}/browser?model=${encodeURIComponent(MODEL_ID)}&backend=wasm`);
-    assert.equal(await page.evaluate(() => (globalThis as unknown as { crossOriginIsolated: boolean }).crossOriginIsolated), true, 'COOP + COEP make the page cross-origin isolated');
+  /** Loads `id` on WASM in the page, generates, and checks the ids against the engine's on the same folder. */
+  async function sameIdsAsEngine(page: Page, id: string, dir: string): Promise<void> {
+    await page.selectOption('#model', id);
     await page.click('#load');
-    await page.waitForSelector(`body[data-loaded="${MODEL_ID}"]`, { timeout: 30_000 });
+    await page.waitForSelector(`body[data-loaded="${id}"]`, { timeout: 30_000 });
     const result = page.locator('#result');
     assert.equal(await result.getAttribute('data-backend'), 'wasm');
-    assert.equal(await result.getAttribute('data-from-cache'), 'false');
     await page.fill('#prompt', PROMPT);
     await page.fill('#max-tokens', String(MAX_TOKENS));
+    await page.locator('#result').evaluate((e) => { delete (e as unknown as { dataset: Record<string, string | undefined> }).dataset.state; });
     await page.click('#run');
     await page.waitForSelector('#result[data-state="done"]', { state: 'attached', timeout: 30_000 });
     const browserIds = JSON.parse((await result.getAttribute('data-ids'))!) as number[];
-    assert.match(await page.locator('#backend').innerText(), /WASM/);
     assert.ok(Number(await result.getAttribute('data-service-tokens-per-second')) > 0, 'the side-by-side service run finished');
-    await page.screenshot({ path: path.join(shots, 'inference.png'), fullPage: true });
-
-    const engine = await loadModel(fx.dir, { provider: 'cpu', threads: 1 } as never);
+    const engine = await loadModel(dir, { provider: 'cpu', threads: 1 } as never);
     try {
       const r = await engine.complete({ messages: [{ role: 'user', content: PROMPT }], maxTokens: MAX_TOKENS, temperature: 0 });
       assert.equal(browserIds.length, MAX_TOKENS);
-      assert.deepEqual(browserIds, r.tokenIds);
+      assert.deepEqual(browserIds, r.tokenIds, `${id}: browser (WASM) and engine greedy ids`);
     } finally {
       await engine.dispose();
     }
+  }
+
+  test('runs tiny (int4 and int8) on WASM with the engine\'s greedy token ids; a reload takes the model from Cache Storage', async () => {
+    const page = await openPage(`${svc.url}/browser?model=${encodeURIComponent(MODEL_ID)}&backend=wasm`);
+    assert.equal(await page.evaluate(() => (globalThis as unknown as { crossOriginIsolated: boolean }).crossOriginIsolated), true, 'COOP + COEP make the page cross-origin isolated');
+    await sameIdsAsEngine(page, MODEL_ID, fx.dir);
+    assert.equal(await page.locator('#result').getAttribute('data-from-cache'), 'false');
+    assert.match(await page.locator('#backend').innerText(), /WASM/);
+    await page.screenshot({ path: path.join(shots, 'inference.png'), fullPage: true });
+    await sameIdsAsEngine(page, INT8_ID, path.join(fx.root, 'tiny-int8'));
 
     await page.reload();
     await page.waitForSelector('body[data-ready="true"]');
     await page.click('#load');
     await page.waitForSelector(`body[data-loaded="${MODEL_ID}"]`, { timeout: 30_000 });
-    assert.equal(await result.getAttribute('data-from-cache'), 'true');
+    assert.equal(await page.locator('#result').getAttribute('data-from-cache'), 'true');
     await page.close();
     assert.deepEqual(pageErrors, []);
   });
@@ -171,5 +185,30 @@ describe('security of the pages', () => {
     const unknown = await fetch(`${svc.url}/web/models/no-such-model/manifest`);
     assert.equal(unknown.status, 404);
     await unknown.arrayBuffer();
+  });
+
+  test('documents from `slmlab chat --docs <folder>` are posted to the service and served back by id', async () => {
+    const folder = path.join(fx.root, 'docs');
+    fs.mkdirSync(folder);
+    fs.writeFileSync(path.join(folder, 'b.md'), 'Basil likes warmth.');
+    fs.writeFileSync(path.join(folder, 'a.txt'), 'Tomatoes need sun.');
+    fs.writeFileSync(path.join(folder, 'skip.bin'), 'not text');
+    const docs = readDocs(folder);
+    assert.deepEqual(docs.map((d) => d.source), ['a.txt', 'b.md']);
+    const posted = await fetch(`${svc.url}/web/chat/docsets`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ docs }) });
+    assert.equal(posted.status, 201);
+    const { id, url } = await posted.json() as { id: string; url: string };
+    assert.equal(url, `${svc.url}/chat?docs=${id}`);
+    const back = await (await fetch(`${svc.url}/web/chat/docsets/${id}`)).json() as { docs: unknown };
+    assert.deepEqual(back.docs, docs);
+    const bad = await fetch(`${svc.url}/web/chat/docsets`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ docs: [{ text: 'x' }] }) });
+    assert.equal(bad.status, 400);
+    assert.match(((await bad.json()) as { error: { message: string } }).error.message, /source/);
+    assert.throws(() => readDocs(path.join(fx.root, 'nope')), /no such file or folder/);
+  });
+
+  test('the browser code type-checks against the DOM library (tsc never emits it: esbuild bundles it)', () => {
+    const repo = path.resolve(__dirname, '../..');
+    execFileSync(process.execPath, [path.join(repo, 'node_modules/typescript/bin/tsc'), '-p', path.join(repo, 'lib/web/browser/tsconfig.json')], { stdio: 'pipe' });
   });
 });

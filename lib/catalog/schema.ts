@@ -18,7 +18,7 @@ import { splitVariantId, unsafeIdReason } from './ids';
 export const DEVICES = ['CPU', 'GPU'] as const;
 /** Precisions a variant may declare; synthetic sources build fp32, fp16 or int4. */
 export const VARIANT_PRECISIONS = ['fp32', 'fp16', 'bf16', 'int8', 'int4'] as const;
-export const SYNTHETIC_PRECISIONS = ['fp32', 'fp16', 'int4'] as const;
+export const SYNTHETIC_PRECISIONS = ['fp32', 'fp16', 'int8', 'int4'] as const;
 export const SOURCE_KINDS = ['huggingface', 'url', 'synthetic'] as const;
 export const TASKS = ['chat-completion'] as const;
 /** Which device each provider runs on. */

@@ -49,7 +49,7 @@ export interface UrlSource {
 export interface SyntheticSource {
   kind: 'synthetic';
   shape: string;
-  precision: 'fp32' | 'fp16' | 'int4';
+  precision: 'fp32' | 'fp16' | 'int8' | 'int4';
   blockSize?: number;
   seed?: number;
 }

@@ -14,7 +14,9 @@
  * not "e"); any script that separates words with spaces works, while Chinese or Japanese text
  * without spaces is one term per run between punctuation.
  *
- * Ties are broken by corpus order (earlier passage first), so a ranking is reproducible.
+ * A multi-term query scores the sum over its terms (MiniSearch's extra factor, the number of
+ * terms matched, is divided out). Ties are broken by corpus order (earlier passage first), so a
+ * ranking is reproducible.
  */
 import MiniSearch from 'minisearch';
 import { InvalidRequestError } from '../errors';
@@ -81,7 +83,9 @@ export function retrieve(query: string, docs: ReadonlyArray<string | RagDocument
   const { k1, b, delta } = index.bm25;
   const hits = index.search.search(query, { combineWith: 'OR', prefix: false, fuzzy: false, bm25: { k: k1, b, d: delta } });
   return hits
-    .map((h) => ({ i: h.id as number, score: h.score }))
+    // MiniSearch multiplies the BM25 sum by the number of query terms a passage matched (a
+    // coordination boost, MiniSearch.search's `quality`); dividing it out leaves plain BM25.
+    .map((h) => ({ i: h.id as number, score: h.score / Math.max(1, h.queryTerms.length) }))
     .sort((x, y) => y.score - x.score || x.i - y.i)
     .slice(0, k)
     .map((h, r) => ({ ...index.passages[h.i], score: h.score, rank: r + 1 }));

@@ -41,7 +41,8 @@ export const DEFAULT_BUILDER_STYLE: BuilderStyle = 'classic';
 export function weightsFileName(style: BuilderStyle): string {
   return style === 'v0.15' ? 'model.onnx.data' : 'model.onnx_data';
 }
-export const PRECISIONS: readonly Precision[] = ['fp32', 'fp16', 'int4'];
+/** int8 (DynamicQuantizeMatMul) is the fast format on onnxruntime-web's WASM backend, where int4 MatMulNBits is not. */
+export const PRECISIONS: readonly Precision[] = ['fp32', 'fp16', 'int8', 'int4'];
 export const BLOCK_SIZES = [16, 32, 64, 128, 256] as const;
 
 export interface BuildOptions {

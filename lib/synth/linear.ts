@@ -1,6 +1,8 @@
 /**
  * Linear layers (y = x W^T) in the three weight formats the builder emits:
  *   fp32 / fp16 : MatMul(x, B) with B = W^T of shape [K, N]
+ *   int8        : com.microsoft.DynamicQuantizeMatMul(x, B_q8 [K, N] int8, scales [N]): weights
+ *                 symmetric per output channel, activations quantised to uint8 per call
  *   int4        : com.microsoft.MatMulNBits(x, B_q4 [N, kBlocks, blockSize/2], scales [N, kBlocks])
  * Each returns the output name and registers a fill job that streams the weight into
  * the data file, so the graph is planned first and the bytes are written afterwards.
@@ -12,7 +14,7 @@ import { fillColumn, fillRow } from './weights';
 import { int4Layout, quantizeRow } from '../onnx/matmul-nbits';
 import { toHalfArray } from '../onnx/fp16';
 
-export type WeightFormat = 'fp32' | 'fp16' | 'int4';
+export type WeightFormat = 'fp32' | 'fp16' | 'int8' | 'int4';
 
 export interface FillJob {
   tensor: string;
@@ -39,7 +41,52 @@ const CHUNK_BYTES = 8 * 1024 * 1024;
  * `name` is the node path, `weightName` the initializer's name.
  */
 export function linear(ctx: LinearContext, name: string, weightName: string, x: string, K: number, N: number, key: number, output?: string): string {
-  return ctx.format === 'int4' ? linearInt4(ctx, name, weightName, x, K, N, key, output) : linearFloat(ctx, name, weightName, x, K, N, key, output);
+  if (ctx.format === 'int4') return linearInt4(ctx, name, weightName, x, K, N, key, output);
+  if (ctx.format === 'int8') return linearInt8(ctx, name, weightName, x, K, N, key, output);
+  return linearFloat(ctx, name, weightName, x, K, N, key, output);
+}
+
+/**
+ * int8: scale_n = max_k |W[n, k]| / 127, B[k, n] = round(W[n, k] / scale_n) (symmetric, zero
+ * point 0, one scale per output channel, as onnxruntime.quantization's quantize_dynamic writes
+ * with per_channel=True). Rows of W are generated a block at a time, quantised, and scattered
+ * into B = W^T [K, N] one K-row slice per write.
+ */
+function linearInt8(ctx: LinearContext, name: string, weightName: string, x: string, K: number, N: number, key: number, output?: string): string {
+  const qName = `${weightName}_Q8`;
+  const sName = `${weightName}_scales`;
+  const q = ctx.data.reserve(qName, DataType.INT8, [K, N], K * N);
+  const s = ctx.data.reserve(sName, DataType.FLOAT, [N], N * 4);
+  ctx.b.initializer(q);
+  ctx.b.initializer(s);
+  ctx.jobs.push({
+    tensor: weightName,
+    bytes: q.external.length + s.external.length,
+    run: () => {
+      const rowsPerBlock = Math.max(1, Math.min(N, Math.floor(CHUNK_BYTES / (K * 4))));
+      const row = new Float32Array(K);
+      const block = new Int8Array(K * rowsPerBlock); // [K, rows] slice of B
+      const scales = new Float32Array(N);
+      for (let n0 = 0; n0 < N; n0 += rowsPerBlock) {
+        const count = Math.min(rowsPerBlock, N - n0);
+        for (let r = 0; r < count; r++) {
+          fillRow(row, key, n0 + r, K);
+          let max = 0;
+          for (let k = 0; k < K; k++) max = Math.max(max, Math.abs(row[k]));
+          const scale = max > 0 ? max / 127 : 1;
+          scales[n0 + r] = scale;
+          for (let k = 0; k < K; k++) block[k * count + r] = Math.round(row[k] / scale);
+        }
+        for (let k = 0; k < K; k++) {
+          const slice = block.subarray(k * count, (k + 1) * count);
+          ctx.data.writeAt(q.external.offset + k * N + n0, new Uint8Array(slice.buffer, slice.byteOffset, count));
+        }
+      }
+      ctx.data.writeAt(s.external.offset, scales);
+    },
+  });
+  const outputs = output ? [output] : undefined;
+  return ctx.b.node('DynamicQuantizeMatMul', `${name}/DynamicQuantizeMatMul`, [x, qName, sName], { outputs, domain: 'com.microsoft' })[0];
 }
 
 function linearFloat(ctx: LinearContext, name: string, weightName: string, x: string, K: number, N: number, key: number, output?: string): string {

@@ -93,10 +93,13 @@ async function ask(question: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  models = (await servedModels()).sort((a, b) => Number(b.cached) - Number(a.cached));
+  // Cached models first, and among them CPU variants (a GPU variant needs its provider on this machine).
+  const rank = (m: ServedModel) => (m.cached ? 0 : 2) + (m.provider === 'cpu' ? 0 : 1);
+  models = (await servedModels()).sort((a, b) => rank(a) - rank(b));
   modelSelect.replaceChildren(...models.map((m) => el('option', { value: m.id, textContent: `${m.id}${m.synthetic ? ' (synthetic)' : ''}${m.cached ? '' : ' (not downloaded)'}` })));
   const wanted = params.get('model');
-  const pick = models.find((m) => m.id === wanted || m.alias === wanted) ?? models.find((m) => m.cached);
+  const pick = models.find((m) => m.id === wanted) ?? models.find((m) => m.alias === wanted && m.provider === 'cpu')
+    ?? models.find((m) => m.alias === wanted) ?? models.find((m) => m.cached);
   if (pick) modelSelect.value = pick.id;
   modelSelect.addEventListener('change', showModelNote);
   showModelNote();

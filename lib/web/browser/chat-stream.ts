@@ -76,7 +76,7 @@ export async function streamChat(
 }
 
 /** The service's models, as /web/models lists them. */
-export interface ServedModel { id: string; alias: string | null; synthetic: boolean; cached: boolean; size_bytes: number | null }
+export interface ServedModel { id: string; alias: string | null; synthetic: boolean; cached: boolean; size_bytes: number | null; provider: string }
 
 export async function servedModels(): Promise<ServedModel[]> {
   const res = await fetch('/web/models');

@@ -1,10 +1,22 @@
 /**
- * Which cached model the inference page selects when the URL names none, best first. With
- * WebGPU, the 0.5B twin; on WASM, models that decode at a usable speed there (see the
- * README's in-browser section for the measurements behind this order).
+ * Which cached model the inference page selects when the URL names none, best first.
+ *
+ * WebGPU: the int4 0.5B twin (MatMulNBits has a WebGPU kernel). WASM: the int8 0.5B twin, because
+ * onnxruntime-web 1.30's WASM MatMulNBits is hundreds of times slower than native while its
+ * DynamicQuantizeMatMul (int8) runs within ~7x of native (README, "In-browser inference").
  */
-export function DEFAULT_BROWSER_MODELS(hasWebGpu: boolean): string[] {
+export function defaultBrowserModels(hasWebGpu: boolean): string[] {
+  const tiny = ['tiny-generic-cpu:1', 'tiny', 'tiny-int8', 'tiny-int4-b32'];
   return hasWebGpu
-    ? ['qwen2.5-0.5b-int4-b32', 'qwen2.5-0.5b', 'tiny-int4-b32', 'tiny']
-    : ['tiny-int4-b32', 'tiny', 'qwen2.5-0.5b-int4-b32'];
+    ? ['qwen2.5-0.5b-twin-generic-gpu:1', 'qwen2.5-0.5b-int4-b32', 'qwen2.5-0.5b-int8', ...tiny]
+    : ['qwen2.5-0.5b-int8', ...tiny];
 }
+
+/** True when a model's weights are int4 (MatMulNBits), by its synthetic record or its name. */
+export function looksInt4(id: string, synthetic: Record<string, unknown> | null): boolean {
+  if (synthetic && typeof synthetic.precision === 'string') return synthetic.precision === 'int4';
+  return /int4|q4|4bit/i.test(id);
+}
+
+export const INT4_ON_WASM_NOTE = 'int4 weights (MatMulNBits) run hundreds of times slower than native on onnxruntime-web\'s WASM backend: ' +
+  'for WASM, build the int8 twin (`slmlab model build qwen2.5-0.5b --precision int8`) and pick it here.';

@@ -8,7 +8,7 @@
  */
 import type { BrowserManifest } from '../browser-model';
 import { byId, el, servedModels, streamChat, SYNTHETIC_NOTE, type ServedModel } from './chat-stream';
-import { DEFAULT_BROWSER_MODELS } from './default-model';
+import { defaultBrowserModels, INT4_ON_WASM_NOTE, looksInt4 } from './default-model';
 import type { FromWorker, ToWorker, BrowserRunResult } from './worker-messages';
 
 const params = new URLSearchParams(location.search);
@@ -23,6 +23,7 @@ const loadButton = byId<HTMLButtonElement>('load');
 const result = byId<HTMLOutputElement>('result');
 let models: ServedModel[] = [];
 let loadedId: string | null = null;
+let loading: BrowserManifest | null = null;
 let onToken: ((m: Extract<FromWorker, { type: 'token' }>) => void) | null = null;
 let pending: { resolve: (r: BrowserRunResult) => void; reject: (e: Error) => void } | null = null;
 
@@ -53,6 +54,11 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
     result.dataset.backend = m.backend;
     result.dataset.fromCache = String(m.fromCache);
     loadedId = modelSelect.value;
+    if (m.backend === 'wasm' && loading && looksInt4(loading.id, loading.folder.synthetic)) {
+      const n = byId('model-note');
+      n.hidden = false;
+      n.textContent = `${n.textContent ? n.textContent + ' ' : ''}${INT4_ON_WASM_NOTE}`;
+    }
     document.body.dataset.loaded = loadedId;
     loadButton.disabled = false;
     runButton.disabled = false;
@@ -81,6 +87,8 @@ async function load(): Promise<void> {
   }
   loadButton.disabled = true;
   runButton.disabled = true;
+  loading = manifest;
+  showModelNote();
   byId('backend').textContent = 'backend: loading…';
   const backend = backendChoice.value as 'auto' | 'wasm' | 'webgpu';
   send({ type: 'load', manifest, base: `/web/models/${encodeURIComponent(manifest.id)}/`, backend, threads: Number(params.get('threads') ?? 0) });
@@ -151,7 +159,7 @@ async function main(): Promise<void> {
   const wanted = params.get('model');
   const hasGpu = !!(navigator as unknown as { gpu?: unknown }).gpu;
   const pick = models.find((m) => m.id === wanted || m.alias === wanted)
-    ?? DEFAULT_BROWSER_MODELS(hasGpu).map((name) => models.find((m) => m.id === name || m.alias === name)).find(Boolean)
+    ?? defaultBrowserModels(hasGpu).map((name) => models.find((m) => m.id === name || m.alias === name)).find(Boolean)
     ?? models[0];
   if (pick) modelSelect.value = pick.id;
   const backend = params.get('backend');

@@ -60,9 +60,14 @@ async function fetchFile(base: string, file: BrowserModelFile): Promise<{ bytes:
   }
   if (loaded !== bytes.length) throw new Error(`${file.name} ended after ${loaded} of ${bytes.length} bytes: reload the page to fetch it again`);
   if (cache) {
-    // Older versions of the same file would only take space.
-    for (const old of await cache.keys()) if (old.url.startsWith(new URL(url, location.href).href + '?')) await cache.delete(old);
-    await cache.put(key, new Response(bytes));
+    try {
+      // Older versions of the same file would only take space.
+      for (const old of await cache.keys()) if (old.url.startsWith(new URL(url, location.href).href + '?')) await cache.delete(old);
+      await cache.put(key, new Response(bytes));
+    } catch (e) {
+      // Caching saves the next download; failing to cache (quota) must not fail this load.
+      post({ type: 'progress', file: `${file.name} (not cached: ${e instanceof Error ? e.message : String(e)})`, loaded, total: file.bytes, fromCache: false });
+    }
   }
   return { bytes, fromCache: false };
 }

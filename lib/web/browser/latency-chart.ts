@@ -18,7 +18,8 @@ function node<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string
 /** Redraws `container` with the last `n` answers. */
 export function drawLatencyChart(container: HTMLElement, answers: readonly AnswerLatency[], n = 10): void {
   const shown = answers.slice(-n);
-  const W = 420, H = 200, left = 44, bottom = 34, top = 10;
+  const W = 420, H = 200, left = 48, bottom = 34, top = 10;
+  const label = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(ms >= 10_000 ? 0 : 1)} s` : `${Math.round(ms)} ms`);
   const svg = node('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': 'time to first token and total time per answer' });
   const models = [...new Set(answers.map((a) => a.model))];
   const colour = (m: string) => PALETTE[models.indexOf(m) % PALETTE.length];
@@ -26,7 +27,7 @@ export function drawLatencyChart(container: HTMLElement, answers: readonly Answe
   const y = (ms: number) => H - bottom - (ms / max) * (H - bottom - top);
   for (const f of [0, 0.5, 1]) {
     svg.append(node('line', { x1: left, x2: W - 4, y1: y(max * f), y2: y(max * f), stroke: '#e3e6ec' }));
-    svg.append(node('text', { x: left - 4, y: y(max * f) + 3, 'text-anchor': 'end' }, `${Math.round(max * f)} ms`));
+    svg.append(node('text', { x: left - 4, y: y(max * f) + 3, 'text-anchor': 'end' }, label(max * f)));
   }
   const slot = (W - left - 8) / Math.max(n, 1);
   shown.forEach((a, i) => {
@@ -39,9 +40,9 @@ export function drawLatencyChart(container: HTMLElement, answers: readonly Answe
   let lx = left;
   for (const m of models) {
     svg.append(node('rect', { x: lx, y: H - 12, width: 9, height: 9, fill: colour(m) }));
-    const label = m.length > 28 ? m.slice(0, 27) + '…' : m;
-    svg.append(node('text', { x: lx + 12, y: H - 4 }, label));
-    lx += 18 + label.length * 5.5;
+    const name = m.length > 28 ? m.slice(0, 27) + '…' : m;
+    svg.append(node('text', { x: lx + 12, y: H - 4 }, name));
+    lx += 18 + name.length * 5.5;
   }
   svg.append(node('text', { x: W - 4, y: top + 2, 'text-anchor': 'end' }, 'light: TTFT · dark: total'));
   container.replaceChildren(svg);
