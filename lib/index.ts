@@ -41,3 +41,13 @@ export {
   decodeModel, encodeModel, OnnxDecodeError, TensorBytesReader, DataType, dataTypeName, tensorByteLength,
   type ModelRecord, type GraphRecord, type NodeRecord, type TensorRecord, type ValueInfoRecord, type AttrValue,
 } from './onnx';
+
+// quantise and register your own model, and measure what quantisation costs (issue 8)
+export {
+  quantizeModel, compareModels, precisionSweep, measureFidelity, measureSpeed, formatComparison, formatSweepTable,
+  SWEEP_VARIANTS, QUANT_PRECISIONS, QUANT_BLOCK_SIZES, SYNTHETIC_FIDELITY_NOTE, QuantizeError, textsFromFile, defaultTexts,
+  type QuantizeModelOptions, type QuantizeReport, type QuantizeSettings, type QuantPrecision, type QuantizePlan, type WeightDecision,
+  type CompareOptions, type ComparisonRecord, type FidelityRecord, type SpeedRecord, type SweepOptions, type SweepRow,
+} from './quantize';
+export { precisionSweepScatter, type PrecisionSweepPoint, type PrecisionSweepScatterOptions } from './report/figures';
+export { showFigure } from './report/display';

@@ -18,7 +18,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-export const NOTEBOOKS = ['session03_benchmark_oss_models', 'session04_model_compare'];
+export const NOTEBOOKS = ['session03_benchmark_oss_models', 'session04_model_compare', 'deploy_quantize'];
 
 type ParamType = 'number' | 'boolean' | 'string';
 export interface ParamDefault { name: string; type: ParamType; value: number | boolean | string }

@@ -16,3 +16,4 @@ export { compareWindow, summarizeFidelity, logSoftmax, klDivergence, topK, type 
 export { measureSpeed, modelBytes, SPEED_DEFAULTS, type SpeedOptions, type SpeedRecord, type SpeedSample } from './speed';
 export { precisionSweep, SWEEP_VARIANTS, type SweepOptions, type SweepRow } from './sweep';
 export { defaultTexts, textsFromFile, splitParagraphs } from './texts';
+export { formatComparison, formatSweepTable } from './format';
