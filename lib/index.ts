@@ -45,8 +45,8 @@ export {
 // quantise and register your own model, and measure what quantisation costs (issue 8)
 export {
   quantizeModel, compareModels, precisionSweep, measureFidelity, measureSpeed, formatComparison, formatSweepTable,
-  SWEEP_VARIANTS, QUANT_PRECISIONS, QUANT_BLOCK_SIZES, SYNTHETIC_FIDELITY_NOTE, QuantizeError, textsFromFile, defaultTexts,
-  type QuantizeModelOptions, type QuantizeReport, type QuantizeSettings, type QuantPrecision, type QuantizePlan, type WeightDecision,
+  SWEEP_VARIANTS, QUANT_PRECISIONS, QUANT_BLOCK_SIZES, INT8_KERNELS, SYNTHETIC_FIDELITY_NOTE, QuantizeError, textsFromFile, defaultTexts,
+  type QuantizeModelOptions, type QuantizeReport, type QuantizeSettings, type QuantPrecision, type Int8Kernel, type QuantizePlan, type WeightDecision,
   type CompareOptions, type ComparisonRecord, type FidelityRecord, type SpeedRecord, type SweepOptions, type SweepRow,
 } from './quantize';
 export { precisionSweepScatter, type PrecisionSweepPoint, type PrecisionSweepScatterOptions } from './report/figures';

@@ -113,8 +113,8 @@ describe('model quantize', () => {
   for (const [label, opts] of [
     ['int4 symmetric b32', { precision: 'int4', blockSize: 32 }],
     ['int4 asymmetric b16', { precision: 'int4', blockSize: 16, symmetric: false }],
-    ['int8 symmetric b32', { precision: 'int8', blockSize: 32 }],
-    ['int8 asymmetric b64', { precision: 'int8', blockSize: 64, symmetric: false }],
+    ['int8 MatMulNBits symmetric b32', { precision: 'int8', int8Kernel: 'matmulnbits', blockSize: 32 }],
+    ['int8 MatMulNBits asymmetric b64', { precision: 'int8', int8Kernel: 'matmulnbits', blockSize: 64, symmetric: false }],
   ] as const) {
     test(`${label}: the graph loads, greedy decoding runs, and every MatMulNBits matches float64 on the dequantised weights`, async () => {
       const r = await quantize(label.replace(/ /g, '-'), opts);
@@ -128,6 +128,23 @@ describe('model quantize', () => {
       for (const n of nbits) assert.ok(await checkAgainstFloat64(r.dir, n) < 1e-5, `${n.name} differs from the float64 reference`);
     });
   }
+
+  test('int8 with MatMulInteger (the default kernel): int8 weights within half a step of the source, per-column scales, and it decodes', async () => {
+    const r = await quantize('int8-dynamic', { precision: 'int8' });
+    assert.equal(r.label, 'int8-dynamic');
+    const g = readGraph(r.dir!).graph;
+    assert.equal(g.nodes.filter((n) => n.opType === 'MatMulInteger').length, r.plan.quantizedCount);
+    assert.equal(g.nodes.filter((n) => n.opType === 'DynamicQuantizeLinear').length, r.plan.quantizedCount);
+    const source = readGraph(fp32).graph.initializers.find((t) => t.name === 'lm_head.weight')!;
+    const q = g.initializers.find((t) => t.name === 'lm_head.weight_int8')!;
+    const s = g.initializers.find((t) => t.name === 'lm_head.weight_scale')!;
+    const [K, N] = source.dims;
+    const W = new Float32Array(new TensorBytesReader(fp32).read(source).slice().buffer);
+    const Q = new Int8Array(new TensorBytesReader(r.dir!).read(q).slice().buffer);
+    const S = new Float32Array(new TensorBytesReader(r.dir!).read(s).slice().buffer);
+    for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) assert.ok(Math.abs(Q[k * N + n] * S[n] - W[k * N + n]) <= S[n] / 2 + 1e-7, `W[${k}, ${n}]`);
+    assert.equal((await greedy(r.dir!)).length, 4);
+  });
 
   test('the qwen2.5-0.5b twin\'s layers (K = 896 and 4864) quantise and match the float64 reference', async () => {
     const r = await quantize('qwen-layer-int4', { precision: 'int4', blockSize: 128, symmetric: false }, qwenLayer);
@@ -252,7 +269,7 @@ describe('model compare', () => {
       const texts = ['Quantisation stores small integers and one scale per block of weights.', 'Local inference trades cloud bills for memory and time.'];
       const kl: Record<string, number> = {};
       for (const precision of ['int4', 'int8', 'fp16'] as const) {
-        const r = await quantize(`order-${label.replace(/\W/g, '')}-${precision}`, { precision, blockSize: 32, accuracyLevel: precision === 'int8' ? 4 : 4 }, source());
+        const r = await quantize(`order-${label.replace(/\W/g, '')}-${precision}`, { precision, blockSize: 32 }, source());
         kl[precision] = (await measureFidelity(source(), r.dir!, texts, 64, 1)).summary.klMean;
       }
       assert.ok(kl.int4 > kl.int8 && kl.int8 > kl.fp16 && kl.fp16 >= 0, `KL int4 ${kl.int4}, int8 ${kl.int8}, fp16 ${kl.fp16}`);

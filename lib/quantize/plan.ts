@@ -6,11 +6,13 @@
  * com.microsoft.MatMulNBits, unless an --exclude pattern names it or another node also
  * reads that initializer (then it stays float, with the reason). K that is not a multiple of
  * the block is padded (MatMulNBits takes K and pads the last block; reported as `padded`).
+ * int8 with the MatMulInteger kernel (the default): the same weights, as int8 [K, N] with one
+ * scale per output column, behind DynamicQuantizeLinear + MatMulInteger.
  * fp16: every float tensor and value becomes float16 (weights, graph I/O, Cast targets, constants).
  */
 import { DataType, dataTypeName, type GraphRecord, type ModelRecord, type NodeRecord, type TensorRecord } from '../onnx';
 import { QuantizeError } from './errors';
-import { matchesPattern, precisionBits, type QuantizeSettings } from './options';
+import { matchesPattern, precisionBits, usesMatMulInteger, type QuantizeSettings } from './options';
 
 export interface WeightDecision {
   /** The MatMul node's name. */
@@ -36,6 +38,8 @@ export interface QuantizePlan {
   bytesAfter: number;
   quantizedCount: number;
   keptCount: number;
+  /** Choices that work but that measurements advise against, in words. */
+  warnings: string[];
 }
 
 const FLOAT_TYPES = new Set<number>([DataType.FLOAT, DataType.FLOAT16]);
@@ -77,10 +81,11 @@ export function planQuantization(model: ModelRecord, settings: QuantizeSettings,
     }
     const bytesAfter = graph.initializers.reduce((a, t) => a + (t.dataType === DataType.FLOAT ? tensorBytes(t) / 2 : tensorBytes(t)), 0);
     const floats = graph.initializers.filter((t) => t.dataType === DataType.FLOAT).length;
-    return { settings, decisions: [], bytesBefore, bytesAfter, quantizedCount: floats, keptCount: graph.initializers.length - floats };
+    return { settings, decisions: [], bytesBefore, bytesAfter, quantizedCount: floats, keptCount: graph.initializers.length - floats, warnings: [] };
   }
 
   const bits = precisionBits(settings.precision)!;
+  const dynamic = usesMatMulInteger(settings);
   const readers = new Map<string, number>();
   for (const n of graph.nodes) for (const i of n.inputs) readers.set(i, (readers.get(i) ?? 0) + 1);
   const outputs = new Set(graph.outputs.map((o) => o.name));
@@ -95,6 +100,7 @@ export function planQuantization(model: ModelRecord, settings: QuantizeSettings,
     let reason: string | null = null;
     if (w.dims.length !== 2) reason = `B has rank ${w.dims.length}, not 2`;
     else if (!FLOAT_TYPES.has(w.dataType)) reason = `B is ${dataTypeName(w.dataType)}, not float32 or float16`;
+    else if (dynamic && w.dataType !== DataType.FLOAT) reason = 'MatMulInteger int8 needs float32 activations: use --int8-kernel matmulnbits for float16 models';
     else {
       const pattern = settings.exclude.find((p) => matchesPattern(p, n.name) || matchesPattern(p, w.name));
       if (pattern) reason = `excluded by '${pattern}'`;
@@ -102,10 +108,12 @@ export function planQuantization(model: ModelRecord, settings: QuantizeSettings,
     }
     if (reason) { decisions.push({ ...base, action: 'keep', reason }); continue; }
     const scaleBytes = w.dataType === DataType.FLOAT16 ? 2 : 4;
-    decisions.push({
-      ...base, action: 'quantize', reason: null, padded: K % settings.blockSize !== 0,
-      bytesAfter: nbitsBytes(K, N, bits, settings.blockSize, settings.symmetric, scaleBytes),
-    });
+    decisions.push(dynamic
+      ? { ...base, action: 'quantize', reason: null, padded: false, bytesAfter: K * N + N * 4 + N }
+      : {
+        ...base, action: 'quantize', reason: null, padded: K % settings.blockSize !== 0,
+        bytesAfter: nbitsBytes(K, N, bits, settings.blockSize, settings.symmetric, scaleBytes),
+      });
   }
   const quantized = decisions.filter((d) => d.action === 'quantize');
   if (!quantized.length) {
@@ -115,7 +123,11 @@ export function planQuantization(model: ModelRecord, settings: QuantizeSettings,
       : `'${file}' has no MatMul with a float initializer weight to quantise${decisions.length ? ` (${decisions.map((d) => `${d.node}: ${d.reason}`).join('; ')})` : ''}`);
   }
   const saved = quantized.reduce((a, d) => a + d.bytesBefore - d.bytesAfter, 0);
-  return { settings, decisions, bytesBefore, bytesAfter: bytesBefore - saved, quantizedCount: quantized.length, keptCount: decisions.length - quantized.length };
+  const warnings: string[] = [];
+  if (bits === 8 && !dynamic && settings.accuracyLevel === 0) {
+    warnings.push('MatMulNBits with 8 bits at accuracy_level 0 ran about 100x slower than fp32 MatMul on this project\'s CPU (scripts/bench-int8.ts): prefer --accuracy-level 4 or --int8-kernel matmulinteger');
+  }
+  return { settings, decisions, bytesBefore, bytesAfter: bytesBefore - saved, quantizedCount: quantized.length, keptCount: decisions.length - quantized.length, warnings };
 }
 
 function describePrecision(graph: GraphRecord): string {
