@@ -146,6 +146,48 @@ describe('model quantize', () => {
     assert.equal((await greedy(r.dir!)).length, 4);
   });
 
+  test('--embeddings quantises the token embedding to GatherBlockQuantized: rows dequantise as ONNX Runtime gathers them', async () => {
+    const r = await quantize('embeddings', { precision: 'int4', blockSize: 32, symmetric: false, embeddings: true });
+    const g = readGraph(r.dir!).graph;
+    const gbq = g.nodes.find((n) => n.opType === 'GatherBlockQuantized')!;
+    assert.ok(gbq && !g.nodes.some((n) => n.opType === 'Gather' && n.inputs[0] === 'model.embed_tokens.weight'));
+    const table = readGraph(fp32).graph.initializers.find((t) => t.name === gbq.inputs[0].replace(/_Q4$/, ''))!;
+    const [V, H] = table.dims;
+    const reader = new TensorBytesReader(r.dir!);
+    const init = (name: string) => g.initializers.find((t) => t.name === name)!;
+    const packed = reader.read(init(gbq.inputs[0]));
+    const scales = new Float32Array(reader.read(init(gbq.inputs[2])).slice().buffer);
+    const zp = reader.read(init(gbq.inputs[3]));
+    reader.close();
+    const one = encodeModel({
+      irVersion: 10, opsets: [{ domain: '', version: 21 }, { domain: 'com.microsoft', version: 1 }], producerName: 't', producerVersion: '0', metadata: {},
+      graph: {
+        name: 'gather', nodes: [{ ...gbq, inputs: ['D', 'ids', 'S', 'Z'], outputs: ['y'] }],
+        initializers: [
+          { name: 'D', dataType: DataType.UINT8, dims: init(gbq.inputs[0]).dims, raw: packed },
+          { name: 'S', dataType: DataType.FLOAT, dims: init(gbq.inputs[2]).dims, raw: new Uint8Array(scales.buffer) },
+          { name: 'Z', dataType: DataType.UINT8, dims: init(gbq.inputs[3]).dims, raw: zp },
+        ],
+        inputs: [{ name: 'ids', dataType: DataType.INT64, shape: [1, 3] }], outputs: [{ name: 'y', dataType: DataType.FLOAT, shape: [1, 3, H] }],
+      },
+    });
+    const session = await ort.InferenceSession.create(one, { logSeverityLevel: 3 });
+    const ids = [0, 72, V - 1];
+    const y = (await session.run({ ids: new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, 3]) })).y.data as Float32Array;
+    await session.release();
+    const layout = nbitsLayout(V, H, 32, 4);
+    const source = new Float32Array(new TensorBytesReader(fp32).read(table).slice().buffer);
+    const row = new Float32Array(H);
+    ids.forEach((v, j) => {
+      dequantizeBlocks(packed.subarray(v * layout.kBlocks * layout.blobSize), scales.subarray(v * layout.kBlocks), zp.subarray(v * layout.zpBytes), layout, row);
+      for (let h = 0; h < H; h++) {
+        assert.equal(y[j * H + h], row[h], `row ${v}, column ${h}: ONNX Runtime and the dequantised table differ`);
+        assert.ok(Math.abs(row[h] - source[v * H + h]) <= Math.abs(scales[v * layout.kBlocks + Math.floor(h / 32)]) / 2 + 1e-6);
+      }
+    });
+    assert.equal((await greedy(r.dir!)).length, 4);
+  });
+
   test('the qwen2.5-0.5b twin\'s layers (K = 896 and 4864) quantise and match the float64 reference', async () => {
     const r = await quantize('qwen-layer-int4', { precision: 'int4', blockSize: 128, symmetric: false }, qwenLayer);
     const nodes = readGraph(r.dir!).graph.nodes.filter((n) => n.opType === 'MatMulNBits');

@@ -31,12 +31,18 @@ export interface QuantizeSettings {
    * faster here (scripts/bench-int8.ts; README "Quantise and register your own model").
    */
   int8Kernel: Int8Kernel;
+  /**
+   * int4/int8: also quantise the token embedding (a Gather over a float [V, H] table) to
+   * com.microsoft.GatherBlockQuantized, same bits and block size (8 bits for int8 whatever the
+   * kernel). Off by default, as ONNX Runtime GenAI's builder leaves it float.
+   */
+  embeddings: boolean;
 }
 
 export type Int8Kernel = 'matmulinteger' | 'matmulnbits';
 export const INT8_KERNELS: readonly Int8Kernel[] = ['matmulinteger', 'matmulnbits'];
 
-export const DEFAULT_SETTINGS: QuantizeSettings = { precision: 'int4', blockSize: 32, symmetric: true, accuracyLevel: 4, exclude: [], int8Kernel: 'matmulinteger' };
+export const DEFAULT_SETTINGS: QuantizeSettings = { precision: 'int4', blockSize: 32, symmetric: true, accuracyLevel: 4, exclude: [], int8Kernel: 'matmulinteger', embeddings: false };
 
 export function resolveSettings(partial: Partial<QuantizeSettings> = {}): QuantizeSettings {
   const s: QuantizeSettings = { ...DEFAULT_SETTINGS, ...stripUndefined(partial) };
@@ -65,8 +71,8 @@ export function precisionBits(p: QuantPrecision): 4 | 8 | null {
 /** A short label for tables and folder names: int4-b32-sym, int8-b128-asym, fp16. */
 export function settingsLabel(s: QuantizeSettings): string {
   if (s.precision === 'fp16') return 'fp16';
-  if (usesMatMulInteger(s)) return 'int8-dynamic';
-  return `${s.precision}-b${s.blockSize}-${s.symmetric ? 'sym' : 'asym'}` + (s.accuracyLevel === 4 ? '' : `-acc${s.accuracyLevel}`);
+  if (usesMatMulInteger(s)) return 'int8-dynamic' + (s.embeddings ? '-emb' : '');
+  return `${s.precision}-b${s.blockSize}-${s.symmetric ? 'sym' : 'asym'}` + (s.accuracyLevel === 4 ? '' : `-acc${s.accuracyLevel}`) + (s.embeddings ? '-emb' : '');
 }
 
 /** True when `pattern` matches `name`: `*` is a wildcard; without one, a substring match. */

@@ -8,6 +8,8 @@
  * the block is padded (MatMulNBits takes K and pads the last block; reported as `padded`).
  * int8 with the MatMulInteger kernel (the default): the same weights, as int8 [K, N] with one
  * scale per output column, behind DynamicQuantizeLinear + MatMulInteger.
+ * With `embeddings`, a Gather whose table is a float initializer [V, H] becomes a
+ * com.microsoft.GatherBlockQuantized (blocks along H; H must be a multiple of the block).
  * fp16: every float tensor and value becomes float16 (weights, graph I/O, Cast targets, constants).
  */
 import { DataType, dataTypeName, type GraphRecord, type ModelRecord, type NodeRecord, type TensorRecord } from '../onnx';
@@ -15,7 +17,9 @@ import { QuantizeError } from './errors';
 import { matchesPattern, precisionBits, usesMatMulInteger, type QuantizeSettings } from './options';
 
 export interface WeightDecision {
-  /** The MatMul node's name. */
+  /** 'matmul': B of a MatMul ([K, N]); 'embedding': the table of a Gather ([V, H] read as N = V rows of K = H). */
+  kind: 'matmul' | 'embedding';
+  /** The MatMul (or Gather) node's name. */
   node: string;
   weight: string;
   K: number;
@@ -96,7 +100,7 @@ export function planQuantization(model: ModelRecord, settings: QuantizeSettings,
     const w = inits.get(n.inputs[1]);
     if (!w) continue; // activations x activations (attention without fused ops): nothing to quantise
     const [K, N] = w.dims.length === 2 ? w.dims : [0, 0];
-    const base = { node: n.name, weight: w.name, K, N, padded: false, bytesBefore: tensorBytes(w), bytesAfter: tensorBytes(w) };
+    const base = { kind: 'matmul' as const, node: n.name, weight: w.name, K, N, padded: false, bytesBefore: tensorBytes(w), bytesAfter: tensorBytes(w) };
     let reason: string | null = null;
     if (w.dims.length !== 2) reason = `B has rank ${w.dims.length}, not 2`;
     else if (!FLOAT_TYPES.has(w.dataType)) reason = `B is ${dataTypeName(w.dataType)}, not float32 or float16`;
@@ -115,8 +119,9 @@ export function planQuantization(model: ModelRecord, settings: QuantizeSettings,
         bytesAfter: nbitsBytes(K, N, bits, settings.blockSize, settings.symmetric, scaleBytes),
       });
   }
+  if (settings.embeddings) decisions.push(...planEmbeddings(graph, settings, readers, outputs));
   const quantized = decisions.filter((d) => d.action === 'quantize');
-  if (!quantized.length) {
+  if (!quantized.some((d) => d.kind === 'matmul')) {
     const already = graph.nodes.some((n) => n.opType === 'MatMulNBits');
     throw new QuantizeError(already
       ? `'${file}' is already quantised (it has MatMulNBits nodes and no float MatMul weights): quantise the fp32 or fp16 model it came from`
@@ -128,6 +133,33 @@ export function planQuantization(model: ModelRecord, settings: QuantizeSettings,
     warnings.push('MatMulNBits with 8 bits at accuracy_level 0 ran about 100x slower than fp32 MatMul on this project\'s CPU (scripts/bench-int8.ts): prefer --accuracy-level 4 or --int8-kernel matmulinteger');
   }
   return { settings, decisions, bytesBefore, bytesAfter: bytesBefore - saved, quantizedCount: quantized.length, keptCount: decisions.length - quantized.length, warnings };
+}
+
+/** GatherBlockQuantized candidates: Gather(table [V, H] float initializer, indices) along axis 0. */
+function planEmbeddings(graph: GraphRecord, settings: QuantizeSettings, readers: Map<string, number>, outputs: Set<string>): WeightDecision[] {
+  const inits = new Map(graph.initializers.map((t) => [t.name, t]));
+  const bits = settings.precision === 'int4' ? 4 : 8;
+  const out: WeightDecision[] = [];
+  for (const n of graph.nodes) {
+    if (n.opType !== 'Gather' || (n.domain !== '' && n.domain !== 'ai.onnx')) continue;
+    const t = inits.get(n.inputs[0]);
+    if (!t || t.dims.length !== 2 || !FLOAT_TYPES.has(t.dataType)) continue;
+    const axis = n.attributes.axis;
+    const [V, H] = t.dims;
+    const base = { kind: 'embedding' as const, node: n.name, weight: t.name, K: H, N: V, padded: false, bytesBefore: tensorBytes(t), bytesAfter: tensorBytes(t) };
+    let reason: string | null = null;
+    if (axis && !(axis.kind === 'int' && axis.value === 0)) reason = 'Gather is not along axis 0';
+    else if (H % settings.blockSize !== 0) reason = `H = ${H} is not a multiple of the block size ${settings.blockSize}`;
+    else if ((readers.get(t.name) ?? 0) > 1 || outputs.has(t.name)) reason = 'the table is shared with another node';
+    else {
+      const pattern = settings.exclude.find((p) => matchesPattern(p, n.name) || matchesPattern(p, t.name));
+      if (pattern) reason = `excluded by '${pattern}'`;
+    }
+    const scaleBytes = t.dataType === DataType.FLOAT16 ? 2 : 4;
+    out.push(reason ? { ...base, action: 'keep', reason }
+      : { ...base, action: 'quantize', reason: null, bytesAfter: nbitsBytes(H, V, bits, settings.blockSize, settings.symmetric, scaleBytes) });
+  }
+  return out;
 }
 
 function describePrecision(graph: GraphRecord): string {

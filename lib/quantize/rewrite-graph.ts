@@ -27,6 +27,8 @@ export type StreamJob =
   | { kind: 'int8-columns'; source: TensorRecord; bytes: number; K: number; N: number; quantized: TensorRecord; scales: TensorRecord }
   | {
     kind: 'nbits'; source: TensorRecord; bytes: number; layout: NBitsLayout;
+    /** true: the source is already [N, K] (an embedding table); false: it is a MatMul B [K, N]. */
+    rows: boolean;
     packed: TensorRecord; scales: TensorRecord; zeroPoints: TensorRecord | null;
     /** scales in float16 (the activations are float16) */
     halfScales: boolean;
@@ -51,7 +53,16 @@ export function rewriteModel(model: ModelRecord, plan: QuantizePlan, data: Tenso
 
   for (const t of model.graph.initializers) {
     const d = byWeight.get(t.name);
-    if (d && dynamic) {
+    if (d && d.kind === 'embedding') {
+      const layout = nbitsLayout(d.N, d.K, s.blockSize, s.precision === 'int4' ? 4 : 8);
+      const half = t.dataType === DataType.FLOAT16;
+      const rowBytes = layout.kBlocks * layout.blobSize;
+      const packed = reserve(`${t.name}_Q${layout.bits}`, DataType.UINT8, [d.N, rowBytes], d.N * rowBytes);
+      const scales = reserve(`${t.name}_scales`, half ? DataType.FLOAT16 : DataType.FLOAT, [d.N, layout.kBlocks], d.N * layout.kBlocks * (half ? 2 : 4));
+      const zeroPoints = s.symmetric ? null : reserve(`${t.name}_zero_points`, DataType.UINT8, [d.N, layout.zpBytes], d.N * layout.zpBytes);
+      initializers.push(packed, scales, ...(zeroPoints ? [zeroPoints] : []));
+      jobs.push({ kind: 'nbits', rows: true, source: t, bytes: d.bytesBefore, layout, packed, scales, zeroPoints, halfScales: half });
+    } else if (d && dynamic) {
       const quantized = reserve(`${t.name}_int8`, DataType.INT8, [d.K, d.N], d.K * d.N);
       const scales = reserve(`${t.name}_scale`, DataType.FLOAT, [d.N], d.N * 4);
       initializers.push(quantized, scales, { name: `${t.name}_zero_point`, dataType: DataType.INT8, dims: [d.N], raw: new Uint8Array(d.N) });
@@ -63,7 +74,7 @@ export function rewriteModel(model: ModelRecord, plan: QuantizePlan, data: Tenso
       const scales = reserve(`${t.name}_scales`, half ? DataType.FLOAT16 : DataType.FLOAT, [d.N, layout.kBlocks], d.N * layout.kBlocks * (half ? 2 : 4));
       const zeroPoints = s.symmetric ? null : reserve(`${t.name}_zero_points`, DataType.UINT8, [d.N, layout.zpBytes], d.N * layout.zpBytes);
       initializers.push(packed, scales, ...(zeroPoints ? [zeroPoints] : []));
-      jobs.push({ kind: 'nbits', source: t, bytes: d.bytesBefore, layout, packed, scales, zeroPoints, halfScales: half });
+      jobs.push({ kind: 'nbits', rows: false, source: t, bytes: d.bytesBefore, layout, packed, scales, zeroPoints, halfScales: half });
     } else if (s.precision === 'fp16' && t.dataType === DataType.FLOAT) {
       if (t.external) {
         const target = reserve(t.name, DataType.FLOAT16, t.dims, t.external.length / 2);
@@ -84,7 +95,15 @@ export function rewriteModel(model: ModelRecord, plan: QuantizePlan, data: Tenso
   for (const n of model.graph.nodes) {
     // plan.ts quantises a weight only when this MatMul is its one reader
     const d = n.opType === 'MatMul' ? byWeight.get(n.inputs[1]) : undefined;
-    if (d && dynamic) {
+    const e = n.opType === 'Gather' ? byWeight.get(n.inputs[0]) : undefined;
+    if (e && e.kind === 'embedding') {
+      const eb = s.precision === 'int4' ? 4 : 8;
+      nodes.push({
+        opType: 'GatherBlockQuantized', domain: 'com.microsoft', name: n.name.replace(/Gather$/, 'GatherBlockQuantized') || `${e.weight}/GatherBlockQuantized`,
+        inputs: [`${e.weight}_Q${eb}`, n.inputs[1], `${e.weight}_scales`, ...(s.symmetric ? [] : [`${e.weight}_zero_points`])], outputs: n.outputs, extra: n.extra,
+        attributes: { gather_axis: { kind: 'int', value: 0 }, quantize_axis: { kind: 'int', value: 1 }, block_size: { kind: 'int', value: s.blockSize }, bits: { kind: 'int', value: eb } },
+      });
+    } else if (d && dynamic) {
       nodes.push(...matMulIntegerNodes(n, d.weight));
     } else if (d && bits) {
       const inputs = [n.inputs[0], `${d.weight}_Q${bits}`, `${d.weight}_scales`, ...(s.symmetric ? [] : [`${d.weight}_zero_points`])];
@@ -108,7 +127,8 @@ export function rewriteModel(model: ModelRecord, plan: QuantizePlan, data: Tenso
     if (graph.valueInfo) graph.valueInfo = graph.valueInfo.map(toHalfValue);
   }
   const opsets = [...model.opsets];
-  if (bits && !dynamic && !opsets.some((o) => o.domain === 'com.microsoft')) opsets.push({ domain: 'com.microsoft', version: 1 });
+  const contrib = (bits && !dynamic) || plan.decisions.some((x) => x.kind === 'embedding' && x.action === 'quantize');
+  if (contrib && !opsets.some((o) => o.domain === 'com.microsoft')) opsets.push({ domain: 'com.microsoft', version: 1 });
   const metadata: Record<string, string> = {
     ...model.metadata,
     'slmlab.quantization': JSON.stringify({ label: settingsLabel(s), ...s, quantized: plan.quantizedCount, kept: plan.keptCount }),

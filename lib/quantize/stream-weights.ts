@@ -74,14 +74,17 @@ async function quantizeWeight(job: Extract<StreamJob, { kind: 'nbits' }>, reader
   const zp = job.zeroPoints ? new Uint8Array(width * zpBytes) : null;
   for (let n0 = 0; n0 < N; n0 += width) {
     const w = Math.min(width, N - n0);
-    // [K, w] band of B, row-major
-    if (width === N) reader.read(job.source, 0, K * N * elem, source);
+    if (job.rows) {
+      // the source is already [N, K] (an embedding table): rows n0..n0+w are one contiguous read
+      reader.read(job.source, n0 * K * elem, w * K * elem, source);
+    } else if (width === N) reader.read(job.source, 0, K * N * elem, source); // [K, w] band of B, row-major
     else for (let k = 0; k < K; k++) reader.read(job.source, (k * N + n0) * elem, w * elem, source.subarray(k * w * elem));
     const f32 = half ? null : new Float32Array(source.buffer, source.byteOffset, K * w);
     const f16 = half ? new Uint16Array(source.buffer, source.byteOffset, K * w) : null;
     zp?.fill(0);
     for (let j = 0; j < w; j++) {
-      for (let k = 0; k < K; k++) column[k] = f32 ? f32[k * w + j] : halfBitsToFloat(f16![k * w + j]);
+      if (job.rows) for (let k = 0; k < K; k++) column[k] = f32 ? f32[j * K + k] : halfBitsToFloat(f16![j * K + k]);
+      else for (let k = 0; k < K; k++) column[k] = f32 ? f32[k * w + j] : halfBitsToFloat(f16![k * w + j]);
       quantizeBlocks(column, layout, packed.subarray(j * rowBytes), scales.subarray(j * kBlocks), zp ? zp.subarray(j * zpBytes) : null);
     }
     out.writeAt(job.packed.external!.offset + n0 * rowBytes, packed.subarray(0, w * rowBytes));

@@ -12,7 +12,7 @@ import { progressBar } from './progress-bar';
 import { fail } from './exit-codes';
 
 interface Opts {
-  out?: string; precision: QuantPrecision; blockSize: number; asymmetric?: boolean; accuracyLevel: number; exclude: string[]; int8Kernel: Int8Kernel;
+  out?: string; precision: QuantPrecision; blockSize: number; asymmetric?: boolean; accuracyLevel: number; exclude: string[]; int8Kernel: Int8Kernel; embeddings?: boolean;
   name?: string; register?: boolean; dryRun?: boolean; force?: boolean; verify: boolean; json?: boolean; onnxFile?: string;
 }
 
@@ -27,6 +27,7 @@ export function registerModelQuantize(model: Command): void {
     .option('--asymmetric', 'int4/int8: a zero point per block (default: symmetric)')
     .option('--accuracy-level <n>', 'MatMulNBits accuracy_level: 0 float activations (exact), 4 int8 activations (fast on CPU)', integer('--accuracy-level', 0, 4), 4)
     .option('--int8-kernel <k>', 'int8 only: matmulinteger (DynamicQuantizeLinear + MatMulInteger, per-column scales; faster here) or matmulnbits (8-bit MatMulNBits blocks)', oneOf('--int8-kernel', INT8_KERNELS), 'matmulinteger' as Int8Kernel)
+    .option('--embeddings', 'int4/int8: also quantise the token embedding (GatherBlockQuantized, same bits and block)')
     .option('--exclude <pattern>', 'leave matching MatMul nodes or weights in float (repeatable; * is a wildcard), e.g. lm_head', collect, [])
     .option('--name <name>', "the model's name (inference_model.json Name; default <source>-<precision label>)")
     .option('--register', 'make it visible to `slmlab cache list`, `model list` and `model run <name>`')
@@ -46,7 +47,7 @@ Examples:
         const located = await locateModel(name);
         const report = await quantizeModel({
           source: located.dir, out: o.out, precision: o.precision, blockSize: o.blockSize, symmetric: !o.asymmetric,
-          accuracyLevel: o.accuracyLevel, exclude: o.exclude, int8Kernel: o.int8Kernel, name: o.name, register: o.register, dryRun: o.dryRun,
+          accuracyLevel: o.accuracyLevel, exclude: o.exclude, int8Kernel: o.int8Kernel, embeddings: o.embeddings, name: o.name, register: o.register, dryRun: o.dryRun,
           force: o.force, verify: o.verify, onnxFile: o.onnxFile,
           onProgress: (p) => bar.update(p.doneBytes, p.totalBytes, p.tensor),
         });
@@ -66,6 +67,8 @@ export function quantizeSummary(r: QuantizeReport): string {
   const what = r.settings.precision === 'fp16' ? `${p.quantizedCount} float32 tensors -> float16`
     : `${p.quantizedCount} MatMul weights -> ${kernel} ${r.label}, ${p.keptCount} left in float`;
   lines.push(`${r.dryRun ? 'dry run: would quantise' : 'quantised'} ${r.source.dir} (${r.source.onnx}): ${what}`);
+  const emb = p.decisions.filter((d) => d.kind === 'embedding' && d.action === 'quantize');
+  if (emb.length) lines.push(`  embedding   ${emb.map((d) => d.weight).join(', ')} -> GatherBlockQuantized`);
   lines.push(`  weights     ${bytes(p.bytesBefore)} -> ${bytes(p.bytesAfter)} (${(p.bytesAfter / p.bytesBefore * 100).toFixed(1)} %)`);
   const kept = p.decisions.filter((d) => d.action === 'keep');
   const padded = p.decisions.filter((d) => d.padded);
