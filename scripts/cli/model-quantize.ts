@@ -65,7 +65,7 @@ export function quantizeSummary(r: QuantizeReport): string {
   const lines: string[] = [];
   const kernel = r.label === 'int8-dynamic' ? 'DynamicQuantizeLinear + MatMulInteger' : 'MatMulNBits';
   const what = r.settings.precision === 'fp16' ? `${p.quantizedCount} float32 tensors -> float16`
-    : `${p.quantizedCount} MatMul weights -> ${kernel} ${r.label}, ${p.keptCount} left in float`;
+    : `${p.decisions.filter((d) => d.kind === 'matmul' && d.action === 'quantize').length} MatMul weights -> ${kernel} ${r.label}, ${p.keptCount} left in float`;
   lines.push(`${r.dryRun ? 'dry run: would quantise' : 'quantised'} ${r.source.dir} (${r.source.onnx}): ${what}`);
   const emb = p.decisions.filter((d) => d.kind === 'embedding' && d.action === 'quantize');
   if (emb.length) lines.push(`  embedding   ${emb.map((d) => d.weight).join(', ')} -> GatherBlockQuantized`);
