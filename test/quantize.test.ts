@@ -17,7 +17,7 @@ import { compareModels, derivePromptTemplate, measureFidelity, quantizeModel, Qu
 import { DecoderSession } from '../lib/engine/decoder-session';
 import { buildModel } from '../lib/synth/build-model';
 import { SHAPES } from '../lib/synth/shapes';
-import { ModelInvalidError } from '../lib/errors';
+import { AbortedError, ModelInvalidError } from '../lib/errors';
 import { mulberry32 } from '../lib/util/rng';
 import { buildTiny, makeTempDir, removeTempDir } from './helpers/models';
 
@@ -284,6 +284,14 @@ describe('model quantize refuses bad input and leaves nothing behind', () => {
   test('an already quantised model is refused with the fix', async () => {
     const dir = (await buildTiny(root, 'already-int4', { precision: 'int4' })).dir;
     await assert.rejects(quantizeModel({ source: dir, out: path.join(root, 'twice') }), /already quantised/);
+  });
+
+  test('an interrupted quantisation (Ctrl-C aborts its signal) removes its partial output', async () => {
+    const out = path.join(root, 'interrupted');
+    const stop = new AbortController();
+    stop.abort();
+    await assert.rejects(quantizeModel({ source: fp32, out, signal: stop.signal }), (e: unknown) => e instanceof AbortedError && e.code === 'aborted');
+    assert.deepEqual(leftovers(out), []);
   });
 
   test('an existing destination is kept unless --force', async () => {

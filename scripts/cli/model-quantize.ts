@@ -43,13 +43,16 @@ Examples:
   slmlab model quantize ./my-model --precision int8 --exclude lm_head --out ./my-model-int8 --dry-run`)
     .action(async (name: string, o: Opts) => {
       const bar = progressBar('quantising', o.json || o.dryRun);
+      // Ctrl-C stops at the next band; the partial output is removed before exiting (130).
+      const interrupt = new AbortController();
+      process.once('SIGINT', () => interrupt.abort());
       try {
         const located = await locateModel(name);
         const report = await quantizeModel({
           source: located.dir, out: o.out, precision: o.precision, blockSize: o.blockSize, symmetric: !o.asymmetric,
           accuracyLevel: o.accuracyLevel, exclude: o.exclude, int8Kernel: o.int8Kernel, embeddings: o.embeddings, name: o.name, register: o.register, dryRun: o.dryRun,
           force: o.force, verify: o.verify, onnxFile: o.onnxFile,
-          onProgress: (p) => bar.update(p.doneBytes, p.totalBytes, p.tensor),
+          onProgress: (p) => bar.update(p.doneBytes, p.totalBytes, p.tensor), signal: interrupt.signal,
         });
         bar.stop();
         process.stdout.write(o.json ? JSON.stringify(report, null, 2) + '\n' : quantizeSummary(report) + '\n');
