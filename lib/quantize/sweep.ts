@@ -11,7 +11,7 @@ import { quantizeModel, type QuantizeModelOptions } from './quantize-model';
 import { resolveSettings, settingsLabel, usesMatMulInteger, type QuantizeSettings } from './options';
 
 const blockless = (s: QuantizeSettings) => s.precision === 'fp16' || usesMatMulInteger(s);
-import { measureFidelity } from './compare-models';
+import { measureFidelityMany } from './compare-models';
 import type { FidelitySummary } from './fidelity';
 import { measureSpeed, modelBytes, type SpeedOptions } from './speed';
 import { defaultTexts } from './texts';
@@ -74,11 +74,9 @@ export async function precisionSweep(source: string, opts: SweepOptions): Promis
     }
     dirs.push(dir);
   }
-  const fidelity: FidelitySummary[] = [];
-  for (let i = 0; i < variants.length; i++) {
-    opts.onStep?.(`fidelity of ${settingsLabel(variants[i])}`);
-    fidelity.push((await measureFidelity(base.dir, dirs[i], texts, opts.windowTokens, opts.threads)).summary);
-  }
+  opts.onStep?.('fidelity: the base once, then each variant');
+  const fidelity: FidelitySummary[] = (await measureFidelityMany(base.dir, dirs, texts, opts.windowTokens, opts.threads,
+    (dir) => opts.onStep?.(`fidelity of ${path.basename(dir)}`))).map((r) => r.summary);
   opts.onStep?.('timing every variant, interleaved');
   const models = [{ name: base.name, dir: base.dir }, ...variants.map((s, i) => ({ name: settingsLabel(s), dir: dirs[i] }))];
   const speed = await measureSpeed(models, opts);
