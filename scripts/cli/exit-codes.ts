@@ -28,7 +28,7 @@ export const EXIT_HELP = `Exit codes:
   1  unexpected failure (a bug: please report it with the printed stack)
   2  invalid arguments or request (bad value, prompt too long for the context)
   3  model not found
-  4  model invalid, catalog invalid or build failed
+  4  model invalid, catalog invalid, build or quantisation failed
   5  execution provider unusable on this machine
   6  download failed (network, HTTP error, checksum mismatch, disk full)
   7  the model lives in a read-only cache (e.g. Foundry Local's)
