@@ -17,6 +17,7 @@ import { compareModels, derivePromptTemplate, measureFidelity, quantizeModel, Qu
 import { DecoderSession } from '../lib/engine/decoder-session';
 import { buildModel } from '../lib/synth/build-model';
 import { SHAPES } from '../lib/synth/shapes';
+import { tokenizerFilesFor, writeTokenizerFiles } from '../lib/synth/tokenizer-files';
 import { AbortedError, ModelInvalidError } from '../lib/errors';
 import { mulberry32 } from '../lib/util/rng';
 import { buildTiny, makeTempDir, removeTempDir } from './helpers/models';
@@ -228,6 +229,17 @@ describe('model quantize', () => {
     assert.match(im.PromptTemplate.user, /\{Content\}/);
     assert.equal(im.ModelConfig.max_length, 512);
     assert.equal(derivePromptTemplate(r.dir!)!.exact, true);
+  });
+
+  test('the PromptTemplate derived from Qwen\'s chat template is exact and matches the workshop\'s hand-written Qwen template', async () => {
+    const dir = path.join(root, 'qwen-tokenizer');
+    await writeTokenizerFiles(dir, tokenizerFilesFor('qwen2'));
+    const d = derivePromptTemplate(dir)!;
+    assert.equal(d.exact, true);
+    assert.deepEqual(d.template, {
+      system: '<|im_start|>system\n{Content}<|im_end|>\n', user: '<|im_start|>user\n{Content}<|im_end|>\n',
+      assistant: '<|im_start|>assistant\n{Content}<|im_end|>\n', prompt: '<|im_start|>user\n{Content}<|im_end|>\n<|im_start|>assistant\n',
+    });
   });
 
   test('--dry-run reports sizes before and after and writes nothing', async () => {
