@@ -65,3 +65,12 @@ export { PreparingRegistry, Preparations, type PreparationRecord, type Preparati
 export { retrieve, buildIndex, chunkDocuments, chunkText, ragMessages, contextBlock, RAG_SYSTEM_PROMPT, WORKSHOP_DOCS, DEFAULT_BM25, DEFAULT_CHUNK } from './rag';
 export type { RagDocument, Passage, RetrievedPassage, RagIndex, IndexOptions, ChunkOptions, Bm25Params } from './rag';
 export { pageUrl, openInBrowser, browserManifest, BROWSER_MAX_BYTES, type PageRequest, type PageUrl, type BrowserManifest } from './web';
+// quantise and register your own model, and measure what quantisation costs (issue 8)
+export {
+  quantizeModel, compareModels, precisionSweep, measureFidelity, measureSpeed, formatComparison, formatSweepTable,
+  SWEEP_VARIANTS, QUANT_PRECISIONS, QUANT_BLOCK_SIZES, INT8_KERNELS, SYNTHETIC_FIDELITY_NOTE, QuantizeError, textsFromFile, defaultTexts,
+  type QuantizeModelOptions, type QuantizeReport, type QuantizeSettings, type QuantPrecision, type Int8Kernel, type QuantizePlan, type WeightDecision,
+  type CompareOptions, type ComparisonRecord, type FidelityRecord, type SpeedRecord, type SweepOptions, type SweepRow,
+} from './quantize';
+export { precisionSweepScatter, type PrecisionSweepPoint, type PrecisionSweepScatterOptions } from './report/figures';
+export { showFigure } from './report/display';

@@ -22,7 +22,7 @@ import { UsageError } from '../lib/errors';
 import { jupyterEnv, projectJupyterPath, writeKernelspec } from './kernelspec';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-export const NOTEBOOKS = ['session03_benchmark_oss_models', 'session04_model_compare'];
+export const NOTEBOOKS = ['session03_benchmark_oss_models', 'session04_model_compare', 'deploy_quantize'];
 
 type ParamType = 'number' | 'boolean' | 'string';
 export interface ParamDefault { name: string; type: ParamType; value: number | boolean | string }

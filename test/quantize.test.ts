@@ -17,7 +17,8 @@ import { compareModels, derivePromptTemplate, measureFidelity, quantizeModel, Qu
 import { DecoderSession } from '../lib/engine/decoder-session';
 import { buildModel } from '../lib/synth/build-model';
 import { SHAPES } from '../lib/synth/shapes';
-import { ModelDamagedError, ModelInvalidError } from '../lib/errors';
+import { tokenizerFilesFor, writeTokenizerFiles } from '../lib/synth/tokenizer-files';
+import { AbortedError, ModelDamagedError, ModelInvalidError } from '../lib/errors';
 import { mulberry32 } from '../lib/util/rng';
 import { buildTiny, makeTempDir, removeTempDir } from './helpers/models';
 
@@ -113,8 +114,8 @@ describe('model quantize', () => {
   for (const [label, opts] of [
     ['int4 symmetric b32', { precision: 'int4', blockSize: 32 }],
     ['int4 asymmetric b16', { precision: 'int4', blockSize: 16, symmetric: false }],
-    ['int8 symmetric b32', { precision: 'int8', blockSize: 32 }],
-    ['int8 asymmetric b64', { precision: 'int8', blockSize: 64, symmetric: false }],
+    ['int8 MatMulNBits symmetric b32', { precision: 'int8', int8Kernel: 'matmulnbits', blockSize: 32 }],
+    ['int8 MatMulNBits asymmetric b64', { precision: 'int8', int8Kernel: 'matmulnbits', blockSize: 64, symmetric: false }],
   ] as const) {
     test(`${label}: the graph loads, greedy decoding runs, and every MatMulNBits matches float64 on the dequantised weights`, async () => {
       const r = await quantize(label.replace(/ /g, '-'), opts);
@@ -128,6 +129,65 @@ describe('model quantize', () => {
       for (const n of nbits) assert.ok(await checkAgainstFloat64(r.dir, n) < 1e-5, `${n.name} differs from the float64 reference`);
     });
   }
+
+  test('int8 with MatMulInteger (the default kernel): int8 weights within half a step of the source, per-column scales, and it decodes', async () => {
+    const r = await quantize('int8-dynamic', { precision: 'int8' });
+    assert.equal(r.label, 'int8-dynamic');
+    const g = readGraph(r.dir!).graph;
+    assert.equal(g.nodes.filter((n) => n.opType === 'MatMulInteger').length, r.plan.quantizedCount);
+    assert.equal(g.nodes.filter((n) => n.opType === 'DynamicQuantizeLinear').length, r.plan.quantizedCount);
+    const source = readGraph(fp32).graph.initializers.find((t) => t.name === 'lm_head.weight')!;
+    const q = g.initializers.find((t) => t.name === 'lm_head.weight_int8')!;
+    const s = g.initializers.find((t) => t.name === 'lm_head.weight_scale')!;
+    const [K, N] = source.dims;
+    const W = new Float32Array(new TensorBytesReader(fp32).read(source).slice().buffer);
+    const Q = new Int8Array(new TensorBytesReader(r.dir!).read(q).slice().buffer);
+    const S = new Float32Array(new TensorBytesReader(r.dir!).read(s).slice().buffer);
+    for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) assert.ok(Math.abs(Q[k * N + n] * S[n] - W[k * N + n]) <= S[n] / 2 + 1e-7, `W[${k}, ${n}]`);
+    assert.equal((await greedy(r.dir!)).length, 4);
+  });
+
+  test('--embeddings quantises the token embedding to GatherBlockQuantized: rows dequantise as ONNX Runtime gathers them', async () => {
+    const r = await quantize('embeddings', { precision: 'int4', blockSize: 32, symmetric: false, embeddings: true });
+    const g = readGraph(r.dir!).graph;
+    const gbq = g.nodes.find((n) => n.opType === 'GatherBlockQuantized')!;
+    assert.ok(gbq && !g.nodes.some((n) => n.opType === 'Gather' && n.inputs[0] === 'model.embed_tokens.weight'));
+    const table = readGraph(fp32).graph.initializers.find((t) => t.name === gbq.inputs[0].replace(/_Q4$/, ''))!;
+    const [V, H] = table.dims;
+    const reader = new TensorBytesReader(r.dir!);
+    const init = (name: string) => g.initializers.find((t) => t.name === name)!;
+    const packed = reader.read(init(gbq.inputs[0]));
+    const scales = new Float32Array(reader.read(init(gbq.inputs[2])).slice().buffer);
+    const zp = reader.read(init(gbq.inputs[3]));
+    reader.close();
+    const one = encodeModel({
+      irVersion: 10, opsets: [{ domain: '', version: 21 }, { domain: 'com.microsoft', version: 1 }], producerName: 't', producerVersion: '0', metadata: {},
+      graph: {
+        name: 'gather', nodes: [{ ...gbq, inputs: ['D', 'ids', 'S', 'Z'], outputs: ['y'] }],
+        initializers: [
+          { name: 'D', dataType: DataType.UINT8, dims: init(gbq.inputs[0]).dims, raw: packed },
+          { name: 'S', dataType: DataType.FLOAT, dims: init(gbq.inputs[2]).dims, raw: new Uint8Array(scales.buffer) },
+          { name: 'Z', dataType: DataType.UINT8, dims: init(gbq.inputs[3]).dims, raw: zp },
+        ],
+        inputs: [{ name: 'ids', dataType: DataType.INT64, shape: [1, 3] }], outputs: [{ name: 'y', dataType: DataType.FLOAT, shape: [1, 3, H] }],
+      },
+    });
+    const session = await ort.InferenceSession.create(one, { logSeverityLevel: 3 });
+    const ids = [0, 72, V - 1];
+    const y = (await session.run({ ids: new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, 3]) })).y.data as Float32Array;
+    await session.release();
+    const layout = nbitsLayout(V, H, 32, 4);
+    const source = new Float32Array(new TensorBytesReader(fp32).read(table).slice().buffer);
+    const row = new Float32Array(H);
+    ids.forEach((v, j) => {
+      dequantizeBlocks(packed.subarray(v * layout.kBlocks * layout.blobSize), scales.subarray(v * layout.kBlocks), zp.subarray(v * layout.zpBytes), layout, row);
+      for (let h = 0; h < H; h++) {
+        assert.equal(y[j * H + h], row[h], `row ${v}, column ${h}: ONNX Runtime and the dequantised table differ`);
+        assert.ok(Math.abs(row[h] - source[v * H + h]) <= Math.abs(scales[v * layout.kBlocks + Math.floor(h / 32)]) / 2 + 1e-6);
+      }
+    });
+    assert.equal((await greedy(r.dir!)).length, 4);
+  });
 
   test('the qwen2.5-0.5b twin\'s layers (K = 896 and 4864) quantise and match the float64 reference', async () => {
     const r = await quantize('qwen-layer-int4', { precision: 'int4', blockSize: 128, symmetric: false }, qwenLayer);
@@ -169,6 +229,17 @@ describe('model quantize', () => {
     assert.match(im.PromptTemplate.user, /\{Content\}/);
     assert.equal(im.ModelConfig.max_length, 512);
     assert.equal(derivePromptTemplate(r.dir!)!.exact, true);
+  });
+
+  test('the PromptTemplate derived from Qwen\'s chat template is exact and matches the workshop\'s hand-written Qwen template', async () => {
+    const dir = path.join(root, 'qwen-tokenizer');
+    await writeTokenizerFiles(dir, tokenizerFilesFor('qwen2'));
+    const d = derivePromptTemplate(dir)!;
+    assert.equal(d.exact, true);
+    assert.deepEqual(d.template, {
+      system: '<|im_start|>system\n{Content}<|im_end|>\n', user: '<|im_start|>user\n{Content}<|im_end|>\n',
+      assistant: '<|im_start|>assistant\n{Content}<|im_end|>\n', prompt: '<|im_start|>user\n{Content}<|im_end|>\n<|im_start|>assistant\n',
+    });
   });
 
   test('--dry-run reports sizes before and after and writes nothing', async () => {
@@ -229,6 +300,14 @@ describe('model quantize refuses bad input and leaves nothing behind', () => {
     await assert.rejects(quantizeModel({ source: dir, out: path.join(root, 'twice') }), /already quantised/);
   });
 
+  test('an interrupted quantisation (Ctrl-C aborts its signal) removes its partial output', async () => {
+    const out = path.join(root, 'interrupted');
+    const stop = new AbortController();
+    stop.abort();
+    await assert.rejects(quantizeModel({ source: fp32, out, signal: stop.signal }), (e: unknown) => e instanceof AbortedError && e.code === 'aborted');
+    assert.deepEqual(leftovers(out), []);
+  });
+
   test('an existing destination is kept unless --force', async () => {
     const out = path.join(root, 'exists');
     fs.mkdirSync(out);
@@ -254,7 +333,7 @@ describe('model compare', () => {
       const texts = ['Quantisation stores small integers and one scale per block of weights.', 'Local inference trades cloud bills for memory and time.'];
       const kl: Record<string, number> = {};
       for (const precision of ['int4', 'int8', 'fp16'] as const) {
-        const r = await quantize(`order-${label.replace(/\W/g, '')}-${precision}`, { precision, blockSize: 32, accuracyLevel: precision === 'int8' ? 4 : 4 }, source());
+        const r = await quantize(`order-${label.replace(/\W/g, '')}-${precision}`, { precision, blockSize: 32 }, source());
         kl[precision] = (await measureFidelity(source(), r.dir!, texts, 64, 1)).summary.klMean;
       }
       assert.ok(kl.int4 > kl.int8 && kl.int8 > kl.fp16 && kl.fp16 >= 0, `KL int4 ${kl.int4}, int8 ${kl.int8}, fp16 ${kl.fp16}`);

@@ -51,32 +51,56 @@ async function resolve(name: string): Promise<{ name: string; dir: string; synth
 
 /** Teacher-forced fidelity of `candidate` to `base` over `texts`. */
 export async function measureFidelity(baseDir: string, candidateDir: string, texts: readonly string[], windowTokens = 128, threads = 0): Promise<{ summary: FidelitySummary; positions: PositionStats[] }> {
+  return (await measureFidelityMany(baseDir, [candidateDir], texts, windowTokens, threads))[0];
+}
+
+/**
+ * Fidelity of several candidates to one base: the base runs once per window and its logits
+ * are kept (windows x V floats: about 0.6 MB per position for a 151936-token vocabulary), then
+ * each candidate is loaded in turn and compared with them.
+ */
+export async function measureFidelityMany(baseDir: string, candidateDirs: readonly string[], texts: readonly string[], windowTokens = 128, threads = 0,
+  onCandidate?: (dir: string) => void): Promise<{ summary: FidelitySummary; positions: PositionStats[] }[]> {
   if (!texts.length) throw new InvalidRequestError('no texts to compare on: pass --text FILE with at least one paragraph', 'text');
   if (!(windowTokens >= 2)) throw new InvalidRequestError(`window of ${windowTokens} tokens is too short: use 2 or more`, 'windowTokens');
   const tokenizer = await TextTokenizer.fromFolder(baseDir);
   const options = { provider: 'cpu' as const, threads };
-  const base = await DecoderSession.create(inspectModelFolder(baseDir).onnxPath, options);
-  let candidate: DecoderSession | null = null;
-  try {
-    candidate = await DecoderSession.create(inspectModelFolder(candidateDir).onnxPath, options);
-    const positions: PositionStats[] = [];
-    for (const text of texts) {
-      const ids = tokenizer.encode(text);
-      for (let at = 0; at + 1 < ids.length; at += windowTokens) {
-        const window = ids.slice(at, at + windowTokens);
-        if (window.length < 2) break;
-        const p = await base.allLogits(window);
-        const q = await candidate.allLogits(window);
-        const V = p.dims[p.dims.length - 1];
-        if (q.dims[q.dims.length - 1] !== V) throw new InvalidRequestError(`the models have different vocabularies (${V} and ${q.dims[q.dims.length - 1]} logits): compare a model with its own quantised copy`, 'candidate');
-        positions.push(...compareWindow(p.data, q.data, V, window));
-      }
+  const windows: number[][] = [];
+  for (const text of texts) {
+    const ids = tokenizer.encode(text);
+    for (let at = 0; at + 1 < ids.length; at += windowTokens) {
+      const window = ids.slice(at, at + windowTokens);
+      if (window.length >= 2) windows.push(window);
     }
-    return { summary: summarizeFidelity(positions), positions };
+  }
+  const base = await DecoderSession.create(inspectModelFolder(baseDir).onnxPath, options);
+  const baseLogits: { data: Float32Array; V: number }[] = [];
+  try {
+    for (const w of windows) {
+      const p = await base.allLogits(w);
+      baseLogits.push({ data: p.data, V: p.dims[p.dims.length - 1] });
+    }
   } finally {
     await base.release();
-    await candidate?.release();
   }
+  const results: { summary: FidelitySummary; positions: PositionStats[] }[] = [];
+  for (const dir of candidateDirs) {
+    onCandidate?.(dir);
+    const candidate = await DecoderSession.create(inspectModelFolder(dir).onnxPath, options);
+    try {
+      const positions: PositionStats[] = [];
+      for (let i = 0; i < windows.length; i++) {
+        const q = await candidate.allLogits(windows[i]);
+        const { data, V } = baseLogits[i];
+        if (q.dims[q.dims.length - 1] !== V) throw new InvalidRequestError(`the models have different vocabularies (${V} and ${q.dims[q.dims.length - 1]} logits): compare a model with its own quantised copy`, 'candidate');
+        positions.push(...compareWindow(data, q.data, V, windows[i]));
+      }
+      results.push({ summary: summarizeFidelity(positions), positions });
+    } finally {
+      await candidate.release();
+    }
+  }
+  return results;
 }
 
 /**

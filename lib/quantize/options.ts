@@ -23,21 +23,44 @@ export interface QuantizeSettings {
    * `*` matches any run of characters, anything else must appear as written (e.g. 'lm_head').
    */
   exclude: string[];
+  /**
+   * int8 only: the kernel emitted. 'matmulinteger' is onnxruntime.quantization.quantize_dynamic's
+   * form (DynamicQuantizeLinear + MatMulInteger, int8 weights with one scale per output column;
+   * blockSize, symmetric and accuracyLevel do not apply); 'matmulnbits' is MatMulNBits with
+   * bits = 8 (blocks, zero points, accuracy level like int4). The default is the one that ran
+   * faster here (scripts/bench-int8.ts; README "Quantise and register your own model").
+   */
+  int8Kernel: Int8Kernel;
+  /**
+   * int4/int8: also quantise the token embedding (a Gather over a float [V, H] table) to
+   * com.microsoft.GatherBlockQuantized, same bits and block size (8 bits for int8 whatever the
+   * kernel). Off by default, as ONNX Runtime GenAI's builder leaves it float.
+   */
+  embeddings: boolean;
 }
 
-export const DEFAULT_SETTINGS: QuantizeSettings = { precision: 'int4', blockSize: 32, symmetric: true, accuracyLevel: 4, exclude: [] };
+export type Int8Kernel = 'matmulinteger' | 'matmulnbits';
+export const INT8_KERNELS: readonly Int8Kernel[] = ['matmulinteger', 'matmulnbits'];
+
+export const DEFAULT_SETTINGS: QuantizeSettings = { precision: 'int4', blockSize: 32, symmetric: true, accuracyLevel: 4, exclude: [], int8Kernel: 'matmulinteger', embeddings: false };
 
 export function resolveSettings(partial: Partial<QuantizeSettings> = {}): QuantizeSettings {
   const s: QuantizeSettings = { ...DEFAULT_SETTINGS, ...stripUndefined(partial) };
   if (!QUANT_PRECISIONS.includes(s.precision)) throw new QuantizeError(`unknown precision '${String(s.precision)}': choose one of ${QUANT_PRECISIONS.join(', ')}`);
   if (!(QUANT_BLOCK_SIZES as readonly number[]).includes(s.blockSize)) throw new QuantizeError(`block size ${s.blockSize} is not supported: choose one of ${QUANT_BLOCK_SIZES.join(', ')} (32 or 128 are the usual)`);
   if (![0, 1, 2, 3, 4].includes(s.accuracyLevel)) throw new QuantizeError(`accuracy level ${s.accuracyLevel} is not valid: choose 0 (float activations), 1, 2, 3 or 4 (int8 activations)`);
+  if (!INT8_KERNELS.includes(s.int8Kernel)) throw new QuantizeError(`unknown int8 kernel '${String(s.int8Kernel)}': choose one of ${INT8_KERNELS.join(', ')}`);
   if (!Array.isArray(s.exclude) || s.exclude.some((p) => typeof p !== 'string' || p.length === 0)) throw new QuantizeError('exclude patterns must be non-empty strings, e.g. --exclude lm_head');
   return s;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** int8 through DynamicQuantizeLinear + MatMulInteger (per-column scales) rather than MatMulNBits. */
+export function usesMatMulInteger(s: QuantizeSettings): boolean {
+  return s.precision === 'int8' && s.int8Kernel === 'matmulinteger';
 }
 
 /** Bits per weight of a MatMulNBits precision. */
@@ -48,7 +71,8 @@ export function precisionBits(p: QuantPrecision): 4 | 8 | null {
 /** A short label for tables and folder names: int4-b32-sym, int8-b128-asym, fp16. */
 export function settingsLabel(s: QuantizeSettings): string {
   if (s.precision === 'fp16') return 'fp16';
-  return `${s.precision}-b${s.blockSize}-${s.symmetric ? 'sym' : 'asym'}` + (s.accuracyLevel === 4 ? '' : `-acc${s.accuracyLevel}`);
+  if (usesMatMulInteger(s)) return 'int8-dynamic' + (s.embeddings ? '-emb' : '');
+  return `${s.precision}-b${s.blockSize}-${s.symmetric ? 'sym' : 'asym'}` + (s.accuracyLevel === 4 ? '' : `-acc${s.accuracyLevel}`) + (s.embeddings ? '-emb' : '');
 }
 
 /** True when `pattern` matches `name`: `*` is a wildcard; without one, a substring match. */

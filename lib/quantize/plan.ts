@@ -6,14 +6,20 @@
  * com.microsoft.MatMulNBits, unless an --exclude pattern names it or another node also
  * reads that initializer (then it stays float, with the reason). K that is not a multiple of
  * the block is padded (MatMulNBits takes K and pads the last block; reported as `padded`).
+ * int8 with the MatMulInteger kernel (the default): the same weights, as int8 [K, N] with one
+ * scale per output column, behind DynamicQuantizeLinear + MatMulInteger.
+ * With `embeddings`, a Gather whose table is a float initializer [V, H] becomes a
+ * com.microsoft.GatherBlockQuantized (blocks along H; H must be a multiple of the block).
  * fp16: every float tensor and value becomes float16 (weights, graph I/O, Cast targets, constants).
  */
 import { DataType, dataTypeName, type GraphRecord, type ModelRecord, type NodeRecord, type TensorRecord } from '../onnx';
 import { QuantizeError } from './errors';
-import { matchesPattern, precisionBits, type QuantizeSettings } from './options';
+import { matchesPattern, precisionBits, usesMatMulInteger, type QuantizeSettings } from './options';
 
 export interface WeightDecision {
-  /** The MatMul node's name. */
+  /** 'matmul': B of a MatMul ([K, N]); 'embedding': the table of a Gather ([V, H] read as N = V rows of K = H). */
+  kind: 'matmul' | 'embedding';
+  /** The MatMul (or Gather) node's name. */
   node: string;
   weight: string;
   K: number;
@@ -36,6 +42,8 @@ export interface QuantizePlan {
   bytesAfter: number;
   quantizedCount: number;
   keptCount: number;
+  /** Choices that work but that measurements advise against, in words. */
+  warnings: string[];
 }
 
 const FLOAT_TYPES = new Set<number>([DataType.FLOAT, DataType.FLOAT16]);
@@ -77,10 +85,11 @@ export function planQuantization(model: ModelRecord, settings: QuantizeSettings,
     }
     const bytesAfter = graph.initializers.reduce((a, t) => a + (t.dataType === DataType.FLOAT ? tensorBytes(t) / 2 : tensorBytes(t)), 0);
     const floats = graph.initializers.filter((t) => t.dataType === DataType.FLOAT).length;
-    return { settings, decisions: [], bytesBefore, bytesAfter, quantizedCount: floats, keptCount: graph.initializers.length - floats };
+    return { settings, decisions: [], bytesBefore, bytesAfter, quantizedCount: floats, keptCount: graph.initializers.length - floats, warnings: [] };
   }
 
   const bits = precisionBits(settings.precision)!;
+  const dynamic = usesMatMulInteger(settings);
   const readers = new Map<string, number>();
   for (const n of graph.nodes) for (const i of n.inputs) readers.set(i, (readers.get(i) ?? 0) + 1);
   const outputs = new Set(graph.outputs.map((o) => o.name));
@@ -91,10 +100,11 @@ export function planQuantization(model: ModelRecord, settings: QuantizeSettings,
     const w = inits.get(n.inputs[1]);
     if (!w) continue; // activations x activations (attention without fused ops): nothing to quantise
     const [K, N] = w.dims.length === 2 ? w.dims : [0, 0];
-    const base = { node: n.name, weight: w.name, K, N, padded: false, bytesBefore: tensorBytes(w), bytesAfter: tensorBytes(w) };
+    const base = { kind: 'matmul' as const, node: n.name, weight: w.name, K, N, padded: false, bytesBefore: tensorBytes(w), bytesAfter: tensorBytes(w) };
     let reason: string | null = null;
     if (w.dims.length !== 2) reason = `B has rank ${w.dims.length}, not 2`;
     else if (!FLOAT_TYPES.has(w.dataType)) reason = `B is ${dataTypeName(w.dataType)}, not float32 or float16`;
+    else if (dynamic && w.dataType !== DataType.FLOAT) reason = 'MatMulInteger int8 needs float32 activations: use --int8-kernel matmulnbits for float16 models';
     else {
       const pattern = settings.exclude.find((p) => matchesPattern(p, n.name) || matchesPattern(p, w.name));
       if (pattern) reason = `excluded by '${pattern}'`;
@@ -102,20 +112,54 @@ export function planQuantization(model: ModelRecord, settings: QuantizeSettings,
     }
     if (reason) { decisions.push({ ...base, action: 'keep', reason }); continue; }
     const scaleBytes = w.dataType === DataType.FLOAT16 ? 2 : 4;
-    decisions.push({
-      ...base, action: 'quantize', reason: null, padded: K % settings.blockSize !== 0,
-      bytesAfter: nbitsBytes(K, N, bits, settings.blockSize, settings.symmetric, scaleBytes),
-    });
+    decisions.push(dynamic
+      ? { ...base, action: 'quantize', reason: null, padded: false, bytesAfter: K * N + N * 4 + N }
+      : {
+        ...base, action: 'quantize', reason: null, padded: K % settings.blockSize !== 0,
+        bytesAfter: nbitsBytes(K, N, bits, settings.blockSize, settings.symmetric, scaleBytes),
+      });
   }
+  if (settings.embeddings) decisions.push(...planEmbeddings(graph, settings, readers, outputs));
   const quantized = decisions.filter((d) => d.action === 'quantize');
-  if (!quantized.length) {
+  if (!quantized.some((d) => d.kind === 'matmul')) {
     const already = graph.nodes.some((n) => n.opType === 'MatMulNBits');
     throw new QuantizeError(already
       ? `'${file}' is already quantised (it has MatMulNBits nodes and no float MatMul weights): quantise the fp32 or fp16 model it came from`
       : `'${file}' has no MatMul with a float initializer weight to quantise${decisions.length ? ` (${decisions.map((d) => `${d.node}: ${d.reason}`).join('; ')})` : ''}`);
   }
   const saved = quantized.reduce((a, d) => a + d.bytesBefore - d.bytesAfter, 0);
-  return { settings, decisions, bytesBefore, bytesAfter: bytesBefore - saved, quantizedCount: quantized.length, keptCount: decisions.length - quantized.length };
+  const warnings: string[] = [];
+  if (bits === 8 && !dynamic && settings.accuracyLevel === 0) {
+    warnings.push('MatMulNBits with 8 bits at accuracy_level 0 ran about 100x slower than fp32 MatMul on this project\'s CPU (scripts/bench-int8.ts): prefer --accuracy-level 4 or --int8-kernel matmulinteger');
+  }
+  return { settings, decisions, bytesBefore, bytesAfter: bytesBefore - saved, quantizedCount: quantized.length, keptCount: decisions.length - quantized.length, warnings };
+}
+
+/** GatherBlockQuantized candidates: Gather(table [V, H] float initializer, indices) along axis 0. */
+function planEmbeddings(graph: GraphRecord, settings: QuantizeSettings, readers: Map<string, number>, outputs: Set<string>): WeightDecision[] {
+  const inits = new Map(graph.initializers.map((t) => [t.name, t]));
+  const bits = settings.precision === 'int4' ? 4 : 8;
+  const out: WeightDecision[] = [];
+  for (const n of graph.nodes) {
+    if (n.opType !== 'Gather' || (n.domain !== '' && n.domain !== 'ai.onnx')) continue;
+    const t = inits.get(n.inputs[0]);
+    if (!t || t.dims.length !== 2 || !FLOAT_TYPES.has(t.dataType)) continue;
+    const axis = n.attributes.axis;
+    const [V, H] = t.dims;
+    const base = { kind: 'embedding' as const, node: n.name, weight: t.name, K: H, N: V, padded: false, bytesBefore: tensorBytes(t), bytesAfter: tensorBytes(t) };
+    let reason: string | null = null;
+    if (axis && !(axis.kind === 'int' && axis.value === 0)) reason = 'Gather is not along axis 0';
+    else if (H % settings.blockSize !== 0) reason = `H = ${H} is not a multiple of the block size ${settings.blockSize}`;
+    else if ((readers.get(t.name) ?? 0) > 1 || outputs.has(t.name)) reason = 'the table is shared with another node';
+    else {
+      const pattern = settings.exclude.find((p) => matchesPattern(p, n.name) || matchesPattern(p, t.name));
+      if (pattern) reason = `excluded by '${pattern}'`;
+    }
+    const scaleBytes = t.dataType === DataType.FLOAT16 ? 2 : 4;
+    out.push(reason ? { ...base, action: 'keep', reason }
+      : { ...base, action: 'quantize', reason: null, bytesAfter: nbitsBytes(H, V, bits, settings.blockSize, settings.symmetric, scaleBytes) });
+  }
+  return out;
 }
 
 function describePrecision(graph: GraphRecord): string {

@@ -5,7 +5,9 @@
  *
  *   system    = render([S])                 with S -> {Content}
  *   user      = render([S, U]) - render([S])
- *   assistant = render([S, U, A]) - render([S, U])
+ *   assistant = render([S, U, A, U2]) - render([S, U]) - the user part of U2
+ *               (an assistant turn followed by another user turn: templates such as Qwen3's
+ *               add a reasoning block to a final assistant turn only)
  *   prompt    = render([U], add_generation_prompt) with U -> {Content}
  *
  * Templates that are not prefix-stable (a later message changes earlier text) cannot be
@@ -17,7 +19,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadChatTemplate, renderFoundry, type ChatMessage, type ChatTemplate, type FoundryPromptTemplate } from '../engine/chat-template';
 
-const MARK = { system: '\u2063SYS\u2063', user: '\u2063USR\u2063', assistant: '\u2063AST\u2063' };
+const MARK = { system: '\u2063SYS\u2063', user: '\u2063USR\u2063', user2: '\u2063US2\u2063', assistant: '\u2063AST\u2063' };
 
 export interface DerivedTemplate {
   template: FoundryPromptTemplate;
@@ -39,10 +41,15 @@ export function derivePromptTemplate(dir: string): DerivedTemplate | null {
   if (prompt !== null && prompt.includes(MARK.user)) template.prompt = content(prompt, MARK.user);
   const r1 = render([S], false);
   const r2 = render([S, U], false);
-  const r3 = render([S, U, A], false);
-  if (r1 === null || r2 === null || r3 === null || !r2.startsWith(r1) || !r3.startsWith(r2)) return { template, exact: false };
+  const U2: ChatMessage = { role: 'user', content: MARK.user2 };
+  const r4 = render([S, U, A, U2], false);
+  if (r1 === null || r2 === null || r4 === null || !r2.startsWith(r1) || !r4.startsWith(r2)) return { template, exact: false };
+  const userPart = r2.slice(r1.length);
+  const user2Part = userPart.split(MARK.user).join(MARK.user2);
+  if (!r4.endsWith(user2Part)) return { template, exact: false };
   const roles: FoundryPromptTemplate = {
-    system: content(r1, MARK.system), user: content(r2.slice(r1.length), MARK.user), assistant: content(r3.slice(r2.length), MARK.assistant),
+    system: content(r1, MARK.system), user: content(userPart, MARK.user),
+    assistant: content(r4.slice(r2.length, r4.length - user2Part.length), MARK.assistant),
   };
   const test: ChatMessage[] = [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hello' }, { role: 'assistant', content: 'Hi.' }, { role: 'user', content: 'Why is the sky blue?' }];
   const exact = [false, true].every((gen) => render(test, gen) === renderFoundry(roles, test, gen));

@@ -10,7 +10,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SlmlabError } from '../errors';
+import { AbortedError, SlmlabError } from '../errors';
 import { inspectModelFolder, type FolderLayout } from '../engine/model-folder';
 import { DecoderSession } from '../engine/decoder-session';
 import { decodeModel, encodeModel, TensorBytesReader, TensorDataWriter } from '../onnx';
@@ -195,7 +195,7 @@ export function peakRss(): number {
 function wrapWriteError(e: unknown, out: string): Error {
   if (e instanceof SlmlabError) return e;
   const err = e as NodeJS.ErrnoException;
-  if (err?.name === 'AbortError') return new QuantizeError('quantisation interrupted: nothing was written', { cause: e });
+  if (err?.name === 'AbortError') return new AbortedError('quantisation interrupted: nothing was written');
   const hint = err.code === 'ENOSPC' ? ': the disk is full; free space or pass --out on another disk'
     : err.code === 'EACCES' || err.code === 'EPERM' ? ': no permission to write there; pass --out in a folder you can write' : '';
   return new QuantizeError(`writing '${out}' failed: ${err.message ?? String(e)}${hint}; nothing was left behind`, { cause: e });

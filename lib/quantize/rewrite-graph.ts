@@ -7,19 +7,28 @@
  * MatMulNBits (ContribOperators.md): inputs A, B [N, kBlocks, blockSize*bits/8] uint8,
  * scales [N, kBlocks] in A's type, optional zero_points [N, ceil(kBlocks*bits/8)] uint8;
  * attributes K, N, bits, block_size, accuracy_level.
+ *
+ * int8 with MatMulInteger (onnxruntime.quantization.quantize_dynamic's form; ORT's CPU EP
+ * fuses it into one DynamicQuantizeMatMul kernel):
+ *   x [.., K] -> DynamicQuantizeLinear -> x_q (uint8), x_scale, x_zero_point   (per tensor, at run time)
+ *   MatMulInteger(x_q, W_q [K, N] int8, x_zero_point, W_zero_point [N] = 0) -> int32 [.., N]
+ *   Cast(float) * (x_scale * W_scale [N]) -> y [.., N]
  */
 import {
   DataType, nbitsLayout, toHalfArray, type AttrValue, type GraphRecord, type ModelRecord, type NBitsLayout, type NodeRecord,
   type TensorDataWriter, type TensorRecord, type ValueInfoRecord,
 } from '../onnx';
-import { precisionBits, settingsLabel } from './options';
+import { precisionBits, settingsLabel, usesMatMulInteger } from './options';
 import type { QuantizePlan } from './plan';
 
 export type StreamJob =
   | { kind: 'copy'; source: TensorRecord; target: TensorRecord; bytes: number }
   | { kind: 'fp16'; source: TensorRecord; target: TensorRecord; bytes: number }
+  | { kind: 'int8-columns'; source: TensorRecord; bytes: number; K: number; N: number; quantized: TensorRecord; scales: TensorRecord }
   | {
     kind: 'nbits'; source: TensorRecord; bytes: number; layout: NBitsLayout;
+    /** true: the source is already [N, K] (an embedding table); false: it is a MatMul B [K, N]. */
+    rows: boolean;
     packed: TensorRecord; scales: TensorRecord; zeroPoints: TensorRecord | null;
     /** scales in float16 (the activations are float16) */
     halfScales: boolean;
@@ -39,18 +48,33 @@ export function rewriteModel(model: ModelRecord, plan: QuantizePlan, data: Tenso
   const reserve = (name: string, dataType: TensorRecord['dataType'], dims: number[], bytes: number): Reserved => data.reserve(name, dataType, dims, bytes);
   const byWeight = new Map(plan.decisions.filter((d) => d.action === 'quantize').map((d) => [d.weight, d]));
   const bits = precisionBits(s.precision);
+  const dynamic = usesMatMulInteger(s);
   const nodes: NodeRecord[] = [];
 
   for (const t of model.graph.initializers) {
     const d = byWeight.get(t.name);
-    if (d && bits) {
+    if (d && d.kind === 'embedding') {
+      const layout = nbitsLayout(d.N, d.K, s.blockSize, s.precision === 'int4' ? 4 : 8);
+      const half = t.dataType === DataType.FLOAT16;
+      const rowBytes = layout.kBlocks * layout.blobSize;
+      const packed = reserve(`${t.name}_Q${layout.bits}`, DataType.UINT8, [d.N, rowBytes], d.N * rowBytes);
+      const scales = reserve(`${t.name}_scales`, half ? DataType.FLOAT16 : DataType.FLOAT, [d.N, layout.kBlocks], d.N * layout.kBlocks * (half ? 2 : 4));
+      const zeroPoints = s.symmetric ? null : reserve(`${t.name}_zero_points`, DataType.UINT8, [d.N, layout.zpBytes], d.N * layout.zpBytes);
+      initializers.push(packed, scales, ...(zeroPoints ? [zeroPoints] : []));
+      jobs.push({ kind: 'nbits', rows: true, source: t, bytes: d.bytesBefore, layout, packed, scales, zeroPoints, halfScales: half });
+    } else if (d && dynamic) {
+      const quantized = reserve(`${t.name}_int8`, DataType.INT8, [d.K, d.N], d.K * d.N);
+      const scales = reserve(`${t.name}_scale`, DataType.FLOAT, [d.N], d.N * 4);
+      initializers.push(quantized, scales, { name: `${t.name}_zero_point`, dataType: DataType.INT8, dims: [d.N], raw: new Uint8Array(d.N) });
+      jobs.push({ kind: 'int8-columns', source: t, bytes: d.bytesBefore, K: d.K, N: d.N, quantized, scales });
+    } else if (d && bits) {
       const layout = nbitsLayout(d.N, d.K, s.blockSize, bits);
       const half = t.dataType === DataType.FLOAT16;
       const packed = reserve(`${t.name}_Q${bits}`, DataType.UINT8, [d.N, layout.kBlocks, layout.blobSize], d.N * layout.kBlocks * layout.blobSize);
       const scales = reserve(`${t.name}_scales`, half ? DataType.FLOAT16 : DataType.FLOAT, [d.N, layout.kBlocks], d.N * layout.kBlocks * (half ? 2 : 4));
       const zeroPoints = s.symmetric ? null : reserve(`${t.name}_zero_points`, DataType.UINT8, [d.N, layout.zpBytes], d.N * layout.zpBytes);
       initializers.push(packed, scales, ...(zeroPoints ? [zeroPoints] : []));
-      jobs.push({ kind: 'nbits', source: t, bytes: d.bytesBefore, layout, packed, scales, zeroPoints, halfScales: half });
+      jobs.push({ kind: 'nbits', rows: false, source: t, bytes: d.bytesBefore, layout, packed, scales, zeroPoints, halfScales: half });
     } else if (s.precision === 'fp16' && t.dataType === DataType.FLOAT) {
       if (t.external) {
         const target = reserve(t.name, DataType.FLOAT16, t.dims, t.external.length / 2);
@@ -71,7 +95,17 @@ export function rewriteModel(model: ModelRecord, plan: QuantizePlan, data: Tenso
   for (const n of model.graph.nodes) {
     // plan.ts quantises a weight only when this MatMul is its one reader
     const d = n.opType === 'MatMul' ? byWeight.get(n.inputs[1]) : undefined;
-    if (d && bits) {
+    const e = n.opType === 'Gather' ? byWeight.get(n.inputs[0]) : undefined;
+    if (e && e.kind === 'embedding') {
+      const eb = s.precision === 'int4' ? 4 : 8;
+      nodes.push({
+        opType: 'GatherBlockQuantized', domain: 'com.microsoft', name: n.name.replace(/Gather$/, 'GatherBlockQuantized') || `${e.weight}/GatherBlockQuantized`,
+        inputs: [`${e.weight}_Q${eb}`, n.inputs[1], `${e.weight}_scales`, ...(s.symmetric ? [] : [`${e.weight}_zero_points`])], outputs: n.outputs, extra: n.extra,
+        attributes: { gather_axis: { kind: 'int', value: 0 }, quantize_axis: { kind: 'int', value: 1 }, block_size: { kind: 'int', value: s.blockSize }, bits: { kind: 'int', value: eb } },
+      });
+    } else if (d && dynamic) {
+      nodes.push(...matMulIntegerNodes(n, d.weight));
+    } else if (d && bits) {
       const inputs = [n.inputs[0], `${d.weight}_Q${bits}`, `${d.weight}_scales`, ...(s.symmetric ? [] : [`${d.weight}_zero_points`])];
       nodes.push({
         opType: 'MatMulNBits', domain: 'com.microsoft', name: n.name.replace(/MatMul$/, 'MatMulNBits') || `${d.weight}/MatMulNBits`,
@@ -93,13 +127,30 @@ export function rewriteModel(model: ModelRecord, plan: QuantizePlan, data: Tenso
     if (graph.valueInfo) graph.valueInfo = graph.valueInfo.map(toHalfValue);
   }
   const opsets = [...model.opsets];
-  if (bits && !opsets.some((o) => o.domain === 'com.microsoft')) opsets.push({ domain: 'com.microsoft', version: 1 });
+  const contrib = (bits && !dynamic) || plan.decisions.some((x) => x.kind === 'embedding' && x.action === 'quantize');
+  if (contrib && !opsets.some((o) => o.domain === 'com.microsoft')) opsets.push({ domain: 'com.microsoft', version: 1 });
   const metadata: Record<string, string> = {
     ...model.metadata,
     'slmlab.quantization': JSON.stringify({ label: settingsLabel(s), ...s, quantized: plan.quantizedCount, kept: plan.keptCount }),
   };
   if ('slmlab.precision' in metadata) metadata['slmlab.precision'] = s.precision;
   return { model: { ...model, opsets, graph, metadata }, jobs };
+}
+
+/** The five nodes that replace MatMul(x, W) -> y in the MatMulInteger form (see the header). */
+function matMulIntegerNodes(n: NodeRecord, w: string): NodeRecord[] {
+  const p = n.name || w;
+  const x = n.inputs[0];
+  const y = n.outputs[0];
+  const node = (opType: string, suffix: string, inputs: string[], outputs: string[], attributes: Record<string, AttrValue> = {}): NodeRecord =>
+    ({ opType, domain: '', name: `${p}/${suffix}`, inputs, outputs, attributes });
+  return [
+    node('DynamicQuantizeLinear', 'DynamicQuantizeLinear', [x], [`${w}/x_q`, `${w}/x_scale`, `${w}/x_zero_point`]),
+    node('MatMulInteger', 'MatMulInteger', [`${w}/x_q`, `${w}_int8`, `${w}/x_zero_point`, `${w}_zero_point`], [`${w}/acc`]),
+    node('Cast', 'Cast', [`${w}/acc`], [`${w}/acc_float`], { to: { kind: 'int', value: DataType.FLOAT } }),
+    node('Mul', 'ScaleProduct', [`${w}/x_scale`, `${w}_scale`], [`${w}/scale`]),
+    { ...node('Mul', 'Rescale', [`${w}/acc_float`, `${w}/scale`], [y]), extra: n.extra },
+  ];
 }
 
 // ---- fp16 conversion of what the graph itself holds --------------------------------------

@@ -29,6 +29,7 @@ export async function streamWeights(jobs: readonly StreamJob[], reader: TensorBy
       onProgress?.({ doneBytes, totalBytes, tensor: job.source.name });
     };
     if (job.kind === 'nbits') await quantizeWeight(job, reader, out, band, step, signal);
+    else if (job.kind === 'int8-columns') await quantizeColumns(job, reader, out, band, step, signal);
     else await copyOrConvert(job, reader, out, band, step, signal);
   }
 }
@@ -73,14 +74,17 @@ async function quantizeWeight(job: Extract<StreamJob, { kind: 'nbits' }>, reader
   const zp = job.zeroPoints ? new Uint8Array(width * zpBytes) : null;
   for (let n0 = 0; n0 < N; n0 += width) {
     const w = Math.min(width, N - n0);
-    // [K, w] band of B, row-major
-    if (width === N) reader.read(job.source, 0, K * N * elem, source);
+    if (job.rows) {
+      // the source is already [N, K] (an embedding table): rows n0..n0+w are one contiguous read
+      reader.read(job.source, n0 * K * elem, w * K * elem, source);
+    } else if (width === N) reader.read(job.source, 0, K * N * elem, source); // [K, w] band of B, row-major
     else for (let k = 0; k < K; k++) reader.read(job.source, (k * N + n0) * elem, w * elem, source.subarray(k * w * elem));
     const f32 = half ? null : new Float32Array(source.buffer, source.byteOffset, K * w);
     const f16 = half ? new Uint16Array(source.buffer, source.byteOffset, K * w) : null;
     zp?.fill(0);
     for (let j = 0; j < w; j++) {
-      for (let k = 0; k < K; k++) column[k] = f32 ? f32[k * w + j] : halfBitsToFloat(f16![k * w + j]);
+      if (job.rows) for (let k = 0; k < K; k++) column[k] = f32 ? f32[j * K + k] : halfBitsToFloat(f16![j * K + k]);
+      else for (let k = 0; k < K; k++) column[k] = f32 ? f32[k * w + j] : halfBitsToFloat(f16![k * w + j]);
       quantizeBlocks(column, layout, packed.subarray(j * rowBytes), scales.subarray(j * kBlocks), zp ? zp.subarray(j * zpBytes) : null);
     }
     out.writeAt(job.packed.external!.offset + n0 * rowBytes, packed.subarray(0, w * rowBytes));
@@ -88,6 +92,39 @@ async function quantizeWeight(job: Extract<StreamJob, { kind: 'nbits' }>, reader
     out.writeAt(job.scales.external!.offset + n0 * kBlocks * (job.halfScales ? 2 : 4), job.halfScales ? toHalfArray(sc) : sc);
     if (zp && job.zeroPoints) out.writeAt(job.zeroPoints.external!.offset + n0 * zpBytes, zp.subarray(0, w * zpBytes));
     step(K * w * elem);
+    await breathe(signal);
+  }
+}
+
+/**
+ * int8 with one scale per output column (the MatMulInteger form): scale_n = max_k |B[k, n]| / 127,
+ * q = clamp(round(B / scale_n), -127, 127), written back in B's own [K, N] layout.
+ */
+async function quantizeColumns(job: Extract<StreamJob, { kind: 'int8-columns' }>, reader: TensorBytesReader, out: TensorDataWriter,
+  band: Uint8Array, step: (n: number) => void, signal?: AbortSignal): Promise<void> {
+  const { K, N } = job;
+  const width = Math.max(1, Math.min(N, Math.floor(band.length / (K * 4))));
+  const source = width === N ? band.subarray(0, K * N * 4) : new Uint8Array(K * width * 4);
+  const q = new Int8Array(K * width);
+  const scales = new Float32Array(width);
+  for (let n0 = 0; n0 < N; n0 += width) {
+    const w = Math.min(width, N - n0);
+    if (width === N) reader.read(job.source, 0, K * N * 4, source);
+    else for (let k = 0; k < K; k++) reader.read(job.source, (k * N + n0) * 4, w * 4, source.subarray(k * w * 4));
+    const f32 = new Float32Array(source.buffer, source.byteOffset, K * w); // [K, w]
+    scales.fill(0);
+    for (let k = 0; k < K; k++) for (let j = 0; j < w; j++) { const a = Math.abs(f32[k * w + j]); if (a > scales[j]) scales[j] = a; }
+    for (let j = 0; j < w; j++) scales[j] = Math.fround(scales[j] / 127);
+    for (let k = 0; k < K; k++) {
+      for (let j = 0; j < w; j++) {
+        const s = scales[j];
+        const v = s === 0 ? 0 : Math.round(f32[k * w + j] / s);
+        q[k * w + j] = v > 127 ? 127 : v < -127 ? -127 : v;
+      }
+      out.writeAt(job.quantized.external!.offset + k * N + n0, q.subarray(k * w, (k + 1) * w));
+    }
+    out.writeAt(job.scales.external!.offset + n0 * 4, scales.subarray(0, w));
+    step(K * w * 4);
     await breathe(signal);
   }
 }

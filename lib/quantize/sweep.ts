@@ -1,5 +1,5 @@
 /**
- * A precision sweep, ready for class: one float model to fp16, int8 and int4 (block 32 and
+ * A precision sweep, ready for class: one float model to fp16, int8 (both kernels) and int4 (block 32 and
  * 128, symmetric and asymmetric), each compared with the original: size, speed, KL, agreement.
  * Variants already quantised in `outDir` by an earlier sweep are reused. Fidelity is measured
  * per variant against the base; speed for all of them together, interleaved (speed.ts).
@@ -8,15 +8,18 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { inspectModelFolder } from '../engine/model-folder';
 import { quantizeModel, type QuantizeModelOptions } from './quantize-model';
-import { resolveSettings, settingsLabel, type QuantizeSettings } from './options';
-import { measureFidelity } from './compare-models';
+import { resolveSettings, settingsLabel, usesMatMulInteger, type QuantizeSettings } from './options';
+
+const blockless = (s: QuantizeSettings) => s.precision === 'fp16' || usesMatMulInteger(s);
+import { measureFidelityMany } from './compare-models';
 import type { FidelitySummary } from './fidelity';
 import { measureSpeed, modelBytes, type SpeedOptions } from './speed';
 import { defaultTexts } from './texts';
 
 export const SWEEP_VARIANTS: readonly Partial<QuantizeSettings>[] = [
   { precision: 'fp16' },
-  { precision: 'int8', blockSize: 32 },
+  { precision: 'int8', int8Kernel: 'matmulinteger' },
+  { precision: 'int8', int8Kernel: 'matmulnbits', blockSize: 32 },
   { precision: 'int4', blockSize: 32, symmetric: true },
   { precision: 'int4', blockSize: 32, symmetric: false },
   { precision: 'int4', blockSize: 128, symmetric: true },
@@ -71,11 +74,9 @@ export async function precisionSweep(source: string, opts: SweepOptions): Promis
     }
     dirs.push(dir);
   }
-  const fidelity: FidelitySummary[] = [];
-  for (let i = 0; i < variants.length; i++) {
-    opts.onStep?.(`fidelity of ${settingsLabel(variants[i])}`);
-    fidelity.push((await measureFidelity(base.dir, dirs[i], texts, opts.windowTokens, opts.threads)).summary);
-  }
+  opts.onStep?.('fidelity: the base once, then each variant');
+  const fidelity: FidelitySummary[] = (await measureFidelityMany(base.dir, dirs, texts, opts.windowTokens, opts.threads,
+    (dir) => opts.onStep?.(`fidelity of ${path.basename(dir)}`))).map((r) => r.summary);
   opts.onStep?.('timing every variant, interleaved');
   const models = [{ name: base.name, dir: base.dir }, ...variants.map((s, i) => ({ name: settingsLabel(s), dir: dirs[i] }))];
   const speed = await measureSpeed(models, opts);
@@ -89,7 +90,7 @@ export async function precisionSweep(source: string, opts: SweepOptions): Promis
     const sp = speed[i + 1];
     const f = fidelity[i];
     return {
-      variant: settingsLabel(s), precision: s.precision, blockSize: s.precision === 'fp16' ? null : s.blockSize, symmetric: s.precision === 'fp16' ? null : s.symmetric,
+      variant: settingsLabel(s), precision: s.precision, blockSize: blockless(s) ? null : s.blockSize, symmetric: blockless(s) ? null : s.symmetric,
       dir: dirs[i], sizeBytes: sp.sizeBytes, sizeRatio: sp.sizeBytes / baseSize, loadMs: sp.loadMs, peakRssBytes: sp.peakRssBytes,
       prefillTokensPerSecond: sp.prefillTokensPerSecond, decodeTokensPerSecond: sp.decodeTokensPerSecond,
       klMean: f.klMean, klP99: f.klP99, top1Agreement: f.top1Agreement, top5Overlap: f.top5Overlap, perplexity: f.perplexityCandidate,

@@ -51,7 +51,7 @@ export const EXIT_HELP = `Exit codes:
   2  invalid arguments or request (bad value, prompt too long for the context),
      or the service could not start (port in use, host without a key, unknown host)
   3  model not found
-  4  model invalid or damaged, catalog invalid or build failed
+  4  model invalid or damaged, catalog invalid, build or quantisation failed
   5  execution provider unusable on this machine
   6  download failed (network, HTTP error, checksum mismatch, disk full)
   7  the cache (or output folder) is read-only, e.g. Foundry Local's cache

@@ -3,19 +3,13 @@
  * `slmlab model sweep <model>` (fp16, int8, int4 b32/b128 sym/asym in one table).
  */
 import type { Command } from 'commander';
-import { compareModels, precisionSweep, textsFromFile, type ComparisonRecord, type SweepRow } from '../../lib/quantize';
+import { compareModels, formatComparison, formatSweepTable, precisionSweep, textsFromFile } from '../../lib/quantize';
 import { locateModel } from '../../lib/registry/locate-model';
-import { textTable } from '../../lib/util/text-table';
-import { bytes, ms } from './format';
 import { integer } from './parse';
 import { progressBar } from './progress-bar';
 import { fail } from './exit-codes';
 
 interface CommonOpts { text?: string; window: number; rounds: number; prefill: number; decode: number; threads: number; json?: boolean }
-
-const num = (v: number, digits = 4) => (!Number.isFinite(v) ? 'n/a' : v === 0 ? '0' : Math.abs(v) < 0.01 ? v.toExponential(2) : v.toFixed(digits));
-const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
-const rate = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : 'n/a');
 
 function common(cmd: Command): Command {
   return cmd
@@ -43,7 +37,7 @@ export function registerModelCompare(model: Command): void {
           rounds: o.rounds, prefillTokens: o.prefill, decodeTokens: o.decode, threads: o.threads,
           onSample: o.json ? undefined : (m, r) => process.stderr.write(`timing ${m} (round ${r + 1}/${o.rounds})\n`),
         });
-        process.stdout.write(o.json ? JSON.stringify(record, null, 2) + '\n' : compareSummary(record) + '\n');
+        process.stdout.write(o.json ? JSON.stringify(record, null, 2) + '\n' : formatComparison(record) + '\n');
       } catch (e) {
         fail(e);
       }
@@ -67,7 +61,7 @@ export function registerModelCompare(model: Command): void {
           onProgress: (p) => bar.update(p.doneBytes, p.totalBytes, p.tensor),
         });
         bar.stop();
-        process.stdout.write(o.json ? JSON.stringify(rows, null, 2) + '\n' : sweepTable(rows) + '\n');
+        process.stdout.write(o.json ? JSON.stringify(rows, null, 2) + '\n' : formatSweepTable(rows) + '\n');
       } catch (e) {
         bar.stop();
         fail(e);
@@ -75,24 +69,3 @@ export function registerModelCompare(model: Command): void {
     });
 }
 
-export function compareSummary(r: ComparisonRecord): string {
-  const f = r.fidelity;
-  const lines = [
-    `fidelity of ${r.candidate.name} to ${r.base.name}: ${f.positions} positions from ${f.texts} texts, teacher-forced`,
-    textTable(['KL mean', 'KL p99', 'KL max', 'top-1 agree', 'top-5 overlap', 'ppl base', 'ppl candidate'],
-      [[num(f.klMean), num(f.klP99), num(f.klMax), pct(f.top1Agreement), pct(f.top5Overlap), num(f.perplexityBase, 2), num(f.perplexityCandidate, 2)]]).replace(/^/gm, '  '),
-  ];
-  if (r.speed.length) {
-    lines.push(`speed: medians of ${r.speed[0].rounds} interleaved rounds, one process per round (CPU)`);
-    lines.push(textTable(['model', 'size', 'load', 'peak RSS', 'prefill tok/s', 'decode tok/s'],
-      r.speed.map((s) => [s.model, bytes(s.sizeBytes), ms(s.loadMs), bytes(s.peakRssBytes), rate(s.prefillTokensPerSecond), rate(s.decodeTokensPerSecond)])).replace(/^/gm, '  '));
-  }
-  lines.push(`note: ${r.note}`);
-  return lines.join('\n');
-}
-
-export function sweepTable(rows: readonly SweepRow[]): string {
-  return textTable(['variant', 'size', 'size %', 'decode tok/s', 'prefill tok/s', 'peak RSS', 'KL mean', 'KL p99', 'top-1', 'top-5'],
-    rows.map((r) => [r.variant, bytes(r.sizeBytes), (r.sizeRatio * 100).toFixed(1), rate(r.decodeTokensPerSecond), rate(r.prefillTokensPerSecond), bytes(r.peakRssBytes),
-      num(r.klMean), num(r.klP99), pct(r.top1Agreement), pct(r.top5Overlap)]));
-}

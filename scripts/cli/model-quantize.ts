@@ -3,7 +3,7 @@
  * decoder, registered for slmlab and Foundry Local (see lib/quantize/).
  */
 import type { Command } from 'commander';
-import { quantizeModel, QUANT_BLOCK_SIZES, QUANT_PRECISIONS, type QuantizeReport, type QuantPrecision } from '../../lib/quantize';
+import { INT8_KERNELS, quantizeModel, QUANT_BLOCK_SIZES, QUANT_PRECISIONS, type Int8Kernel, type QuantizeReport, type QuantPrecision } from '../../lib/quantize';
 import { locateModel } from '../../lib/registry/locate-model';
 import { textTable } from '../../lib/util/text-table';
 import { bytes } from './format';
@@ -12,7 +12,7 @@ import { progressBar } from './progress-bar';
 import { fail } from './exit-codes';
 
 interface Opts {
-  out?: string; precision: QuantPrecision; blockSize: number; asymmetric?: boolean; accuracyLevel: number; exclude: string[];
+  out?: string; precision: QuantPrecision; blockSize: number; asymmetric?: boolean; accuracyLevel: number; exclude: string[]; int8Kernel: Int8Kernel; embeddings?: boolean;
   name?: string; register?: boolean; dryRun?: boolean; force?: boolean; verify: boolean; json?: boolean; onnxFile?: string;
 }
 
@@ -26,6 +26,8 @@ export function registerModelQuantize(model: Command): void {
     .option('--block-size <n>', `int4/int8 elements per scale: ${QUANT_BLOCK_SIZES.join(', ')}`, integer('--block-size', 16, 128), 32)
     .option('--asymmetric', 'int4/int8: a zero point per block (default: symmetric)')
     .option('--accuracy-level <n>', 'MatMulNBits accuracy_level: 0 float activations (exact), 4 int8 activations (fast on CPU)', integer('--accuracy-level', 0, 4), 4)
+    .option('--int8-kernel <k>', 'int8 only: matmulinteger (DynamicQuantizeLinear + MatMulInteger, per-column scales; faster here) or matmulnbits (8-bit MatMulNBits blocks)', oneOf('--int8-kernel', INT8_KERNELS), 'matmulinteger' as Int8Kernel)
+    .option('--embeddings', 'int4/int8: also quantise the token embedding (GatherBlockQuantized, same bits and block)')
     .option('--exclude <pattern>', 'leave matching MatMul nodes or weights in float (repeatable; * is a wildcard), e.g. lm_head', collect, [])
     .option('--name <name>', "the model's name (inference_model.json Name; default <source>-<precision label>)")
     .option('--register', 'make it visible to `slmlab cache list`, `model list` and `model run <name>`')
@@ -41,13 +43,16 @@ Examples:
   slmlab model quantize ./my-model --precision int8 --exclude lm_head --out ./my-model-int8 --dry-run`)
     .action(async (name: string, o: Opts) => {
       const bar = progressBar('quantising', o.json || o.dryRun);
+      // Ctrl-C stops at the next band; the partial output is removed before exiting (130).
+      const interrupt = new AbortController();
+      process.once('SIGINT', () => interrupt.abort());
       try {
         const located = await locateModel(name);
         const report = await quantizeModel({
           source: located.dir, out: o.out, precision: o.precision, blockSize: o.blockSize, symmetric: !o.asymmetric,
-          accuracyLevel: o.accuracyLevel, exclude: o.exclude, name: o.name, register: o.register, dryRun: o.dryRun,
+          accuracyLevel: o.accuracyLevel, exclude: o.exclude, int8Kernel: o.int8Kernel, embeddings: o.embeddings, name: o.name, register: o.register, dryRun: o.dryRun,
           force: o.force, verify: o.verify, onnxFile: o.onnxFile,
-          onProgress: (p) => bar.update(p.doneBytes, p.totalBytes, p.tensor),
+          onProgress: (p) => bar.update(p.doneBytes, p.totalBytes, p.tensor), signal: interrupt.signal,
         });
         bar.stop();
         process.stdout.write(o.json ? JSON.stringify(report, null, 2) + '\n' : quantizeSummary(report) + '\n');
@@ -61,13 +66,17 @@ Examples:
 export function quantizeSummary(r: QuantizeReport): string {
   const p = r.plan;
   const lines: string[] = [];
+  const kernel = r.label === 'int8-dynamic' ? 'DynamicQuantizeLinear + MatMulInteger' : 'MatMulNBits';
   const what = r.settings.precision === 'fp16' ? `${p.quantizedCount} float32 tensors -> float16`
-    : `${p.quantizedCount} MatMul weights -> MatMulNBits ${r.label}, ${p.keptCount} left in float`;
+    : `${p.decisions.filter((d) => d.kind === 'matmul' && d.action === 'quantize').length} MatMul weights -> ${kernel} ${r.label}, ${p.keptCount} left in float`;
   lines.push(`${r.dryRun ? 'dry run: would quantise' : 'quantised'} ${r.source.dir} (${r.source.onnx}): ${what}`);
+  const emb = p.decisions.filter((d) => d.kind === 'embedding' && d.action === 'quantize');
+  if (emb.length) lines.push(`  embedding   ${emb.map((d) => d.weight).join(', ')} -> GatherBlockQuantized`);
   lines.push(`  weights     ${bytes(p.bytesBefore)} -> ${bytes(p.bytesAfter)} (${(p.bytesAfter / p.bytesBefore * 100).toFixed(1)} %)`);
   const kept = p.decisions.filter((d) => d.action === 'keep');
   const padded = p.decisions.filter((d) => d.padded);
   if (kept.length) lines.push('  left float', textTable(['node', 'weight', 'K x N', 'why'], kept.map((d) => [d.node, d.weight, `${d.K} x ${d.N}`, d.reason ?? ''])).replace(/^/gm, '    '));
+  for (const w of p.warnings) lines.push(`  warning     ${w}`);
   if (padded.length) lines.push(`  padded      ${padded.length} weights whose K is not a multiple of ${r.settings.blockSize} (last block zero-padded)`);
   if (r.dryRun) {
     lines.push('  nothing was written (--dry-run)');

@@ -5,3 +5,4 @@ export { tokensPerSecondBars, tokensPerSecondBarsDefaults, type TokensPerSecondB
 export { speedupBars, speedupBarsDefaults, type SpeedupBarsOptions } from './speedup-bars';
 export { latencyThroughputScatter, latencyThroughputScatterDefaults, type LatencyThroughputScatterOptions } from './latency-throughput-scatter';
 export { tokenTimeline, tokenTimelineDefaults, timelineRequest, type TokenTimelineOptions } from './token-timeline';
+export { precisionSweepScatter, precisionSweepScatterDefaults, type PrecisionSweepPoint, type PrecisionSweepScatterOptions } from './precision-sweep-scatter';
