@@ -5,3 +5,6 @@ export { tokensPerSecondBars, tokensPerSecondBarsDefaults, type TokensPerSecondB
 export { speedupBars, speedupBarsDefaults, type SpeedupBarsOptions } from './speedup-bars';
 export { latencyThroughputScatter, latencyThroughputScatterDefaults, type LatencyThroughputScatterOptions } from './latency-throughput-scatter';
 export { tokenTimeline, tokenTimelineDefaults, timelineRequest, type TokenTimelineOptions } from './token-timeline';
+export { throughputLatency, highestPercentile, type ThroughputLatencyOptions } from './throughput-latency';
+export { goodputVsLoad } from './goodput-load';
+export { levelDistribution } from './level-distribution';
