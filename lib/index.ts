@@ -35,3 +35,12 @@ export { findEndpoint, timedChat, type Endpoint, type TimedCall } from './client
 export * as grid from './bench/grid';
 export * as store from './bench/store';
 export * as stats from './bench/stats';
+
+// benchmark planning, running and load profiles (issue 11): plan once, run the plan; every
+// results line type typed; load levels (closed loop, open loop), SLO goodput, sweep, find-max
+export { planGrid, type Plan, type PlanOptions } from './bench/plan';
+export { runPlan, runGrid, cellLabel, type RunPlanOptions, type RunGridOptions, type RunResult, type RunProgress } from './bench/runner';
+export { readResults, type ResultsFile, type RequestRecord, type RunRecord, type CellSummaryRecord, ResultsMismatchError } from './bench/store';
+export * as load from './bench/load';
+export { runProfile, parseSlo, type Profile, type ProfileResult, type Slo } from './bench/load';
+export { summarizeLevels, formatLevels, formatSummary, type LevelRow } from './analysis';

@@ -149,8 +149,8 @@ export async function runBench(grid: string | undefined, o: BenchOptions): Promi
     const percentiles = o.percentiles ? numbers('--percentiles', o.percentiles, { min: 0 }) : undefined;
     if (percentiles?.some((p) => p > 100)) throw new BenchUsageError('--percentiles: each must be from 0 to 100, e.g. 50,90,99');
     const profile = profileOf(o, slo);
-    const { spec: flagged, load } = specFromFlags(loadGrid(grid ?? 'default'), o);
-    const planOptions = { env: process.env, catalog: loadCatalog(), file: grid };
+    const { spec: flagged, load } = specFromFlags(loadGrid(grid ?? 'default', { catalog: false }), o); // models are checked after the flags (an --endpoint may serve others)
+    const planOptions = { env: process.env, catalog: loadCatalog(), file: grid ?? 'default' };
     let spec = flagged;
     let plan: Plan = planGrid(spec, planOptions);
     // A load level measures one workload: unless prompts were chosen, use the grid's first prompt.
