@@ -15,7 +15,7 @@ import { planGrid } from '../lib/bench/plan';
 import { runPlan } from '../lib/bench/runner';
 import { readResults, keyOfRecord, isMeasured, ResultsMismatchError, type RequestRecord } from '../lib/bench/store';
 import {
-  arrivalOffsets, interArrivalGaps, findMax, judge, levelStats, levelsOf, meetsSlo, parseSlo, runProfile, splitLevel, mergeSends, lagVerdict,
+  arrivalOffsets, interArrivalGaps, durationMs, findMax, judge, levelStats, levelsOf, meetsSlo, parseSlo, runProfile, splitLevel, mergeSends, lagVerdict,
 } from '../lib/bench/load';
 import { summarizeLevels } from '../lib/analysis';
 import { writeReport } from '../lib/report/write-report';
@@ -283,4 +283,7 @@ test('level statistics: duration from send times, warmup and cooldown out, per-l
   assert.equal(s.errors, 1);
   assert.equal(s.timeouts, 1);
   assert.equal(s.meanInFlight, 0.3);
+  // Windows of runs: a resumed level adds its second window; overlapping runs (two machines) count shared time once.
+  assert.equal(durationMs([{ runId: 'a', sentAtMs: 0, doneAtMs: 100 }, { runId: 'b', sentAtMs: 500, doneAtMs: 600 }]), 200);
+  assert.equal(durationMs([{ runId: 'a', sentAtMs: 0, doneAtMs: 100 }, { runId: 'b', sentAtMs: 20, doneAtMs: 150 }]), 150);
 });
