@@ -19,7 +19,7 @@ import { fullGroupLabel, isSynthetic, modelLabel, syntheticModelsOf } from '../l
 import { plotlyScriptTag } from '../plotly-js';
 import type { Figure } from '../types';
 import { metricDefinitions } from './metrics';
-import { num, SUMMARY_COLUMNS } from './summary-columns';
+import { num, summaryColumns } from './summary-columns';
 
 export interface HtmlReportInput {
   title?: string;
@@ -87,7 +87,8 @@ const table = (headers: readonly string[], rows: readonly (readonly string[])[],
 
 /** The summary rows as an HTML table (escaped), for the report and for notebooks (showTable). */
 export function summaryTableHtml(rows: readonly SummaryRow[]): string {
-  return table(SUMMARY_COLUMNS.map((c) => c.header), rows.map((r) => SUMMARY_COLUMNS.map((c) => c.value(r))), SUMMARY_COLUMNS.map((c) => c.numeric));
+  const cols = summaryColumns(rows);
+  return table(cols.map((c) => c.header), rows.map((r) => cols.map((c) => c.value(r))), cols.map((c) => c.numeric));
 }
 
 export function comparisonTableHtml(rows: readonly ComparisonRow[]): string {

@@ -6,7 +6,7 @@ import type { SummaryRow } from '../../analysis/types';
 import type { LevelRow } from '../../analysis/load-levels';
 import { formatSlo, type Slo } from '../../bench/load/slo';
 import { escapeMarkdownCell } from '../escape';
-import { SUMMARY_COLUMNS } from './summary-columns';
+import { summaryColumns } from './summary-columns';
 import { levelColumns } from './level-columns';
 
 export interface MarkdownSummaryOptions {
@@ -22,7 +22,7 @@ function table(headers: readonly { header: string; numeric: boolean }[], rows: r
 }
 
 export function toMarkdownSummary(rows: readonly SummaryRow[], options: MarkdownSummaryOptions = {}): string {
-  const cols = SUMMARY_COLUMNS;
+  const cols = summaryColumns(rows);
   const lines: string[] = [];
   if (options.title) lines.push(`# ${escapeMarkdownCell(options.title)}`, '');
   lines.push(`| ${cols.map((c) => escapeMarkdownCell(c.header)).join(' | ')} |`);

@@ -26,8 +26,10 @@ export function goodputVsLoad(rows: readonly LevelRow[], o: { title?: string; sl
     data,
     layout: {
       ...BASE_LAYOUT,
+      margin: { ...BASE_LAYOUT.margin, r: 90 },
       title: { text: o.title ?? `Goodput vs load${o.slo ? ` (SLO ${o.slo})` : ''}` },
-      xaxis: { title: { text: kind }, type: kind === 'concurrent clients' ? 'log' : 'linear' },
+      // Categories for clients (1, 2, 4, 8 evenly spaced, bars beside points); a linear axis for rates.
+      xaxis: { title: { text: kind }, type: kind === 'concurrent clients' ? 'category' : 'linear' },
       yaxis: { title: { text: '% of requests within SLO (95 % Wilson CI)' }, range: [0, 105] },
       yaxis2: { title: { text: 'good requests/s' }, overlaying: 'y', side: 'right', rangemode: 'tozero' },
     },
