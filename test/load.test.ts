@@ -13,7 +13,9 @@ import { makeTempDir, removeTempDir } from './helpers/models';
 import type { GridSpec, PromptSet } from '../lib/bench/grid';
 import { planGrid } from '../lib/bench/plan';
 import { runPlan } from '../lib/bench/runner';
-import { readResults, keyOfRecord, isMeasured, ResultsMismatchError, type RequestRecord } from '../lib/bench/store';
+import { readResults, keyOfRecord, isMeasured, recordFor, RECORD_FIELDS, ResultsMismatchError, type RequestRecord } from '../lib/bench/store';
+import { NUMERIC_AXES, GRID_KEYS } from '../lib/bench/grid';
+import { COLUMNS } from '../lib/analysis';
 import {
   arrivalOffsets, interArrivalGaps, durationMs, findMax, judge, levelStats, levelsOf, meetsSlo, parseSlo, runProfile, splitLevel, mergeSends, lagVerdict,
 } from '../lib/bench/load';
@@ -158,17 +160,18 @@ test('open loop with a failure rate: failures counted, goodput counts exactly th
 });
 
 test('find-max against the scripted server lands on the known knee', async () => {
-  // TTFT = 10 + 150 (n - 1): 460 ms at 4 in flight, 610 at 5. SLO 535: the knee is 4 clients,
-  // 75 ms from either side (timers on this shared machine fire up to ~60 ms late under load).
-  srv.script('knee', { load: { ttftMs: 10, ttftPerInflightMs: 150, itlMs: 2, tokens: 2 } });
+  // TTFT = 10 + 200 (n - 1): 610 ms at 4 in flight, 810 at 5. SLO 710: the knee is 4 clients,
+  // 100 ms from either side (timers on this shared machine, load average ~20, fired up to ~80 ms
+  // late); a target share of 0.7 lets one late request of a level pass.
+  srv.script('knee', { load: { ttftMs: 10, ttftPerInflightMs: 200, itlMs: 2, tokens: 2 } });
   const file = fileFor('knee');
   const spec = grid('knee', { rounds: 2, warmup: 0, cooldown: 1 });
-  const r = await runProfile(spec, { kind: 'find-max', axis: 'concurrency', slo: parseSlo('ttft=535'), target: 0.9 }, { resultsFile: file });
+  const r = await runProfile(spec, { kind: 'find-max', axis: 'concurrency', slo: parseSlo('ttft=710'), target: 0.7 }, { resultsFile: file });
   assert.equal(r.findMax!.best, 4, JSON.stringify(r.findMax!.steps));
   assert.equal(r.findMax!.firstFail, 5);
   assert.deepEqual(r.findMax!.steps.map((s) => s.load), [1, 2, 4, 8, 6, 5]);
   // The levels are in the file under one intent: running the same search again runs nothing.
-  const again = await runProfile(spec, { kind: 'find-max', axis: 'concurrency', slo: parseSlo('ttft=535'), target: 0.9 }, { resultsFile: file });
+  const again = await runProfile(spec, { kind: 'find-max', axis: 'concurrency', slo: parseSlo('ttft=710'), target: 0.7 }, { resultsFile: file });
   assert.equal(again.findMax!.best, 4);
   assert.ok(again.runs.every((x) => x.upToDate));
 });
@@ -265,6 +268,39 @@ test('the report shows the load levels and their figures; it refuses inputs with
   const before = fs.readFileSync(file, 'utf8');
   assert.throws(() => writeReport(subset), /already holds a results\.jsonl that is not/);
   assert.equal(fs.readFileSync(file, 'utf8'), before);
+});
+
+test('the numeric axes come from one descriptor: spec keys, validation, cells, records, group columns', () => {
+  const cells = planGrid({ models: ['m'], endpoints: [srv.baseURL], inputTokens: [16, 64], maxTokens: 4 }).cells;
+  assert.deepEqual(cells.map((c) => [c.promptSetId, c.promptId, c.inputTokens]), [['synthetic', 'input-16', 16], ['synthetic', 'input-64', 64]]);
+  assert.equal(cells[1].messages[0].content.split(' ').length, 64);
+  const rec = recordFor(planGrid({ models: ['m'], prompts: [PROMPTS], rate: [2] }).requests[0], 'r');
+  for (const a of NUMERIC_AXES) {
+    assert.ok(GRID_KEYS.includes(a.key), `${a.key} is a grid key`);
+    assert.ok(a.key in cells[0], `${a.key} is a cell field`);
+    assert.ok(RECORD_FIELDS.some((f) => f.name === a.key), `${a.key} is a record field`);
+    assert.ok(a.key in rec, `${a.key} is in the record`);
+    if (a.grouped) assert.ok(COLUMNS.some((c) => c.source === a.key), `${a.key} is a summary column`);
+  }
+  assert.equal(rec.rate, 2);
+  assert.equal(rec.mode, 'load');
+  assert.throws(() => planGrid({ models: ['m'], prompts: [PROMPTS], rate: [2], concurrency: [4] }), /cannot be combined with rate.*maxConcurrency/);
+  assert.throws(() => planGrid({ models: ['m'], prompts: [PROMPTS], rate: [0] }), /rate\[0\]: expected a number from 0\.001/);
+  // Grids from before load profiles keep their hash: the new fields at their defaults are not hashed.
+  const old = { models: ['tiny'], prompts: [PROMPTS] };
+  assert.equal(planGrid(old).gridHash, planGrid({ ...old, rate: [null], inputTokens: [null], mode: 'rounds', cooldown: 0 } as unknown as GridSpec).gridHash);
+  assert.notEqual(planGrid(old).gridHash, planGrid({ ...old, mode: 'load' }).gridHash);
+});
+
+test('sweep against the scripted server: synchronous, throughput, then rates between', async () => {
+  srv.script('sweep', { load: { ttftMs: 5, ttftPerInflightMs: 5, itlMs: 2, tokens: 3 } });
+  const r = await runProfile(grid('sweep', { rounds: 3, warmup: 1 }), { kind: 'sweep', size: 4, throughputConcurrency: 4 }, { resultsFile: fileFor('sweep') });
+  assert.ok(r.sweep!.syncRate! > 0 && r.sweep!.maxRate! > r.sweep!.syncRate!, JSON.stringify(r.sweep));
+  const rates = r.sweep!.levels.filter((l) => l.kind === 'rate').map((l) => (l as { rate: number }).rate);
+  assert.equal(rates.length, 2);
+  assert.ok(rates[0] > r.sweep!.syncRate! && rates[1] < r.sweep!.maxRate! && rates[0] < rates[1]);
+  const levels = summarizeLevels(readResults(fileFor('sweep')).requests);
+  assert.deepEqual(levels.map((l) => l.loadKind), ['concurrency', 'concurrency', 'rate', 'rate']);
 });
 
 test('level statistics: duration from send times, warmup and cooldown out, per-level rows', () => {
