@@ -43,6 +43,11 @@ export interface BenchOptions {
   title?: string;
 }
 
+/** A flag value that cannot be used (exit 2). */
+class BenchUsageError extends SlmlabError {
+  constructor(message: string) { super('invalid_request', message, 400); }
+}
+
 const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
 
 function numbers(flag: string, v: string, o: { min: number; integer?: boolean }): number[] {
@@ -53,9 +58,6 @@ function numbers(flag: string, v: string, o: { min: number; integer?: boolean })
   });
 }
 
-class BenchUsageError extends SlmlabError {
-  constructor(message: string) { super('invalid_request', message, 400); }
-}
 
 /** The grid with the flags applied; `load` when a load flag asks for load mode. */
 export function specFromFlags(base: GridSpec, o: BenchOptions): { spec: GridSpec; load: boolean } {
