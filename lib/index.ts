@@ -44,7 +44,6 @@ export {
 
 // --- issue 7: what lessons and scripts need by name (runner, analysis, report, eval, notebook face) ---
 // The notebook face is also its own subpath, `slmlab/notebook`; eval is `slmlab/eval`.
-export { runGrid, cellLabel, type RunGridOptions, type RunGridResult, type RunProgress, type RunRecord, type CellSummaryRecord } from './bench/runner';
 export * as analysis from './analysis';
 export { loadResults, summarizeResults, compare, toFrame, comparisonFrame, pivot, type SummaryRow, type ComparisonRow, type LoadedResults } from './analysis';
 export * as report from './report';
@@ -74,3 +73,11 @@ export {
 } from './quantize';
 export { precisionSweepScatter, type PrecisionSweepPoint, type PrecisionSweepScatterOptions } from './report/figures';
 export { showFigure } from './report/display';
+// benchmark planning, running and load profiles (issue 11): plan once, run the plan; every
+// results line type typed; load levels (closed loop, open loop), SLO goodput, sweep, find-max
+export { planGrid, type Plan, type PlanOptions } from './bench/plan';
+export { runPlan, runGrid, cellLabel, type RunPlanOptions, type RunGridOptions, type RunGridResult, type RunResult, type RunProgress } from './bench/runner';
+export { readResults, type ResultsFile, type RequestRecord, type RunRecord, type CellSummaryRecord, ResultsMismatchError } from './bench/store';
+export * as load from './bench/load';
+export { runProfile, parseSlo, type Profile, type ProfileResult, type Slo } from './bench/load';
+export { summarizeLevels, formatLevels, formatSummary, type LevelRow } from './analysis';

@@ -99,7 +99,8 @@ test('resolveGrid applies the documented defaults and canonical spellings', () =
   assert.deepEqual(g, {
     name: 'grid', description: '', models: ['tiny'], endpoints: ['http://127.0.0.1:5273/v1'], providers: ['cuda'],
     precisions: ['int4'], threads: [0], prompts: ['workshop'], maxTokens: [128], temperature: [0], seed: [0],
-    concurrency: [1], rounds: 3, warmup: 1, stream: true, compare: null,
+    concurrency: [1], rate: [null], inputTokens: [null], mode: 'rounds', rounds: 3, warmup: 1, cooldown: 0,
+    arrivals: 'poisson', burstiness: 1, maxConcurrency: null, stream: true, compare: null,
   });
   assert.deepEqual(resolveGrid({ compare: { slm: 'a', llm: 'b' } }).models, ['a', 'b']);
 });
@@ -264,7 +265,8 @@ test('expansion makes one cell per point of the product, with distinct stable id
   assert.deepEqual({ ...c0, cellId: '', gridHash: '' }, {
     cellId: '', gridHash: '', index: 0, endpoint: 'embedded', model: 'm1', provider: 'cpu', precision: 'int4', threads: 0,
     promptSetId: 'a', promptId: 'p', messages: [{ role: 'user', content: 'Say A.' }], expected: null, maxTokens: 16,
-    temperature: 0, seed: 1, stream: true, concurrency: 1, rounds: 2, warmup: 1, role: null,
+    temperature: 0, seed: 1, stream: true, concurrency: 1, rate: null, inputTokens: null, mode: 'rounds', arrivals: 'poisson',
+    burstiness: 1, maxConcurrency: null, rounds: 2, warmup: 1, cooldown: 0, role: null,
   });
   assert.throws(() => expandGrid({ models: ['tiny'], prompts: ['workshop', 'workshop#rag-brief'] }, library), /workshop#rag-brief is listed twice/);
   assert.throws(() => expandGrid({ models: ['tiny'], prompts: ['nope'] }, library), /no prompt set "nope" \(known: qa-deterministic, workshop\)/);

@@ -188,7 +188,7 @@ test('RECORD_FIELDS describes every field of a record, in order, once', () => {
     const expected = f.type === 'integer' ? 'number' : f.type === 'number[]' ? 'object' : f.type;
     assert.equal(typeof v, expected, f.name);
   }
-  assert.deepEqual(RECORD_FIELDS.filter((f) => f.unit === 'ms').map((f) => f.name), ['ttftMs', 'e2eMs', 'tpotMs', 'itlMs']);
+  assert.deepEqual(RECORD_FIELDS.filter((f) => f.unit === 'ms').map((f) => f.name), ['lagMs', 'ttftMs', 'e2eMs', 'tpotMs', 'itlMs']);
   const skipped = skippedRecord(plan()[2], 'run-1', 'webgpu is not usable here');
   assert.equal(skipped.status, 'skipped');
   assert.equal(skipped.warmup, false);

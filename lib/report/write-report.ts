@@ -3,12 +3,21 @@
  * results.csv, results.jsonl (a copy, unless the results file already is that file) and
  * env.json into outDir, each to a temporary name then renamed, so a reader never sees half a
  * file and a failure leaves no temporary files behind.
+ *
+ * Refuses, writing nothing, when: the input does not exist (ResultsNotFoundError); it holds
+ * no valid request line (ReportInputError: `slmlab report /etc/passwd` must not write into
+ * /etc); outDir exists and is not a folder; or outDir already holds a results.jsonl that is
+ * not the input (a subset's report must not replace its folder's results).
+ *
+ * Load-mode results add the load-level table (throughput, percentiles, goodput under
+ * `slo`) and the serving figures: latency vs throughput, goodput vs load, TTFT and ITL per level.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { UsageError } from '../errors';
-import { compare, loadResults, summarizeResults, type LoadedResults } from '../analysis';
+import { compare, loadResults, summarizeLevels, summarizeResults, type LoadedResults } from '../analysis';
+import type { Slo } from '../bench/load/slo';
+import { ReportInputError, ResultsNotFoundError } from './errors';
 import type { ComparisonRow, SummaryRow } from '../analysis/types';
 import { isMeasured, type CellSummaryRecord, type RequestRecord } from '../bench/store';
 import { envJson, toCsv, toHtmlReport, toMarkdownSummary } from './export';
@@ -19,6 +28,10 @@ export interface WriteReportOptions {
   summarize?: (requests: readonly RequestRecord[], cells: readonly CellSummaryRecord[]) => SummaryRow[];
   /** Comparison rows; default: analysis' compare() for every axis with more than one value. */
   compare?: (requests: readonly RequestRecord[]) => ComparisonRow[];
+  /** Goodput objectives for the load-level table (bench --slo). */
+  slo?: Slo | null;
+  /** Latency percentiles of the load-level table (default 50, 90, 95, 99). */
+  percentiles?: readonly number[];
 }
 
 export interface ReportPaths {
@@ -52,12 +65,34 @@ function writeAtomic(file: string, write: (tmp: string) => void, temps: string[]
   temps.splice(temps.indexOf(tmp), 1);
 }
 
+/** Same file (symlinks and hard links included)? */
+function sameFile(a: string, b: string): boolean {
+  try {
+    const sa = fs.statSync(a), sb = fs.statSync(b);
+    return sa.dev === sb.dev && sa.ino === sb.ino;
+  } catch { return path.resolve(a) === path.resolve(b); }
+}
+
 export function writeReport(resultsFile: string, outDir: string = path.dirname(resultsFile), options: WriteReportOptions = {}): ReportPaths {
-  if (!fs.existsSync(resultsFile)) throw new UsageError(`results file not found: ${resultsFile} (run \`slmlab bench\` first, or give the path to a results.jsonl)`);
+  let stat: fs.Stats;
+  try { stat = fs.statSync(resultsFile); } catch {
+    throw new ResultsNotFoundError(`results file not found: ${resultsFile} (run \`slmlab bench\` first, or give the path to a results.jsonl)`);
+  }
+  if (!stat.isFile()) throw new ReportInputError(`${resultsFile} is not a file: give the path to a results.jsonl that \`slmlab bench\` wrote`);
   const loaded: LoadedResults = loadResults(resultsFile);
+  if (loaded.requests.length === 0) {
+    const why = loaded.invalid ? ` (${loaded.invalid} line${loaded.invalid === 1 ? '' : 's'} that are not slmlab results)` : '';
+    throw new ReportInputError(`${resultsFile} holds no benchmark results${why}: give the results.jsonl that \`slmlab bench\` wrote; nothing was written`);
+  }
+  if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory()) throw new ReportInputError(`--out ${outDir} is not a folder: give a folder for the report`);
+  const existing = path.join(outDir, 'results.jsonl');
+  if (fs.existsSync(existing) && !sameFile(existing, resultsFile)) {
+    throw new ReportInputError(`${outDir} already holds a results.jsonl that is not ${resultsFile}: write this report elsewhere with --out DIR (nothing was written)`);
+  }
   const summarize = options.summarize ?? ((rq, cells) => summarizeResults(rq, cells, { by: 'setting' }));
   const rows = summarize(loaded.requests, loaded.cells);
   const comparisons = (options.compare ?? defaultComparisons)(loaded.requests);
+  const levels = summarizeLevels(loaded.requests, { slo: options.slo ?? null, percentiles: options.percentiles });
   const title = options.title ?? `slmlab report — ${path.basename(path.dirname(path.resolve(resultsFile)))}`;
 
   fs.mkdirSync(outDir, { recursive: true });
@@ -69,10 +104,10 @@ export function writeReport(resultsFile: string, outDir: string = path.dirname(r
   const temps: string[] = [];
   try {
     const text = (s: string) => (tmp: string) => fs.writeFileSync(tmp, s);
-    writeAtomic(p.html, text(toHtmlReport({ title, rows, comparisons, requests: loaded.requests, cells: loaded.cells, runs: loaded.runs })), temps);
-    writeAtomic(p.markdown, text(toMarkdownSummary(rows, { title })), temps);
+    writeAtomic(p.html, text(toHtmlReport({ title, rows, comparisons, levels, slo: options.slo ?? null, requests: loaded.requests, cells: loaded.cells, runs: loaded.runs })), temps);
+    writeAtomic(p.markdown, text(toMarkdownSummary(rows, { title, levels, slo: options.slo ?? null })), temps);
     writeAtomic(p.csv, text(toCsv(loaded.requests.filter(isMeasured))), temps);
-    if (path.resolve(resultsFile) !== path.resolve(p.jsonl)) writeAtomic(p.jsonl, (tmp) => fs.copyFileSync(resultsFile, tmp), temps);
+    if (!sameFile(resultsFile, p.jsonl)) writeAtomic(p.jsonl, (tmp) => fs.copyFileSync(resultsFile, tmp), temps);
     writeAtomic(p.env, text(envJson(loaded.runs)), temps);
   } finally {
     for (const t of temps) fs.rmSync(t, { force: true });

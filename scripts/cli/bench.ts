@@ -1,139 +1,232 @@
 /**
- * `slmlab bench [grid]`: run a benchmark grid (a grid file, or a shipped grid's name) and
- * append its results to <out>/results.jsonl (resumable: re-running skips finished work).
+ * `slmlab bench [grid]`: run a benchmark grid (a grid file, or a shipped grid's name), append
+ * its results to <out>/results.jsonl (resumable: re-running skips finished work), print the
+ * analysis module's summary, and write the report (report.html, summary.md, results.csv,
+ * env.json) into <out> unless --no-report.
+ *
+ * Load profiles: --concurrency and --rate make every cell a load level (closed loop of N
+ * clients; open loop at R requests/s), --sweep runs GuideLLM's sweep, --find-max searches the
+ * highest load meeting --slo. They run against the embedded service or any --endpoint URL.
+ *
  * Precedence: the grid file, then the flags, then the workshop variables (BENCH_*,
- * FOUNDRY_LOCAL_ENDPOINT, ...), which are printed when they apply.
+ * FOUNDRY_LOCAL_ENDPOINT, ...), which are printed when they apply. Planning happens once
+ * (planGrid); the runner executes the plan.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { applyEnvOverrides, expandGrid, formatDryRun, formatOverrides, loadGrid, loadPromptLibrary, type GridSpec } from '../../lib/bench/grid';
-import { cellKey, readRecords, type RequestRecord } from '../../lib/bench/store';
-import { median } from '../../lib/bench/stats';
-import { runGrid, type CellSummaryRecord } from '../../lib/bench/runner';
-import { textTable } from '../../lib/util/text-table';
+import { formatDryRun, formatOverrides, loadGrid, ARRIVAL_PROCESSES, type ArrivalProcess, type GridSpec } from '../../lib/bench/grid';
+import { planGrid, type Plan } from '../../lib/bench/plan';
+import { readResults, isMeasured, type RequestRecord } from '../../lib/bench/store';
+import { BenchFailedError, type RunProgress } from '../../lib/bench/runner';
+import { runProfile, parseSlo, formatSlo, type Profile, type Slo } from '../../lib/bench/load';
+import { formatLevels, formatSummary, summarizeLevels, summarizeResults } from '../../lib/analysis';
+import { loadCatalog } from '../../lib/catalog';
+import { writeReport, type ReportPaths } from '../../lib/report/write-report';
+import { SlmlabError, type ErrorCode } from '../../lib/errors';
 import { fail } from './exit-codes';
-import { integer } from './parse';
+import { decimal, integer, oneOf } from './parse';
 
 export interface BenchOptions {
-  models?: string; providers?: string; rounds?: number; maxTokens?: number; endpoint?: string;
+  models?: string; providers?: string; prompts?: string; rounds?: number; warmup?: number; cooldown?: number; maxTokens?: number; endpoint?: string;
+  concurrency?: string; rate?: string; arrivals?: ArrivalProcess; burstiness?: number; maxConcurrency?: number; inputTokens?: string;
+  sweep?: boolean | number; findMax?: boolean | string; slo?: string; sloTarget?: number; percentiles?: string; workers?: number; timeout?: number;
   dryRun?: boolean; out?: string; json?: boolean;
   /** Start over: remove the results file instead of resuming it. */
   fresh?: boolean;
+  /** Add to a results file that holds runs of other settings. */
+  append?: boolean;
+  /** commander's --no-report: false skips the report. */
+  report?: boolean;
+  /** Report title (slmlab start sets one). */
+  title?: string;
+}
+
+/** A flag value that cannot be used (exit 2). */
+class BenchUsageError extends SlmlabError {
+  constructor(message: string) { super('invalid_request', message, 400); }
 }
 
 const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
 
-export interface CellRow {
-  cell: string; model: string; provider: string; prompt: string;
-  medianTtftMs: number | null; medianDecodeTokensPerSecond: number | null; medianCompletionTokens: number | null;
-  ok: number; skipped: number; error: number; deterministic: boolean | null;
-}
-
-/** One row per cell of the grid from the stored records (measured rounds only) and cell summaries. */
-export function cellRows(file: string, gridHash: string, cells: ReturnType<typeof expandGrid>): CellRow[] {
-  const { records, others } = readRecords(file);
-  const byCell = new Map<string, RequestRecord[]>();
-  for (const r of records) if (r.gridHash === gridHash && !r.warmup) byCell.set(cellKey(r), [...(byCell.get(cellKey(r)) ?? []), r]);
-  const summaries = new Map<string, CellSummaryRecord>();
-  for (const o of others) if ((o as { type: string }).type === 'cell') summaries.set(cellKey(o as unknown as CellSummaryRecord), o as unknown as CellSummaryRecord);
-  return cells.map((c) => {
-    const rs = byCell.get(cellKey(c)) ?? [];
-    const ok = rs.filter((r) => r.status === 'ok');
-    const nums = (f: (r: RequestRecord) => number | null) => ok.map(f).filter((x): x is number => typeof x === 'number');
-    return {
-      cell: c.cellId, model: c.model, provider: c.provider, prompt: `${c.promptSetId}#${c.promptId}`,
-      medianTtftMs: median(nums((r) => r.ttftMs)), medianDecodeTokensPerSecond: median(nums((r) => r.decodeTokensPerSecond)),
-      medianCompletionTokens: median(nums((r) => r.completionTokens)),
-      ok: ok.length, skipped: rs.filter((r) => r.status === 'skipped').length, error: rs.filter((r) => r.status === 'error').length,
-      deterministic: summaries.get(cellKey(c))?.deterministic ?? null,
-    };
+function numbers(flag: string, v: string, o: { min: number; integer?: boolean }): number[] {
+  return list(v).map((s) => {
+    const n = Number(s);
+    if (!Number.isFinite(n) || n < o.min || (o.integer && !Number.isSafeInteger(n))) throw new BenchUsageError(`${flag}: expected a comma list of ${o.integer ? 'integers' : 'numbers'} >= ${o.min} such as 1,2,4,8, got '${s}'`);
+    return n;
   });
 }
 
-const fmt = (v: number | null, digits = 1) => (v === null ? '-' : v.toFixed(digits));
 
-export function formatCellRows(rows: readonly CellRow[]): string {
-  return textTable(
-    ['model', 'provider', 'prompt', 'TTFT ms (median)', 'decode tok/s (median)', 'completion tokens', 'ok/skipped/error', 'deterministic'],
-    rows.map((r) => [r.model, r.provider, r.prompt, fmt(r.medianTtftMs), fmt(r.medianDecodeTokensPerSecond), fmt(r.medianCompletionTokens, 0),
-      `${r.ok}/${r.skipped}/${r.error}`, r.deterministic === null ? '-' : r.deterministic ? 'yes' : 'NO']),
-  );
+/** The grid with the flags applied; `load` when a load flag asks for load mode. */
+export function specFromFlags(base: GridSpec, o: BenchOptions): { spec: GridSpec; load: boolean } {
+  const load = o.concurrency !== undefined || o.rate !== undefined || o.sweep !== undefined || o.findMax !== undefined || o.cooldown !== undefined;
+  const spec: GridSpec = {
+    ...base,
+    ...(o.models ? { models: list(o.models), compare: undefined } : {}),
+    ...(o.providers ? { providers: list(o.providers) } : {}),
+    ...(o.prompts ? { prompts: list(o.prompts) } : {}),
+    ...(o.rounds !== undefined ? { rounds: o.rounds } : {}),
+    ...(o.warmup !== undefined ? { warmup: o.warmup } : {}),
+    ...(o.cooldown !== undefined ? { cooldown: o.cooldown } : {}),
+    ...(o.maxTokens !== undefined ? { maxTokens: o.maxTokens } : {}),
+    ...(o.endpoint ? { endpoints: [o.endpoint] } : {}),
+    ...(o.concurrency !== undefined ? { concurrency: numbers('--concurrency', o.concurrency, { min: 1, integer: true }) } : {}),
+    ...(o.rate !== undefined ? { rate: numbers('--rate', o.rate, { min: 0.001 }) } : {}),
+    ...(o.arrivals ? { arrivals: o.arrivals } : {}),
+    ...(o.burstiness !== undefined ? { burstiness: o.burstiness, arrivals: o.arrivals ?? 'gamma' } : {}),
+    ...(o.maxConcurrency !== undefined ? { maxConcurrency: o.maxConcurrency } : {}),
+    ...(o.inputTokens !== undefined ? { inputTokens: numbers('--input-tokens', o.inputTokens, { min: 1, integer: true }), prompts: undefined } : {}),
+    ...(load ? { mode: 'load' as const } : {}),
+  };
+  return { spec, load };
+}
+
+function profileOf(o: BenchOptions, slo: Slo | null): Profile {
+  if (o.sweep !== undefined && o.findMax !== undefined) throw new BenchUsageError('--sweep and --find-max are two profiles: give one');
+  if (o.sweep !== undefined) return { kind: 'sweep', size: typeof o.sweep === 'number' ? o.sweep : undefined };
+  if (o.findMax !== undefined) {
+    if (!slo) throw new BenchUsageError('--find-max searches the highest load that meets an SLO: give one with --slo, e.g. --slo ttft=500,e2e=10000');
+    const axis = typeof o.findMax === 'string' ? o.findMax : 'concurrency';
+    if (axis !== 'concurrency' && axis !== 'rate') throw new BenchUsageError(`--find-max: search 'concurrency' or 'rate', got '${axis}'`);
+    return { kind: 'find-max', axis, slo, target: o.sloTarget };
+  }
+  return { kind: 'grid' };
 }
 
 export function registerBench(program: Command): void {
   program
     .command('bench [grid]')
-    .description('run a benchmark grid (file path or shipped grid name, default "default"); results append to <out>/results.jsonl and resume')
+    .description('run a benchmark grid (file path or shipped grid name, default "default") or a load profile; results append to <out>/results.jsonl and resume; the report is written into <out>')
     .option('--models <list>', 'comma-separated models (replaces the grid\'s)')
     .option('--providers <list>', 'comma-separated execution providers: cpu,webgpu,cuda')
-    .option('--rounds <n>', 'measured rounds per cell', integer('--rounds', 1, 10000))
+    .option('--prompts <list>', 'comma-separated prompt sets or set#prompt (load runs default to the first prompt)')
+    .option('--rounds <n>', 'measured rounds per cell (load levels: requests per client, or in all at a rate)', integer('--rounds', 1, 100000))
+    .option('--warmup <n>', 'warmup rounds per cell (load levels: per client, or in all at a rate)', integer('--warmup', 0, 100000))
     .option('--max-tokens <n>', 'max_tokens per request', integer('--max-tokens', 1, 1_000_000))
     .option('--endpoint <url>', 'OpenAI-compatible base URL instead of the embedded service (or "embedded")')
+    .option('--concurrency <list>', 'load levels, closed loop: N clients each sending its next request when the last ends (e.g. 1,2,4,8)')
+    .option('--rate <list>', 'load levels, open loop: requests per second (e.g. 0.5,1,2)')
+    .option('--arrivals <kind>', `open-loop arrivals: ${ARRIVAL_PROCESSES.join(', ')} (default poisson)`, oneOf('--arrivals', ARRIVAL_PROCESSES))
+    .option('--burstiness <k>', 'gamma arrivals with this shape (< 1 burstier than Poisson), as vLLM', decimal('--burstiness', 0.01, 100))
+    .option('--max-concurrency <n>', 'open loop: cap on requests in flight', integer('--max-concurrency', 1, 100000))
+    .option('--input-tokens <list>', 'synthetic prompts of about these token lengths instead of prompt sets (e.g. 128,512,2048)')
+    .option('--cooldown <n>', 'load levels: requests per client (or in all) after the measured ones, left out of statistics', integer('--cooldown', 0, 100000))
+    .option('--sweep [levels]', 'sweep profile: synchronous, max throughput, then rates between (default 10 levels)', integer('--sweep', 3, 100))
+    .option('--find-max [axis]', 'search the highest concurrency (or rate) meeting --slo: double, then bisect')
+    .option('--slo <objectives>', 'service-level objectives in ms for goodput, e.g. ttft=500,tpot=50,e2e=10000')
+    .option('--slo-target <share>', '--find-max: share of requests that must meet the SLO (default 0.9)', decimal('--slo-target', 0.01, 1))
+    .option('--percentiles <list>', 'latency percentiles to report (default 50,90,95,99)')
+    .option('--workers <n>', 'spread each load level over N worker threads (their records are merged)', integer('--workers', 1, 64))
+    .option('--timeout <ms>', 'client-side limit per request, ms', integer('--timeout', 1, 86_400_000))
     .option('--dry-run', 'list the cells and the work, run nothing')
-    .option('--out <dir>', 'results folder (default reports/<grid name>)')
+    .option('--out <dir>', 'results and report folder (default reports/<grid name>)')
     .option('--fresh', 'start over instead of resuming the results file')
-    .option('--json', 'print the per-cell summary as JSON on stdout')
+    .option('--append', 'add to a results file that holds runs of other settings')
+    .option('--no-report', 'do not write the report into the output folder')
+    .option('--json', 'print the summary as JSON on stdout')
     .action(async (grid: string | undefined, o: BenchOptions) => {
       const outcome = await runBench(grid, o);
       if (outcome.aborted) process.exit(130);
-      if (outcome.allFailed) process.exit(1);
     });
 }
 
-export interface BenchOutcome { resultsFile: string | null; aborted: boolean; allFailed: boolean }
+export interface BenchOutcome { resultsFile: string | null; aborted: boolean; report: ReportPaths | null }
 
-/** Runs (or resumes) a grid with a progress bar and prints the per-cell summary; `slmlab start` uses it too. */
+/** The distinct failure reasons of `rs`, and the error code they amount to. */
+function failure(rs: readonly RequestRecord[]): { reasons: string[]; code: ErrorCode } {
+  const reasons = [...new Set(rs.map((r) => r.reason ?? 'failed'))];
+  const notFound = reasons.every((r) => /404|not found|does not exist/i.test(r));
+  // 'endpoint_not_found' is the code of "no endpoint answering" (exit 8) in the unified error table.
+  return { reasons, code: (notFound ? 'model_not_found' : 'endpoint_not_found') as ErrorCode };
+}
+
+/** Runs (or resumes) a grid or load profile with a progress bar, prints the summary, writes the report; `slmlab start` uses it too. */
 export async function runBench(grid: string | undefined, o: BenchOptions): Promise<BenchOutcome> {
   const controller = new AbortController();
   const onSigint = () => { process.stderr.write('\nslmlab: stopping after the request in flight (results so far are kept; re-run to resume)\n'); controller.abort(); };
   try {
-    let spec: GridSpec = loadGrid(grid ?? 'default');
-    spec = {
-      ...spec,
-      ...(o.models ? { models: list(o.models), compare: undefined } : {}),
-      ...(o.providers ? { providers: list(o.providers) } : {}),
-      ...(o.rounds !== undefined ? { rounds: o.rounds } : {}),
-      ...(o.maxTokens !== undefined ? { maxTokens: o.maxTokens } : {}),
-      ...(o.endpoint ? { endpoints: [o.endpoint] } : {}),
-    };
-    const env = applyEnvOverrides(spec, process.env);
-    const printed = formatOverrides(env);
+    const slo = o.slo ? parseSlo(o.slo) : null;
+    const percentiles = o.percentiles ? numbers('--percentiles', o.percentiles, { min: 0 }) : undefined;
+    if (percentiles?.some((p) => p > 100)) throw new BenchUsageError('--percentiles: each must be from 0 to 100, e.g. 50,90,99');
+    const profile = profileOf(o, slo);
+    const { spec: flagged, load } = specFromFlags(loadGrid(grid ?? 'default', { catalog: false }), o); // models are checked after the flags (an --endpoint may serve others)
+    const planOptions = { env: process.env, catalog: loadCatalog(), file: grid ?? 'default' };
+    let spec = flagged;
+    let plan: Plan = planGrid(spec, planOptions);
+    // A load level measures one workload: unless prompts were chosen, use the grid's first prompt.
+    if (load && !o.prompts && o.inputTokens === undefined && new Set(plan.cells.map((c) => `${c.promptSetId}#${c.promptId}`)).size > 1) {
+      const first = plan.cells[0];
+      spec = { ...spec, prompts: [`${first.promptSetId}#${first.promptId}`] };
+      plan = planGrid(spec, planOptions);
+      process.stderr.write(`slmlab: load levels use one prompt, ${first.promptSetId}#${first.promptId} (choose with --prompts or --input-tokens)\n`);
+    }
+    const printed = formatOverrides({ applied: plan.overrides, ignored: plan.ignored });
     if (printed) process.stderr.write(`${printed}\n`);
-    const cells = expandGrid(env.spec, loadPromptLibrary());
-    if (o.dryRun) { process.stdout.write(`${formatDryRun(cells)}\n`); return { resultsFile: null, aborted: false, allFailed: false }; }
+    if (o.dryRun) {
+      const note = profile.kind === 'sweep' ? '\nsweep: a synchronous level, a throughput level, then open-loop rates between the two (levels are planned as the measurements come in)'
+        : profile.kind === 'find-max' ? `\nfind-max: ${profile.axis} 1, 2, 4, ... until ${formatSlo(profile.slo)} fails, then bisect (levels are planned as the measurements come in)` : '';
+      process.stdout.write(`${formatDryRun(plan.cells, { interleave: plan.interleave })}${note}\n`);
+      return { resultsFile: null, aborted: false, report: null };
+    }
 
-    const name = env.spec.name ?? 'grid';
-    const resultsFile = path.resolve(o.out ?? path.join('reports', name), 'results.jsonl');
+    const resultsFile = path.resolve(o.out ?? path.join('reports', plan.name), 'results.jsonl');
     if (o.fresh) fs.rmSync(resultsFile, { force: true });
     const bar = process.stderr.isTTY ? new cliProgress.SingleBar({
       stream: process.stderr, hideCursor: true,
       format: 'bench {bar} {percentage}% | {value}/{total} requests | ETA {etaText} | {label}',
     }, cliProgress.Presets.shades_classic) : null;
     let begun = false;
+    const onProgress = (p: RunProgress) => {
+      if (!bar) return;
+      const payload = { label: p.cell, etaText: p.etaSeconds === null ? '?' : `${Math.round(p.etaSeconds)}s` };
+      if (!begun) { bar.start(p.total, p.done, payload); begun = true; } else { bar.setTotal(p.total); bar.update(p.done, payload); }
+    };
     process.once('SIGINT', onSigint);
-    const result = await runGrid(spec, {
-      resultsFile, env: process.env, signal: controller.signal,
-      onProgress: (p) => {
-        if (!bar) return;
-        const payload = { label: p.cell, etaText: p.etaSeconds === null ? '?' : `${Math.round(p.etaSeconds)}s` };
-        if (!begun) { bar.start(p.total, p.done, payload); begun = true; } else bar.update(p.done, payload);
-      },
+    const result = await runProfile(spec, profile, {
+      resultsFile, signal: controller.signal, onProgress, workers: o.workers, requestTimeoutMs: o.timeout, append: o.append,
+      freshHint: '--fresh', appendHint: '--append', plan: { env: process.env, catalog: planOptions.catalog, file: grid }, levels: { percentiles, slo },
     });
     if (begun) bar?.stop();
     process.removeListener('SIGINT', onSigint);
 
-    const rows = cellRows(resultsFile, result.gridHash, result.cells);
-    if (o.json) process.stdout.write(`${JSON.stringify({ resultsFile, gridHash: result.gridHash, runId: result.runId, aborted: result.aborted, upToDate: result.upToDate, cells: rows }, null, 2)}\n`);
-    else {
-      if (result.upToDate) process.stderr.write('nothing left to run: every request of this grid is already in the results file\n');
-      process.stdout.write(`${formatCellRows(rows)}\n\nresults: ${resultsFile}\n`);
+    // What this invocation's plans cover, read back from the file (the analysis module summarises it, once).
+    const hashes = new Set(result.runs.map((r) => r.gridHash));
+    const stored = readResults(resultsFile);
+    const mine = stored.requests.filter((r) => hashes.has(r.gridHash));
+    const rows = summarizeResults(mine, stored.cells, { by: 'cell' });
+    const levels = summarizeLevels(mine, { percentiles, slo });
+    const upToDate = result.runs.every((r) => r.upToDate);
+    if (o.json) {
+      process.stdout.write(`${JSON.stringify({ resultsFile, gridHashes: [...hashes], runIds: result.runs.map((r) => r.runId).filter(Boolean), aborted: result.aborted, upToDate,
+        cells: rows, levels, sweep: result.sweep ?? null, findMax: result.findMax ?? null, warnings: result.warnings }, null, 2)}\n`);
+    } else {
+      if (upToDate) process.stderr.write('nothing left to run: every request of this grid is already in the results file\n');
+      process.stdout.write(`${levels.length ? formatLevels(levels, percentiles ? [percentiles[0], percentiles[percentiles.length - 1]] : [50, 99]) : formatSummary(rows)}\n`);
+      if (slo) process.stdout.write(`SLO: ${formatSlo(slo)}\n`);
+      if (result.findMax) {
+        const f = result.findMax;
+        const steps = f.steps.map((s) => `${s.load} ${s.verdict}${s.share ? ` (${(100 * s.share.p).toFixed(0)} % good)` : ''}`).join(', ');
+        process.stdout.write(`find-max: ${f.best === null ? `even the first level fails the SLO` : `highest ${profile.kind === 'find-max' ? profile.axis : ''} meeting the SLO: ${f.best}`}${f.firstFail !== null ? ` (fails at ${f.firstFail})` : ''}\n  levels tried: ${steps}\n`);
+      }
+      process.stdout.write(`\nresults: ${resultsFile}\n`);
     }
+    for (const w of result.warnings) process.stderr.write(`slmlab: ${w}\n`);
     if (result.aborted) process.stderr.write('interrupted; re-run the same command to resume\n');
-    const allFailed = rows.length > 0 && rows.every((r) => r.ok === 0 && r.error > 0);
-    if (allFailed) process.stderr.write('slmlab: every cell failed (see the reason field in the results)\n');
-    return { resultsFile, aborted: result.aborted, allFailed };
+
+    let report: ReportPaths | null = null;
+    if (o.report !== false && mine.length > 0) {
+      report = writeReport(resultsFile, path.dirname(resultsFile), { title: o.title ?? `slmlab — ${plan.name}`, slo, percentiles });
+      if (!o.json) process.stdout.write(`report: ${report.html}\n`);
+    }
+
+    const measured = mine.filter(isMeasured);
+    if (!result.aborted && measured.length > 0 && measured.every((r) => r.status !== 'ok') && measured.some((r) => r.status === 'error')) {
+      const f = failure(measured.filter((r) => r.status === 'error'));
+      throw new BenchFailedError(f.reasons, f.code);
+    }
+    return { resultsFile, aborted: result.aborted, report };
   } catch (e) {
     process.removeListener('SIGINT', onSigint);
     fail(e);

@@ -4,8 +4,6 @@
  * the ones this machine cannot use, and writes a report. Resumes an interrupted run.
  */
 import type { Command } from 'commander';
-import * as path from 'node:path';
-import { writeReport } from '../../lib/report';
 import { runBench } from './bench';
 import { fail } from './exit-codes';
 
@@ -22,13 +20,12 @@ export function registerStart(program: Command): void {
       try {
         const started = performance.now();
         process.stderr.write(`slmlab: benchmarking the '${o.grid}' grid (synthetic models are built on first use; unusable providers are skipped)\n`);
-        const outcome = await runBench(o.grid, { out: o.out, fresh: o.fresh });
+        // bench writes the report into the results folder (and fails when every cell failed).
+        const outcome = await runBench(o.grid, { out: o.out, fresh: o.fresh, title: `slmlab — ${o.grid} grid` });
         if (!outcome.resultsFile) return;
         if (outcome.aborted) process.exit(130);
-        const report = await writeReport(outcome.resultsFile, path.dirname(outcome.resultsFile), { title: `slmlab — ${o.grid} grid` });
-        process.stdout.write(`\nreport: ${report.html}\n  summary.md, results.csv, results.jsonl, env.json in ${report.dir}\n`);
+        if (outcome.report) process.stdout.write(`  summary.md, results.csv, results.jsonl, env.json in ${outcome.report.dir}\n`);
         process.stderr.write(`done in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
-        if (outcome.allFailed) process.exit(1);
       } catch (e) {
         fail(e);
       }

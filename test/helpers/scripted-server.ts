@@ -16,9 +16,39 @@
  * on a busy machine: so every write is stamped
  * (performance.timeOrigin + performance.now(), the clock timedChat's startEpochMs uses) and
  * the stamp also travels in the chunk as `x_sent_at`. A model with no script gets a 404.
+ *
+ * Load-dependent scripts (`load`), like llm-d-inference-sim's time-factor-under-load: the
+ * server counts the requests of that model in flight just after one arrives (itself included), n,
+ * and answers it with TTFT = ttftMs + ttftPerInflightMs·(n-1) and every later token
+ * itlMs + itlPerInflightMs·(n-1) apart; a seeded share `failureRate` of requests gets a 500.
+ * Each RecordedRequest keeps its n (`inflight`) and whether it was failed on purpose.
+ *
+ *   srv.script('m', { load: { ttftMs: 20, ttftPerInflightMs: 10, itlMs: 5, itlPerInflightMs: 2, tokens: 8, failureRate: 0.1 } });
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { streamFor } from '../../lib/util/rng';
+
+export interface LoadScript {
+  /** TTFT with nothing else in flight, ms after the body was read. */
+  ttftMs: number;
+  /** Added to TTFT per other request of the model in flight at arrival. */
+  ttftPerInflightMs?: number;
+  /** Gap between later tokens with nothing else in flight. */
+  itlMs: number;
+  itlPerInflightMs?: number;
+  /** Completion tokens (one per chunk). */
+  tokens: number;
+  /**
+   * n is counted this long after arrival (default 3 ms), so requests that arrive together see
+   * each other (closed-loop clients that finish together resend within a millisecond or two).
+   * The delays still run from arrival.
+   */
+  settleMs?: number;
+  /** Share of requests answered with HTTP 500 (seeded draw per request, in arrival order). */
+  failureRate?: number;
+  seed?: number;
+}
 
 export interface ScriptChunk {
   /** ms after the previous chunk; for the first, after the request body was read. */
@@ -48,6 +78,18 @@ export interface Script {
   rawEvent?: string;
   /** Extra fields merged into the last chunk that has a finish_reason (e.g. an `slmlab` extension). */
   finishExtra?: Record<string, unknown>;
+  /** Load-dependent timing instead of `chunks` (see the file comment). */
+  load?: LoadScript;
+}
+
+/** The chunks a load script gives a request that found `n` requests in flight (itself included). */
+export function loadChunks(l: LoadScript, n: number): ScriptChunk[] {
+  const ttft = l.ttftMs + (l.ttftPerInflightMs ?? 0) * (n - 1);
+  const itl = l.itlMs + (l.itlPerInflightMs ?? 0) * (n - 1);
+  const chunks: ScriptChunk[] = [{ delayMs: ttft, role: true, content: 'w0 ' }];
+  for (let i = 1; i < l.tokens; i++) chunks.push({ delayMs: itl, content: `w${i} ` });
+  chunks.push({ delayMs: 0, finishReason: 'length' });
+  return chunks;
 }
 
 export type SendKind = 'role' | 'text' | 'empty' | 'finish' | 'usage' | 'error' | 'done';
@@ -69,6 +111,10 @@ export interface RecordedRequest {
   /** Status line and headers flushed (null: an error answer), Unix ms. */
   headersAt: number | null;
   sends: Send[];
+  /** Load scripts: requests of the model in flight at arrival, itself included. */
+  inflight?: number;
+  /** Load scripts: answered 500 by the failure rate. */
+  failed?: boolean;
 }
 
 export interface ScriptedServer {
@@ -96,6 +142,9 @@ async function until(target: number): Promise<void> {
 export async function startScriptedServer(): Promise<ScriptedServer> {
   const scripts = new Map<string, Script>();
   const requests: RecordedRequest[] = [];
+  const inflight = new Map<string, number>();
+  const failureDraws = new Map<string, () => number>();
+  const ctx: LoadContext = { inflight, failureDraws };
 
   const server = http.createServer({ noDelay: true, keepAlive: true }, (req, res) => {
     const arrivedAt = nowEpoch();
@@ -107,7 +156,7 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
       try { body = JSON.parse(Buffer.concat(parts).toString('utf8')); } catch { /* answered below */ }
       const rec: RecordedRequest = { body, arrivedAt, bodyReadAt, headersAt: null, sends: [] };
       requests.push(rec);
-      serve(req, res, rec, scripts).catch((e) => { res.destroy(e as Error); });
+      serve(req, res, rec, scripts, ctx).catch((e) => { res.destroy(e as Error); });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -128,7 +177,34 @@ function sendError(res: http.ServerResponse, status: number, message: string, ty
   res.end(body);
 }
 
-async function serve(req: http.IncomingMessage, res: http.ServerResponse, rec: RecordedRequest, scripts: Map<string, Script>): Promise<void> {
+interface LoadContext { inflight: Map<string, number>; failureDraws: Map<string, () => number> }
+
+async function serve(req: http.IncomingMessage, res: http.ServerResponse, rec: RecordedRequest, scripts: Map<string, Script>, ctx: LoadContext): Promise<void> {
+  const model = rec.body && typeof rec.body.model === 'string' ? rec.body.model as string : null;
+  const load = model ? scripts.get(model)?.load : undefined;
+  if (!model || !load) return serveScript(req, res, rec, scripts);
+  ctx.inflight.set(model, (ctx.inflight.get(model) ?? 0) + 1);
+  try {
+    const settle = load.settleMs ?? 3;
+    await new Promise((r) => setTimeout(r, settle));
+    const n = ctx.inflight.get(model)!;
+    rec.inflight = n;
+    let draw = ctx.failureDraws.get(model);
+    if (!draw) { draw = streamFor(load.seed ?? 0, `failures/${model}`); ctx.failureDraws.set(model, draw); }
+    if (draw() < (load.failureRate ?? 0)) {
+      rec.failed = true;
+      return sendError(res, 500, 'scripted failure (failure rate)', 'server_error', null);
+    }
+    const script = scripts.get(model)!;
+    const chunks = loadChunks(load, n);
+    chunks[0] = { ...chunks[0], delayMs: Math.max(0, chunks[0].delayMs - settle) };
+    await serveScript(req, res, rec, new Map([[model, { ...script, load: undefined, chunks }]]));
+  } finally {
+    ctx.inflight.set(model, (ctx.inflight.get(model) ?? 1) - 1);
+  }
+}
+
+async function serveScript(req: http.IncomingMessage, res: http.ServerResponse, rec: RecordedRequest, scripts: Map<string, Script>): Promise<void> {
   if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
     return sendError(res, 404, `no route ${req.method} ${req.url}`, 'invalid_request_error', 'route_not_found');
   }

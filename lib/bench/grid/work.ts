@@ -99,7 +99,7 @@ export function formatDryRun(cells: readonly Cell[], opts: ScheduleOptions = {})
     textTable(header, rows),
     '',
     `${thousands(w.cells)} cells · ${thousands(w.loads)} model load${w.loads === 1 ? '' : 's'} · ` +
-      `${thousands(w.requests.total)} requests (${thousands(w.requests.warmup)} warmup + ${thousands(w.requests.measured)} measured) · ` +
+      `${thousands(w.requests.total)} requests (${thousands(w.requests.warmup)} warmup${cells.some((c) => c.cooldown > 0) ? '/cooldown' : ''} + ${thousands(w.requests.measured)} measured) · ` +
       `≈ ${thousands(w.estimatedTokens.total)} tokens (${thousands(w.estimatedTokens.prompt)} prompt + ≤ ${thousands(w.estimatedTokens.completion)} generated, estimated)`,
     cells[0].mode === 'load' ? 'order: each cell is one load level, run as a block (warmup, measured, cooldown requests under the same load)' : `order: cells of one load run together; ${mode === 'none' ? 'each cell runs all its rounds in turn' : `warmups first, then rounds interleaved across the cells of each ${mode === 'model' ? 'model (all its providers and precisions loaded together)' : 'load'}`}`,
   ];

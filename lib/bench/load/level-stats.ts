@@ -72,8 +72,13 @@ function distribution(xs: number[], ps: readonly number[]): Distribution {
   return out;
 }
 
-/** Busy time of a level: per run, first send to last end; null without send times. */
-function durationMs(rs: readonly RequestRecord[]): number | null {
+/**
+ * Busy time of a level: each run's window (its first send to its last end), and the length of
+ * the union of those windows. A level resumed later adds its second window; the same level run
+ * at the same time from several machines (their runs overlap) counts the shared time once, so
+ * their requests add up to the cluster's throughput. null without send times.
+ */
+export function durationMs(rs: readonly Pick<RequestRecord, 'runId' | 'sentAtMs' | 'doneAtMs'>[]): number | null {
   const byRun = new Map<string, { first: number; last: number }>();
   for (const r of rs) {
     if (r.sentAtMs === null || r.doneAtMs === null) continue;
@@ -83,8 +88,14 @@ function durationMs(rs: readonly RequestRecord[]): number | null {
     byRun.set(r.runId, w);
   }
   if (byRun.size === 0) return null;
+  const windows = [...byRun.values()].sort((a, b) => a.first - b.first);
   let total = 0;
-  for (const w of byRun.values()) total += w.last - w.first;
+  let cur = { ...windows[0] };
+  for (const w of windows.slice(1)) {
+    if (w.first <= cur.last) cur.last = Math.max(cur.last, w.last);
+    else { total += cur.last - cur.first; cur = { ...w }; }
+  }
+  total += cur.last - cur.first;
   return total > 0 ? total : null;
 }
 

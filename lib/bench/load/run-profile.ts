@@ -7,6 +7,7 @@
  *   const r = await runProfile(spec, { kind: 'find-max', axis: 'concurrency', slo }, { resultsFile });
  *   r.findMax?.best
  */
+import * as fs from 'node:fs';
 import { canonicalJson, sha256Hex } from '../grid/hash';
 import type { GridSpec } from '../grid/spec';
 import { GridError } from '../grid/errors';
@@ -45,8 +46,10 @@ export function levelSpec(base: GridSpec, level: SweepLevel): GridSpec {
     : { ...base, mode: 'load', concurrency: undefined, rate: [level.rate] };
 }
 
-export async function runProfile(base: GridSpec, profile: Profile, o: ProfileOptions): Promise<ProfileResult> {
+export async function runProfile(base: GridSpec, profile: Profile, opts: ProfileOptions): Promise<ProfileResult> {
   const out: ProfileResult = { runs: [], warnings: [], aborted: false };
+  if (opts.fresh) fs.rmSync(opts.resultsFile, { force: true });
+  const o: ProfileOptions = { ...opts, fresh: false }; // once for the whole profile, not per level
   if (profile.kind === 'grid') {
     const r = await runPlan(planGrid(base, o.plan), o);
     return { runs: [r], warnings: r.warnings, aborted: r.aborted };

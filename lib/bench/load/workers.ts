@@ -9,10 +9,11 @@
  * Every send carries its worker's number; keys are disjoint by construction, and the merge
  * checks it (a key twice, or one the level does not hold, is a bug and throws; an aborted level simply has fewer).
  *
- * Several machines against one cluster: run `slmlab bench` on each with the same grid and a
- * different --out, then concatenate their results.jsonl files (their runIds differ; request
- * keys repeat across machines, so give each machine its own seed or merge per machine: see
- * the README's load-testing section).
+ * Several machines against one cluster: run `slmlab bench` on each at the same time with the
+ * same grid and its own --out, then analyse the files together (summarizeLevels over the
+ * requests of all of them): a level's duration is the union of the runs' windows
+ * (level-stats.ts), so their requests add up. Concatenating the files would not do: request
+ * keys repeat across machines and a reader keeps the first of each (README, load profiles).
  */
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';

@@ -19,6 +19,7 @@
  * completes and is stored; a load level stops sending and stores what it sent).
  */
 import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
 import { EMBEDDED, type Cell } from '../grid';
 import type { Plan } from '../plan';
 import { appendRecords, cellKey, checkIntent, readResults, resumePlan, skippedRecord,
@@ -67,6 +68,8 @@ export interface RunPlanOptions {
   workers?: number;
   /** Add to a results file that holds runs of other settings (default: refuse, see store/intent.ts). */
   append?: boolean;
+  /** Start over: remove the results file first. */
+  fresh?: boolean;
   /** How the caller spells "start fresh" and "append" in the refusal (the CLI: '--fresh', '--append'). */
   freshHint?: string;
   appendHint?: string;
@@ -107,6 +110,7 @@ const skipReason = (s: ProviderStatus): string =>
 export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<RunResult> {
   const { cells, gridHash } = plan;
   const file = opts.resultsFile;
+  if (opts.fresh) fs.rmSync(file, { force: true });
   const stored = readResults(file);
   if (!opts.append && (stored.runs.length > 0 || stored.requests.length > 0)) {
     checkIntent(stored, { intentHash: plan.intentHash, settings: plan.settings, fresh: opts.freshHint, append: opts.appendHint });

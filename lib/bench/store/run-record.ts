@@ -33,9 +33,7 @@ export interface RunRecord {
 
 /** Why `v` is not a run line, or null. */
 export function runRecordProblem(v: Record<string, unknown>): string | null {
-  for (const k of ['runId', 'gridHash', 'startedAt'] as const) if (typeof v[k] !== 'string') return `run line: ${k} is not a string`;
-  if (typeof v.machine !== 'object' || v.machine === null) return 'run line: machine is not an object';
-  if (!Array.isArray(v.overrides) || !Array.isArray(v.providers)) return 'run line: overrides or providers is not a list';
+  for (const k of ['runId', 'gridHash'] as const) if (typeof v[k] !== 'string') return `run line: ${k} is not a string`;
   return null;
 }
 

@@ -6,6 +6,10 @@
  * is JSON escaped for <script>.
  */
 import type { ComparisonRow, SummaryRow } from '../../analysis/types';
+import type { LevelRow } from '../../analysis/load-levels';
+import { formatSlo, type Slo } from '../../bench/load/slo';
+import { goodputVsLoad, levelDistribution, throughputLatency } from '../figures';
+import { levelColumns } from './level-columns';
 import type { CellSummaryRecord, RunRecord } from '../../bench/store';
 import { isMeasured, type RequestRecord } from '../../bench/store/record';
 import { escapeHtml } from '../escape';
@@ -15,7 +19,7 @@ import { fullGroupLabel, isSynthetic, modelLabel, syntheticModelsOf } from '../l
 import { plotlyScriptTag } from '../plotly-js';
 import type { Figure } from '../types';
 import { metricDefinitions } from './metrics';
-import { num, SUMMARY_COLUMNS } from './summary-columns';
+import { num, summaryColumns } from './summary-columns';
 
 export interface HtmlReportInput {
   title?: string;
@@ -24,7 +28,33 @@ export interface HtmlReportInput {
   requests?: readonly RequestRecord[];
   cells?: readonly CellSummaryRecord[];
   runs?: readonly RunRecord[];
+  /** Load levels (summarizeLevels): their table and the serving figures. */
+  levels?: readonly LevelRow[];
+  slo?: Slo | null;
   generatedAt?: Date;
+}
+
+/** The load-level figures: latency vs throughput (E2E, TTFT), goodput vs load, TTFT and ITL per level. */
+export function levelFigures(input: HtmlReportInput): Array<{ id: string; figure: Figure }> {
+  const levels = input.levels ?? [];
+  if (levels.length === 0) return [];
+  const requests = input.requests ?? [];
+  return [
+    { id: 'fig-level-e2e-throughput', figure: throughputLatency(levels, { metric: 'e2eMs' }) },
+    { id: 'fig-level-ttft-throughput', figure: throughputLatency(levels, { metric: 'ttftMs' }) },
+    { id: 'fig-level-goodput', figure: goodputVsLoad(levels, { slo: input.slo ? formatSlo(input.slo) : undefined }) },
+    { id: 'fig-level-ttft', figure: levelDistribution(requests, { metric: 'ttftMs' }) },
+    { id: 'fig-level-itl', figure: levelDistribution(requests, { metric: 'itlMs' }) },
+  ].filter((f) => f.figure.data.length > 0);
+}
+
+function levelsSection(input: HtmlReportInput): string {
+  const levels = input.levels ?? [];
+  const cols = levelColumns(levels);
+  const figs = levelFigures(input);
+  const note = `<p>One row per load level. Requests/s and output tok/s over the level's duration (first send to last end); latency percentiles over ok requests (ITL over every gap); warmup and cooldown requests excluded. ${input.slo ? `Goodput: the requests meeting every objective (${escapeHtml(formatSlo(input.slo))}); errors count as not good; the share has a Wilson 95 % interval.` : 'No SLO given (bench --slo ttft=…,tpot=…,e2e=…): no goodput.'} Client lag is how late the load generator sent requests; “client-bound” means the client, not the server, limited the level.</p>`;
+  return table(cols.map((c) => c.header), levels.map((r) => cols.map((c) => c.value(r))), cols.map((c) => c.numeric)) + note
+    + figs.map((f) => figureHtml(f.figure, f.id)).join('\n');
 }
 
 /** Synthetic according to the rows; for models no row mentions, the '-twin' naming. */
@@ -57,7 +87,8 @@ const table = (headers: readonly string[], rows: readonly (readonly string[])[],
 
 /** The summary rows as an HTML table (escaped), for the report and for notebooks (showTable). */
 export function summaryTableHtml(rows: readonly SummaryRow[]): string {
-  return table(SUMMARY_COLUMNS.map((c) => c.header), rows.map((r) => SUMMARY_COLUMNS.map((c) => c.value(r))), SUMMARY_COLUMNS.map((c) => c.numeric));
+  const cols = summaryColumns(rows);
+  return table(cols.map((c) => c.header), rows.map((r) => cols.map((c) => c.value(r))), cols.map((c) => c.numeric));
 }
 
 export function comparisonTableHtml(rows: readonly ComparisonRow[]): string {
@@ -145,6 +176,7 @@ ${plotlyScriptTag()}
 ${banner}
 <h2 id="summary">Summary</h2>
 ${summaryTableHtml(input.rows)}
+${(input.levels ?? []).length ? `<h2 id="load-levels">Load levels</h2>\n${levelsSection(input)}` : ''}
 <h2 id="figures">Figures</h2>
 ${figures.length ? figures.map((f) => figureHtml(f.figure, f.id)).join('\n') : '<p>No successful measurements to plot.</p>'}
 <h2 id="comparisons">Comparisons</h2>

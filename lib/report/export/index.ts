@@ -5,4 +5,4 @@ export { toMarkdownSummary, type MarkdownSummaryOptions } from './markdown';
 export { envJson, environment, type EnvReport } from './env';
 export { toHtmlReport, reportFigures, summaryTableHtml, comparisonTableHtml, type HtmlReportInput } from './html';
 export { metricDefinitions, type MetricDefinition } from './metrics';
-export { SUMMARY_COLUMNS, type SummaryColumn } from './summary-columns';
+export { SUMMARY_COLUMNS, summaryColumns, loadText, type SummaryColumn } from './summary-columns';

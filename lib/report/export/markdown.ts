@@ -3,15 +3,26 @@
  * group, synthetic models marked, followed by a note when any are.
  */
 import type { SummaryRow } from '../../analysis/types';
+import type { LevelRow } from '../../analysis/load-levels';
+import { formatSlo, type Slo } from '../../bench/load/slo';
 import { escapeMarkdownCell } from '../escape';
-import { SUMMARY_COLUMNS } from './summary-columns';
+import { summaryColumns } from './summary-columns';
+import { levelColumns } from './level-columns';
 
 export interface MarkdownSummaryOptions {
   title?: string;
+  /** Load levels (load-mode results): a second table. */
+  levels?: readonly LevelRow[];
+  slo?: Slo | null;
+}
+
+function table(headers: readonly { header: string; numeric: boolean }[], rows: readonly string[][]): string[] {
+  return [`| ${headers.map((c) => escapeMarkdownCell(c.header)).join(' | ')} |`, `|${headers.map((c) => (c.numeric ? ' ---: ' : ' --- ')).join('|')}|`,
+    ...rows.map((r) => `| ${r.map(escapeMarkdownCell).join(' | ')} |`)];
 }
 
 export function toMarkdownSummary(rows: readonly SummaryRow[], options: MarkdownSummaryOptions = {}): string {
-  const cols = SUMMARY_COLUMNS;
+  const cols = summaryColumns(rows);
   const lines: string[] = [];
   if (options.title) lines.push(`# ${escapeMarkdownCell(options.title)}`, '');
   lines.push(`| ${cols.map((c) => escapeMarkdownCell(c.header)).join(' | ')} |`);
@@ -19,6 +30,11 @@ export function toMarkdownSummary(rows: readonly SummaryRow[], options: Markdown
   for (const r of rows) lines.push(`| ${cols.map((c) => escapeMarkdownCell(c.value(r))).join(' | ')} |`);
   lines.push('');
   lines.push('Latency is end-to-end (request sent → last content token). Throughput is decode speed, (completion tokens − 1) / (E2E − TTFT): prompt tokens are not counted. Failed requests are counted in Success, not dropped.');
+  if (options.levels?.length) {
+    const cols = levelColumns(options.levels);
+    lines.push('', '## Load levels', '', ...table(cols, options.levels.map((r) => cols.map((c) => c.value(r)))), '');
+    lines.push(`Requests/s and output tok/s over each level's duration (first send to last end); latencies over ok requests; warmup and cooldown requests excluded.${options.slo ? ` Goodput: requests meeting every objective (${formatSlo(options.slo)}), share with a Wilson 95 % interval.` : ''}`);
+  }
   if (rows.some((r) => r.synthetic)) {
     lines.push('', '**(synthetic)**: a synthetic model of the real architecture with seeded random weights: its speed is real, its text is meaningless.');
   }

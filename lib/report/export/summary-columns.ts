@@ -44,3 +44,17 @@ export const SUMMARY_COLUMNS: readonly SummaryColumn[] = Object.freeze([
   { header: 'Success', numeric: false, value: successText },
   { header: 'Deterministic', numeric: false, value: (r) => deterministicText(r.deterministic) },
 ]);
+
+/** The load a row was measured under: 'c=4', '2/s', with ' · 512 in' for synthetic prompts; '-' for one request at a time. */
+export function loadText(r: SummaryRow): string {
+  const load = r.rate !== null ? `${r.rate}/s` : r.mode === 'load' || r.concurrency > 1 ? `c=${r.concurrency}` : '';
+  const input = r.inputTokens !== null ? `${r.inputTokens} in` : '';
+  return [load, input].filter(Boolean).join(' · ') || '-';
+}
+
+/** SUMMARY_COLUMNS, plus a Load column after Prompt when the rows were measured under different loads or input lengths. */
+export function summaryColumns(rows: readonly SummaryRow[]): readonly SummaryColumn[] {
+  if (!rows.some((r) => loadText(r) !== '-')) return SUMMARY_COLUMNS;
+  const i = SUMMARY_COLUMNS.findIndex((c) => c.header === 'Prompt') + 1;
+  return [...SUMMARY_COLUMNS.slice(0, i), { header: 'Load', numeric: false, value: loadText }, ...SUMMARY_COLUMNS.slice(i)];
+}

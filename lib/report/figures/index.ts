@@ -6,3 +6,6 @@ export { speedupBars, speedupBarsDefaults, type SpeedupBarsOptions } from './spe
 export { latencyThroughputScatter, latencyThroughputScatterDefaults, type LatencyThroughputScatterOptions } from './latency-throughput-scatter';
 export { tokenTimeline, tokenTimelineDefaults, timelineRequest, type TokenTimelineOptions } from './token-timeline';
 export { precisionSweepScatter, precisionSweepScatterDefaults, type PrecisionSweepPoint, type PrecisionSweepScatterOptions } from './precision-sweep-scatter';
+export { throughputLatency, highestPercentile, type ThroughputLatencyOptions } from './throughput-latency';
+export { goodputVsLoad } from './goodput-load';
+export { levelDistribution } from './level-distribution';
