@@ -10,6 +10,7 @@
  * Binds 127.0.0.1 on a free port by default (svc.url says which). Every failure is answered
  * in OpenAI's error shape with its HTTP status, and the server keeps serving.
  */
+import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -42,6 +43,8 @@ export interface ServiceOptions {
   /** ONNX Runtime intra-op threads per loaded model (default 0: ORT's choice). */
   threads?: number;
   logger?: ServiceLogger;
+  /** The token GET /slmlab/instance answers (default: a random one); the daemon's state file records it. */
+  instance?: string;
 }
 
 export interface ServiceHandle {
@@ -50,6 +53,8 @@ export interface ServiceHandle {
   host: string;
   port: number;
   manager: ModelManager;
+  /** The token GET /slmlab/instance answers. */
+  instance: string;
   /** Stops accepting, aborts running generations, disposes every model. */
   close(): Promise<void>;
 }
@@ -80,6 +85,7 @@ const ROUTES: Route[] = [
   route('GET', '/openai/loadedmodels', foundry.loadedModels),
   route('GET', '/openai/status', foundry.status),
   route('GET', '/slmlab/loaded', foundry.loadedDetail),
+  route('GET', '/slmlab/instance', foundry.instanceRoute),
 ];
 
 /** The URL a local client should use for a bound address. */
@@ -100,6 +106,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
   const ctx: ServiceContext = {
     manager, registry: options.registry, logger, url: () => url,
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, startedAt: Math.floor(Date.now() / 1000), shutdown: shutdown.signal,
+    instance: options.instance ?? randomUUID(),
   };
   const loopbackBind = isLoopback(host);
 
@@ -164,7 +171,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
     })();
     return closing;
   };
-  return { url, host, port, manager, close };
+  return { url, host, port, manager, instance: ctx.instance, close };
 }
 
 async function dispatch(ctx: ServiceContext, req: http.IncomingMessage, res: http.ServerResponse, sec: { apiKey?: string; loopbackBind: boolean }): Promise<void> {
