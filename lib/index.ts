@@ -35,3 +35,11 @@ export { findEndpoint, timedChat, type Endpoint, type TimedCall } from './client
 export * as grid from './bench/grid';
 export * as store from './bench/store';
 export * as stats from './bench/stats';
+
+// hardening (issue 9): system errors as typed errors, external-data checks, damage checks,
+// a model's engine in its own process (crash containment), the service's identity check
+export { fromSystemError } from './system-errors';
+export { checkExternalData, externalDataRefs, type ExternalDataProblem, type ExternalRef } from './onnx/external-data-check';
+export { findDamage, damagedFiles } from './cache/damage';
+export { ProcessModel, loadModelInProcess, type EngineModel } from './engine/process-engine';
+export { isRecordedService, processStartTime } from './service/process-identity';
