@@ -17,7 +17,6 @@ import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { AbortedError, EngineCrashedError, reviveError, SlmlabError } from '../errors';
 import type { GenerateOptions, GenerationStream, LoadOptions } from './engine';
-import { validateRequest } from './generate';
 import type { FromHost, HostLoadOptions, ToHost } from './process-protocol';
 import type { ProviderName } from './providers';
 import type { GenerateRequest, GenerationResult, TextDelta } from './types';
@@ -80,14 +79,12 @@ export class ProcessModel implements EngineModel {
     const result = new Promise<GenerationResult>((resolve, reject) => {
       const fail = (e: Error) => { failure = e; finished = true; wake?.(); reject(e); };
       if (this.disposed) return fail(new SlmlabError('invalid_request', 'this model was disposed: load it again'));
-      try {
-        validateRequest(request);
-      } catch (e) {
-        return fail(e as Error);
-      }
+      // The request is validated by the engine in the engine process; its errors come back typed.
       if (opts.signal?.aborted) return fail(new AbortedError());
       const id = this.nextId++;
-      const onAbort = () => this.send({ type: 'abort', id });
+      let sent = false;
+      // Aborted before the engine process got it: it never will; otherwise the engine stops it.
+      const onAbort = () => { if (sent) this.send({ type: 'abort', id }); else this.settle(id, (p) => p.reject(new AbortedError())); };
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       this.pending.set(id, {
         push: (d) => { deltas.push(d); wake?.(); },
@@ -96,7 +93,7 @@ export class ProcessModel implements EngineModel {
         detach: () => opts.signal?.removeEventListener('abort', onAbort),
       });
       void this.ensureRunning().then(
-        () => this.send({ type: 'generate', id, request }),
+        () => { if (!this.pending.has(id)) return; sent = true; this.send({ type: 'generate', id, request }); },
         (e: Error) => this.settle(id, (p) => p.reject(e)));
     });
     result.catch(() => { /* surfaced through the iterator or by awaiting result */ });
