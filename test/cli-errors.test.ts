@@ -74,12 +74,15 @@ describe('one error base', () => {
 });
 
 describe('exit codes as documented', () => {
-  test('`service status` and `ps` when no service runs exit 8 with the way to start one', () => {
+  test('`service status`, `ps` and `model load` when no service runs exit 8 with the way to start one', () => {
     const env = { SLMLAB_CACHE_DIR: path.join(root, 'empty-cache') };
     const s = slmlab(['service', 'status'], env);
     assert.equal(s.code, 8);
     assert.match(s.stdout, /not running: start it with `slmlab service start`/);
     assert.equal(slmlab(['service', 'ps'], env).code, 8);
+    const load = slmlab(['model', 'load', 'tiny'], env);
+    assert.equal(load.code, 8);
+    assertOneLine(load.stderr);
   });
 
   test('`service start` failures exit 2 with one line: port in use, a host without a key, a host that does not resolve', async () => {
