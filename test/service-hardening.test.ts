@@ -231,6 +231,15 @@ describe('early rejections are answered, never reset', () => {
     });
   }
 
+  test('CONNECT and an unknown Expect get OpenAI-shaped 405 and 417 bodies too', async () => {
+    const connect = parseRaw(await raw(`CONNECT 127.0.0.1:22 HTTP/1.1\r\n${host()}\r\n`));
+    assert.equal(connect.status, 405);
+    assert.equal(connect.json.error.code, 'method_not_allowed');
+    const expect = parseRaw(await raw(`POST /v1/chat/completions HTTP/1.1\r\n${host()}Expect: 200-ok\r\nContent-Length: 2\r\n\r\n{}`));
+    assert.equal(expect.status, 417);
+    assert.equal(expect.json.error.code, 'bad_http_request');
+  });
+
   test('after all of that the service still answers', async () => {
     const r = await client.chat.completions.create({ model: MODEL_ID, messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 });
     assert.equal(r.usage!.completion_tokens, 2);

@@ -16,9 +16,9 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { silentLogger, type Handler, type ServiceContext, type ServiceLogger } from './context';
 import { ServiceStartError } from '../errors';
-import { onClientError } from './client-error';
+import { onClientError, onConnect } from './client-error';
 import { discardBody } from './discard-body';
-import { badRequest, methodNotAllowed, payloadTooLarge, routeNotFound } from './errors';
+import { badRequest, methodNotAllowed, payloadTooLarge, routeNotFound, ServiceError } from './errors';
 import { sendError } from './http';
 import { ModelManager } from './model-manager';
 import type { ModelRegistry } from './registry';
@@ -126,6 +126,12 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
   });
 
   server.on('clientError', onClientError);
+  server.on('connect', onConnect);
+  // An Expect other than 100-continue: 417, with an OpenAI-shaped body (Node's default has none).
+  server.on('checkExpectation', (req, res) => {
+    res.shouldKeepAlive = false;
+    sendError(res, new ServiceError(417, 'bad_http_request', `Expect: ${String(req.headers.expect)} is not supported: send the request without it (or with Expect: 100-continue)`));
+  });
   // Expect: 100-continue with a body over the limit: answer 413 at once, so the body is never sent.
   server.on('checkContinue', (req, res) => {
     const declared = Number(req.headers['content-length']);
