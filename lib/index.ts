@@ -81,3 +81,10 @@ export { readResults, type ResultsFile, type RequestRecord, type RunRecord, type
 export * as load from './bench/load';
 export { runProfile, parseSlo, type Profile, type ProfileResult, type Slo } from './bench/load';
 export { summarizeLevels, formatLevels, formatSummary, type LevelRow } from './analysis';
+// hardening (issue 9): system errors as typed errors, external-data checks, damage checks,
+// a model's engine in its own process (crash containment), the service's identity check
+export { fromSystemError } from './system-errors';
+export { checkExternalData, externalDataRefs, type ExternalDataProblem, type ExternalRef } from './onnx/external-data-check';
+export { findDamage, damagedFiles } from './cache/damage';
+export { ProcessModel, loadModelInProcess, type EngineModel } from './engine/process-engine';
+export { isRecordedService, processStartTime } from './service/process-identity';

@@ -56,7 +56,7 @@ test('start runs the service in the background, status gives its URL, ps its mod
   assert.notEqual(started.pid, process.pid);
 
   const state = readState(stateFilePath(cache))!;
-  assert.deepEqual(Object.keys(state).sort(), ['host', 'logFile', 'pid', 'port', 'startedAt', 'url']);
+  assert.deepEqual(Object.keys(state).sort(), ['host', 'instance', 'logFile', 'pid', 'pidStartTime', 'port', 'startedAt', 'url']);
   assert.equal(state.pid, started.pid);
   assert.equal(state.url, started.url);
   assert.equal(state.logFile, path.join(cache, 'logs', 'service.log'));

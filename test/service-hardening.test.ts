@@ -7,9 +7,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as path from 'node:path';
 import type OpenAI from 'openai';
-import type { ServiceHandle } from '../lib/service/server';
+import { startService, type ServiceHandle } from '../lib/service/server';
+import { FolderRegistry } from '../lib/service/folder-registry';
 import { clientFor, MODEL_ID, tinyFixture, type TinyFixture } from './helpers/service';
 
 let fx: TinyFixture;
@@ -228,8 +231,48 @@ describe('early rejections are answered, never reset', () => {
     });
   }
 
+  test('CONNECT and an unknown Expect get OpenAI-shaped 405 and 417 bodies too', async () => {
+    const connect = parseRaw(await raw(`CONNECT 127.0.0.1:22 HTTP/1.1\r\n${host()}\r\n`));
+    assert.equal(connect.status, 405);
+    assert.equal(connect.json.error.code, 'method_not_allowed');
+    const expect = parseRaw(await raw(`POST /v1/chat/completions HTTP/1.1\r\n${host()}Expect: 200-ok\r\nContent-Length: 2\r\n\r\n{}`));
+    assert.equal(expect.status, 417);
+    assert.equal(expect.json.error.code, 'bad_http_request');
+  });
+
   test('after all of that the service still answers', async () => {
     const r = await client.chat.completions.create({ model: MODEL_ID, messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 });
     assert.equal(r.usage!.completion_tokens, 2);
+  });
+});
+
+describe('a model file truncated under a loaded model costs only that model', () => {
+  test('SIGBUS in one model\'s engine process: its request gets 500, the next ones a clean 422 naming --force, the other model streams on', async () => {
+    const a = path.join(fx.root, 'victim');
+    const b = path.join(fx.root, 'bystander');
+    fs.cpSync(fx.dir, a, { recursive: true });
+    fs.cpSync(fx.dir, b, { recursive: true });
+    const two = await startService({ registry: new FolderRegistry({ 'victim:1': { dir: a }, 'bystander:1': { dir: b } }), threads: 1, apiKey: '' });
+    try {
+      const c = clientFor(two);
+      const ask = (model: string, max = 20) => c.chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }], max_tokens: max })
+        .then((r) => ({ status: 200, code: null as string | null, tokens: r.usage!.completion_tokens }), (e: any) => ({ status: e.status as number, code: e.code as string | null, tokens: 0 }));
+      assert.equal((await ask('victim:1')).status, 200);
+      assert.equal((await ask('bystander:1')).status, 200);
+      // The other model is mid-stream while the victim's file is cut short under it.
+      const stream = await c.chat.completions.create({ model: 'bystander:1', messages: [{ role: 'user', content: 'long' }], max_tokens: 300, stream: true });
+      fs.truncateSync(path.join(a, 'model.onnx_data'), 50_000);
+      const crashed = await ask('victim:1');
+      assert.equal(crashed.status, 500);
+      assert.equal(crashed.code, 'engine_crashed');
+      let chunks = 0;
+      for await (const ch of stream) if (ch.choices[0]?.delta?.content) chunks++;
+      assert.ok(chunks > 0, 'the other model\'s stream ended normally'); // an error event would have thrown above
+      for (let i = 0; i < 2; i++) assert.deepEqual(await ask('victim:1'), { status: 422, code: 'model_damaged', tokens: 0 });
+      assert.equal((await ask('bystander:1')).tokens, 20);
+      assert.equal((await fetch(two.url + '/openai/status')).status, 200, 'the service lives');
+    } finally {
+      await two.close();
+    }
   });
 });

@@ -34,7 +34,12 @@ export function describeClientError(code: string | undefined): { status: number;
 /** The raw HTTP response for a parser error: status line, JSON headers, body; the connection closes. */
 export function clientErrorResponse(err: ParserError): string {
   const { status, message } = describeClientError(err.code);
-  const body: OpenAIErrorBody = { error: { message, type: 'invalid_request_error', param: null, code: 'bad_http_request' } };
+  return rawErrorResponse(status, message);
+}
+
+/** An OpenAI-shaped error as raw HTTP/1.1 text, for sockets no ServerResponse exists for. */
+export function rawErrorResponse(status: number, message: string, code = 'bad_http_request'): string {
+  const body: OpenAIErrorBody = { error: { message, type: 'invalid_request_error', param: null, code } };
   const text = JSON.stringify(body);
   return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\n` +
     `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`;
@@ -48,4 +53,9 @@ export function onClientError(err: ParserError, socket: Duplex): void {
     return;
   }
   socket.end(clientErrorResponse(err));
+}
+
+/** CONNECT requests ('connect' event): this is not a proxy. */
+export function onConnect(_req: unknown, socket: Duplex): void {
+  socket.end(rawErrorResponse(405, 'CONNECT is not supported: this is an OpenAI-compatible service, not a proxy', 'method_not_allowed'));
 }

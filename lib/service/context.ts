@@ -32,6 +32,8 @@ export interface ServiceContext {
   startedAt: number;
   /** Aborted when the service shuts down: every running request listens to it. */
   shutdown: AbortSignal;
+  /** A random token naming this service instance (GET /slmlab/instance; the state file holds it too). */
+  instance: string;
 }
 
 export type Handler = (ctx: ServiceContext, req: IncomingMessage, res: ServerResponse, params: Record<string, string>, query: URLSearchParams) => Promise<void> | void;

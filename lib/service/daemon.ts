@@ -14,6 +14,8 @@ import { cacheDir } from '../cache/location';
 import { ServiceStartError, SlmlabError } from '../errors';
 import type { LoadedRecord } from './model-manager';
 import { pidAlive, readState, removeState, stateFilePath, type ServiceState } from './state-file';
+import { askInstance, isRecordedService, processStartTime } from './process-identity';
+import { acquireLock, lockFile } from '../cache/lock';
 
 export { stateFilePath, readState, type ServiceState } from './state-file';
 
@@ -71,30 +73,15 @@ function authHeaders(o: DaemonOptions): Record<string, string> {
   return key ? { Authorization: `Bearer ${key}` } : {};
 }
 
-async function responds(url: string, o: DaemonOptions): Promise<boolean> {
-  try {
-    const r = await fetch(`${url}/openai/status`, { headers: authHeaders(o), signal: AbortSignal.timeout(2000) });
-    await r.arrayBuffer();
-    return r.ok;
-  } catch {
-    return false;
-  }
+/** Is `state.pid` for certain the service that wrote `state`? (process-identity.ts) Never a recycled pid. */
+function isServiceProcess(state: ServiceState, o: DaemonOptions): Promise<boolean> {
+  return isRecordedService(state, authHeaders(o));
 }
 
-/**
- * True when `pid` is the service recorded in `state`, so that a recycled pid of some other
- * program is never signalled: it is alive and (Linux) its command line is slmlab's (service/main.js,
- * or the CLI running it in the foreground), or else its endpoint answers. Elsewhere, alive is enough.
- */
-async function isServiceProcess(state: ServiceState, o: DaemonOptions): Promise<boolean> {
-  if (!pidAlive(state.pid)) return false;
-  let cmd: string;
-  try {
-    cmd = fs.readFileSync(`/proc/${state.pid}/cmdline`, 'utf8');
-  } catch {
-    return true;
-  }
-  return /service[\\/]main\.js|slmlab|cli\.js/.test(cmd) || await responds(state.url, o);
+/** Does the service recorded in `state` answer at its URL as itself? */
+async function responds(state: ServiceState, o: DaemonOptions): Promise<boolean> {
+  const who = await askInstance(state.url, authHeaders(o));
+  return who !== null && who.pid === state.pid && (state.instance === undefined || who.instance === state.instance);
 }
 
 function statusOf(state: ServiceState | null, file: string, running: boolean, responding: boolean | null, staleCleaned: boolean): DaemonStatus {
@@ -118,7 +105,7 @@ export async function daemonStatus(o: DaemonOptions & { probe?: boolean } = {}):
     removeState(file, state.pid);
     return statusOf(null, file, false, null, true);
   }
-  const ok = o.probe === false ? null : await responds(state.url, o);
+  const ok = o.probe === false ? null : await responds(state, o);
   return statusOf(state, file, true, ok, false);
 }
 
@@ -131,11 +118,25 @@ export function formatStatus(s: DaemonStatus): string {
   return `slmlab service is running on ${s.url} (pid ${s.pid}, since ${s.startedAt}${s.logFile ? `, log ${s.logFile}` : ''})${health}`;
 }
 
-/** Starts the service in the background; returns once it listens (or the existing one's status). */
+/**
+ * Starts the service in the background; returns once it listens (or the existing one's status).
+ * Starts are serialised by a lock (<cacheDir>/locks/service.lock), so of several `service start`
+ * at once exactly one starts a service and the others find it running (alreadyRunning).
+ */
 export async function startDaemon(o: StartDaemonOptions = {}): Promise<StartResult> {
   const dir = o.cacheDir ?? cacheDir();
+  const { lock } = await acquireLock(lockFile(dir, 'service'), 'slmlab service', { pollMs: 50 });
+  try {
+    return await startLocked(dir, o);
+  } finally {
+    lock.release();
+  }
+}
+
+async function startLocked(dir: string, o: StartDaemonOptions): Promise<StartResult> {
   const current = await daemonStatus({ ...o, cacheDir: dir, probe: false });
-  if (current.running) return { ...current, responding: await responds(current.url!, o), alreadyRunning: true };
+  const currentState = readState(stateFilePath(dir));
+  if (current.running && currentState) return { ...current, responding: await responds(currentState, o), alreadyRunning: true };
 
   const file = stateFilePath(dir);
   const logFile = logFilePath(dir);
@@ -162,7 +163,7 @@ export async function startDaemon(o: StartDaemonOptions = {}): Promise<StartResu
   try {
     for (;;) {
       const state = readState(file);
-      if (state && state.pid === child.pid) return { ...statusOf(state, file, true, await responds(state.url, o), false), alreadyRunning: false };
+      if (state && state.pid === child.pid) return { ...statusOf(state, file, true, await responds(state, o), false), alreadyRunning: false };
       if (exited !== null) throw new ServiceStartError(startFailure(logFile, exited));
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
@@ -196,14 +197,17 @@ export async function stopDaemon(o: DaemonOptions & { timeoutMs?: number } = {})
   const s = await daemonStatus({ ...o, probe: false });
   if (!s.running) return { wasRunning: false, stopped: true, pid: null, forced: false, staleCleaned: s.staleCleaned, stateFile: file };
   const pid = s.pid!;
+  const startTime = processStartTime(pid);
+  // The same process still (not a pid recycled while we waited): only then is it signalled.
+  const same = () => pidAlive(pid) && processStartTime(pid) === startTime;
   try { process.kill(pid, 'SIGTERM'); } catch { /* gone meanwhile */ }
   const deadline = Date.now() + (o.timeoutMs ?? 15_000);
-  while (pidAlive(pid) && Date.now() < deadline) await sleep(25);
+  while (same() && Date.now() < deadline) await sleep(25);
   let forced = false;
-  if (pidAlive(pid)) {
+  if (same()) {
     forced = true;
     try { process.kill(pid, 'SIGKILL'); } catch { /* gone meanwhile */ }
-    while (pidAlive(pid)) await sleep(25);
+    while (same()) await sleep(25);
   }
   removeState(file, pid);
   return { wasRunning: true, stopped: true, pid, forced, staleCleaned: false, stateFile: file };

@@ -10,13 +10,14 @@ import { fromSystemError } from '../system-errors';
 export class ServiceError extends SlmlabError {
   constructor(
     status: number,
-    code: ErrorCode,
+    /** One of ErrorCode; a route's own new code is accepted too (the CLI maps unknown codes to exit 1). */
+    code: ErrorCode | (string & {}),
     message: string,
     readonly param: string | null = null,
     /** Extra response headers, e.g. Allow for 405 or Retry-After for 429. */
     readonly headers: Record<string, string> = {},
   ) {
-    super(code, message, status);
+    super(code as ErrorCode, message, status);
   }
 }
 

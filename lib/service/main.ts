@@ -18,7 +18,9 @@
  *   --log-file FILE                       recorded in service.json (the daemon redirects output there)
  * The API key is read from SLMLAB_API_KEY only, so it never shows in a process list.
  */
+import { randomUUID } from 'node:crypto';
 import { walkArgs } from '../util/argv';
+import { isRecordedService, processStartTime } from './process-identity';
 import { SlmlabError, UsageError } from '../errors';
 import { fromSystemError } from '../system-errors';
 import * as path from 'node:path';
@@ -28,7 +30,7 @@ import { jsonLogger } from './context';
 import { FolderRegistry } from './folder-registry';
 import type { ModelRegistry } from './registry';
 import { startService, type ServiceHandle } from './server';
-import { pidAlive, readState, removeState, stateFilePath, writeState } from './state-file';
+import { readState, removeState, stateFilePath, writeState } from './state-file';
 
 export interface MainOptions {
   host: string;
@@ -125,18 +127,24 @@ export async function runServiceMain(
   const o = parseServiceArgs(argv, env);
   if (o.stateFile) {
     const prior = readState(o.stateFile);
-    if (prior && prior.pid !== process.pid && pidAlive(prior.pid)) {
+    const key = env.SLMLAB_API_KEY;
+    if (prior && prior.pid !== process.pid && await isRecordedService(prior, key ? { Authorization: `Bearer ${key}` } : {})) {
       throw new UsageError(`a service is already running at ${prior.url} (pid ${prior.pid}): stop it with \`slmlab service stop\`, or pass --state-file for a second one`);
     }
   }
   const logger = jsonLogger();
+  const instance = randomUUID();
   const service = await startService({
+    instance,
     registry: deps.registry ?? defaultRegistry(o, env), host: o.host, port: o.port, apiKey: env.SLMLAB_API_KEY || undefined,
     ttlSeconds: o.ttlSeconds, maxQueue: o.maxQueue, maxBodyBytes: o.maxBodyBytes, threads: o.threads, logger,
     prepareWaitMs: o.prepareWaitMs, autoDownload: o.autoDownload,
   });
   if (o.stateFile) {
-    writeState(o.stateFile, { pid: process.pid, url: service.url, port: service.port, host: o.host, startedAt: new Date().toISOString(), logFile: o.logFile });
+    writeState(o.stateFile, {
+      pid: process.pid, url: service.url, port: service.port, host: o.host, startedAt: new Date().toISOString(), logFile: o.logFile,
+      instance, pidStartTime: processStartTime(process.pid),
+    });
   }
   let resolveStopped: () => void = () => undefined;
   const stopped = new Promise<void>((r) => { resolveStopped = r; });

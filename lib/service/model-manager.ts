@@ -4,9 +4,10 @@
  * keyed by (id, provider): one model can be loaded on cpu and on cuda at once (a GPU-vs-CPU
  * comparison from one service). Each entry admits one running request plus at most `maxQueue`
  * waiting ones; more are refused (429) instead of piling up without bound. The engine itself
- * runs one request at a time per model and restarts a crashed worker on the next request.
+ * runs one request at a time per model, each model in its own engine process (process-engine.ts),
+ * so a native crash costs only that model's requests; it restarts on the next request.
  */
-import { loadModel, type LoadedModel } from '../engine/engine';
+import { loadModelInProcess, type EngineModel } from '../engine/process-engine';
 import type { ProviderName } from '../engine/providers';
 import type { FinishReason } from '../engine/types';
 import { modelUnloaded, queueFull, shuttingDown } from './errors';
@@ -20,8 +21,8 @@ export interface ManagerOptions {
   maxQueue?: number;
   /** ONNX Runtime intra-op threads per model (0 = ORT's default). */
   threads?: number;
-  /** Test hook: how models are loaded (default: the engine's loadModel). */
-  load?: (dir: string, opts: { provider: ProviderName; threads: number }) => Promise<LoadedModel>;
+  /** How models are loaded (default: each in its own engine process, loadModelInProcess; the worker-thread loadModel fits too). */
+  load?: (dir: string, opts: { provider: ProviderName; threads: number }) => Promise<EngineModel>;
 }
 
 /** A loaded (or loading) model as GET /slmlab/loaded reports it. Plain record. */
@@ -56,8 +57,8 @@ export interface RequestRecord {
 interface Entry {
   key: string;
   resolved: ResolvedModel;
-  ready: Promise<LoadedModel>;
-  model: LoadedModel | null;
+  ready: Promise<EngineModel>;
+  model: EngineModel | null;
   loadedAt: number | null;
   lastUsed: number;
   ttlSeconds: number;
@@ -73,7 +74,7 @@ interface Entry {
 }
 
 export interface Lease {
-  model: LoadedModel;
+  model: EngineModel;
   id: string;
   provider: ProviderName;
   synthetic: boolean;
@@ -110,7 +111,7 @@ export class ModelManager {
     this.ttlSeconds = options.ttlSeconds ?? 600;
     this.maxQueue = options.maxQueue ?? 16;
     this.threads = options.threads ?? 0;
-    this.loader = options.load ?? ((dir, o) => loadModel(dir, o));
+    this.loader = options.load ?? ((dir, o) => loadModelInProcess(dir, o));
   }
 
   get registry(): ModelRegistry { return this.options.registry; }
@@ -128,7 +129,7 @@ export class ModelManager {
     entry.requests++;
     if (opts.ttl !== undefined) entry.ttlSeconds = opts.ttl;
     this.stopTimer(entry);
-    let model: LoadedModel;
+    let model: EngineModel;
     try {
       model = entry.model ?? await entry.ready;
       if (entry.revoke.signal.aborted) throw entry.revoke.signal.reason;
@@ -189,7 +190,7 @@ export class ModelManager {
   }
 
   /** The engine model behind (id, provider), when loaded: for tests and diagnostics. */
-  loadedModel(id: string, provider: ProviderName = 'cpu'): LoadedModel | null {
+  loadedModel(id: string, provider: ProviderName = 'cpu'): EngineModel | null {
     return this.entries.get(keyOf(id, provider))?.model ?? null;
   }
 
@@ -234,7 +235,7 @@ export class ModelManager {
   private startLoad(key: string, resolved: ResolvedModel): Entry {
     const entry: Entry = {
       key, resolved, model: null, loadedAt: null, lastUsed: Date.now(), ttlSeconds: this.ttlSeconds, autoUnload: true,
-      inFlight: 0, requests: 0, timer: null, closing: false, revoke: new AbortController(), ready: undefined as unknown as Promise<LoadedModel>,
+      inFlight: 0, requests: 0, timer: null, closing: false, revoke: new AbortController(), ready: undefined as unknown as Promise<EngineModel>,
     };
     entry.ready = this.loader(resolved.dir, { provider: resolved.provider, threads: this.threads }).then(
       (model) => {

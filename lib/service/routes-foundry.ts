@@ -11,7 +11,8 @@
  *   GET  /openai/loadedmodels                ids of loaded models
  *   GET  /openai/status                      {Endpoints, ModelDirPath, PipeName, Preparing}
  * plus slmlab's own GET /slmlab/loaded: each loaded (model, provider) with its device, queue and TTL,
- * and GET /slmlab/preparing: downloads and builds started by first use, with their progress.
+ * GET /slmlab/preparing: downloads and builds started by first use, with their progress,
+ * and GET /slmlab/instance: this service's instance token and pid (process-identity.ts).
  */
 import { parseProvider, type ProviderName } from '../engine/providers';
 import type { Handler } from './context';
@@ -104,6 +105,11 @@ export const loadedModels: Handler = (ctx, _req, res) => {
 
 export const loadedDetail: Handler = (ctx, _req, res) => {
   sendJson(res, 200, ctx.manager.loaded());
+};
+
+/** slmlab's own: which service instance this is (the daemon checks it before signalling a pid). */
+export const instanceRoute: Handler = (ctx, _req, res) => {
+  sendJson(res, 200, { instance: ctx.instance, pid: process.pid });
 };
 
 export const status: Handler = (ctx, _req, res) => {

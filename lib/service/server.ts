@@ -10,14 +10,15 @@
  * Binds 127.0.0.1 on a free port by default (svc.url says which). Every failure is answered
  * in OpenAI's error shape with its HTTP status, and the server keeps serving.
  */
+import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { silentLogger, type Handler, type ServiceContext, type ServiceLogger } from './context';
 import { ServiceStartError } from '../errors';
-import { onClientError } from './client-error';
+import { onClientError, onConnect } from './client-error';
 import { discardBody } from './discard-body';
-import { badRequest, methodNotAllowed, payloadTooLarge, routeNotFound } from './errors';
+import { badRequest, methodNotAllowed, payloadTooLarge, routeNotFound, ServiceError } from './errors';
 import { sendError } from './http';
 import { ModelManager } from './model-manager';
 import { PreparingRegistry } from './preparation';
@@ -51,6 +52,8 @@ export interface ServiceOptions {
   prepareWaitMs?: number;
   /** Start downloads of real models on a request's first use (default true); synthetic builds always start. */
   autoDownload?: boolean;
+  /** The token GET /slmlab/instance answers (default: a random one); the daemon's state file records it. */
+  instance?: string;
 }
 
 export interface ServiceHandle {
@@ -59,6 +62,8 @@ export interface ServiceHandle {
   host: string;
   port: number;
   manager: ModelManager;
+  /** The token GET /slmlab/instance answers. */
+  instance: string;
   /** Stops accepting, aborts running generations, disposes every model. */
   close(): Promise<void>;
 }
@@ -90,6 +95,7 @@ const ROUTES: Route[] = [
   route('GET', '/openai/status', foundry.status),
   route('GET', '/slmlab/loaded', foundry.loadedDetail),
   route('GET', '/slmlab/preparing', foundry.preparing),
+  route('GET', '/slmlab/instance', foundry.instanceRoute),
   // Session 4's pages (RAG chat, in-browser inference) and their assets: lib/web/routes.ts.
   ...WEB_ROUTES.map((r) => route(r.method, r.path, r.handler)),
 ];
@@ -113,6 +119,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
   const ctx: ServiceContext = {
     manager, registry, preparations: registry.preparations, logger, url: () => url,
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, startedAt: Math.floor(Date.now() / 1000), shutdown: shutdown.signal,
+    instance: options.instance ?? randomUUID(),
   };
   const loopbackBind = isLoopback(host);
 
@@ -132,6 +139,12 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
   });
 
   server.on('clientError', onClientError);
+  server.on('connect', onConnect);
+  // An Expect other than 100-continue: 417, with an OpenAI-shaped body (Node's default has none).
+  server.on('checkExpectation', (req, res) => {
+    res.shouldKeepAlive = false;
+    sendError(res, new ServiceError(417, 'bad_http_request', `Expect: ${String(req.headers.expect)} is not supported: send the request without it (or with Expect: 100-continue)`));
+  });
   // Expect: 100-continue with a body over the limit: answer 413 at once, so the body is never sent.
   server.on('checkContinue', (req, res) => {
     const declared = Number(req.headers['content-length']);
@@ -177,7 +190,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
     })();
     return closing;
   };
-  return { url, host, port, manager, close };
+  return { url, host, port, manager, instance: ctx.instance, close };
 }
 
 async function dispatch(ctx: ServiceContext, req: http.IncomingMessage, res: http.ServerResponse, sec: { apiKey?: string; loopbackBind: boolean }): Promise<void> {

@@ -16,6 +16,10 @@ export interface ServiceState {
   startedAt: string;
   /** Where its log goes (null when it runs in a terminal). */
   logFile: string | null;
+  /** A random token the service also answers on GET /slmlab/instance: proves who listens at `url`. */
+  instance?: string;
+  /** The process start time (clock ticks since boot, Linux) when the service wrote this file: a reused pid differs. */
+  pidStartTime?: number | null;
 }
 
 export function stateFilePath(dir: string = cacheDir()): string {

@@ -1,21 +1,27 @@
 /** `slmlab model load|unload <model>`: ask the running service to load or unload a model (Foundry's verbs). */
 import type { Command } from 'commander';
 import { daemonStatus } from '../../lib/service/daemon';
-import { SlmlabError } from '../../lib/errors';
+import { ServiceNotRunningError, SlmlabError, type ErrorCode } from '../../lib/errors';
 import { PROVIDERS, type ProviderName } from '../../lib/engine/providers';
 import { integer, oneOf } from './parse';
-import { fail } from './exit-codes';
+import { EXIT, fail } from './exit-codes';
 
 async function callService(route: string): Promise<void> {
   const s = await daemonStatus({ probe: false });
-  if (!s.running || !s.url) throw new SlmlabError('invalid_request', 'the slmlab service is not running: start it with `slmlab service start`', 503);
+  if (!s.running || !s.url) throw new ServiceNotRunningError();
   const headers: Record<string, string> = process.env.SLMLAB_API_KEY ? { authorization: `Bearer ${process.env.SLMLAB_API_KEY}` } : {};
   const res = await fetch(s.url + route, { headers });
   if (!res.ok) {
     const body = await res.text();
     let message = body;
-    try { message = (JSON.parse(body) as { error?: { message?: string } }).error?.message ?? body; } catch { /* plain text */ }
-    const code = res.status === 404 ? 'model_not_found' : res.status === 503 ? 'provider_unavailable' : 'invalid_request';
+    let sent: string | undefined;
+    try {
+      const error = (JSON.parse(body) as { error?: { message?: string; code?: string } }).error;
+      message = error?.message ?? body;
+      sent = error?.code;
+    } catch { /* plain text */ }
+    // The service's own error code maps to the exit code (model_damaged 4, provider_unavailable 5, ...).
+    const code = (sent && sent in EXIT ? sent : res.status === 404 ? 'model_not_found' : res.status === 503 ? 'provider_unavailable' : 'invalid_request') as ErrorCode;
     throw new SlmlabError(code, message || `the service answered HTTP ${res.status}`, res.status);
   }
 }

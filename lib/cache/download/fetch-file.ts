@@ -16,11 +16,10 @@
  */
 import * as fs from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { AbortedError, ChecksumError, SlmlabError } from '../../errors';
+import * as path from 'node:path';
+import { AbortedError, ChecksumError, DownloadError, SlmlabError } from '../../errors';
 import { StreamHasher, type Expected } from './checksum';
 import { diskFullError, ensureFreeSpace, formatBytes, freeBytes, isNoSpace } from './disk-space';
-import * as path from 'node:path';
-import { DownloadError } from '../../errors';
 import { httpGet, TransientError } from './http';
 import { exhaustedError, statusError, type RequestContext } from './http-errors';
 import { backoffMs, sleep, type RetryPolicy } from './retry';

@@ -1,0 +1,29 @@
+/** Messages between a ProcessModel (the service's process) and its engine process (process-host.ts). Plain records only. */
+import type { SerializedError } from '../errors';
+import type { GraphOptimizationLevel } from './decoder-session';
+import type { ProviderName } from './providers';
+import type { GenerateRequest, GenerationResult, TextDelta } from './types';
+import type { LoadedInfo } from './worker-protocol';
+
+export interface HostLoadOptions {
+  provider: ProviderName | string;
+  fallback?: boolean;
+  threads: number;
+  graphOptimizationLevel: GraphOptimizationLevel;
+  onnxFile?: string;
+}
+
+export type ToHost =
+  | { type: 'load'; dir: string; options: HostLoadOptions }
+  | { type: 'generate'; id: number; request: GenerateRequest }
+  | { type: 'abort'; id: number }
+  /** Release the model and exit (after any running request has stopped). */
+  | { type: 'dispose' };
+
+export type FromHost =
+  | { type: 'loaded'; info: LoadedInfo; provider: ProviderName; fellBackFrom: { provider: ProviderName; reason: string } | null }
+  | { type: 'load-error'; error: SerializedError }
+  /** Every delta produced since the last message (coalesced per event-loop turn). */
+  | { type: 'deltas'; id: number; deltas: TextDelta[] }
+  | { type: 'done'; id: number; result: GenerationResult }
+  | { type: 'error'; id: number; error: SerializedError };
