@@ -12,6 +12,7 @@ import type { ProviderName } from '../engine/providers';
 import type { FinishReason } from '../engine/types';
 import { modelUnloaded, queueFull, shuttingDown } from './errors';
 import { deviceOf, type ModelRegistry, type ResolvedModel } from './registry';
+import type { PreparableRegistry } from './preparation';
 
 export interface ManagerOptions {
   registry: ModelRegistry;
@@ -171,6 +172,9 @@ export class ModelManager {
     const lower = name.toLowerCase();
     let targets = [...this.entries.values()].filter((e) => e.resolved.id.toLowerCase() === lower);
     if (!targets.length) {
+      // A model that would first need a download or a build is not loaded under any name:
+      // answer at once instead of starting that preparation just to unload nothing.
+      if (await (this.registry as PreparableRegistry).needsPreparation?.(name, opts.ep)) return [];
       let id: string | null = null;
       try { id = (await this.registry.resolve(name, opts.ep)).id; } catch { /* unknown or not cached: nothing loaded under it */ }
       targets = [...this.entries.values()].filter((e) => e.resolved.id === id);

@@ -131,6 +131,11 @@ export class PreparingRegistry implements ModelRegistry {
     return this.inner.list();
   }
 
+  /** Whether `name` needs a download or a build first; asks only, starts nothing. */
+  needsPreparation(name: string, ep?: ProviderName): Promise<PreparationNeed | null> {
+    return this.inner.needsPreparation?.(name, ep) ?? Promise.resolve(null);
+  }
+
   async resolve(name: string, ep?: ProviderName): Promise<ResolvedModel> {
     const need = await this.inner.needsPreparation?.(name, ep) ?? null;
     if (need && (need.kind === 'build' || this.autoDownload)) {
