@@ -92,6 +92,8 @@ test('both notebooks execute headless and render DataFrame tables, plotly figure
     // plotly.js travels with every figure cell (re-running one, or keeping only some outputs, still draws).
     const s3 = fs.readFileSync(html(NAMES[0]), 'utf8');
     assert.ok((s3.match(/data-slmlab="plotly\.js\.gz"/g) ?? []).length >= 3, 'session03: plotly.js inlined once per figure cell');
+    assert.match(s3, /<table class="slmlab-table" data-source="danfo"/, 'session03: a danfo frame as a cell\'s last value renders as a table');
+    assert.doesNotMatch(s3, /shape: \(\d+, \d+\)/, 'session03: no polars box text');
     const s4 = fs.readFileSync(html(NAMES[1]), 'utf8');
     assert.match(s4, /answers counted right under each rule/);
     assert.match(s4, /<th[^>]*>normalised_rate<\/th>/, 'the scored QA table');
@@ -118,7 +120,7 @@ test('a mistyped model fails the notebook with the library\'s message, and the r
     const r = spawnSync(process.execPath, [RUNNER, '--notebook', 'session03', '--param', 'models=qwen2.5-0.5-twin', '--param', 'askModel=tiny', '--param', 'maxTokens=4'],
       { cwd: ROOT, env, encoding: 'utf8', timeout: 190_000 });
     assert.equal(r.status, 1, `${r.stdout}\n${r.stderr}`);
-    assert.match(r.stderr, /GridError \[invalid_request\]: .*qwen2\.5-0\.5-twin' is not in the catalog \(did you mean 'qwen2\.5-0\.5b-twin'/);
+    assert.match(r.stderr, /GridError \[invalid_request\]: .*'qwen2\.5-0\.5-twin' is not in the catalog \(did you mean 'qwen2\.5-0\.5b-twin'/);
     assert.match(r.stderr, /session03_benchmark_oss_models FAILED/);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
