@@ -32,6 +32,8 @@ function main(argv: string[]): number {
   const port = portAt >= 0 ? argv[portAt + 1] : '8888';
   const lab = !argv.includes('--classic') && has(['lab', '--version']);
   const args = [lab ? 'lab' : 'notebook', '--ip=127.0.0.1', `--port=${port}`, '--no-browser', `--notebook-dir=${path.join(ROOT, 'notebooks')}`];
+  // Jupyter refuses to run as root without this (containers, classroom VMs often are root).
+  if (process.getuid?.() === 0) args.push('--allow-root');
   console.log(`kernelspec: ${file}\nstarting: jupyter ${args.join(' ')}\n(open the http://127.0.0.1:... URL with its token printed below; Ctrl-C stops Jupyter)`);
   const child = spawn('jupyter', args, { stdio: 'inherit', env: jupyterEnv(), cwd: path.join(ROOT, 'notebooks') });
   const forward = (sig: NodeJS.Signals) => child.kill(sig);

@@ -155,7 +155,7 @@ function main(): number {
     const t0 = Date.now();
     try {
       const r = spawnSync('jupyter', [
-        'nbconvert', '--to', 'html', '--execute', '--ExecutePreprocessor.timeout=600',
+        'nbconvert', '--to', 'html', '--execute', '--ExecutePreprocessor.timeout=1800',
         '--ExecutePreprocessor.kernel_name=tslab',
         '--config', path.join(ROOT, 'scripts', 'nbconvert_config.py'),
         '--output-dir', reportsDir, '--output', plan.name, tmp,

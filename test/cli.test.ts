@@ -201,7 +201,7 @@ test('a real catalog model that is not downloaded says how to download it, and n
 });
 
 test('service start, status, model load, ps, unload and stop work end to end', () => {
-  const start = slmlab('service', 'start', '--json');
+  const start = slmlab('service', 'start', '--port', '0', '--json');
   assert.equal(start.code, 0, start.stderr);
   const { url } = JSON.parse(start.stdout) as { url: string };
   try {

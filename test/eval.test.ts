@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   normalizeAnswer, scoreAnswer, scoreRequests, qaScoreTable, rubricItem, writeRubricFile, readRubricFile, rubricSummary,
-  RubricError, parseJudgeReply, judge, JudgeError, loadPrices, costTable, PriceTableError, energyMeter,
+  RubricError, rubricItemsFromRequests, parseJudgeReply, judge, JudgeError, loadPrices, costTable, PriceTableError, energyMeter,
 } from '../lib/eval';
 import { SlmlabError } from '../lib/errors';
 import type { RequestRecord } from '../lib/bench/store/record';
@@ -142,4 +142,18 @@ test('energy: RAPL counters are read (with wrap-around) when present, else an es
   assert.equal(e.assumedTdpW, 40);
   assert.match(e.note, /ESTIMATE/);
   assert.ok(e.cpuSeconds > 0 && e.joules > 0);
+});
+
+test('rubric items come one per model and prompt, from the first measured ok answer, with the prompt text', () => {
+  const items = rubricItemsFromRequests([
+    record({ model: 'a', promptSetId: 'workshop', promptId: 'haiku-ocean', round: 1, warmup: true, outputText: 'warm' }),
+    record({ model: 'a', promptSetId: 'workshop', promptId: 'haiku-ocean', round: 2, outputText: 'second' }),
+    record({ model: 'a', promptSetId: 'workshop', promptId: 'haiku-ocean', round: 1, outputText: 'first' }),
+    record({ model: 'b', promptSetId: 'workshop', promptId: 'haiku-ocean', round: 1, status: 'error', outputText: null }),
+    record({ model: 'b', promptSetId: 'nope', promptId: 'x', round: 1, outputText: 'y' }),
+  ]);
+  assert.deepEqual(items.map((i) => [i.id, i.output]), [['a/workshop#haiku-ocean', 'first'], ['b/nope#x', 'y']]);
+  assert.equal(items[0].prompt, 'Write a haiku about the ocean.');
+  assert.equal(items[1].prompt, 'x');
+  assert.deepEqual(items[0].scores, { coherence: null, factuality: null, brevity: null });
 });

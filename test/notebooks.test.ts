@@ -1,8 +1,10 @@
 /**
- * Both workshop notebooks execute headless (jupyter nbconvert + the tslab kernel) and their HTML
- * shows rendered tables and plotly figures; with chromium on PATH, session03's page is rendered
- * and must contain plotly's SVG (a plot really drew). Skipped when jupyter is not installed.
- * Also unit-tests run-notebooks' parameter parsing and injection (no jupyter needed).
+ * Both workshop notebooks execute headless (jupyter nbconvert + the tslab kernel, small
+ * parameters, a temp cache and results folder) and their HTML holds the library's DataFrame
+ * tables, plotly figures, the scored QA table and the cost table; with chromium on PATH each
+ * page is rendered and every figure must have drawn. A mistyped model fails the run with the
+ * library's message. No notebook cell imports ../dist or ../lib. Skipped when jupyter is not
+ * installed. Also unit-tests run-notebooks' parameter parsing and injection (no jupyter needed).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -39,34 +41,89 @@ test('run-notebooks: defaults parse and --param values are validated against the
   assert.match([out.cells[1].source].flat().join(''), /const rounds = 5;\nconst models = "a'b";/);
 });
 
-test('notebooks execute headless and render tables and plots', { skip: SKIP, timeout: 300_000 }, () => {
-  const html = (n: string) => path.join(ROOT, 'reports', `${n}.html`);
-  const names = ['session03_benchmark_oss_models', 'session04_model_compare'];
-  for (const n of names) fs.rmSync(html(n), { force: true });
-  const t0 = Date.now();
-  const r = spawnSync(process.execPath, [
-    path.join(ROOT, 'dist', 'scripts', 'run-notebooks.js'),
-    '--param', 'models=tiny', '--param', 'rounds=2', '--param', 'maxTokens=8',
-    '--param', 'qaMaxTokens=8', '--param', 'refineMaxTokens=8',
-  ], { cwd: ROOT, encoding: 'utf8', timeout: 280_000 });
-  const secs = (Date.now() - t0) / 1000;
-  assert.equal(r.status, 0, `run-notebooks failed (${secs.toFixed(0)} s):\n${r.stdout}\n${r.stderr}`);
-  for (const n of names) {
-    const page = fs.readFileSync(html(n), 'utf8');
-    assert.ok(page.includes('<table'), `${n}: no rendered table`);
-    assert.ok(page.includes('class="slmlab-plot"') && page.includes('Plotly.newPlot'), `${n}: no plotly figure div`);
-  }
+const NAMES = ['session03_benchmark_oss_models', 'session04_model_compare'];
+const RUNNER = path.join(ROOT, 'dist', 'scripts', 'run-notebooks.js');
 
-  if (!onPath('chromium')) return;
+test('no notebook reaches into ../dist or ../lib: everything comes from `slmlab` by name', () => {
+  for (const file of fs.readdirSync(path.join(ROOT, 'notebooks')).filter((f) => f.endsWith('.ipynb') && !f.startsWith('.'))) {
+    const nb = JSON.parse(fs.readFileSync(path.join(ROOT, 'notebooks', file), 'utf8')) as { cells: Array<{ cell_type: string; source: string | string[] }> };
+    for (const c of nb.cells.filter((x) => x.cell_type === 'code')) {
+      const src = [c.source].flat().join('');
+      assert.doesNotMatch(src, /(from\s+|require\(\s*)['"]\.\.?\/(\.\.\/)*(dist|lib)\b/, `${file}: ${src.split('\n')[0]}`);
+      assert.doesNotMatch(src, /<table|<tr>|<td>/, `${file}: hand-built HTML in a cell`);
+    }
+  }
+});
+
+/** Each drawn plotly figure leaves at least one svg.main-svg; an undrawn one says so in its div. */
+function renderedDom(file: string): string {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'slmlab-chromium-'));
   try {
     const dom = spawnSync('chromium', [
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', `--user-data-dir=${profile}`,
-      '--virtual-time-budget=20000', '--dump-dom', `file://${html(names[0])}`,
-    ], { encoding: 'utf8', timeout: 90_000, maxBuffer: 256 * 1024 * 1024 });
+      '--virtual-time-budget=20000', '--dump-dom', `file://${file}`,
+    ], { encoding: 'utf8', timeout: 120_000, maxBuffer: 512 * 1024 * 1024 });
     assert.equal(dom.status, 0, `chromium failed: ${dom.stderr}`);
-    assert.ok(dom.stdout.includes('class="main-svg"'), 'session03: no plotly SVG in the rendered page');
+    return dom.stdout;
   } finally {
     fs.rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+test('both notebooks execute headless and render DataFrame tables, plotly figures, the scored QA table and the cost table', { skip: SKIP, timeout: 420_000 }, () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'slmlab-notebooks-'));
+  try {
+    const env: NodeJS.ProcessEnv = { ...process.env, SLMLAB_CACHE_DIR: path.join(tmp, 'cache'), SLMLAB_RESULTS_DIR: path.join(tmp, 'results') };
+    for (const v of ['BENCH_MODELS', 'BENCH_ROUNDS', 'BENCH_PROMPT', 'BENCH_MAX_TOKENS', 'SLM_ALIAS', 'LLM_ALIAS', 'COMPARE_PROMPT', 'FOUNDRY_LOCAL_ENDPOINT']) delete env[v];
+    // Small parameters: tiny (the 0.2 MB test model) and the smallest twin, a few tokens, one round.
+    const r = spawnSync(process.execPath, [RUNNER,
+      '--param', 'models=tiny', '--param', 'askModel=tiny', '--param', 'prompts=workshop#rag-brief', '--param', 'rounds=1', '--param', 'warmup=0',
+      '--param', 'maxTokens=6', '--param', 'slm=tiny', '--param', 'llm=qwen2.5-0.5b-twin', '--param', 'refineMaxTokens=6',
+      '--param', 'qaMaxTokens=4', '--param', 'qaRounds=1',
+    ], { cwd: ROOT, env, encoding: 'utf8', timeout: 400_000 });
+    assert.equal(r.status, 0, `run-notebooks failed:\n${r.stdout}\n${r.stderr}`);
+    const html = (n: string) => path.join(tmp, 'results', `${n}.html`);
+    for (const n of NAMES) {
+      const page = fs.readFileSync(html(n), 'utf8');
+      assert.match(page, /<table class="slmlab-table" data-source="polars"/, `${n}: no DataFrame table from the library`);
+      assert.ok(page.includes('class="slmlab-plot"'), `${n}: no plotly figure`);
+      assert.ok(fs.existsSync(path.join(tmp, 'results', n.startsWith('session03') ? 'session03' : 'session04', 'summary.md')), `${n}: no exported summary.md`);
+    }
+    // plotly.js travels with every figure cell (re-running one, or keeping only some outputs, still draws).
+    const s3 = fs.readFileSync(html(NAMES[0]), 'utf8');
+    assert.ok((s3.match(/data-slmlab="plotly\.js\.gz"/g) ?? []).length >= 3, 'session03: plotly.js inlined once per figure cell');
+    assert.match(s3, /<table class="slmlab-table" data-source="danfo"/, 'session03: a danfo frame as a cell\'s last value renders as a table');
+    assert.doesNotMatch(s3, /shape: \(\d+, \d+\)/, 'session03: no polars box text');
+    const s4 = fs.readFileSync(html(NAMES[1]), 'utf8');
+    assert.match(s4, /answers counted right under each rule/);
+    assert.match(s4, /<th[^>]*>normalised_rate<\/th>/, 'the scored QA table');
+    assert.match(s4, /<th[^>]*>priced_as<\/th>/, 'the cost table');
+    assert.match(s4, /<th[^>]*>load_ms<\/th>/, 'draft-refine load times');
+    if (!onPath('chromium')) return;
+    for (const n of NAMES) {
+      const dom = renderedDom(html(n));
+      // Plotly adds its own classes to a div it drew on ("slmlab-plot js-plotly-plot").
+      const plots = (dom.match(/class="slmlab-plot[ "]/g) ?? []).length;
+      assert.ok(plots > 0);
+      assert.doesNotMatch(dom, /class="slmlab-plot"[^>]*>plotly\.js did not load/, `${n}: a figure had no plotly.js`);
+      assert.ok((dom.match(/class="main-svg"/g) ?? []).length >= plots, `${n}: ${plots} figure(s) but fewer plotly SVGs`);
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('a mistyped model fails the notebook with the library\'s message, and the runner exits non-zero', { skip: SKIP, timeout: 200_000 }, () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'slmlab-notebooks-'));
+  try {
+    const env: NodeJS.ProcessEnv = { ...process.env, SLMLAB_CACHE_DIR: path.join(tmp, 'cache'), SLMLAB_RESULTS_DIR: path.join(tmp, 'results') };
+    delete env.BENCH_MODELS;
+    const r = spawnSync(process.execPath, [RUNNER, '--notebook', 'session03', '--param', 'models=qwen2.5-0.5-twin', '--param', 'askModel=tiny', '--param', 'maxTokens=4'],
+      { cwd: ROOT, env, encoding: 'utf8', timeout: 190_000 });
+    assert.equal(r.status, 1, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stderr, /GridError \[invalid_request\]: .*'qwen2\.5-0\.5-twin' is not in the catalog \(did you mean 'qwen2\.5-0\.5b-twin'/);
+    assert.match(r.stderr, /session03_benchmark_oss_models FAILED/);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
   }
 });

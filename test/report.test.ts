@@ -96,13 +96,15 @@ test('speedupBars: CI whiskers and a reference line at 1x', () => {
   assert.ok(shapes.some((s) => s.y0 === 1 && s.y1 === 1));
 });
 
-test('displayBundle: plotly MIME + HTML (plotly.js once per process) + text', () => {
+test('displayBundle: plotly MIME + HTML (plotly.js gzipped, once per process outside a kernel) + text', () => {
   resetPlotlyInlined();
   const a = displayBundle(latencyBars(rows()));
   const b = displayBundle(latencyBars(rows()));
   assert.ok(a.data[PLOTLY_MIME] && b.data[PLOTLY_MIME]);
   assert.match(String(a.data['text/html']), /\(function\(define,module,exports\)\{/);
   assert.doesNotMatch(String(b.data['text/html']), /define,module,exports/);
+  assert.match(String(a.data['text/html']), /data-slmlab="plotly\.js\.gz"/);
+  assert.ok(String(a.data['text/html']).length < 2_500_000, 'the notebook copy of plotly.js is compressed');
   assert.match(String(b.data['text/html']), /Plotly\.newPlot/);
   assert.match(String(a.data['text/plain']), /plotly figure/);
   assert.equal(displayBundle('<table><tr><td>x</td></tr></table>').data['text/plain'], 'x');

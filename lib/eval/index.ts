@@ -10,7 +10,7 @@
 export { normalizeAnswer } from './normalize-answer';
 export { scoreAnswer, scoreRequests, qaScoreTable, type AnswerScore, type ScoredAnswer, type QaScoreRow } from './qa-score';
 export {
-  RUBRIC_CRITERIA, RUBRIC_GUIDE, RubricError, rubricItem, parseRubric, readRubricFile, writeRubricFile, rubricSummary,
+  RUBRIC_CRITERIA, RUBRIC_GUIDE, RubricError, rubricItem, rubricItemsFromRequests, parseRubric, readRubricFile, writeRubricFile, rubricSummary,
   type RubricCriterion, type RubricScores, type RubricItem, type RubricFile, type RubricSummaryRow,
 } from './rubric';
 export { judge, judgePrompt, parseJudgeReply, JudgeError, type JudgeOptions, type JudgedItem } from './judge';

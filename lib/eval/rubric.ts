@@ -10,6 +10,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SlmlabError } from '../errors';
+import type { RequestRecord } from '../bench/store/record';
+import { loadPromptLibrary, type PromptSet } from '../bench/grid';
 
 export const RUBRIC_CRITERIA = ['coherence', 'factuality', 'brevity'] as const;
 export type RubricCriterion = (typeof RUBRIC_CRITERIA)[number];
@@ -51,6 +53,27 @@ const emptyScores = (): RubricScores => ({ coherence: null, factuality: null, br
 
 export function rubricItem(o: { id: string; model: string; prompt: string; output: string }): RubricItem {
   return { ...o, scores: emptyScores(), rater: '', notes: '' };
+}
+
+/**
+ * One item per model × prompt from a results file's requests: the first measured, ok answer,
+ * with the prompt's user text looked up in the prompt library (the id when it is not there).
+ */
+export function rubricItemsFromRequests(requests: readonly RequestRecord[], library: readonly PromptSet[] = loadPromptLibrary()): RubricItem[] {
+  const text = (r: RequestRecord) => {
+    const p = library.find((s) => s.id === r.promptSetId)?.prompts.find((q) => q.id === r.promptId);
+    return [...(p?.messages ?? [])].reverse().find((m) => m.role === 'user')?.content ?? r.promptId;
+  };
+  const seen = new Set<string>();
+  const out: RubricItem[] = [];
+  for (const r of [...requests].sort((a, b) => a.round - b.round)) {
+    if (r.warmup || r.status !== 'ok') continue;
+    const id = `${r.model}/${r.promptSetId}#${r.promptId}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push(rubricItem({ id, model: r.model, prompt: text(r), output: r.outputText ?? '' }));
+  }
+  return out;
 }
 
 /** Parses and checks an annotation file's text. */

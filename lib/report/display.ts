@@ -2,7 +2,8 @@
  * Notebook display. displayBundle() builds ONE MIME bundle per figure or table:
  *   application/vnd.plotly.v1+json  JupyterLab's plotly renderer;
  *   text/html                        <div> + Plotly.newPlot, for nbconvert's HTML (which drops the
- *                                    plotly type); plotly.js inlined in the first one of the process;
+ *                                    plotly type); plotly.js (gzipped, plotly-gz.ts) inlined in the
+ *                                    first figure of each executed cell;
  *   text/plain                       a line of text.
  * showFigure()/showTable() send it through tslab's display_data writer when running in a tslab
  * kernel, else print the text. tslab has no public multi-MIME call: we use its internal
@@ -11,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { figureHtml, figureText } from './figure-html';
-import { plotlyScriptTag } from './plotly-js';
+import { plotlyGzipScriptTag } from './plotly-gz';
 import type { Figure } from './types';
 
 export const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
@@ -59,7 +60,7 @@ export function displayBundle(figureOrHtml: Figure | string): MimeBundle {
   const fig = figureOrHtml;
   const id = `slmlab-plot-${randomBytes(6).toString('hex')}`;
   const inline = needsPlotlyJs();
-  const html = (inline ? `${plotlyScriptTag()}\n` : '') + figureHtml(fig, id);
+  const html = (inline ? `${plotlyGzipScriptTag()}\n` : '') + figureHtml(fig, id);
   if (inline) inlinedFor = tslabWriter();
   // Plain JSON (no undefined, no functions) for the plotly MIME type.
   const spec = JSON.parse(JSON.stringify({ data: fig.data, layout: fig.layout })) as unknown;

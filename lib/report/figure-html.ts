@@ -1,6 +1,7 @@
 /**
  * A figure as an HTML fragment: a <div> plus a <script> calling Plotly.newPlot. Expects
- * window.Plotly (plotlyScriptTag() earlier in the page). JSON escaped for <script>.
+ * window.Plotly (plotlyScriptTag() earlier in the page), or waits for window.__slmlabPlotly
+ * (plotlyGzipScriptTag(), in notebooks). JSON escaped for <script>.
  */
 import { escapeHtml, jsonForScript } from './escape';
 import type { Figure } from './types';
@@ -12,7 +13,9 @@ export function figureHtml(fig: Figure, id: string): string {
   const safeId = escapeHtml(id);
   return `<div id="${safeId}" class="slmlab-plot" style="width:100%;height:${height}px"></div>\n`
     + `<script type="text/javascript">(function(){var el=document.getElementById(${jsonForScript(id)});`
-    + `if(window.Plotly){window.Plotly.newPlot(el,${jsonForScript(fig.data)},${jsonForScript(fig.layout)},${jsonForScript(PLOT_CONFIG)});}`
+    + `function draw(){window.Plotly.newPlot(el,${jsonForScript(fig.data)},${jsonForScript(fig.layout)},${jsonForScript(PLOT_CONFIG)});}`
+    + 'if(window.Plotly){draw();}'
+    + 'else if(window.__slmlabPlotly){window.__slmlabPlotly.then(draw,function(e){el.textContent="plotly.js did not load: "+e;});}'
     + `else{el.textContent='plotly.js did not load: figure not drawn';}})();</script>`;
 }
 
