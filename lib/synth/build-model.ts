@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { BuildError } from '../errors';
 import { encodeModel } from './onnx-proto';
 import { TensorDataWriter } from './tensor-data-writer';
-import { planDecoder, type DecoderPlan, type Layout } from './decoder-graph';
+import { planDecoder, type DecoderPlan, type Layout, type LogitsMode } from './decoder-graph';
 import { fillInWorkers, fillThreads } from './fill-parallel';
 import { SHAPES, parameterCount, shapeNames, type ModelShape } from './shapes';
 import type { WeightFormat } from './linear';
@@ -30,6 +30,11 @@ export interface BuildOptions {
   accuracyLevel?: number;
   seed?: number;
   layout?: Layout;
+  /**
+   * 'all' (default): logits for every position, as the real model's graph computes them.
+   * 'last': logits for the last position only, a faster variant for generation (its own folder, id suffix -lastlogits).
+   */
+  logits?: LogitsMode;
   /** Destination folder; default: <cache>/synthetic/<id>. */
   out?: string;
   /** Replace an existing folder at `out`. */
@@ -49,6 +54,7 @@ export interface BuildReport {
   precision: Precision;
   seed: number;
   layout: Layout;
+  logits: LogitsMode;
   parameters: number;
   files: { name: string; bytes: number }[];
   totalBytes: number;
@@ -58,11 +64,12 @@ export interface BuildReport {
 }
 
 /** A stable folder name for a synthetic variant, e.g. qwen2.5-0.5b-int4-b32. */
-export function syntheticId(shape: string, precision: Precision, blockSize: number, seed: number, layout: Layout, accuracyLevel = 4): string {
+export function syntheticId(shape: string, precision: Precision, blockSize: number, seed: number, layout: Layout, accuracyLevel = 4, logits: LogitsMode = 'all'): string {
   let id = `${shape}-${precision}`;
   if (precision === 'int4') id += `-b${blockSize}` + (accuracyLevel === 4 ? '' : `-acc${accuracyLevel}`);
   if (seed !== 0) id += `-seed${seed}`;
   if (layout !== 'genai') id += `-${layout}`;
+  if (logits === 'last') id += '-lastlogits';
   return id;
 }
 
@@ -86,17 +93,19 @@ function validate(o: BuildOptions): Required<Omit<BuildOptions, 'out' | 'onProgr
   if (o.threads !== undefined && (!Number.isInteger(o.threads) || o.threads < 1 || o.threads > 64)) throw new BuildError(`threads must be an integer from 1 to 64, got ${o.threads}`);
   const layout = o.layout ?? 'genai';
   if (layout !== 'genai' && layout !== 'optimum') throw new BuildError(`unknown layout '${String(layout)}': choose genai or optimum`);
+  const logits = o.logits ?? 'all';
+  if (logits !== 'all' && logits !== 'last') throw new BuildError(`unknown logits mode '${String(logits)}': choose all (every position, as the real model) or last (last position only)`);
   if (shape.headSize % 16 !== 0) throw new BuildError(`head size ${shape.headSize} is not a multiple of 16: ONNX Runtime's GroupQueryAttention with rotary embedding needs one on CPU`);
   const rDim = Math.floor(shape.headSize * shape.rope.partialFactor);
   if (rDim < shape.headSize && (rDim / 2) % 8 !== 0) throw new BuildError(`partial rotary of ${rDim} dimensions is not supported: GroupQueryAttention needs rotary_dim / 2 to be a multiple of 8`);
-  return { shape, precision, blockSize, accuracyLevel, seed, layout };
+  return { shape, precision, blockSize, accuracyLevel, seed, layout, logits };
 }
 
 /** Builds (or reuses) a synthetic model folder. */
 export async function buildModel(options: BuildOptions): Promise<BuildReport> {
   const o = validate(options);
-  const { shape, precision, blockSize, accuracyLevel, seed, layout } = o;
-  const id = syntheticId(shape.name, precision, blockSize, seed, layout, accuracyLevel);
+  const { shape, precision, blockSize, accuracyLevel, seed, layout, logits } = o;
+  const id = syntheticId(shape.name, precision, blockSize, seed, layout, accuracyLevel, logits);
   const dir = path.resolve(options.out ?? path.join(syntheticDir(), id));
   const started = performance.now();
 
@@ -117,7 +126,7 @@ export async function buildModel(options: BuildOptions): Promise<BuildReport> {
     const onnxDir = layout === 'optimum' ? path.join(tmp, 'onnx') : tmp;
     fs.mkdirSync(onnxDir, { recursive: true });
     data = new TensorDataWriter(path.join(onnxDir, 'model.onnx_data'), 'model.onnx_data');
-    const plan: DecoderPlan = { shape, format: precision, blockSize, accuracyLevel, seed, layout };
+    const plan: DecoderPlan = { shape, format: precision, blockSize, accuracyLevel, seed, layout, logits };
     const planned = planDecoder(plan, data);
     const totalBytes = data.size;
     let doneBytes = 0;
@@ -143,7 +152,9 @@ export async function buildModel(options: BuildOptions): Promise<BuildReport> {
     const info: SyntheticInfo = {
       synthetic: true, note: SYNTHETIC_NOTE, shape: shape.name, twin_of: shape.twinOf, precision,
       block_size: precision === 'int4' ? blockSize : null, accuracy_level: precision === 'int4' ? accuracyLevel : null,
-      seed, layout, differences: shape.differences, tokenizer: tok.source, builder: 'slmlab synth (ONNX Runtime GenAI builder layout)',
+      seed, layout, logits,
+      differences: logits === 'last' ? [...shape.differences, 'logits for the last position only (the real graph computes every position): prefill is faster than the real model\'s'] : shape.differences,
+      tokenizer: tok.source, builder: 'slmlab synth (ONNX Runtime GenAI builder layout)',
     };
     const model = encodeModel({
       irVersion: 10,
@@ -151,7 +162,7 @@ export async function buildModel(options: BuildOptions): Promise<BuildReport> {
       producerName: 'slmlab',
       producerVersion: '0.1.0',
       graph: planned.graph,
-      metadata: { 'slmlab.synthetic': 'true', 'slmlab.shape': shape.name, 'slmlab.precision': precision, 'slmlab.seed': String(seed) },
+      metadata: { 'slmlab.synthetic': 'true', 'slmlab.shape': shape.name, 'slmlab.precision': precision, 'slmlab.seed': String(seed), 'slmlab.logits': logits },
     });
     fs.writeFileSync(path.join(onnxDir, 'model.onnx'), model);
     const json = (name: string, value: unknown) => fs.writeFileSync(path.join(tmp, name), JSON.stringify(value, null, 2) + '\n');
@@ -192,7 +203,7 @@ function describe(dir: string, id: string, o: ReturnType<typeof validate>): Omit
   };
   walk(dir, '');
   return {
-    dir, id, shape: o.shape.name, twinOf: o.shape.twinOf, precision: o.precision, seed: o.seed, layout: o.layout,
+    dir, id, shape: o.shape.name, twinOf: o.shape.twinOf, precision: o.precision, seed: o.seed, layout: o.layout, logits: o.logits,
     parameters: parameterCount(o.shape), files, totalBytes: files.reduce((a, f) => a + f.bytes, 0),
   };
 }

@@ -27,14 +27,15 @@ export function registerModelBuild(model: Command): void {
     .option('--accuracy-level <n>', 'int4 MatMulNBits accuracy_level: 0 exact float, 4 int8 activations (fast)', integer('--accuracy-level', 0, 4), 4)
     .option('--seed <n>', 'weights seed: same shape, precision and seed give byte-identical files', integer('--seed', 0, 0xffffffff), 0)
     .option('--layout <layout>', 'genai (ONNX Runtime GenAI / Foundry) or optimum (Hugging Face / transformers.js)', oneOf('--layout', ['genai', 'optimum'] as const), 'genai')
+    .option('--logits <mode>', 'all (every position, as the real model) or last (last position only: faster prefill, not the real graph)', oneOf('--logits', ['all', 'last'] as const), 'all')
     .option('--threads <n>', 'worker threads filling the weights (default: one per core, up to 4)', integer('--threads', 1, 64))
     .option('--out <dir>', 'destination folder (default: <cache>/synthetic/<id>)')
     .option('--force', 'replace the destination if it exists')
     .option('--json', 'print the build report as JSON')
     .addHelpText('after', `\nShapes:\n${shapeNames().map((n) => `  ${n.padEnd(14)} ${SHAPES[n].twinOf ?? 'tiny test model'} (${SHAPES[n].layers} layers, hidden ${SHAPES[n].hidden}, vocab ${SHAPES[n].vocab})`).join('\n')}\n\nExample:\n  slmlab model build qwen2.5-0.5b --precision int4 --block-size 32`)
-    .action(async (shape: string, o: { precision: Precision; blockSize: number; accuracyLevel: number; seed: number; layout: 'genai' | 'optimum'; threads?: number; out?: string; force?: boolean; json?: boolean }) => {
+    .action(async (shape: string, o: { precision: Precision; blockSize: number; accuracyLevel: number; seed: number; layout: 'genai' | 'optimum'; logits: 'all' | 'last'; threads?: number; out?: string; force?: boolean; json?: boolean }) => {
       try {
-        const report = await buildWithProgress({ shape, precision: o.precision, blockSize: o.blockSize, accuracyLevel: o.accuracyLevel, seed: o.seed, layout: o.layout, threads: o.threads, out: o.out, force: o.force }, o.json);
+        const report = await buildWithProgress({ shape, precision: o.precision, blockSize: o.blockSize, accuracyLevel: o.accuracyLevel, seed: o.seed, layout: o.layout, logits: o.logits, threads: o.threads, out: o.out, force: o.force }, o.json);
         process.stdout.write(o.json ? JSON.stringify(report, null, 2) + '\n' : buildSummary(report) + '\n');
       } catch (e) {
         fail(e);
