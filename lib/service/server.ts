@@ -38,6 +38,8 @@ export interface ServiceOptions {
   maxBodyBytes?: number;
   /** ONNX Runtime intra-op threads per loaded model (default 0: ORT's choice). */
   threads?: number;
+  /** Requests decoded together per loaded model (continuous batching; default 8, 1 = one at a time). */
+  maxBatch?: number;
   logger?: ServiceLogger;
 }
 
@@ -85,7 +87,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
   const apiKey = options.apiKey ?? (process.env.SLMLAB_API_KEY || undefined);
   checkBinding(host, apiKey);
   const logger = options.logger ?? silentLogger;
-  const manager = new ModelManager({ registry: options.registry, ttlSeconds: options.ttlSeconds, maxQueue: options.maxQueue, threads: options.threads });
+  const manager = new ModelManager({ registry: options.registry, ttlSeconds: options.ttlSeconds, maxQueue: options.maxQueue, threads: options.threads, maxBatch: options.maxBatch });
   const shutdown = new AbortController();
   setMaxListeners(0, shutdown.signal); // every running request listens to it
   let url = '';
