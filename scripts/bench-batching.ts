@@ -286,7 +286,7 @@ interface Service { url: string; child: ChildProcess }
 function startService(dir: string, o: Options, maxBatch: number): Promise<Service> {
   const main = path.join(__dirname, '..', 'lib', 'service', 'main.js');
   const child = spawn(process.execPath, [main, '--foreground', '--no-state-file', '--model', `twin=${dir}`, '--threads', String(o.threads),
-    '--max-batch', String(maxBatch), '--max-queue', '64', '--ttl', '0'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, SLMLAB_API_KEY: '' } });
+    '--max-batch', String(maxBatch), '--max-queue', '64', '--ttl', '0'], { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, SLMLAB_API_KEY: '' } });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
