@@ -19,6 +19,11 @@ import type { ModelShape } from '../lib/synth/shapes';
 import { buildModel } from '../lib/synth/build-model';
 import * as path from 'node:path';
 import { buildTiny, makeTempDir, removeTempDir } from './helpers/models';
+import { BatchScheduler } from '../lib/engine/batch-scheduler';
+import { DecoderSession } from '../lib/engine/decoder-session';
+import { inspectModelFolder } from '../lib/engine/model-folder';
+import { TextTokenizer } from '../lib/engine/tokenizer';
+import type { KvBatch } from '../lib/engine/kv-batch';
 
 let root: string;
 const loaded: LoadedModel[] = [];
@@ -174,5 +179,38 @@ describe('each request keeps its own limits, stops, cancellation and errors', ()
 
   test('maxBatch outside 1..64 is refused with an error that names the fix', async () => {
     await assert.rejects(loadModel(dirs.tinyFp32, { maxBatch: 0 }), (e: unknown) => e instanceof InvalidRequestError && /1 runs requests one at a time/.test(e.message));
+  });
+});
+
+describe('a decode step that fails in a batch', () => {
+  test('is retried one sequence at a time: only the sequence whose own step fails gets the error', async () => {
+    // In-process scheduler over a session whose batched runs fail, and whose solo runs fail for
+    // one sequence only: the victim, whose prompt is longer than the others will ever grow.
+    const folder = inspectModelFolder(dirs.tinyFp32);
+    const session = await DecoderSession.create(folder.onnxPath, { provider: 'cpu', threads: 1 });
+    const tokenizer = await TextTokenizer.fromFolder(folder.dir);
+    const victim = { prompt: 'the victim has a prompt longer than the others', raw: true, maxTokens: 8 };
+    const victimLength = tokenizer.encode(victim.prompt, { addSpecialTokens: true }).length;
+    const flaky = Object.create(session) as DecoderSession;
+    flaky.decodeBatch = async (batch: KvBatch, tokens: readonly number[]) => {
+      if (batch.size > 1) throw new Error('simulated batched failure');
+      if (batch.lengths[0] === victimLength + 2) throw new Error('simulated failure of this sequence');
+      return session.decodeBatch(batch, tokens);
+    };
+    const scheduler = new BatchScheduler(flaky, { tokenizer, folder, provider: 'cpu' }, 4);
+    const run = (request: GenerateRequest) => new Promise<GenerationResult>((resolve, reject) => scheduler.add({
+      id: 0, request, queueMs: 0, shouldAbort: () => false, onDelta: () => undefined, onDone: resolve, onError: reject,
+    }));
+    const others = [EIGHT[2], EIGHT[4]];
+    const solo = await soloRuns(dirs.tinyFp32, others);
+    const results = await Promise.allSettled([run(others[0]), run(victim), run(others[1])]);
+    await session.release();
+    assert.equal(results[1].status, 'rejected');
+    assert.match(String((results[1] as PromiseRejectedResult).reason), /simulated failure of this sequence/);
+    for (const i of [0, 2] as const) {
+      const r = results[i];
+      assert.ok(r.status === 'fulfilled', String((r as PromiseRejectedResult).reason));
+      assert.deepEqual(r.value.tokenIds, solo[i / 2].tokenIds);
+    }
   });
 });

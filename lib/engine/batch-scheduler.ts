@@ -142,13 +142,9 @@ export class BatchScheduler {
     try {
       step = await this.session.decodeBatch(this.batch, this.active.map((a) => a.seq.next));
     } catch (e) {
-      // The run failed for the whole batch: nothing says which row caused it, so each
-      // sequence gets the error (they share one model; a request's own mistakes are caught
-      // before its prefill and fail only that request).
-      const err = e instanceof SlmlabError ? e : new EngineCrashedError(`the model failed during a batched decode step: ${(e as Error).message ?? String(e)}`);
-      for (const a of this.active) a.job.onError(err);
-      this.active = [];
-      this.batch = null;
+      // The run failed for the whole batch and nothing says which row caused it: run each
+      // sequence alone, so only the ones whose own step fails get the error.
+      await this.decodeEachAlone(e);
       return;
     }
     this.batch = step.batch;
@@ -165,5 +161,26 @@ export class BatchScheduler {
     });
     this.active = this.active.filter((a) => !a.failed);
     if (this.active.length !== B) this.dirty = true;
+  }
+
+  /** After a failed batched step: one step per sequence, each on its own cache. */
+  private async decodeEachAlone(batchError: unknown): Promise<void> {
+    const rows = this.active.map((a) => a.kv);
+    for (let b = 0; b < this.active.length; b++) {
+      const a = this.active[b];
+      try {
+        const one = await this.session.decodeBatch(this.session.pack([rows[b]]), [a.seq.next]);
+        a.kv = one.batch.row(0);
+        a.seq.decoded(one.logits[0], 1);
+      } catch (e) {
+        a.seq.abort();
+        a.failed = true;
+        const err = e instanceof SlmlabError ? e : new EngineCrashedError(`the model failed during a decode step: ${(e as Error).message ?? String(e)} (the batched step failed too: ${(batchError as Error).message ?? String(batchError)})`);
+        a.job.onError(err);
+      }
+    }
+    this.active = this.active.filter((a) => !a.failed);
+    this.batch = null;
+    this.dirty = true;
   }
 }
