@@ -58,7 +58,7 @@ for t in qwen3 llama3 gpt4o; do
 done
 
 mkdir -p "$(dirname "$out")"
-tar -C "$stage" -cf - node debs slmlab | xz -9 -T0 > "$out.partial"
+tar -C "$stage" -cf - node debs slmlab | xz -6 -T0 > "$out.partial"
 size=$(stat -c %s "$out.partial")
 if [ "$size" -gt "$limit" ]; then
   rm -f "$out.partial"
