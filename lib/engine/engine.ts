@@ -39,8 +39,14 @@ export interface LoadOptions {
 
 /**
  * Default for LoadOptions.maxBatch, measured on the 2-core development machine with the
- * qwen2.5-0.5b int4 twin (scripts/bench-batching.ts): aggregate decode speed still rises from
- * 4 to 8 sequences, and a larger batch only adds to everyone's per-token latency.
+ * qwen2.5-0.5b int4 twin, 2 threads, one decode step of B sequences (median of rounds; the
+ * machine was shared, load average 3.6 and 12):
+ *   B            1      2      4      8      16
+ *   tok/s      25.6   40.0   52.6   57.3   62.7     (load 3.6)
+ *   tok/s       3.3    6.1    9.6    9.9   11.6     (load 12)
+ * Aggregate speed still rises (or holds) from 4 to 8, so 8 concurrent streams all make progress
+ * instead of half of them waiting for whole answers; beyond 8 it barely rises while every
+ * stream's per-token latency keeps growing.
  */
 export const DEFAULT_MAX_BATCH = 8;
 /** Largest maxBatch accepted. */
