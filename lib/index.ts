@@ -19,6 +19,13 @@ export { probeProviders, resolveProvider, bestProvider, parseProvider, PROVIDERS
 export { TextTokenizer, type ChatMessage } from './engine/tokenizer';
 export type { GenerateRequest, GenerationResult, GenerationTimings, TextDelta, FinishReason } from './engine/types';
 
+// engine: continuous batching (issue 10) — how many requests decode together, and the
+// load-time check that batched decoding gives every request its solo tokens
+export { DEFAULT_MAX_BATCH, MAX_BATCH_LIMIT } from './engine/engine';
+export type { BatchingInfo } from './engine/worker-protocol';
+export type { BatchingCheck } from './engine/decoder-session';
+export type { LogitsMode } from './synth/decoder-graph';
+
 // catalog, cache and downloads
 export * as catalog from './catalog';
 export { loadCatalog, findModel, selectVariant, resolveVariant, type CatalogFile, type CatalogModel, type CatalogVariant } from './catalog';

@@ -384,7 +384,9 @@ describe('worker restarts', () => {
   test('a worker that dies during a request fails it with EngineCrashedError and serves the queued one', async () => {
     // The death is signalled as Node reports one ('error', then the engine drops the worker), without
     // terminating a thread that is inside ONNX Runtime's run(): see the dispose test below for why.
-    const m = await load(fp32Dir);
+    // Unbatched, so the second request waits in the main thread's queue instead of joining the batch
+    // in the dying worker (every request in a batch fails with it).
+    const m = await load(fp32Dir, { maxBatch: 1 });
     const stream = m.generate({ prompt: PROMPT, maxTokens: 470 });
     const queued = m.complete({ prompt: PROMPT, maxTokens: 5 });
     const dying = (m as any).worker as Worker;

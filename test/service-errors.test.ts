@@ -133,14 +133,14 @@ describe('HTTP-level errors', () => {
   });
 
   test('a full queue answers 429 with Retry-After, the admitted requests complete, and the next one works', async () => {
-    const small = await fx.start({ maxQueue: 1 });
+    const small = await fx.start({ maxQueue: 1, maxBatch: 2 });
     const c = clientFor(small);
     const body = { model: MODEL_ID, messages: ask('queue'), max_tokens: 200 };
     const outcomes = await Promise.allSettled(Array.from({ length: 5 }, () => c.chat.completions.create(body).withResponse()));
     const ok = outcomes.filter((o) => o.status === 'fulfilled');
     const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
-    assert.equal(ok.length, 2, 'one running + maxQueue waiting');
-    assert.equal(refused.length, 3);
+    assert.equal(ok.length, 3, 'maxBatch running together + maxQueue waiting');
+    assert.equal(refused.length, 2);
     for (const o of refused) {
       const e = o.reason;
       assert.ok(e instanceof OpenAI.RateLimitError, String(e));

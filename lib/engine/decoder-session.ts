@@ -10,13 +10,28 @@
  *   attention_mask [B=1, T = P + S]  int64, all ones (one unpadded sequence)
  *   position_ids   [B=1, S]          int64, P .. P+S-1 (only when the graph has the input)
  *   past_key_values.i.key|value [1, kvh, P, hs]   ->   present.i.key|value [1, kvh, T, hs]
- *   logits         [1, S, V]
+ *   logits         [1, S, V]   or [1, 1, V] when the graph computes the last position only
+ *
+ * A decode step over a batch of sequences (decodeBatch) uses the packed layout of kv-batch.ts:
+ *   input_ids [B, 1], attention_mask [B, P + 1], position_ids [B, 1], past [B, kvh, P, hs],
+ *   logits [B, 1, V].
  */
 import * as ort from 'onnxruntime-node';
 import { ModelInvalidError, ProviderUnavailableError } from '../errors';
 import { sessionProviderOptions, type ProviderName } from './providers';
 import { halfBitsToFloat } from '../onnx/fp16';
 import { checkKvType, missingOpOf, unsupportedIoTypeError, unsupportedOpError } from './load-checks';
+import { KvBatch, type KvRows } from './kv-batch';
+
+/** Whether decode steps of several sequences may share one run, and why (decided at load by a probe). */
+export interface BatchingCheck {
+  /** True when batched logits equal solo logits bit for bit on the probe. */
+  exact: boolean;
+  /** Largest |batched - solo| logit difference seen (0 when exact; null when the probe failed to run). */
+  maxAbsDiff: number | null;
+  /** Why batching is off, when it is. */
+  reason: string | null;
+}
 
 export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
 
@@ -142,7 +157,82 @@ export class DecoderSession {
     const out = await this.session.run(feeds);
     for (let i = 0; i < this.kv.length; i++) this.past[i] = out[this.kv[i].present];
     this.pastLength = T;
-    return lastRow(out[this.logitsName], S);
+    return lastRow(out[this.logitsName]);
+  }
+
+  /**
+   * Runs a prompt from an empty cache without touching this session's own cache: the
+   * last position's logits [V] and the prompt's KV cache, ready to be packed into a batch.
+   */
+  async prefill(ids: ArrayLike<number>): Promise<{ logits: Float32Array; kv: KvRows }> {
+    const S = ids.length;
+    const [kvh, hs] = this.kvDims;
+    const inputIds = new BigInt64Array(S);
+    for (let i = 0; i < S; i++) inputIds[i] = BigInt(ids[i]);
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', inputIds, [1, S]),
+      attention_mask: new ort.Tensor('int64', new BigInt64Array(S).fill(1n), [1, S]),
+    };
+    if (this.hasPositionIds) feeds.position_ids = new ort.Tensor('int64', BigInt64Array.from({ length: S }, (_, i) => BigInt(i)), [1, S]);
+    const empty = this.kvType === 'float16' ? new Uint16Array(0) : new Float32Array(0);
+    for (const k of this.kv) feeds[k.past] = new ort.Tensor(this.kvType, empty, [1, kvh, 0, hs]);
+    const out = await this.session.run(feeds);
+    return { logits: lastRow(out[this.logitsName]), kv: { tensors: this.kv.map((k) => out[k.present]), row: 0, length: S } };
+  }
+
+  /** Packs sequences' caches (prefills, rows of an older batch) into one batch. */
+  pack(rows: KvRows[]): KvBatch {
+    return KvBatch.pack(rows, this.kvType, this.kvDims[0], this.kvDims[1], this.kv.length);
+  }
+
+  /** One decode step for every row of `batch`: tokens[b] is row b's next token. Logits [V] per row, and the grown batch. */
+  async decodeBatch(batch: KvBatch, tokens: readonly number[]): Promise<{ logits: Float32Array[]; batch: KvBatch }> {
+    const { inputIds, mask, positions } = batch.stepFeeds(tokens);
+    const feeds: Record<string, ort.Tensor> = { input_ids: inputIds, attention_mask: mask };
+    if (this.hasPositionIds) feeds.position_ids = positions;
+    for (let i = 0; i < this.kv.length; i++) feeds[this.kv[i].past] = batch.tensors[i];
+    const out = await this.session.run(feeds);
+    const t = out[this.logitsName];
+    // logits [B, 1, V]
+    const logits = Array.from({ length: batch.size }, (_, b) => rowOf(t, b, 0));
+    return { logits, batch: batch.advanced(this.kv.map((k) => out[k.present])) };
+  }
+
+  /**
+   * Checks that this graph decodes a padded batch exactly as it decodes each sequence alone:
+   * three prompts of different lengths, one decode step solo and one batched, logits compared
+   * bit for bit. Graphs whose attention reads the mask as a padding mask instead of as lengths
+   * (plain Attention/MatMul exports) fail it, and so would a kernel whose results depend on the
+   * batch size; the engine then decodes one request at a time. Costs six small runs.
+   */
+  async checkBatching(): Promise<BatchingCheck> {
+    const prompts = [[0], [1, 0], [2, 1, 0]];
+    const next = [1, 2, 0];
+    try {
+      const solo: Float32Array[] = [];
+      const caches: KvRows[] = [];
+      for (let i = 0; i < prompts.length; i++) {
+        const p = await this.prefill(prompts[i]);
+        caches.push(p.kv);
+        const one = await this.decodeBatch(this.pack([p.kv]), [next[i]]);
+        solo.push(Float32Array.from(one.logits[0]));
+      }
+      const batched = await this.decodeBatch(this.pack(caches), next);
+      let maxAbsDiff = 0;
+      let exact = true;
+      for (let b = 0; b < prompts.length; b++) {
+        const x = batched.logits[b];
+        const y = solo[b];
+        for (let v = 0; v < y.length; v++) {
+          if (x[v] !== y[v] && !(Number.isNaN(x[v]) && Number.isNaN(y[v]))) exact = false;
+          const d = Math.abs(x[v] - y[v]);
+          if (d > maxAbsDiff || Number.isNaN(d)) maxAbsDiff = Number.isNaN(d) ? Infinity : d;
+        }
+      }
+      return { exact, maxAbsDiff, reason: exact ? null : `batched decode steps differ from solo ones (largest logit difference ${maxAbsDiff.toPrecision(3)}): the graph's attention or kernels are not batch-invariant` };
+    } catch (e) {
+      return { exact: false, maxAbsDiff: null, reason: `a batched decode step failed (${((e as Error).message ?? String(e)).split('\n')[0]}): the graph does not take a padded batch` };
+    }
   }
 
   /** Logits of every position for `ids` from an empty cache (full recomputation; tests use it). */
@@ -178,11 +268,18 @@ function toFloat32(t: ort.Tensor): Float32Array {
   throw new ModelInvalidError(`logits have type ${t.type}: slmlab reads float32 or float16 logits`);
 }
 
-/** The last sequence position of logits [1, S, V] as float32. */
-function lastRow(t: ort.Tensor, S: number): Float32Array {
-  const V = t.dims[t.dims.length - 1];
-  if (t.type === 'float32') return (t.data as Float32Array).subarray((S - 1) * V, S * V);
-  const src = (t.data as Uint16Array).subarray((S - 1) * V, S * V);
+/** The last sequence position of logits [1, S, V] (S = 1 when the graph keeps only the last) as float32. */
+function lastRow(t: ort.Tensor): Float32Array {
+  return rowOf(t, 0, t.dims[1] - 1);
+}
+
+/** Logits [B, S, V] at batch row b, position s, as float32 [V]. */
+function rowOf(t: ort.Tensor, b: number, s: number): Float32Array {
+  const S = t.dims[1];
+  const V = t.dims[2];
+  const at = (b * S + s) * V;
+  if (t.type === 'float32') return (t.data as Float32Array).subarray(at, at + V);
+  const src = (t.data as Uint16Array).subarray(at, at + V);
   const out = new Float32Array(V);
   for (let i = 0; i < V; i++) out[i] = halfBitsToFloat(src[i]);
   return out;

@@ -28,6 +28,8 @@ export interface EngineModel {
   readonly provider: ProviderName;
   readonly fellBackFrom: { provider: ProviderName; reason: string } | null;
   info: LoadedInfo;
+  /** Most requests decoded together (continuous batching; info.batching says whether the graph allows it). */
+  readonly maxBatch: number;
   /** Times the engine (thread or process) died and was restarted. */
   restarts: number;
   generate(request: GenerateRequest, opts?: GenerateOptions): GenerationStream;
@@ -64,7 +66,7 @@ export class ProcessModel implements EngineModel {
   static async load(dir: string, opts: LoadOptions = {}): Promise<ProcessModel> {
     const options: HostLoadOptions = {
       provider: opts.provider ?? 'cpu', fallback: opts.fallback, threads: opts.threads ?? 0,
-      graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all', onnxFile: opts.onnxFile,
+      graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all', onnxFile: opts.onnxFile, maxBatch: opts.maxBatch,
     };
     const model = new ProcessModel(path.resolve(dir), options, 'cpu', null, undefined as unknown as LoadedInfo);
     await model.start();
@@ -108,6 +110,8 @@ export class ProcessModel implements EngineModel {
     };
     return { result, [Symbol.asyncIterator]: iterator };
   }
+
+  get maxBatch(): number { return this.info.batching.maxBatch; }
 
   complete(request: GenerateRequest, opts: GenerateOptions = {}): Promise<GenerationResult> {
     return this.generate(request, opts).result;

@@ -11,6 +11,8 @@ export interface HostLoadOptions {
   threads: number;
   graphOptimizationLevel: GraphOptimizationLevel;
   onnxFile?: string;
+  /** Requests decoded together (continuous batching, engine.ts). */
+  maxBatch?: number;
 }
 
 export type ToHost =

@@ -39,12 +39,14 @@ export interface TextDelta {
 
 /**
  * Milliseconds, measured inside the engine (the worker thread) with performance.now().
+ * Time a request spends waiting (behind other requests' prefills or for a batch slot) is
+ * queueMs and nothing else, so the figures below are this request's own work.
  *   ttftMs      = tokenizeMs + prefillMs   (request start -> first token sampled)
  *   decodeMs[i] = time from token i to token i + 1 (inter-token latency)
  *   totalMs     = request start -> last token (or stop)
  */
 export interface GenerationTimings {
-  /** Waiting for earlier requests on the same model (main thread -> worker start). */
+  /** Waiting for earlier requests on the same model (for a batch slot, or behind other prompts' prefill). */
   queueMs: number;
   tokenizeMs: number;
   prefillMs: number;
@@ -53,6 +55,11 @@ export interface GenerationTimings {
   firstTextMs: number | null;
   decodeMs: number[];
   totalMs: number;
+  /**
+   * Debug: how many sequences shared each decode step (decodeBatchSizes[i] goes with decodeMs[i]);
+   * all 1 when the request ran alone or the model runs unbatched.
+   */
+  decodeBatchSizes?: number[];
 }
 
 export interface GenerationResult {

@@ -2,10 +2,17 @@
 import type { SerializedError } from '../errors';
 import type { GenerateRequest, GenerationResult, TextDelta } from './types';
 import type { ModelFolder } from './model-folder';
-import type { SessionOptions } from './decoder-session';
+import type { BatchingCheck, SessionOptions } from './decoder-session';
 import type { ProviderName } from './providers';
 
-export interface LoadMessage { type: 'load'; dir: string; onnxFile?: string; session: SessionOptions }
+export interface LoadMessage {
+  type: 'load';
+  dir: string;
+  onnxFile?: string;
+  session: SessionOptions;
+  /** Most sequences decoded together; 1 runs requests one at a time (unbatched). */
+  maxBatch: number;
+}
 export interface GenerateMessage {
   type: 'generate';
   id: number;
@@ -26,6 +33,16 @@ export interface LoadedInfo {
   layers: number;
   loadMs: number;
   templateSource: string;
+  batching: BatchingInfo;
+}
+
+/** How this model batches: what was asked, what runs, and the load-time check behind it. */
+export interface BatchingInfo {
+  requestedMaxBatch: number;
+  /** Sequences decoded together at most: requestedMaxBatch, or 1 when the check failed. */
+  maxBatch: number;
+  /** Null when no check ran (maxBatch 1 was asked for). */
+  check: BatchingCheck | null;
 }
 
 export type FromWorker =

@@ -1,7 +1,8 @@
 /**
  * The engine's worker thread. ONNX Runtime's run() blocks the thread it runs on, so
  * a model lives here and the main thread's event loop (an HTTP server, a notebook, a
- * progress bar) stays free while it generates. One request at a time; the main thread queues.
+ * progress bar) stays free while it generates. With maxBatch > 1 the batch scheduler decodes
+ * the requests it is given together; with 1 it runs them one at a time (the main thread queues).
  */
 import { parentPort } from 'node:worker_threads';
 import { ModelInvalidError, SlmlabError, type SerializedError } from '../errors';
@@ -9,12 +10,13 @@ import { DecoderSession } from './decoder-session';
 import { inspectModelFolder, type ModelFolder } from './model-folder';
 import { TextTokenizer } from './tokenizer';
 import { generate } from './generate';
-import type { FromWorker, ToWorker } from './worker-protocol';
+import { BatchScheduler } from './batch-scheduler';
+import type { BatchingInfo, FromWorker, ToWorker } from './worker-protocol';
 
 if (!parentPort) throw new Error('engine/worker.js must run as a worker thread');
 const port = parentPort;
 
-let loaded: { session: DecoderSession; tokenizer: TextTokenizer; folder: ModelFolder } | null = null;
+let loaded: { session: DecoderSession; tokenizer: TextTokenizer; folder: ModelFolder; scheduler: BatchScheduler | null } | null = null;
 
 function serialize(e: unknown): SerializedError {
   if (e instanceof SlmlabError) return e.toJSON();
@@ -34,12 +36,16 @@ port.on('message', (m: ToWorker) => {
           DecoderSession.create(folder.onnxPath, m.session),
           TextTokenizer.fromFolder(folder.dir),
         ]);
-        loaded = { session, tokenizer, folder };
+        const ctx = { tokenizer, folder, provider: m.session.provider };
+        // The batching check also warms the session up (its first runs are the slowest).
+        const check = m.maxBatch > 1 ? await session.checkBatching() : null;
+        const batching: BatchingInfo = { requestedMaxBatch: m.maxBatch, maxBatch: check && !check.exact ? 1 : m.maxBatch, check };
+        loaded = { session, tokenizer, folder, scheduler: batching.maxBatch > 1 ? new BatchScheduler(session, ctx, batching.maxBatch) : null };
         post({
           type: 'loaded',
           info: {
             folder, provider: m.session.provider, inputNames: [...session.session.inputNames], outputNames: [...session.session.outputNames],
-            layers: session.layers, loadMs: performance.now() - t0, templateSource: tokenizer.templateSource,
+            layers: session.layers, loadMs: performance.now() - t0, templateSource: tokenizer.templateSource, batching,
           },
         });
       } catch (e) {
@@ -59,6 +65,16 @@ port.on('message', (m: ToWorker) => {
         return;
       }
       const flag = new Int32Array(m.abort);
+      if (loaded.scheduler) {
+        loaded.scheduler.add({
+          id: m.id, request: m.request, queueMs: m.queueMs,
+          shouldAbort: () => Atomics.load(flag, 0) !== 0,
+          onDelta: (delta) => post({ type: 'delta', id: m.id, delta }),
+          onDone: (result) => post({ type: 'done', id: m.id, result }),
+          onError: (e) => post({ type: 'error', id: m.id, error: serialize(e) }),
+        });
+        return;
+      }
       try {
         const result = await generate(
           { session: loaded.session, tokenizer: loaded.tokenizer, folder: loaded.folder, provider: loaded.session.provider },

@@ -33,6 +33,7 @@ export interface StartDaemonOptions extends DaemonOptions {
   ttlSeconds?: number;
   maxQueue?: number;
   threads?: number;
+  maxBatch?: number;
   /** Model folders to serve, name -> folder. */
   models?: Record<string, string>;
   /** Serve every model folder under these (with neither this nor `models`: the catalog and the cache). */
@@ -146,6 +147,7 @@ async function startLocked(dir: string, o: StartDaemonOptions): Promise<StartRes
   if (o.ttlSeconds !== undefined) args.push('--ttl', String(o.ttlSeconds));
   if (o.maxQueue !== undefined) args.push('--max-queue', String(o.maxQueue));
   if (o.threads !== undefined) args.push('--threads', String(o.threads));
+  if (o.maxBatch !== undefined) args.push('--max-batch', String(o.maxBatch));
   for (const [name, folder] of Object.entries(o.models ?? {})) args.push('--model', `${name}=${folder}`);
   for (const d of o.modelsDirs ?? []) args.push('--models-dir', d);
 

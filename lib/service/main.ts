@@ -11,6 +11,7 @@
  *   --max-queue N       SLMLAB_MAX_QUEUE  default 16
  *   --max-body-bytes N                    default 1048576
  *   --threads N         SLMLAB_THREADS    ONNX Runtime intra-op threads per model (default 0: ORT's)
+ *   --max-batch N       SLMLAB_MAX_BATCH  requests decoded together per model (default 8; 1 = one at a time)
  *   --model NAME=DIR    (repeatable)      serve a model folder under NAME
  *   --models-dir DIR    (repeatable)      serve every model folder under DIR
  *                                         (with neither: the catalog and the cache, as `slmlab model list` sees them)
@@ -23,6 +24,7 @@ import { walkArgs } from '../util/argv';
 import { isRecordedService, processStartTime } from './process-identity';
 import { SlmlabError, UsageError } from '../errors';
 import { fromSystemError } from '../system-errors';
+import { DEFAULT_MAX_BATCH, MAX_BATCH_LIMIT } from '../engine/engine';
 import * as path from 'node:path';
 import { cacheDir } from '../cache/location';
 import { CatalogRegistry } from '../registry/catalog-registry';
@@ -39,6 +41,7 @@ export interface MainOptions {
   maxQueue: number;
   maxBodyBytes: number;
   threads: number;
+  maxBatch: number;
   models: Record<string, string>;
   modelsDirs: string[];
   stateFile: string | null;
@@ -58,6 +61,12 @@ function int(name: string, v: string | undefined, min: number): number {
   return n;
 }
 
+function batchSize(name: string, v: string | undefined): number {
+  const n = int(name, v, 1);
+  if (n > MAX_BATCH_LIMIT) throw new UsageError(`${name} is at most ${MAX_BATCH_LIMIT}, got ${n}`);
+  return n;
+}
+
 export function parseServiceArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): MainOptions {
   const o: MainOptions = {
     host: env.SLMLAB_HOST || '127.0.0.1',
@@ -66,6 +75,7 @@ export function parseServiceArgs(argv: string[], env: NodeJS.ProcessEnv = proces
     maxQueue: env.SLMLAB_MAX_QUEUE ? int('SLMLAB_MAX_QUEUE', env.SLMLAB_MAX_QUEUE, 0) : 16,
     maxBodyBytes: 1024 * 1024,
     threads: env.SLMLAB_THREADS ? int('SLMLAB_THREADS', env.SLMLAB_THREADS, 0) : 0,
+    maxBatch: env.SLMLAB_MAX_BATCH ? batchSize('SLMLAB_MAX_BATCH', env.SLMLAB_MAX_BATCH) : DEFAULT_MAX_BATCH,
     models: {},
     modelsDirs: [],
     stateFile: stateFilePath(cacheDir(env)),
@@ -83,6 +93,7 @@ export function parseServiceArgs(argv: string[], env: NodeJS.ProcessEnv = proces
       case '--max-queue': o.maxQueue = int(flag, value(), 0); break;
       case '--max-body-bytes': o.maxBodyBytes = int(flag, value(), 1); break;
       case '--threads': o.threads = int(flag, value(), 0); break;
+      case '--max-batch': o.maxBatch = batchSize(flag, value()); break;
       case '--model': {
         const v = value();
         const eq = v.indexOf('=');
@@ -137,7 +148,7 @@ export async function runServiceMain(
   const service = await startService({
     instance,
     registry: deps.registry ?? defaultRegistry(o, env), host: o.host, port: o.port, apiKey: env.SLMLAB_API_KEY || undefined,
-    ttlSeconds: o.ttlSeconds, maxQueue: o.maxQueue, maxBodyBytes: o.maxBodyBytes, threads: o.threads, logger,
+    ttlSeconds: o.ttlSeconds, maxQueue: o.maxQueue, maxBodyBytes: o.maxBodyBytes, threads: o.threads, maxBatch: o.maxBatch, logger,
     prepareWaitMs: o.prepareWaitMs, autoDownload: o.autoDownload,
   });
   if (o.stateFile) {

@@ -2,11 +2,12 @@
  * Which models are loaded, on which execution provider, and for how long. A model is loaded on
  * the first request that names it and unloaded `ttl` seconds after its last one. Entries are
  * keyed by (id, provider): one model can be loaded on cpu and on cuda at once (a GPU-vs-CPU
- * comparison from one service). Each entry admits one running request plus at most `maxQueue`
- * waiting ones; more are refused (429) instead of piling up without bound. The engine itself
- * runs one request at a time per model, each model in its own engine process (process-engine.ts),
- * so a native crash costs only that model's requests; it restarts on the next request.
+ * comparison from one service). Each entry admits `maxBatch` running requests (they decode
+ * together: the engine's continuous batching) plus at most `maxQueue` waiting ones; more are
+ * refused (429) instead of piling up without bound. Each model runs in its own engine process
+ * (process-engine.ts), so a native crash costs only that model's requests; it restarts on the next request.
  */
+import { DEFAULT_MAX_BATCH } from '../engine/engine';
 import { loadModelInProcess, type EngineModel } from '../engine/process-engine';
 import type { ProviderName } from '../engine/providers';
 import type { FinishReason } from '../engine/types';
@@ -22,8 +23,10 @@ export interface ManagerOptions {
   maxQueue?: number;
   /** ONNX Runtime intra-op threads per model (0 = ORT's default). */
   threads?: number;
+  /** Requests decoded together per loaded model (default: the engine's DEFAULT_MAX_BATCH; 1 = one at a time). */
+  maxBatch?: number;
   /** How models are loaded (default: each in its own engine process, loadModelInProcess; the worker-thread loadModel fits too). */
-  load?: (dir: string, opts: { provider: ProviderName; threads: number }) => Promise<EngineModel>;
+  load?: (dir: string, opts: { provider: ProviderName; threads: number; maxBatch: number }) => Promise<EngineModel>;
 }
 
 /** A loaded (or loading) model as GET /slmlab/loaded reports it. Plain record. */
@@ -105,6 +108,7 @@ export class ModelManager {
   private readonly ttlSeconds: number;
   readonly maxQueue: number;
   private readonly threads: number;
+  readonly maxBatch: number;
   private readonly loader: NonNullable<ManagerOptions['load']>;
   private closed = false;
 
@@ -112,6 +116,7 @@ export class ModelManager {
     this.ttlSeconds = options.ttlSeconds ?? 600;
     this.maxQueue = options.maxQueue ?? 16;
     this.threads = options.threads ?? 0;
+    this.maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
     this.loader = options.load ?? ((dir, o) => loadModelInProcess(dir, o));
   }
 
@@ -125,7 +130,8 @@ export class ModelManager {
     const t0 = performance.now();
     let entry = await this.entryFor(name, opts);
     if (entry.closing) entry = await this.entryFor(name, opts); // unloaded meanwhile: load afresh
-    if (entry.inFlight >= 1 + this.maxQueue) throw queueFull(entry.resolved.id, entry.inFlight - 1);
+    const running = entry.model?.maxBatch ?? this.maxBatch;
+    if (entry.inFlight >= running + this.maxQueue) throw queueFull(entry.resolved.id, entry.inFlight - running);
     entry.inFlight++;
     entry.requests++;
     if (opts.ttl !== undefined) entry.ttlSeconds = opts.ttl;
@@ -241,7 +247,7 @@ export class ModelManager {
       key, resolved, model: null, loadedAt: null, lastUsed: Date.now(), ttlSeconds: this.ttlSeconds, autoUnload: true,
       inFlight: 0, requests: 0, timer: null, closing: false, revoke: new AbortController(), ready: undefined as unknown as Promise<EngineModel>,
     };
-    entry.ready = this.loader(resolved.dir, { provider: resolved.provider, threads: this.threads }).then(
+    entry.ready = this.loader(resolved.dir, { provider: resolved.provider, threads: this.threads, maxBatch: this.maxBatch }).then(
       (model) => {
         entry.model = model;
         entry.loadedAt = Date.now();

@@ -100,6 +100,8 @@ function extension(r: GenerationResult, lease: Lease, serviceMs: number) {
       queueMs: r3(t.queueMs), tokenizeMs: r3(t.tokenizeMs), prefillMs: r3(t.prefillMs), ttftMs: r3(t.ttftMs),
       firstTextMs: t.firstTextMs === null ? null : r3(t.firstTextMs),
       decodeMs: t.decodeMs.map(r3), totalMs: r3(t.totalMs),
+      // how many requests shared each decode step (continuous batching)
+      decodeBatchSizes: t.decodeBatchSizes ?? t.decodeMs.map(() => 1),
     },
   };
 }

@@ -44,6 +44,8 @@ export interface ServiceOptions {
   maxBodyBytes?: number;
   /** ONNX Runtime intra-op threads per loaded model (default 0: ORT's choice). */
   threads?: number;
+  /** Requests decoded together per loaded model (continuous batching; default 8, 1 = one at a time). */
+  maxBatch?: number;
   logger?: ServiceLogger;
   /**
    * A request for a model that must first be downloaded or built starts that in the background
@@ -112,7 +114,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
   checkBinding(host, apiKey);
   const logger = options.logger ?? silentLogger;
   const registry = new PreparingRegistry(options.registry, { waitMs: options.prepareWaitMs, autoDownload: options.autoDownload });
-  const manager = new ModelManager({ registry, ttlSeconds: options.ttlSeconds, maxQueue: options.maxQueue, threads: options.threads });
+  const manager = new ModelManager({ registry, ttlSeconds: options.ttlSeconds, maxQueue: options.maxQueue, threads: options.threads, maxBatch: options.maxBatch });
   const shutdown = new AbortController();
   setMaxListeners(0, shutdown.signal); // every running request listens to it
   let url = '';

@@ -13,7 +13,7 @@ import { BuildError, SlmlabError } from '../errors';
 import { fromSystemError } from '../system-errors';
 import { encodeModel } from '../onnx/encode-model';
 import { TensorDataWriter } from '../onnx/tensor-data-writer';
-import { planDecoder, type DecoderPlan, type Layout } from './decoder-graph';
+import { planDecoder, type DecoderPlan, type Layout, type LogitsMode } from './decoder-graph';
 import { fillInWorkers, fillThreads } from './fill-parallel';
 import { SHAPES, parameterCount, shapeNames, type ModelShape } from './shapes';
 import type { WeightFormat } from './linear';
@@ -60,6 +60,11 @@ export interface BuildOptions {
   onnxName?: string;
   /** The weights file's name (default: the builder style's, see weightsFileName). */
   dataName?: string;
+  /**
+   * 'all' (default): logits for every position, as the real model's graph computes them.
+   * 'last': logits for the last position only, a faster variant for generation (its own folder, id suffix -lastlogits).
+   */
+  logits?: LogitsMode;
   /** Destination folder; default: <cache>/synthetic/<id>. */
   out?: string;
   /** Replace an existing folder at `out`. */
@@ -80,6 +85,7 @@ export interface BuildReport {
   seed: number;
   layout: Layout;
   builder: BuilderStyle;
+  logits: LogitsMode;
   parameters: number;
   files: { name: string; bytes: number }[];
   totalBytes: number;
@@ -93,7 +99,7 @@ export interface BuildReport {
 /** The id and folder a build with these options produces (for locking before building). */
 export function buildTarget(options: BuildOptions): { id: string; dir: string } {
   const o = validate(options);
-  const id = syntheticId(o.shape.name, o.precision, o.blockSize, o.seed, o.layout, o.accuracyLevel);
+  const id = syntheticId(o.shape.name, o.precision, o.blockSize, o.seed, o.layout, o.accuracyLevel, o.builder, o.logits);
   return { id, dir: path.resolve(options.out ?? path.join(syntheticDir(), id)) };
 }
 
@@ -118,12 +124,13 @@ function processAlive(pid: number): boolean {
 }
 
 /** A stable folder name for a synthetic variant, e.g. qwen2.5-0.5b-int4-b32. */
-export function syntheticId(shape: string, precision: Precision, blockSize: number, seed: number, layout: Layout, accuracyLevel = 4, builder: BuilderStyle = DEFAULT_BUILDER_STYLE): string {
+export function syntheticId(shape: string, precision: Precision, blockSize: number, seed: number, layout: Layout, accuracyLevel = 4, builder: BuilderStyle = DEFAULT_BUILDER_STYLE, logits: LogitsMode = 'all'): string {
   let id = `${shape}-${precision}`;
   if (precision === 'int4') id += `-b${blockSize}` + (accuracyLevel === 4 ? '' : `-acc${accuracyLevel}`);
   if (seed !== 0) id += `-seed${seed}`;
   if (layout !== 'genai') id += `-${layout}`;
   if (builder !== DEFAULT_BUILDER_STYLE) id += `-builder${builder.replace(/[^0-9a-z]/g, '')}`;
+  if (logits === 'last') id += '-lastlogits';
   return id;
 }
 
@@ -157,17 +164,19 @@ function validate(o: BuildOptions): Required<Omit<BuildOptions, 'out' | 'onProgr
     if (!FILE_NAME.test(name) || name.includes('..')) throw new BuildError(`${what} '${name}' is not a plain file name: use letters, digits, '.', '_' and '-'`);
   }
   if (!onnxName.endsWith('.onnx')) throw new BuildError(`onnxName '${onnxName}' must end in .onnx`);
+  const logits = o.logits ?? 'all';
+  if (logits !== 'all' && logits !== 'last') throw new BuildError(`unknown logits mode '${String(logits)}': choose all (every position, as the real model) or last (last position only)`);
   if (shape.headSize % 16 !== 0) throw new BuildError(`head size ${shape.headSize} is not a multiple of 16: ONNX Runtime's GroupQueryAttention with rotary embedding needs one on CPU`);
   const rDim = Math.floor(shape.headSize * shape.rope.partialFactor);
   if (rDim < shape.headSize && (rDim / 2) % 8 !== 0) throw new BuildError(`partial rotary of ${rDim} dimensions is not supported: GroupQueryAttention needs rotary_dim / 2 to be a multiple of 8`);
-  return { shape, precision, blockSize, accuracyLevel, seed, layout, builder, onnxName, dataName };
+  return { shape, precision, blockSize, accuracyLevel, seed, layout, builder, onnxName, dataName, logits };
 }
 
 /** Builds (or reuses) a synthetic model folder. */
 export async function buildModel(options: BuildOptions): Promise<BuildReport> {
   const o = validate(options);
-  const { shape, precision, blockSize, accuracyLevel, seed, layout, builder, onnxName, dataName } = o;
-  const id = syntheticId(shape.name, precision, blockSize, seed, layout, accuracyLevel, builder);
+  const { shape, precision, blockSize, accuracyLevel, seed, layout, builder, onnxName, dataName, logits } = o;
+  const id = syntheticId(shape.name, precision, blockSize, seed, layout, accuracyLevel, builder, logits);
   const dir = path.resolve(options.out ?? path.join(syntheticDir(), id));
   const started = performance.now();
 
@@ -197,7 +206,7 @@ export async function buildModel(options: BuildOptions): Promise<BuildReport> {
     const onnxDir = layout === 'optimum' ? path.join(tmp, 'onnx') : tmp;
     fs.mkdirSync(onnxDir, { recursive: true });
     data = new TensorDataWriter(path.join(onnxDir, dataName), dataName);
-    const plan: DecoderPlan = { shape, format: precision, blockSize, accuracyLevel, seed, layout, sharedEmbedding: builder === 'v0.15' };
+    const plan: DecoderPlan = { shape, format: precision, blockSize, accuracyLevel, seed, layout, sharedEmbedding: builder === 'v0.15', logits };
     const planned = planDecoder(plan, data);
     const totalBytes = data.size;
     let doneBytes = 0;
@@ -223,7 +232,9 @@ export async function buildModel(options: BuildOptions): Promise<BuildReport> {
     const info: SyntheticInfo = {
       synthetic: true, note: SYNTHETIC_NOTE, shape: shape.name, twin_of: shape.twinOf, precision,
       block_size: precision === 'int4' ? blockSize : null, accuracy_level: precision === 'int4' ? accuracyLevel : null,
-      seed, layout, differences: shape.differences, tokenizer: tok.source,
+      seed, layout, logits,
+      differences: logits === 'last' ? [...shape.differences, 'logits for the last position only (the real graph computes every position): prefill is faster than the real model\'s'] : shape.differences,
+      tokenizer: tok.source,
       builder: builder === 'v0.15' ? 'slmlab synth (ONNX Runtime GenAI builder >= 0.15 layout: model.onnx.data, shared int4 embedding)' : 'slmlab synth (ONNX Runtime GenAI builder layout before 0.15, Optimum data file name)',
     };
     const model = encodeModel({
@@ -232,7 +243,7 @@ export async function buildModel(options: BuildOptions): Promise<BuildReport> {
       producerName: 'slmlab',
       producerVersion: '0.1.0',
       graph: planned.graph,
-      metadata: { 'slmlab.synthetic': 'true', 'slmlab.shape': shape.name, 'slmlab.precision': precision, 'slmlab.seed': String(seed) },
+      metadata: { 'slmlab.synthetic': 'true', 'slmlab.shape': shape.name, 'slmlab.precision': precision, 'slmlab.seed': String(seed), 'slmlab.logits': logits },
     });
     fs.writeFileSync(path.join(onnxDir, onnxName), model);
     const json = (name: string, value: unknown) => fs.writeFileSync(path.join(tmp, name), JSON.stringify(value, null, 2) + '\n');
@@ -289,7 +300,7 @@ function describe(dir: string, id: string, o: ReturnType<typeof validate>): Omit
   };
   walk(dir, '');
   return {
-    dir, id, shape: o.shape.name, twinOf: o.shape.twinOf, precision: o.precision, seed: o.seed, layout: o.layout, builder: o.builder,
+    dir, id, shape: o.shape.name, twinOf: o.shape.twinOf, precision: o.precision, seed: o.seed, layout: o.layout, builder: o.builder, logits: o.logits,
     parameters: parameterCount(o.shape), files, totalBytes: files.reduce((a, f) => a + f.bytes, 0),
   };
 }

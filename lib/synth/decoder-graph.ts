@@ -17,6 +17,10 @@
  *   input_ids -> GatherBlockQuantized(W_lm_Q4 [V, kBlocks, bs/2], scales [V, kBlocks, 1]) -> [B, S, H]
  * so one int4 copy of the [V, H] matrix serves both ends of the model.
  *
+ * logits 'last' (not the builder's default) gathers the last position before lm_head,
+ *   normed [B, S, H] -> Gather(axis 1, [-1]) -> [B, 1, H] -> logits [B, 1, V],
+ * so a prefill computes one row of the vocabulary projection instead of S (see LogitsMode).
+ *
  * layout 'genai' fuses RoPE into GQA (do_rotary = 1) and has no position_ids input, as the
  * builder does for CPU fp32. layout 'optimum' takes position_ids, as Hugging Face Optimum
  * exports do, and applies com.microsoft.RotaryEmbedding to Q and K before GQA.
@@ -34,6 +38,14 @@ export type Layout = 'genai' | 'optimum';
 
 const LM_HEAD = 'lm_head.weight';
 
+/**
+ * Which positions get logits. 'all' [B, S, V] is what ONNX Runtime GenAI's builder and Optimum
+ * emit, so twins cost what the real model costs; 'last' [B, 1, V] is the faster variant for
+ * generation, which samples from the last position only (a prefill of S tokens skips S - 1 rows
+ * of the largest matmul).
+ */
+export type LogitsMode = 'all' | 'last';
+
 export interface DecoderPlan {
   shape: ModelShape;
   format: WeightFormat;
@@ -43,6 +55,8 @@ export interface DecoderPlan {
   layout: Layout;
   /** Tied int4 models: embed with GatherBlockQuantized over the lm_head's int4 weight (builder >= 0.15). */
   sharedEmbedding?: boolean;
+  /** Default 'all' (builder-faithful). */
+  logits?: LogitsMode;
 }
 
 /** Graph plus the jobs that fill its weights into the data file. */
@@ -246,11 +260,18 @@ export function planDecoder(plan: DecoderPlan, data: TensorDataWriter): PlannedD
   const normed = b.node('SkipSimplifiedLayerNormalization', '/model/norm/SkipLayerNorm', [mlpOut ?? embedded, residual, finalNorm], {
     count: 1, domain: 'com.microsoft', attrs: { epsilon: { float: s.rmsEps } },
   })[0];
+  const lastOnly = plan.logits === 'last';
+  let lmInput = normed;
+  if (lastOnly) {
+    // [B, S, H] -> [B, 1, H]: only the position that is sampled goes through lm_head
+    b.initializer(int64Const('/model/constants/last_position', [-1], [1]));
+    lmInput = b.op('Gather', '/model/norm/Gather_last', [normed, '/model/constants/last_position'], { axis: 1 });
+  }
   const lmKey = s.tiedEmbeddings ? embedKey : key('lm_head.weight');
-  linear(ctx, '/lm_head', LM_HEAD, normed, s.hidden, s.vocab, lmKey, 'logits');
+  linear(ctx, '/lm_head', LM_HEAD, lmInput, s.hidden, s.vocab, lmKey, 'logits');
 
   // ---- outputs
-  b.output('logits', ioType, ['batch_size', 'sequence_length', s.vocab]);
+  b.output('logits', ioType, ['batch_size', lastOnly ? 1 : 'sequence_length', s.vocab]);
   for (let i = 0; i < s.layers; i++) {
     for (const kv of ['key', 'value']) b.output(`present.${i}.${kv}`, ioType, ['batch_size', s.kvHeads, 'total_sequence_length', s.headSize]);
   }

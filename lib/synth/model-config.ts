@@ -4,7 +4,7 @@
  * Every file says the model is synthetic, so nothing downstream can mistake it for a real one.
  */
 import type { ModelShape } from './shapes';
-import type { Layout } from './decoder-graph';
+import type { Layout, LogitsMode } from './decoder-graph';
 import type { TokenizerFileSet } from './tokenizer-files';
 
 export interface SyntheticInfo {
@@ -17,6 +17,8 @@ export interface SyntheticInfo {
   accuracy_level: number | null;
   seed: number;
   layout: Layout;
+  /** 'last' when the graph computes logits for the last position only (not the real model's graph). */
+  logits: LogitsMode;
   differences: string[];
   tokenizer: string;
   builder: string;

@@ -9,10 +9,10 @@ import { integer } from './parse';
 import { choosePort, WORKSHOP_PORT } from '../../lib/service/workshop-port';
 import { EXIT, fail } from './exit-codes';
 
-interface StartOptions { host?: string; port?: number; ttl?: number; maxQueue?: number; threads?: number; foreground?: boolean; json?: boolean }
+interface StartOptions { host?: string; port?: number; ttl?: number; maxQueue?: number; threads?: number; maxBatch?: number; foreground?: boolean; json?: boolean }
 
 function daemonOptions(o: StartOptions): StartDaemonOptions {
-  return { host: o.host, port: o.port, ttlSeconds: o.ttl, maxQueue: o.maxQueue, threads: o.threads };
+  return { host: o.host, port: o.port, ttlSeconds: o.ttl, maxQueue: o.maxQueue, threads: o.threads, maxBatch: o.maxBatch };
 }
 
 function serviceOptions(cmd: Command): Command {
@@ -22,6 +22,7 @@ function serviceOptions(cmd: Command): Command {
     .option('--ttl <seconds>', 'unload a model after this long unused (0 = never; default 600)', integer('--ttl', 0))
     .option('--max-queue <n>', 'requests waiting per loaded model before 429 (default 16)', integer('--max-queue', 0))
     .option('--threads <n>', 'ONNX Runtime intra-op threads per model (0 = one per core)', integer('--threads', 0, 1024))
+    .option('--max-batch <n>', 'requests decoded together per model (continuous batching; default 8, 1 = one at a time)', integer('--max-batch', 1, 64))
     .option('--json', 'print the result as JSON');
 }
 
@@ -42,6 +43,7 @@ export function registerService(program: Command): void {
           if (o.ttl !== undefined) args.push('--ttl', String(o.ttl));
           if (o.maxQueue !== undefined) args.push('--max-queue', String(o.maxQueue));
           if (o.threads !== undefined) args.push('--threads', String(o.threads));
+          if (o.maxBatch !== undefined) args.push('--max-batch', String(o.maxBatch));
           const { service: handle, stopped } = await runServiceMain(args, process.env, { exitOnStop: true });
           process.stderr.write(`slmlab service listening on ${handle.url} (Ctrl-C to stop)\n`);
           await stopped;

@@ -1,0 +1,443 @@
+/**
+ * bench-batching: continuous batching and time to first token, in one run.
+ *
+ *   npm run bench:batching
+ *   node dist/scripts/bench-batching.js --rounds 3 --streams 1,2,4,8 --json
+ *   node dist/scripts/bench-batching.js --help
+ *
+ * Three parts, on the qwen2.5-0.5b twin by default (built or reused under SLMLAB_CACHE_DIR):
+ *
+ * 1. Batch invariance: 8 requests with different prompts and lengths, first one at a time, then
+ *    all at once on the same loaded model; how many give exactly their solo tokens.
+ *
+ * 2. Solo time to first token and decode, interleaved round by round (order rotated), for
+ *      floor       a bare InferenceSession.run in this thread: prefill of the prompt ids + argmax
+ *      engine      loadModel(...).complete({raw: true}): its own worker-thread TTFT (tokenize + prefill + sample)
+ *    on the builder-faithful graph (logits for every position) and on the last-position-logits
+ *    variant (synth --logits last). Both see the same prompt ids; decode is --solo-tokens steps.
+ *    Per round:  engine TTFT / floor TTFT  (target <= 1.05),  last / all TTFT and decode ms/token.
+ *
+ * 3. The service under load: `slmlab service` in its own process serving the twin, with
+ *    continuous batching (--max-batch N) and without (--max-batch 1, the engine before batching).
+ *    A cell is S streams (S in --streams), each its own openai client, each sending --requests
+ *    streaming requests one after another (closed loop), --tokens new tokens, greedy, every
+ *    stream its own prompt. Per cell:
+ *      aggregate tok/s = completion tokens of every request / cell wall time
+ *      TTFT            = request start -> first content chunk, as the client sees it; mean and p95
+ *                        (nearest-rank on the sorted TTFTs of the cell's requests)
+ *    Cells run in rotated order every round, batched and unbatched alternating, so drifts of a
+ *    shared machine hit both; the table shows medians over rounds.
+ *    Targets (issue 10): aggregate at 4 streams >= 2.5x one stream; mean TTFT at 4 streams <= 400 ms.
+ *
+ * The load average is printed before and after: on a shared machine every figure moves with it.
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as ort from 'onnxruntime-node';
+import OpenAI from 'openai';
+import { collectGarbage } from '../lib/util/gc';
+import { intArg, walkArgs } from '../lib/util/argv';
+import * as stats from '../lib/bench/stats';
+import { buildModel } from '../lib/synth/build-model';
+import { shapeNames } from '../lib/synth/shapes';
+import { loadModel, type LoadedModel } from '../lib/engine/engine';
+import { inspectModelFolder } from '../lib/engine/model-folder';
+import { TextTokenizer } from '../lib/engine/tokenizer';
+import type { GenerationResult } from '../lib/engine/types';
+
+interface Options {
+  shape: string;
+  model: string | null;
+  streams: number[];
+  rounds: number;
+  requests: number;
+  tokens: number;
+  promptTokens: number;
+  soloTokens: number;
+  ttftRounds: number;
+  threads: number;
+  maxBatch: number;
+  unbatched: boolean;
+  parts: Set<'invariance' | 'ttft' | 'service'>;
+  json: boolean;
+}
+
+const USAGE = `Usage: node dist/scripts/bench-batching.js [options]
+
+Measures continuous batching and time to first token (see the header of scripts/bench-batching.ts).
+
+Options:
+  --shape NAME         synthetic twin to build or reuse (default qwen2.5-0.5b; ${shapeNames().join(', ')})
+  --model DIR          a genai-layout model folder instead (part 2's last-logits rows need --shape)
+  --streams LIST       concurrent streams per service cell (default 1,2,4,8)
+  --rounds N           service rounds (default 3)
+  --requests N         requests per stream per cell (default 2)
+  --tokens N           new tokens per service request (default 32)
+  --prompt-tokens N    prompt length for part 2 (default 32)
+  --solo-tokens N      new tokens per part-2 run (default 8)
+  --ttft-rounds N      part-2 rounds (default 15)
+  --threads N          ONNX Runtime intra-op threads (default 2)
+  --max-batch N        the batched service's --max-batch (default 8)
+  --no-unbatched       skip the --max-batch 1 service (the baseline)
+  --parts LIST         any of invariance,ttft,service (default all three)
+  --json               print one JSON object with every sample
+  -h, --help           this text`;
+
+function fail(msg: string): never {
+  process.stderr.write(`bench-batching: ${msg}\n`);
+  process.exit(2);
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = {
+    shape: 'qwen2.5-0.5b', model: null, streams: [1, 2, 4, 8], rounds: 3, requests: 2, tokens: 32, promptTokens: 32, soloTokens: 8,
+    ttftRounds: 15, threads: 2, maxBatch: 8, unbatched: true, parts: new Set(['invariance', 'ttft', 'service']), json: false,
+  };
+  walkArgs(argv, (flag, value) => {
+    switch (flag) {
+      case '--shape': o.shape = value(); break;
+      case '--model': o.model = path.resolve(value()); break;
+      case '--streams': o.streams = value().split(',').map((s) => intArg('--streams', s, 1, fail)); break;
+      case '--rounds': o.rounds = intArg(flag, value(), 1, fail); break;
+      case '--requests': o.requests = intArg(flag, value(), 1, fail); break;
+      case '--tokens': o.tokens = intArg(flag, value(), 2, fail); break;
+      case '--prompt-tokens': o.promptTokens = intArg(flag, value(), 1, fail); break;
+      case '--solo-tokens': o.soloTokens = intArg(flag, value(), 2, fail); break;
+      case '--ttft-rounds': o.ttftRounds = intArg(flag, value(), 1, fail); break;
+      case '--threads': o.threads = intArg(flag, value(), 1, fail); break;
+      case '--max-batch': o.maxBatch = intArg(flag, value(), 2, fail); break;
+      case '--no-unbatched': o.unbatched = false; break;
+      case '--parts': {
+        const parts = value().split(',');
+        const bad = parts.filter((p) => !['invariance', 'ttft', 'service'].includes(p));
+        if (bad.length) fail(`unknown part(s) ${bad.join(', ')}: choose from invariance, ttft, service`);
+        o.parts = new Set(parts as ('invariance' | 'ttft' | 'service')[]);
+        break;
+      }
+      case '--json': o.json = true; break;
+      case '-h': case '--help': process.stdout.write(USAGE + '\n'); process.exit(0);
+      // eslint-disable-next-line no-fallthrough
+      default: fail(`unknown option ${flag}\n${USAGE}`);
+    }
+  }, fail);
+  return o;
+}
+
+const log = (s: string) => process.stderr.write(s + '\n');
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const median = (xs: number[]) => stats.median(xs) ?? NaN;
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+const f1 = (x: number) => Number.isFinite(x) ? x.toFixed(1) : 'n/a';
+const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+
+/** Nearest-rank percentile: the smallest value with at least p% of the sample at or below it. */
+function nearestRank(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.max(0, Math.ceil((p / 100) * s.length) - 1)] : NaN;
+}
+
+// ---- prompts ------------------------------------------------------------------------------
+
+const CORPUS = ('The quick brown fox jumps over the lazy dog while a small robot counts the stars above the quiet harbour. ' +
+  'Every morning the baker opens the shop, lights the oven and writes the day\'s bread on a wooden board by the door. ' +
+  'Rivers carry sand from the mountains to the sea, and the sea slowly returns it to the shore as new beaches.').split(' ');
+
+/** A prompt text starting at word `variant` of the corpus whose raw encoding has exactly n tokens (or the nearest above). */
+function promptWithTokens(tok: TextTokenizer, n: number, variant: number): { text: string; ids: number[] } {
+  const k = variant % CORPUS.length;
+  const words = [...CORPUS.slice(k), ...CORPUS.slice(0, k), ...CORPUS, ...CORPUS];
+  let text = '';
+  for (const w of words) {
+    text = text ? `${text} ${w}` : w;
+    const ids = tok.encode(text, { addSpecialTokens: true });
+    if (ids.length >= n) return { text, ids };
+  }
+  return { text, ids: tok.encode(text, { addSpecialTokens: true }) };
+}
+
+// ---- part 1: batch invariance ---------------------------------------------------------------
+
+async function invariance(dir: string, o: Options, tok: TextTokenizer) {
+  const model = await loadModel(dir, { threads: o.threads, maxBatch: 8 });
+  try {
+    const requests = Array.from({ length: 8 }, (_, i) => ({ prompt: promptWithTokens(tok, 4 + 9 * i, i * 5).text, raw: true, maxTokens: 8 + 4 * i }));
+    const solo: GenerationResult[] = [];
+    for (const r of requests) solo.push(await model.complete(r));
+    const together = await Promise.all(requests.map((r) => model.complete(r)));
+    const equal = together.filter((r, i) => JSON.stringify(r.tokenIds) === JSON.stringify(solo[i].tokenIds)).length;
+    const widest = Math.max(...together.flatMap((r) => r.timings.decodeBatchSizes ?? [1]));
+    return { requests: 8, equal, widestBatch: widest, loadCheck: model.info.batching.check };
+  } finally {
+    await model.dispose();
+  }
+}
+
+// ---- part 2: solo TTFT, engine vs the bare loop, all-position vs last-position logits -------
+
+class Floor {
+  private readonly past: string[];
+  private readonly present: string[];
+  private readonly kv: [number, number];
+  private constructor(readonly session: ort.InferenceSession) {
+    this.past = session.inputNames.filter((n) => n.startsWith('past_key_values.'));
+    this.present = this.past.map((n) => n.replace('past_key_values', 'present'));
+    const meta = session.inputMetadata.find((m) => m.name === this.past[0]);
+    if (!meta || !meta.isTensor) throw new Error('cannot read the KV cache metadata');
+    this.kv = [Number(meta.shape[1]), Number(meta.shape[3])];
+    if (session.inputNames.includes('position_ids')) throw new Error('the floor loop feeds genai-layout graphs (no position_ids)');
+  }
+  static async create(onnxPath: string, threads: number): Promise<Floor> {
+    return new Floor(await ort.InferenceSession.create(onnxPath, { executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: threads, interOpNumThreads: 1, logSeverityLevel: 3 }));
+  }
+  /** Prefill + argmax, then n - 1 decode steps: TTFT and decode intervals, in ms. */
+  async run(ids: number[], n: number): Promise<{ ttftMs: number; decodeMs: number[]; tokenIds: number[] }> {
+    const start = performance.now();
+    const [kvh, hs] = this.kv;
+    const S = ids.length;
+    let feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, S]),
+      attention_mask: new ort.Tensor('int64', new BigInt64Array(S).fill(1n), [1, S]),
+    };
+    for (const p of this.past) feeds[p] = new ort.Tensor('float32', new Float32Array(0), [1, kvh, 0, hs]);
+    let out = await this.session.run(feeds);
+    let next = argmaxLast(out.logits);
+    let last = performance.now();
+    const ttftMs = last - start;
+    const tokenIds = [next];
+    const decodeMs: number[] = [];
+    for (let T = S + 1; tokenIds.length < n; T++) {
+      feeds = { input_ids: new ort.Tensor('int64', BigInt64Array.of(BigInt(next)), [1, 1]), attention_mask: new ort.Tensor('int64', new BigInt64Array(T).fill(1n), [1, T]) };
+      this.past.forEach((p, i) => { feeds[p] = out[this.present[i]]; });
+      out = await this.session.run(feeds);
+      next = argmaxLast(out.logits);
+      const now = performance.now();
+      decodeMs.push(now - last);
+      last = now;
+      tokenIds.push(next);
+    }
+    return { ttftMs, decodeMs, tokenIds };
+  }
+}
+
+function argmaxLast(t: ort.Tensor): number {
+  const V = t.dims[2];
+  const d = t.data as Float32Array;
+  const off = d.length - V;
+  let best = 0;
+  for (let i = 1; i < V; i++) if (d[off + i] > d[off + best]) best = i;
+  return best;
+}
+
+interface SoloSample { ttftMs: number; msPerToken: number; tokenIds: number[] }
+
+async function soloTtft(dirs: { all: string; last: string | null }, o: Options, tok: TextTokenizer) {
+  const prompt = promptWithTokens(tok, o.promptTokens, 0);
+  const systems: Record<string, () => Promise<SoloSample>> = {};
+  const toDispose: (() => Promise<void>)[] = [];
+  for (const [variant, dir] of Object.entries(dirs)) {
+    if (!dir) continue;
+    const folder = inspectModelFolder(dir);
+    const floor = await Floor.create(folder.onnxPath, o.threads);
+    const engine: LoadedModel = await loadModel(dir, { threads: o.threads });
+    toDispose.push(() => floor.session.release(), () => engine.dispose());
+    systems[`floor/${variant}`] = async () => {
+      const r = await floor.run(prompt.ids, o.soloTokens);
+      return { ttftMs: r.ttftMs, msPerToken: median(r.decodeMs), tokenIds: r.tokenIds };
+    };
+    systems[`engine/${variant}`] = async () => {
+      const r = await engine.complete({ prompt: prompt.text, raw: true, maxTokens: o.soloTokens });
+      if (r.promptTokens !== prompt.ids.length) throw new Error(`the engine saw ${r.promptTokens} prompt tokens, the floor ${prompt.ids.length}`);
+      return { ttftMs: r.timings.ttftMs, msPerToken: median(r.timings.decodeMs), tokenIds: r.tokenIds };
+    };
+  }
+  const names = Object.keys(systems);
+  for (const n of names) await systems[n](); // warmup
+  const samples: Record<string, SoloSample[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (let r = 0; r < o.ttftRounds; r++) {
+    const order = names.slice(r % names.length).concat(names.slice(0, r % names.length));
+    for (const n of order) {
+      collectGarbage();
+      await sleep(100);
+      samples[n].push(await systems[n]());
+    }
+  }
+  for (const d of toDispose) await d();
+  const perRound = (a: string, b: string, f: (x: SoloSample) => number) =>
+    samples[a] && samples[b] ? samples[a].map((s, i) => f(s) / f(samples[b][i])) : [];
+  return {
+    promptTokens: prompt.ids.length,
+    sameTokens: names.every((n) => JSON.stringify(samples[n][0].tokenIds.slice(0, 1)) === JSON.stringify(samples[names[0]][0].tokenIds.slice(0, 1))),
+    medians: Object.fromEntries(names.map((n) => [n, { ttftMs: round3(median(samples[n].map((s) => s.ttftMs))), msPerToken: round3(median(samples[n].map((s) => s.msPerToken))) }])),
+    ratios: {
+      engineOverFloorTtftAll: round3(median(perRound('engine/all', 'floor/all', (s) => s.ttftMs))),
+      engineOverFloorTtftLast: round3(median(perRound('engine/last', 'floor/last', (s) => s.ttftMs))),
+      lastOverAllTtftEngine: round3(median(perRound('engine/last', 'engine/all', (s) => s.ttftMs))),
+      lastOverAllDecodeEngine: round3(median(perRound('engine/last', 'engine/all', (s) => s.msPerToken))),
+    },
+    samples,
+  };
+}
+
+// ---- part 3: the service under concurrent streams ------------------------------------------
+
+interface Service { url: string; child: ChildProcess }
+
+function startService(dir: string, o: Options, maxBatch: number): Promise<Service> {
+  const main = path.join(__dirname, '..', 'lib', 'service', 'main.js');
+  const child = spawn(process.execPath, [main, '--foreground', '--no-state-file', '--model', `twin=${dir}`, '--threads', String(o.threads),
+    '--max-batch', String(maxBatch), '--max-queue', '64', '--ttl', '0'], { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, SLMLAB_API_KEY: '' } });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve({ url: m[1], child });
+    });
+    child.once('exit', (code) => reject(new Error(`the service exited (${code}) before it listened: ${out}`)));
+  });
+}
+
+function stopService(s: Service): Promise<void> {
+  return new Promise((resolve) => {
+    if (s.child.exitCode !== null) return resolve();
+    s.child.once('exit', () => resolve());
+    s.child.kill('SIGTERM');
+  });
+}
+
+interface RequestSample { ttftMs: number; completionTokens: number; totalMs: number }
+interface CellSample { mode: string; streams: number; round: number; wallMs: number; aggregateTokS: number; meanTtftMs: number; p95TtftMs: number; requests: RequestSample[] }
+
+async function streamOnce(client: OpenAI, prompt: string, tokens: number): Promise<RequestSample> {
+  const t0 = performance.now();
+  const stream = await client.chat.completions.create({ model: 'twin', messages: [{ role: 'user', content: prompt }], max_tokens: tokens, temperature: 0, stream: true, stream_options: { include_usage: true } });
+  let first = NaN;
+  let completionTokens = 0;
+  for await (const ch of stream) {
+    if (Number.isNaN(first) && ch.choices[0]?.delta?.content) first = performance.now();
+    if (ch.usage) completionTokens = ch.usage.completion_tokens;
+  }
+  return { ttftMs: first - t0, completionTokens, totalMs: performance.now() - t0 };
+}
+
+async function cell(url: string, mode: string, streams: number, round: number, o: Options, prompts: string[]): Promise<CellSample> {
+  const clients = Array.from({ length: streams }, () => new OpenAI({ baseURL: `${url}/v1`, apiKey: 'not-needed', maxRetries: 0, timeout: 600_000 }));
+  const t0 = performance.now();
+  const perStream = await Promise.all(clients.map(async (c, s) => {
+    const out: RequestSample[] = [];
+    for (let k = 0; k < o.requests; k++) out.push(await streamOnce(c, prompts[(s * o.requests + k + round) % prompts.length], o.tokens));
+    return out;
+  }));
+  const wallMs = performance.now() - t0;
+  const requests = perStream.flat();
+  const ttfts = requests.map((r) => r.ttftMs).filter(Number.isFinite);
+  const tokens = requests.reduce((a, r) => a + r.completionTokens, 0);
+  return { mode, streams, round, wallMs, aggregateTokS: tokens / wallMs * 1000, meanTtftMs: stats.mean(ttfts) ?? NaN, p95TtftMs: nearestRank(ttfts, 95), requests };
+}
+
+async function serviceLoad(dir: string, o: Options) {
+  const modes: [string, number][] = [[`batched (max-batch ${o.maxBatch})`, o.maxBatch]];
+  if (o.unbatched) modes.push(['unbatched (max-batch 1)', 1]);
+  const services: Record<string, Service> = {};
+  try {
+    for (const [name, mb] of modes) services[name] = await startService(dir, o, mb);
+    const prompts = Array.from({ length: 16 }, (_, i) => CORPUS.slice(i * 3, i * 3 + 24).join(' ') || CORPUS.slice(0, 24).join(' '));
+    for (const [name] of modes) await cell(services[name].url, name, 1, 0, { ...o, requests: 1, tokens: 4 }, prompts); // load + warm up
+    const samples: CellSample[] = [];
+    for (let r = 0; r < o.rounds; r++) {
+      const order = o.streams.slice(r % o.streams.length).concat(o.streams.slice(0, r % o.streams.length));
+      for (const s of order) {
+        const modeOrder = r % 2 === 0 ? modes : [...modes].reverse();
+        for (const [name] of modeOrder) {
+          collectGarbage();
+          await sleep(200);
+          const c = await cell(services[name].url, name, s, r, o, prompts);
+          samples.push(c);
+          log(`  round ${r + 1}/${o.rounds}  ${name.padEnd(24)} ${String(s).padStart(2)} streams: ${f1(c.aggregateTokS)} tok/s, TTFT mean ${f1(c.meanTtftMs)} ms, p95 ${f1(c.p95TtftMs)} ms  (load ${load()})`);
+        }
+      }
+    }
+    const table = modes.flatMap(([name]) => o.streams.map((s) => {
+      const cs = samples.filter((c) => c.mode === name && c.streams === s);
+      return { mode: name, streams: s, aggregateTokS: round3(median(cs.map((c) => c.aggregateTokS))), meanTtftMs: round3(median(cs.map((c) => c.meanTtftMs))), p95TtftMs: round3(median(cs.map((c) => c.p95TtftMs))), rounds: cs.length };
+    }));
+    return { table, samples };
+  } finally {
+    for (const s of Object.values(services)) await stopService(s);
+  }
+}
+
+// ---- main -----------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  const loadBefore = load();
+  log(`bench-batching: load average ${loadBefore} on ${os.cpus().length} logical cores (${os.cpus()[0]?.model?.trim() ?? 'unknown CPU'})`);
+  let dirAll: string;
+  let dirLast: string | null = null;
+  if (o.model) {
+    dirAll = o.model;
+  } else {
+    log(`building or reusing the ${o.shape} twin (int4) and its last-position-logits variant ...`);
+    dirAll = (await buildModel({ shape: o.shape, precision: 'int4' })).dir;
+    dirLast = (await buildModel({ shape: o.shape, precision: 'int4', logits: 'last' })).dir;
+  }
+  const tok = await TextTokenizer.fromFolder(dirAll);
+  const result: Record<string, unknown> = { options: { ...o, parts: [...o.parts] }, model: dirAll, loadAverageBefore: loadBefore };
+
+  if (o.parts.has('invariance')) {
+    log('part 1: batch invariance (8 requests solo, then together) ...');
+    const inv = await invariance(dirAll, o, tok);
+    result.invariance = inv;
+    log(`  ${inv.equal}/${inv.requests} requests gave exactly their solo tokens in a batch of up to ${inv.widestBatch}; load-time check: ${inv.loadCheck?.exact ? 'exact' : inv.loadCheck?.reason}`);
+  }
+  if (o.parts.has('ttft')) {
+    log(`part 2: solo TTFT and decode, ${o.ttftRounds} rounds interleaved ...`);
+    const t = await soloTtft({ all: dirAll, last: dirLast }, o, tok);
+    result.ttft = { promptTokens: t.promptTokens, sameFirstToken: t.sameTokens, medians: t.medians, ratios: t.ratios };
+    if (o.json) (result.ttft as Record<string, unknown>).samples = t.samples;
+  }
+  if (o.parts.has('service')) {
+    log(`part 3: the service, ${o.rounds} rounds of ${o.streams.join('/')} streams x ${o.requests} requests x ${o.tokens} tokens ...`);
+    const s = await serviceLoad(dirAll, o);
+    result.service = o.json ? s : { table: s.table };
+  }
+  result.loadAverageAfter = load();
+
+  if (o.json) { process.stdout.write(JSON.stringify(result, null, 2) + '\n'); return; }
+  const out: string[] = [];
+  out.push(`\nbench-batching on ${path.basename(dirAll)} (${o.threads} threads). Load average before: ${loadBefore}; after: ${result.loadAverageAfter}. Shared machine: figures move ±20 % or more.`);
+  if (result.ttft) {
+    const t = result.ttft as { promptTokens: number; medians: Record<string, { ttftMs: number; msPerToken: number }>; ratios: Record<string, number> };
+    out.push(`\nSolo, ${t.promptTokens} prompt tokens, medians over ${o.ttftRounds} interleaved rounds:`);
+    out.push('| system | graph logits | TTFT ms | decode ms/token |');
+    out.push('|---|---|---|---|');
+    for (const [k, v] of Object.entries(t.medians)) { const [sys, variant] = k.split('/'); out.push(`| ${sys} | ${variant === 'all' ? 'every position (builder default)' : 'last position only'} | ${f1(v.ttftMs)} | ${v.msPerToken.toFixed(2)} |`); }
+    out.push(`engine TTFT / floor TTFT, per-round median: ${t.ratios.engineOverFloorTtftAll} (all)${dirLast ? `, ${t.ratios.engineOverFloorTtftLast} (last)` : ''}  (target <= 1.05: ${t.ratios.engineOverFloorTtftAll <= 1.05 ? 'PASS' : 'FAIL'})`);
+    if (dirLast) out.push(`last-position logits / every position, engine: TTFT ${t.ratios.lastOverAllTtftEngine}, decode ms/token ${t.ratios.lastOverAllDecodeEngine}`);
+  }
+  if (result.service) {
+    const table = (result.service as { table: { mode: string; streams: number; aggregateTokS: number; meanTtftMs: number; p95TtftMs: number; rounds: number }[] }).table;
+    out.push(`\nService, ${o.requests} streaming requests per stream, ${o.tokens} new tokens each, medians over ${o.rounds} rounds:`);
+    out.push('| mode | streams | aggregate tok/s | x one stream | mean TTFT ms | p95 TTFT ms |');
+    out.push('|---|---|---|---|---|---|');
+    for (const row of table) {
+      const one = table.find((r) => r.mode === row.mode && r.streams === 1)?.aggregateTokS ?? NaN;
+      out.push(`| ${row.mode} | ${row.streams} | ${f1(row.aggregateTokS)} | ${(row.aggregateTokS / one).toFixed(2)} | ${f1(row.meanTtftMs)} | ${f1(row.p95TtftMs)} |`);
+    }
+    const b = table.filter((r) => r.mode.startsWith('batched'));
+    const at = (s: number) => b.find((r) => r.streams === s);
+    if (at(1) && at(4)) {
+      const x = at(4)!.aggregateTokS / at(1)!.aggregateTokS;
+      out.push(`targets: aggregate at 4 streams ${x.toFixed(2)}x one stream (>= 2.5: ${x >= 2.5 ? 'PASS' : 'FAIL'}); mean TTFT at 4 streams ${f1(at(4)!.meanTtftMs)} ms (<= 400: ${at(4)!.meanTtftMs <= 400 ? 'PASS' : 'FAIL'})`);
+    }
+  }
+  if (result.invariance) {
+    const inv = result.invariance as { equal: number; requests: number; widestBatch: number };
+    out.push(`\nbatch invariance: ${inv.equal}/${inv.requests} requests equal to their solo run (batch of up to ${inv.widestBatch})`);
+  }
+  process.stdout.write(out.join('\n') + '\n');
+}
+
+main().catch((e) => { process.stderr.write(`bench-batching: ${(e as Error).stack ?? String(e)}\n`); process.exit(1); });

@@ -1,0 +1,75 @@
+/**
+ * The GPU check, run on a machine with an NVIDIA GPU by scripts/device/run-on-device.sh
+ * (never by tests). It imports only the engine and the benchmark runner (no nodejs-polars,
+ * so the packed bundle stays small), and writes into the folder given as its argument:
+ *
+ *   providers.json   slmlab's probe of cpu, webgpu and cuda (usable, reason, native detail)
+ *   solo.json        the qwen2.5-0.5b twin on each usable provider, loaded with the engine:
+ *                    load ms, TTFT ms, decode tok/s (median of --rounds), batch of 4 aggregate tok/s,
+ *                    process RSS
+ *   results.jsonl    the default grid with --providers cpu,webgpu (the runner's own records;
+ *                    `slmlab report results.jsonl` turns them into the report on any machine)
+ *
+ *   node dist/scripts/device/gpu-check.js OUT_DIR [--rounds 3] [--skip-grid]
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { probeProviders, type ProviderName } from '../../lib/engine/providers';
+import { loadModel } from '../../lib/engine/engine';
+import { buildModel } from '../../lib/synth/build-model';
+import { loadGrid } from '../../lib/bench/grid/load';
+import { runGrid } from '../../lib/bench/runner';
+
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.floor(s.length / 2)] : NaN; };
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const out = args.find((a) => !a.startsWith('--'));
+  if (!out) throw new Error('usage: gpu-check.js OUT_DIR [--rounds N] [--skip-grid]');
+  const rounds = Number(args[args.indexOf('--rounds') + 1]) || 3;
+  fs.mkdirSync(out, { recursive: true });
+  const write = (name: string, v: unknown) => fs.writeFileSync(path.join(out, name), JSON.stringify(v, null, 2) + '\n');
+  const log = (s: string) => process.stderr.write(`[gpu-check] ${s}\n`);
+
+  const providers = await probeProviders();
+  write('providers.json', { host: os.hostname(), cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, providers });
+  for (const p of providers) log(`${p.name}: ${p.usable ? 'usable' : `not usable: ${p.reason}`}`);
+
+  const twin = await buildModel({ shape: 'qwen2.5-0.5b', precision: 'int4' });
+  const solo: Record<string, unknown>[] = [];
+  for (const p of providers.filter((x) => x.usable).map((x) => x.name as ProviderName)) {
+    try {
+      const t0 = performance.now();
+      const model = await loadModel(twin.dir, { provider: p, maxBatch: 4 });
+      const loadMs = performance.now() - t0;
+      const req = { prompt: 'The quick brown fox jumps over the lazy dog while a small robot counts the stars above the quiet harbour.', raw: true, maxTokens: 64 };
+      await model.complete({ ...req, maxTokens: 4 });
+      const ttft: number[] = [];
+      const tps: number[] = [];
+      for (let r = 0; r < rounds; r++) {
+        const res = await model.complete(req);
+        ttft.push(res.timings.ttftMs);
+        if (res.decodeTokensPerSecond !== null) tps.push(res.decodeTokensPerSecond);
+      }
+      const b0 = performance.now();
+      const four = await Promise.all(Array.from({ length: 4 }, (_, i) => model.complete({ ...req, prompt: `${i} ${req.prompt}` })));
+      const aggregate = four.reduce((a, r) => a + r.completionTokens, 0) / (performance.now() - b0) * 1000;
+      solo.push({ provider: p, loadMs, ttftMs: median(ttft), decodeTokS: median(tps), batch4AggregateTokS: aggregate, batching: model.info.batching, rssMiB: process.memoryUsage().rss / 2 ** 20 });
+      log(`${p}: TTFT ${median(ttft).toFixed(1)} ms, decode ${median(tps).toFixed(1)} tok/s, 4 together ${aggregate.toFixed(1)} tok/s`);
+      await model.dispose();
+    } catch (e) {
+      solo.push({ provider: p, error: (e as Error).message });
+      log(`${p}: failed: ${(e as Error).message}`);
+    }
+  }
+  write('solo.json', solo);
+
+  if (!args.includes('--skip-grid')) {
+    const grid = loadGrid(path.join(__dirname, '..', '..', '..', 'data', 'grids', 'default.json'));
+    const result = await runGrid({ ...grid, providers: ['cpu', 'webgpu'] }, { resultsFile: path.join(out, 'results.jsonl'), env: {} });
+    log(`grid: ${JSON.stringify(result.counts)}`);
+  }
+}
+
+main().catch((e) => { process.stderr.write(`[gpu-check] failed: ${(e as Error).stack ?? String(e)}\n`); process.exit(1); });
