@@ -54,7 +54,8 @@ describe('one error base', () => {
     const walk = (d: string) => {
       for (const e of fs.readdirSync(d, { withFileTypes: true })) {
         const p = path.join(d, e.name);
-        if (e.isDirectory()) walk(p); else if (e.name.endsWith('.ts')) files.push(p);
+        // lib/web/browser/ runs in the browser (its own tsconfig): its errors are shown on the page, not mapped to exit codes.
+        if (e.isDirectory()) { if (path.relative(LIB, p) !== path.join('web', 'browser')) walk(p); } else if (e.name.endsWith('.ts')) files.push(p);
       }
     };
     walk(LIB);
@@ -66,9 +67,13 @@ describe('one error base', () => {
       if (/throw new Error\(/.test(text)) plainThrows.push(path.relative(LIB, f));
     }
     assert.deepEqual(plainErrorClasses, ['errors.ts: SlmlabError']);
-    // Internal guards that only a bug can reach (a worker started outside a worker, a writer misused),
-    // and two caught where they are thrown and re-raised as typed errors.
-    assert.deepEqual(plainThrows.sort(), ['bench/grid/validate.ts', 'engine/model-folder.ts', 'engine/worker.ts', 'synth/tensor-data-writer.ts'].sort(),
+    // Internal guards that only a bug can reach (a worker started outside a worker, a writer misused,
+    // a load worker's record sent twice), two caught where they are thrown and re-raised as typed
+    // errors, and two that are text of generated browser code (plotly-gz, bundle), not lib throws.
+    assert.deepEqual(plainThrows.sort(), [
+      'bench/grid/validate.ts', 'bench/load/workers.ts', 'engine/model-folder.ts', 'engine/worker.ts', 'onnx/tensor-data-writer.ts',
+      'report/plotly-gz.ts', 'web/bundle.ts',
+    ].sort(),
       'a new `throw new Error(` in lib/: raise a SlmlabError subclass (lib/errors.ts) whose code maps to an exit code, or list it here if only a bug can reach it');
   });
 });

@@ -70,7 +70,7 @@ function renderedDom(file: string): string {
   }
 }
 
-test('both notebooks execute headless and render DataFrame tables, plotly figures, the scored QA table and the cost table', { skip: SKIP, timeout: 420_000 }, () => {
+test('the notebooks execute headless and render DataFrame tables, plotly figures, the scored QA, RAG and cost tables', { skip: SKIP, timeout: 420_000 }, () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'slmlab-notebooks-'));
   try {
     const env: NodeJS.ProcessEnv = { ...process.env, SLMLAB_CACHE_DIR: path.join(tmp, 'cache'), SLMLAB_RESULTS_DIR: path.join(tmp, 'results') };
@@ -99,6 +99,11 @@ test('both notebooks execute headless and render DataFrame tables, plotly figure
     assert.match(s4, /<th[^>]*>normalised_rate<\/th>/, 'the scored QA table');
     assert.match(s4, /<th[^>]*>priced_as<\/th>/, 'the cost table');
     assert.match(s4, /<th[^>]*>load_ms<\/th>/, 'draft-refine load times');
+    assert.match(s4, /top \d passages for: /, 'the RAG section: retrieve() on the workshop DOCS as a table');
+    assert.match(s4, /Answer using ONLY the provided context/, 'the RAG section: the prompt as the chat page builds it');
+    // The deployment module's notebook (quantise, register, compare, sweep) runs in the same pass.
+    const dq = fs.readFileSync(html('deploy_quantize'), 'utf8');
+    assert.ok(dq.includes('class="slmlab-plot"'), 'deploy_quantize: no plotly figure');
     if (!onPath('chromium')) return;
     for (const n of NAMES) {
       const dom = renderedDom(html(n));

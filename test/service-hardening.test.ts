@@ -22,7 +22,8 @@ const LIMIT = 64 * 1024;
 
 before(async () => {
   fx = await tinyFixture();
-  svc = await fx.start({ maxBodyBytes: LIMIT, maxQueue: 8 });
+  // maxBatch 1: the forced-unload cases need callers that really wait in the queue behind a running one.
+  svc = await fx.start({ maxBodyBytes: LIMIT, maxQueue: 8, maxBatch: 1 });
   client = clientFor(svc);
 });
 after(async () => { await fx.cleanup(); });

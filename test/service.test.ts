@@ -253,7 +253,7 @@ describe('cancellation and crashes', () => {
 
 describe('shutdown', () => {
   test('close() ends running and queued requests, disposes the models, and returns promptly', async () => {
-    const s = await fx.start({ maxQueue: 4 });
+    const s = await fx.start({ maxQueue: 4, maxBatch: 1 }); // one at a time: the second request really queues
     const c = clientFor(s);
     const running = await c.chat.completions.create({ model: MODEL_ID, messages: ask('long'), max_tokens: 470, stream: true });
     const queued = c.chat.completions.create({ model: MODEL_ID, messages: ask('queued'), max_tokens: 10 });
