@@ -99,7 +99,7 @@ test('the notebooks execute headless and render DataFrame tables, plotly figures
     assert.match(s4, /<th[^>]*>normalised_rate<\/th>/, 'the scored QA table');
     assert.match(s4, /<th[^>]*>priced_as<\/th>/, 'the cost table');
     assert.match(s4, /<th[^>]*>load_ms<\/th>/, 'draft-refine load times');
-    assert.match(s4, /top \d passages for: /, 'the RAG section: retrieve() on the workshop DOCS as a table');
+    assert.match(s4, /the \d best passages for: /, 'the RAG section: retrieve() on the workshop DOCS as a table');
     assert.match(s4, /Answer using ONLY the provided context/, 'the RAG section: the prompt as the chat page builds it');
     // The deployment module's notebook (quantise, register, compare, sweep) runs in the same pass.
     const dq = fs.readFileSync(html('deploy_quantize'), 'utf8');

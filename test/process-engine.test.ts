@@ -39,7 +39,7 @@ test('same answer, deltas and counts as the worker-thread engine; typed errors c
 });
 
 test('abort, dispose with a running and a queued request, and a killed process', async () => {
-  const proc = await ProcessModel.load(dir, { threads: 1 });
+  const proc = await ProcessModel.load(dir, { threads: 1, maxBatch: 1 }); // one at a time: 'queued' below really waits
   try {
     await abortKillDispose(proc);
   } finally {

@@ -17,6 +17,7 @@ import { parseProvider, resolveProvider, type ProviderName } from './providers';
 import type { GraphOptimizationLevel } from './decoder-session';
 import { validateRequest } from './generate';
 import type { FromWorker, LoadedInfo, ToWorker } from './worker-protocol';
+import { DeltaStream } from './delta-stream';
 import type { GenerateRequest, GenerationResult, TextDelta } from './types';
 
 export interface LoadOptions {
@@ -117,12 +118,9 @@ export class LoadedModel {
    * together, each with its own sampling, stop strings, max tokens and cancellation.
    */
   generate(request: GenerateRequest, opts: GenerateOptions = {}): GenerationStream {
-    const deltas: TextDelta[] = [];
-    let wake: (() => void) | null = null;
-    let finished = false;
-    let failure: Error | null = null;
+    const stream = new DeltaStream();
     const result = new Promise<GenerationResult>((resolve, reject) => {
-      const fail = (e: Error) => { failure = e; finished = true; wake?.(); reject(e); };
+      const fail = (e: Error) => { stream.fail(e); reject(e); };
       if (this.disposed) return fail(new SlmlabError('invalid_request', 'this model was disposed: load it again with loadModel()'));
       try {
         validateRequest(request);
@@ -133,8 +131,8 @@ export class LoadedModel {
       let settle: () => void = () => undefined;
       const p: Pending = {
         id: this.nextId++, request, abort: new SharedArrayBuffer(4), enqueued: performance.now(), signal: opts.signal,
-        push: (d) => { deltas.push(d); wake?.(); },
-        resolve: (r) => { finished = true; wake?.(); resolve(r); settle(); },
+        push: (d) => stream.push(d),
+        resolve: (r) => { stream.end(); resolve(r); settle(); },
         reject: (e) => { fail(e); settle(); },
         settled: new Promise<void>((r) => { settle = r; }),
       };
@@ -147,16 +145,7 @@ export class LoadedModel {
       this.pump();
     });
     result.catch(() => { /* surfaced through the iterator or by awaiting result */ });
-    const iterator = async function* (): AsyncGenerator<TextDelta> {
-      for (;;) {
-        if (deltas.length) { yield deltas.shift()!; continue; }
-        if (failure) throw failure;
-        if (finished) return;
-        await new Promise<void>((r) => { wake = r; });
-        wake = null;
-      }
-    };
-    return { result, [Symbol.asyncIterator]: iterator };
+    return { result, [Symbol.asyncIterator]: () => stream[Symbol.asyncIterator]() };
   }
 
   /** Generates and waits for the whole answer. */

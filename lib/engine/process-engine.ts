@@ -19,6 +19,7 @@ import { AbortedError, EngineCrashedError, reviveError, SlmlabError } from '../e
 import type { GenerateOptions, GenerationStream, LoadOptions } from './engine';
 import type { FromHost, HostLoadOptions, ToHost } from './process-protocol';
 import type { ProviderName } from './providers';
+import { DeltaStream } from './delta-stream';
 import type { GenerateRequest, GenerationResult, TextDelta } from './types';
 import type { LoadedInfo } from './worker-protocol';
 
@@ -74,12 +75,9 @@ export class ProcessModel implements EngineModel {
   }
 
   generate(request: GenerateRequest, opts: GenerateOptions = {}): GenerationStream {
-    const deltas: TextDelta[] = [];
-    let wake: (() => void) | null = null;
-    let finished = false;
-    let failure: Error | null = null;
+    const stream = new DeltaStream();
     const result = new Promise<GenerationResult>((resolve, reject) => {
-      const fail = (e: Error) => { failure = e; finished = true; wake?.(); reject(e); };
+      const fail = (e: Error) => { stream.fail(e); reject(e); };
       if (this.disposed) return fail(new SlmlabError('invalid_request', 'this model was disposed: load it again'));
       // The request is validated by the engine in the engine process; its errors come back typed.
       if (opts.signal?.aborted) return fail(new AbortedError());
@@ -89,8 +87,8 @@ export class ProcessModel implements EngineModel {
       const onAbort = () => { if (sent) this.send({ type: 'abort', id }); else this.settle(id, (p) => p.reject(new AbortedError())); };
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       this.pending.set(id, {
-        push: (d) => { deltas.push(d); wake?.(); },
-        resolve: (r) => { finished = true; wake?.(); resolve(r); },
+        push: (d) => stream.push(d),
+        resolve: (r) => { stream.end(); resolve(r); },
         reject: fail,
         detach: () => opts.signal?.removeEventListener('abort', onAbort),
       });
@@ -99,16 +97,7 @@ export class ProcessModel implements EngineModel {
         (e: Error) => this.settle(id, (p) => p.reject(e)));
     });
     result.catch(() => { /* surfaced through the iterator or by awaiting result */ });
-    const iterator = async function* (): AsyncGenerator<TextDelta> {
-      for (;;) {
-        if (deltas.length) { yield deltas.shift()!; continue; }
-        if (failure) throw failure;
-        if (finished) return;
-        await new Promise<void>((r) => { wake = r; });
-        wake = null;
-      }
-    };
-    return { result, [Symbol.asyncIterator]: iterator };
+    return { result, [Symbol.asyncIterator]: () => stream[Symbol.asyncIterator]() };
   }
 
   get maxBatch(): number { return this.info.batching.maxBatch; }
