@@ -28,10 +28,12 @@ export function notebookProgress(title: string, opts: { minIntervalMs?: number }
     const finished = p.done >= p.total;
     if (shown && !finished && now - last < interval) return;
     last = now;
-    const text = `${title}: ${p.done}/${p.total} requests · ETA ${finished ? 'done' : eta(p.etaSeconds)} · ${p.cell}`;
+    // Finished: no cell line (the last one named may be a skipped provider's, which reads as if it ran).
+    const cell = finished ? '' : p.cell;
+    const text = `${title}: ${p.done}/${p.total} requests · ETA ${finished ? 'done' : eta(p.etaSeconds)}${cell ? ` · ${cell}` : ''}`;
     if (!writer) { console.log(text); shown = true; return; }
     const html = `<div style="font-family:sans-serif"><b>${escapeHtml(title)}</b> <progress max="${p.total}" value="${p.done}" style="width:18em"></progress> `
-      + `${p.done}/${p.total} requests · ETA ${escapeHtml(finished ? 'done' : eta(p.etaSeconds))}<br><small>${escapeHtml(p.cell)}</small></div>`;
+      + `${p.done}/${p.total} requests · ETA ${escapeHtml(finished ? 'done' : eta(p.etaSeconds))}${cell ? `<br><small>${escapeHtml(cell)}</small>` : ''}</div>`;
     writer({ data: { 'text/html': html, 'text/plain': text }, metadata: {}, transient: { display_id: displayId } }, shown);
     shown = true;
   };
