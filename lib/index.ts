@@ -22,6 +22,7 @@ export type { GenerateRequest, GenerationResult, GenerationTimings, TextDelta, F
 // engine: continuous batching (issue 10) — how many requests decode together, and the
 // load-time check that batched decoding gives every request its solo tokens
 export { DEFAULT_MAX_BATCH, MAX_BATCH_LIMIT } from './engine/engine';
+export { gatherLastPosition, type LastPositionRewrite } from './engine/last-position-logits';
 export type { BatchingInfo } from './engine/worker-protocol';
 export type { BatchingCheck } from './engine/decoder-session';
 export type { LogitsMode } from './synth/decoder-graph';

@@ -12,6 +12,8 @@ import { loadModel } from '../lib/engine/engine';
 import { argmax } from '../lib/engine/sampling';
 import { buildModel, syntheticId } from '../lib/synth/build-model';
 import { buildTiny, makeTempDir, maxAbsDiff, removeTempDir } from './helpers/models';
+import { decodeModel } from '../lib/onnx';
+import { gatherLastPosition } from '../lib/engine/last-position-logits';
 
 let root: string;
 const dirs: Record<string, string> = {};
@@ -63,6 +65,65 @@ for (const precision of ['fp32', 'int4'] as const) {
 test('the engine generates the same greedy text from either graph, solo and batched', async () => {
   const a = await loadModel(dirs['int4/all'], { threads: 1 });
   const b = await loadModel(dirs['int4/last'], { threads: 1 });
+  try {
+    const reqs = ['abc', 'The model', 'zz top'].map((prompt) => ({ prompt, raw: true, maxTokens: 12 }));
+    const ra = await Promise.all(reqs.map((r) => a.complete(r)));
+    const rb = await Promise.all(reqs.map((r) => b.complete(r)));
+    for (let i = 0; i < reqs.length; i++) assert.deepEqual(rb[i].tokenIds, ra[i].tokenIds);
+  } finally {
+    await a.dispose();
+    await b.dispose();
+  }
+});
+
+// ---- the load-time rewrite for any decoder graph (lib/engine/last-position-logits.ts)
+
+test('the load-time rewrite gathers the last position before lm_head, in both layouts, and leaves the weights alone', async () => {
+  const optimum = (await buildTiny(root, 'optimum-all', { precision: 'int4', seed: 5, layout: 'optimum' })).dir;
+  for (const file of [path.join(dirs['int4/all'], 'model.onnx'), path.join(dirs['fp32/all'], 'model.onnx'), path.join(optimum, 'onnx', 'model.onnx')]) {
+    const before = decodeModel(fs.readFileSync(file));
+    const r = gatherLastPosition(before);
+    assert.equal(r.rewritten, true, r.reason ?? '');
+    const gather = r.model.graph.nodes.find((n) => n.opType === 'Gather' && n.name.startsWith('/slmlab/'))!;
+    const head = r.model.graph.nodes.find((n) => n.outputs.includes('logits'))!;
+    assert.equal(head.inputs[0], gather.outputs[0], 'lm_head reads the gathered position');
+    assert.ok(r.model.graph.nodes.indexOf(gather) < r.model.graph.nodes.indexOf(head), 'topological order kept');
+    assert.equal(r.model.graph.outputs.find((o) => o.name === 'logits')!.shape![1], 1);
+    assert.equal(r.model.graph.initializers.filter((t) => t.external).length, before.graph.initializers.filter((t) => t.external).length);
+    assert.equal(gatherLastPosition(r.model).rewritten, false, 'a rewritten graph is left alone');
+  }
+});
+
+test('the rewrite leaves graphs it cannot read with the reason: no logits output, a variant that already has one position', () => {
+  const built = decodeModel(fs.readFileSync(path.join(dirs['int4/last'], 'model.onnx')));
+  assert.match(gatherLastPosition(built).reason ?? '', /already computes logits for one position/);
+  assert.match(gatherLastPosition(built, 'scores').reason ?? '', /no 'scores' output/);
+  const odd = decodeModel(fs.readFileSync(path.join(dirs['fp32/all'], 'model.onnx')));
+  const head = odd.graph.nodes.find((n) => n.outputs.includes('logits'))!;
+  head.outputs = ['/lm_head/raw'];
+  odd.graph.nodes.push({ opType: 'Softmax', domain: '', name: '/odd/Softmax', inputs: ['/lm_head/raw'], outputs: ['logits'], attributes: {} });
+  assert.match(gatherLastPosition(odd).reason ?? '', /comes from a Softmax node/);
+});
+
+test('a model loaded with lastPositionLogits gives the full graph\'s last row and the same greedy text, solo and batched', async () => {
+  for (const precision of ['fp32', 'int4'] as const) {
+    const onnx = path.join(dirs[`${precision}/all`], 'model.onnx');
+    const full = await DecoderSession.create(onnx, { provider: 'cpu', threads: 1 });
+    const last = await DecoderSession.create(onnx, { provider: 'cpu', threads: 1, lastPositionLogits: true });
+    try {
+      const ids = [1, 2, 3, 4, 5, 6, 7, 8, 9];
+      const a = await full.allLogits(ids);
+      const b = await last.allLogits(ids);
+      assert.deepEqual(b.dims, [1, 1, a.dims[2]]);
+      const V = a.dims[2];
+      assert.ok(maxAbsDiff(a.data.subarray((ids.length - 1) * V), b.data) <= 1e-5);
+    } finally {
+      await full.release();
+      await last.release();
+    }
+  }
+  const a = await loadModel(dirs['int4/all'], { threads: 1 });
+  const b = await loadModel(dirs['int4/all'], { threads: 1, lastPositionLogits: true });
   try {
     const reqs = ['abc', 'The model', 'zz top'].map((prompt) => ({ prompt, raw: true, maxTokens: 12 }));
     const ra = await Promise.all(reqs.map((r) => a.complete(r)));

@@ -16,7 +16,11 @@
  *   input_ids [B, 1], attention_mask [B, P + 1], position_ids [B, 1], past [B, kvh, P, hs],
  *   logits [B, 1, V].
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { decodeModel, encodeModel } from '../onnx';
+import { gatherLastPosition } from './last-position-logits';
 import { ModelInvalidError, ProviderUnavailableError } from '../errors';
 import { sessionProviderOptions, type ProviderName } from './providers';
 import { halfBitsToFloat } from '../onnx/fp16';
@@ -40,6 +44,12 @@ export interface SessionOptions {
   /** Intra-op threads; 0 lets ONNX Runtime choose (one per physical core). */
   threads?: number;
   graphOptimizationLevel?: GraphOptimizationLevel;
+  /**
+   * Rewrite the graph at load so that it computes logits for the last position only
+   * (last-position-logits.ts): a faster prefill for graphs that project every position.
+   * Off by default: a twin must cost what the real model costs.
+   */
+  lastPositionLogits?: boolean;
 }
 
 interface KvPair { layer: number; past: string; present: string; }
@@ -101,7 +111,11 @@ export class DecoderSession {
     };
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(onnxPath, options);
+      const rewritten = opts.lastPositionLogits ? lastPositionGraph(onnxPath) : null;
+      session = rewritten
+        // From bytes, ONNX Runtime finds the external data through this folder (the weights stay where they are).
+        ? await ort.InferenceSession.create(rewritten, { ...options, extra: { session: { model_external_initializers_file_folder_path: path.dirname(onnxPath) } } })
+        : await ort.InferenceSession.create(onnxPath, options);
     } catch (e) {
       const msg = (e as Error).message ?? String(e);
       const missing = missingOpOf(msg);
@@ -283,4 +297,10 @@ function rowOf(t: ort.Tensor, b: number, s: number): Float32Array {
   const out = new Float32Array(V);
   for (let i = 0; i < V; i++) out[i] = halfBitsToFloat(src[i]);
   return out;
+}
+
+/** The graph of `onnxPath` rewritten for last-position logits, or null when it cannot be (it then loads as it is). */
+function lastPositionGraph(onnxPath: string): Uint8Array | null {
+  const r = gatherLastPosition(decodeModel(fs.readFileSync(onnxPath)));
+  return r.rewritten ? encodeModel(r.model) : null;
 }

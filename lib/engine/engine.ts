@@ -36,6 +36,8 @@ export interface LoadOptions {
    * check runs unbatched whatever this says (see info.batching).
    */
   maxBatch?: number;
+  /** Compute logits for the last position only (a load-time graph rewrite, last-position-logits.ts); default off. */
+  lastPositionLogits?: boolean;
 }
 
 /**
@@ -88,7 +90,7 @@ export class LoadedModel {
 
   private constructor(
     readonly dir: string,
-    private readonly options: Required<Pick<LoadOptions, 'threads' | 'graphOptimizationLevel' | 'maxBatch'>> & Pick<LoadOptions, 'onnxFile'>,
+    private readonly options: Required<Pick<LoadOptions, 'threads' | 'graphOptimizationLevel' | 'maxBatch'>> & Pick<LoadOptions, 'onnxFile' | 'lastPositionLogits'>,
     readonly provider: ProviderName,
     readonly fellBackFrom: { provider: ProviderName; reason: string } | null,
     public info: LoadedInfo,
@@ -102,7 +104,7 @@ export class LoadedModel {
     if (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > MAX_BATCH_LIMIT) {
       throw new InvalidRequestError(`maxBatch must be a whole number from 1 to ${MAX_BATCH_LIMIT}, got ${String(opts.maxBatch)}: 1 runs requests one at a time`, 'max_batch');
     }
-    const options = { threads: opts.threads ?? 0, graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all', onnxFile: opts.onnxFile, maxBatch };
+    const options = { threads: opts.threads ?? 0, graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all', onnxFile: opts.onnxFile, maxBatch, lastPositionLogits: opts.lastPositionLogits };
     const absolute = path.resolve(dir);
     const model = new LoadedModel(absolute, options, resolved.provider,
       resolved.fellBackFrom ? { provider: resolved.fellBackFrom, reason: resolved.reason ?? '' } : null, undefined as unknown as LoadedInfo);
@@ -195,7 +197,7 @@ export class LoadedModel {
       worker.on('exit', (code) => this.crashed(worker, new Error(`exit code ${code}`)));
       const msg: ToWorker = {
         type: 'load', dir: this.dir, onnxFile: this.options.onnxFile, maxBatch: this.options.maxBatch,
-        session: { provider: this.provider, threads: this.options.threads, graphOptimizationLevel: this.options.graphOptimizationLevel },
+        session: { provider: this.provider, threads: this.options.threads, graphOptimizationLevel: this.options.graphOptimizationLevel, lastPositionLogits: this.options.lastPositionLogits },
       };
       worker.postMessage(msg);
     });

@@ -13,6 +13,8 @@ export interface HostLoadOptions {
   onnxFile?: string;
   /** Requests decoded together (continuous batching, engine.ts). */
   maxBatch?: number;
+  /** Load-time last-position-logits rewrite (last-position-logits.ts). */
+  lastPositionLogits?: boolean;
 }
 
 export type ToHost =
