@@ -34,7 +34,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
-import * as ort from 'onnxruntime-node';
+import { Floor } from './bench/floor';
 import OpenAI from 'openai';
 import { collectGarbage } from '../lib/util/gc';
 import { intArg, walkArgs } from '../lib/util/argv';
@@ -175,59 +175,6 @@ async function invariance(dir: string, o: Options, tok: TextTokenizer) {
 
 // ---- part 2: solo TTFT, engine vs the bare loop, all-position vs last-position logits -------
 
-class Floor {
-  private readonly past: string[];
-  private readonly present: string[];
-  private readonly kv: [number, number];
-  private constructor(readonly session: ort.InferenceSession) {
-    this.past = session.inputNames.filter((n) => n.startsWith('past_key_values.'));
-    this.present = this.past.map((n) => n.replace('past_key_values', 'present'));
-    const meta = session.inputMetadata.find((m) => m.name === this.past[0]);
-    if (!meta || !meta.isTensor) throw new Error('cannot read the KV cache metadata');
-    this.kv = [Number(meta.shape[1]), Number(meta.shape[3])];
-    if (session.inputNames.includes('position_ids')) throw new Error('the floor loop feeds genai-layout graphs (no position_ids)');
-  }
-  static async create(onnxPath: string, threads: number): Promise<Floor> {
-    return new Floor(await ort.InferenceSession.create(onnxPath, { executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: threads, interOpNumThreads: 1, logSeverityLevel: 3 }));
-  }
-  /** Prefill + argmax, then n - 1 decode steps: TTFT and decode intervals, in ms. */
-  async run(ids: number[], n: number): Promise<{ ttftMs: number; decodeMs: number[]; tokenIds: number[] }> {
-    const start = performance.now();
-    const [kvh, hs] = this.kv;
-    const S = ids.length;
-    let feeds: Record<string, ort.Tensor> = {
-      input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, S]),
-      attention_mask: new ort.Tensor('int64', new BigInt64Array(S).fill(1n), [1, S]),
-    };
-    for (const p of this.past) feeds[p] = new ort.Tensor('float32', new Float32Array(0), [1, kvh, 0, hs]);
-    let out = await this.session.run(feeds);
-    let next = argmaxLast(out.logits);
-    let last = performance.now();
-    const ttftMs = last - start;
-    const tokenIds = [next];
-    const decodeMs: number[] = [];
-    for (let T = S + 1; tokenIds.length < n; T++) {
-      feeds = { input_ids: new ort.Tensor('int64', BigInt64Array.of(BigInt(next)), [1, 1]), attention_mask: new ort.Tensor('int64', new BigInt64Array(T).fill(1n), [1, T]) };
-      this.past.forEach((p, i) => { feeds[p] = out[this.present[i]]; });
-      out = await this.session.run(feeds);
-      next = argmaxLast(out.logits);
-      const now = performance.now();
-      decodeMs.push(now - last);
-      last = now;
-      tokenIds.push(next);
-    }
-    return { ttftMs, decodeMs, tokenIds };
-  }
-}
-
-function argmaxLast(t: ort.Tensor): number {
-  const V = t.dims[2];
-  const d = t.data as Float32Array;
-  const off = d.length - V;
-  let best = 0;
-  for (let i = 1; i < V; i++) if (d[off + i] > d[off + best]) best = i;
-  return best;
-}
 
 interface SoloSample { ttftMs: number; msPerToken: number; tokenIds: number[] }
 
@@ -238,7 +185,7 @@ async function soloTtft(dirs: { all: string; last: string | null }, o: Options, 
   for (const [variant, dir] of Object.entries(dirs)) {
     if (!dir) continue;
     const folder = inspectModelFolder(dir);
-    const floor = await Floor.create(folder.onnxPath, o.threads);
+    const floor = await Floor.create(folder.onnxPath, o.threads, prompt.ids.length + o.soloTokens + 1);
     const engine: LoadedModel = await loadModel(dir, { threads: o.threads });
     toDispose.push(() => floor.session.release(), () => engine.dispose());
     systems[`floor/${variant}`] = async () => {
