@@ -12,7 +12,7 @@
  *     leave   finished, cancelled or failed sequences are answered and dropped from the batch
  *     yield   to the event loop, so new requests and cancellations arrive between steps
  *
- * Why this design (measured on the 2-core machine, qwen2.5-0.5b int4 twin; see the README):
+ * Why this design (measured on the 2-core machine, qwen2.5-0.5b int4 twin; see docs/engine.md):
  * - A decode step reads every weight once whatever B is, so steps of B sequences cost far
  *   less than B steps. Prefill is compute-bound already at 32 tokens, so prefilling joiners
  *   together would save little; prefilling each alone keeps the code simple and exact.

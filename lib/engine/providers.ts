@@ -4,8 +4,7 @@
  *
  * Why probe instead of trusting `listSupportedBackends()`: in onnxruntime-node 1.30
  * that list is static (linux/x64 always lists cuda), and `executionProviders:
- * ['cuda', 'cpu']` does not fall back, it throws (see shared/reference/onnx-engine.md
- * §4). So the only honest test is to build a session on the EP and run it once. We do
+ * ['cuda', 'cpu']` does not fall back, it throws (test/providers.test.ts probes this). So the only honest test is to build a session on the EP and run it once. We do
  * that on a one-node model (`y = x + x`, float32[4]) encoded in memory, cache the
  * answer per process, and never fall back silently: `resolveProvider` either returns
  * the requested EP, throws ProviderUnavailableError with the reason and the fix, or,

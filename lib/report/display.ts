@@ -7,7 +7,7 @@
  *   text/plain                       a line of text.
  * showFigure()/showTable() send it through tslab's display_data writer when running in a tslab
  * kernel, else print the text. tslab has no public multi-MIME call: we use its internal
- * `lastWriteDisplayData` (notebooks.md §1), found in require.cache so nothing is loaded outside
+ * `lastWriteDisplayData` (tslab's source: https://github.com/yunabe/tslab), found in require.cache so nothing is loaded outside
  * a kernel, and fall back to tslab's public single-MIME html display if it ever disappears.
  */
 import { randomBytes } from 'node:crypto';

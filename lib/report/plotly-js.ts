@@ -2,7 +2,7 @@
  * plotly.js (plotly.js-dist-min) as an inline <script>, read once per process. Wrapped in
  * `(function(define,module,exports){…}).call(window)` so a page with require.js (nbconvert's
  * templates load it) still gets window.Plotly instead of an anonymous AMD module
- * (notebooks.md §2).
+ * (nbconvert's classic templates: https://github.com/jupyter/nbconvert/tree/main/share/templates).
  */
 import * as fs from 'node:fs';
 

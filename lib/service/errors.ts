@@ -47,7 +47,7 @@ export const forbiddenOrigin = (origin: string) =>
 
 export const crossSiteRefused = (why: string) =>
   new ServiceError(403, 'cross_site_refused', `this route changes the service's state and the request comes from a web page of another site (${why}): ` +
-    'call it from a terminal, a script or a page served from localhost; see "Security" in the README');
+    'call it from a terminal, a script or a page served from localhost; see docs/service.md, "Requests from web pages"');
 
 export const modelUnloaded = (model: string) =>
   new ServiceError(503, 'model_unloaded', `model '${model}' was unloaded (forced) while this request waited or ran: send it again to load the model afresh`, null, { 'Retry-After': '1' });

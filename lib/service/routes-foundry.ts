@@ -1,6 +1,6 @@
 /**
- * Foundry Local's management routes (the legacy REST service, shared/reference/foundry-local.md
- * §2), so the Foundry SDKs' HTTP calls and workshop code work unchanged against slmlab:
+ * Foundry Local's management routes (the legacy REST service of https://github.com/microsoft/Foundry-Local,
+ * docs/service.md), so the Foundry SDKs' HTTP calls and workshop code work unchanged against slmlab:
  *
  *   GET  /foundry/list                       catalog entries (Foundry's field names)
  *   GET  /openai/models                      cached model ids

@@ -13,7 +13,7 @@
  * same grid and its own --out, then analyse the files together (summarizeLevels over the
  * requests of all of them): a level's duration is the union of the runs' windows
  * (level-stats.ts), so their requests add up. Concatenating the files would not do: request
- * keys repeat across machines and a reader keeps the first of each (README, load profiles).
+ * keys repeat across machines and a reader keeps the first of each (docs/benchmarks.md, load profiles).
  */
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';

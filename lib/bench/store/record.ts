@@ -5,7 +5,7 @@
  * (name, type, unit, meaning); exporters take their columns from it, and a field added
  * here and there shows up everywhere.
  *
- * Timing definitions (the runner measures them; see bench-anchors.md for the pitfalls):
+ * Timing definitions (the runner measures them; docs/benchmarks.md lists them):
  * - ttftMs: request sent -> first chunk with non-empty content (not the role-only chunk).
  * - e2eMs: request sent -> last content chunk (a trailing usage-only chunk does not count).
  * - tpotMs: (e2eMs - ttftMs) / (completionTokens - 1); null when completionTokens < 2.

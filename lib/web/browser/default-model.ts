@@ -3,7 +3,7 @@
  *
  * WebGPU: the int4 0.5B twin (MatMulNBits has a WebGPU kernel). WASM: the int8 0.5B twin, because
  * onnxruntime-web 1.30's WASM MatMulNBits is hundreds of times slower than native while its
- * DynamicQuantizeMatMul (int8) runs within ~7x of native (README, "In-browser inference").
+ * DynamicQuantizeMatMul (int8) runs within ~7x of native (docs/pages.md, "In-browser inference").
  */
 export function defaultBrowserModels(hasWebGpu: boolean): string[] {
   const tiny = ['tiny-generic-cpu:1', 'tiny', 'tiny-int8', 'tiny-int4-b32'];
