@@ -45,17 +45,7 @@ export function removeTree(p: string): number {
   return bytes;
 }
 
-/** Whether process `pid` on this machine is running (signal 0 probes without sending). */
-export function pidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: it exists but belongs to another user.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { pidAlive } from '../util/pid-alive';
 
 /** Reads a JSON object, or null when the file is missing or not a JSON object. */
 export function readJsonObject(file: string): Record<string, unknown> | null {

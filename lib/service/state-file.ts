@@ -51,12 +51,4 @@ export function removeState(file: string, pid?: number): void {
   fs.rmSync(file, { force: true });
 }
 
-/** True when a process with this id exists (EPERM: it exists but belongs to someone else). */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { pidAlive } from '../util/pid-alive';

@@ -22,6 +22,7 @@ import { generationConfig, genaiConfig, hfConfig, SYNTHETIC_NOTE, type Synthetic
 import { syntheticDir } from '../cache/location';
 import { BUILD_FILE, readCompletion, writeCompletion, type CompletedFile } from '../cache/completion';
 import { findDamage } from '../cache/damage';
+import { pidAlive } from '../util/pid-alive';
 
 export type Precision = WeightFormat;
 
@@ -112,15 +113,11 @@ export function removeAbandonedBuilds(dir: string): string[] {
   try { names = fs.readdirSync(parent); } catch { return removed; }
   for (const name of names) {
     const m = name.startsWith(prefix) ? /^(\d+)-\d+$/.exec(name.slice(prefix.length)) : null;
-    if (!m || processAlive(Number(m[1]))) continue;
+    if (!m || pidAlive(Number(m[1]))) continue;
     fs.rmSync(path.join(parent, name), { recursive: true, force: true });
     removed.push(path.join(parent, name));
   }
   return removed;
-}
-
-function processAlive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
 }
 
 /** A stable folder name for a synthetic variant, e.g. qwen2.5-0.5b-int4-b32. */
