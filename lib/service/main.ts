@@ -145,7 +145,9 @@ export async function runServiceMain(
   }
   const logger = jsonLogger();
   const instance = randomUUID();
+  let stop: (signal: string) => void = () => undefined;
   const service = await startService({
+    onShutdownRequest: () => stop('POST /shutdown'),
     instance,
     registry: deps.registry ?? defaultRegistry(o, env), host: o.host, port: o.port, apiKey: env.SLMLAB_API_KEY || undefined,
     ttlSeconds: o.ttlSeconds, maxQueue: o.maxQueue, maxBodyBytes: o.maxBodyBytes, threads: o.threads, maxBatch: o.maxBatch, logger,
@@ -160,7 +162,7 @@ export async function runServiceMain(
   let resolveStopped: () => void = () => undefined;
   const stopped = new Promise<void>((r) => { resolveStopped = r; });
   let stopping = false;
-  const stop = (signal: string) => {
+  stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info('stopping', { signal });
