@@ -121,6 +121,10 @@ export async function runModel(spec: string, o: RunOptions, how: { interactive?:
     try {
       found = await locateModel(spec, { ep, download: true, onProgress });
     } catch (e) {
+      if (e instanceof NoVariantError && o.ep === undefined && ep === 'cpu') {
+        throw new NoVariantError(`model '${spec}' has no cpu variant, and compute.onnx.enable_gpu is false (slmlab config): ` +
+          `run it with ${e.available.map((p) => `--ep ${p}`).join(' or ')}, or \`slmlab config set compute.onnx.enable_gpu true\``, e.provider, e.available);
+      }
       // --fallback: a model without a variant for the provider asked for runs its cpu variant.
       if (!(o.fallback && e instanceof NoVariantError && e.available.includes('cpu'))) throw e;
       process.stderr.write(`slmlab: ${spec} has no ${e.provider} variant; using cpu\n`);
