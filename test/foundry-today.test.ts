@@ -9,19 +9,30 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type OpenAI from 'openai';
 import { toFile } from 'openai';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { ServiceHandle } from '../lib/service/server';
+import { buildEncoderModel } from '../lib/synth/encoder';
 import { clientFor, MODEL_ALIAS, MODEL_ID, postRaw, tinyFixture, type TinyFixture } from './helpers/service';
 
 let fx: TinyFixture;
 let svc: ServiceHandle;
 let client: OpenAI;
+let embedRoot = '';
 
 before(async () => {
-  fx = await tinyFixture();
+  embedRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'slmlab-embed-'));
+  const embedDir = path.join(embedRoot, 'tiny-embed');
+  await buildEncoderModel({ shape: 'tiny-embed', out: embedDir });
+  fx = await tinyFixture({ 'tiny-embed:1': { dir: embedDir, alias: 'tiny-embed', task: 'embeddings' } });
   svc = await fx.start({ storedResponses: 3 });
   client = clientFor(svc);
 });
-after(async () => { await fx.cleanup(); });
+after(async () => {
+  await fx.cleanup();
+  fs.rmSync(embedRoot, { recursive: true, force: true });
+});
 
 /** What ModelLoadManager sends with serviceEndpoint set: GET, a relative URL on the endpoint, its User-Agent. */
 async function sdkGet(relative: string): Promise<Response> {
@@ -149,6 +160,23 @@ describe('Responses API through the openai client', () => {
 });
 
 describe('embeddings and audio', () => {
+  test('/v1/embeddings with an embedding twin: unit vectors, equal texts equal, base64 and float alike', async () => {
+    const texts = ['hello world', 'hello world', 'something else entirely'];
+    const r = await client.embeddings.create({ model: 'tiny-embed', input: texts }); // the client asks for base64 and decodes it
+    assert.equal(r.object, 'list');
+    assert.equal(r.model, 'tiny-embed');
+    assert.deepEqual(r.data.map((d) => d.index), [0, 1, 2]);
+    const [a, b, c] = r.data.map((d) => d.embedding);
+    assert.equal(a.length, 32);
+    const dot = (x: number[], y: number[]) => x.reduce((s, v, i) => s + v * y[i], 0);
+    assert.ok(Math.abs(dot(a, a) - 1) < 1e-5, 'L2-normalised');
+    assert.deepEqual(a, b);
+    assert.ok(dot(a, c) < 0.999, 'another text, another vector');
+    assert.equal(r.usage.prompt_tokens, 'hello world'.length * 2 + 'something else entirely'.length); // byte tokenizer: one token per byte
+    const f = await client.embeddings.create({ model: 'tiny-embed', input: 'hello world', encoding_format: 'float' });
+    f.data[0].embedding.forEach((v, i) => assert.ok(Math.abs(v - a[i]) < 1e-6));
+  });
+
   test('/v1/embeddings with a chat model: a clear 400; an unknown model: 404', async () => {
     await assert.rejects(client.embeddings.create({ model: MODEL_ID, input: 'hello' }), (e: any) => e.status === 400 && e.code === 'model_not_embedding' && /not an embedding model/.test(e.message));
     await assert.rejects(client.embeddings.create({ model: 'nope', input: 'hello' }), (e: any) => e.status === 404);

@@ -4,6 +4,7 @@ import type { ModelManager } from './model-manager';
 import type { ModelRegistry } from './registry';
 import type { Preparations } from './preparation';
 import type { ResponseStore } from './response-store';
+import type { EmbedderPool } from './embedders';
 
 export interface ServiceLogger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -39,6 +40,8 @@ export interface ServiceContext {
   requestShutdown(): void;
   /** The Responses API's stored responses (bounded, in memory). */
   responses: ResponseStore;
+  /** Embedding models loaded by POST /v1/embeddings. */
+  embedders: EmbedderPool;
 }
 
 export type Handler = (ctx: ServiceContext, req: IncomingMessage, res: ServerResponse, params: Record<string, string>, query: URLSearchParams) => Promise<void> | void;

@@ -28,6 +28,8 @@ import * as openai from './routes-openai';
 import * as core from './routes-foundry-core';
 import * as responses from './routes-responses';
 import * as unsupported from './routes-unsupported';
+import * as embeddings from './routes-embeddings';
+import { EmbedderPool } from './embedders';
 import { ResponseStore } from './response-store';
 import { WEB_ROUTES } from '../web/routes';
 import { checkApiKey, checkBinding, checkCrossSite, checkOrigin, corsHeaders, isAllowedOrigin, isLoopback, preflightHeaders } from './security';
@@ -117,7 +119,7 @@ const ROUTES: Route[] = [
   route('GET', '/v1/responses/:id', responses.getResponse),
   route('DELETE', '/v1/responses/:id', responses.deleteResponse),
   route('GET', '/v1/responses/:id/input_items', responses.inputItems),
-  route('POST', '/v1/embeddings', unsupported.embeddings),
+  route('POST', '/v1/embeddings', embeddings.embeddings),
   route('POST', '/v1/audio/transcriptions', unsupported.audioTranscriptions),
   // Session 4's pages (RAG chat, in-browser inference) and their assets: lib/web/routes.ts.
   ...WEB_ROUTES.map((r) => route(r.method, r.path, r.handler)),
@@ -146,6 +148,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
     instance: options.instance ?? randomUUID(),
     requestShutdown: () => { if (options.onShutdownRequest) options.onShutdownRequest(); else void close(); },
     responses: new ResponseStore(options.storedResponses),
+    embedders: new EmbedderPool(options.threads),
   };
   const loopbackBind = isLoopback(host);
 
@@ -208,6 +211,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
       server.closeIdleConnections();
       const sweep = setInterval(() => server.closeIdleConnections(), 20);
       await manager.close();
+      await ctx.embedders.close();
       const grace = setTimeout(() => server.closeAllConnections(), 2000);
       await closed;
       clearInterval(sweep);
