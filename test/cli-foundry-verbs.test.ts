@@ -122,3 +122,13 @@ test('server logs shows the background service\'s log; the old `chat` page spell
 test('report --help says how it differs from Foundry\'s report', () => {
   assert.match(slmlab(['report', '--help']).stdout, /Not Foundry Local's `foundry report`/);
 });
+
+test('model build all-minilm-l6-v2 / tiny-embed builds an embedding twin into the cache, listed as one of your models', () => {
+  const r = slmlab(['model', 'build', 'tiny-embed', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout);
+  assert.equal(report.dir, path.join(cache, 'models', 'tiny-embed'));
+  assert.equal(report.task, 'embeddings');
+  const listed = JSON.parse(slmlab(['cache', 'list', '--json']).stdout) as { id: string; kind: string; complete: boolean }[];
+  assert.ok(listed.some((e) => e.id === 'tiny-embed' && e.kind === 'custom' && e.complete), JSON.stringify(listed));
+});

@@ -6,11 +6,9 @@
  * client asks for by default) is little-endian float32, base64-encoded.
  */
 import { isEmbeddingFolder } from '../engine/embedder';
-import { ModelNotFoundError } from '../errors';
 import type { Handler } from './context';
 import { badRequest, ServiceError } from './errors';
 import { readJson, sendJson } from './http';
-import { isKnownModel } from './routes-foundry-core';
 
 const notEmbedding = (model: string) => new ServiceError(400, 'model_not_embedding',
   `model '${model}' is a chat model, not an embedding model: /v1/embeddings needs an embedding model (e.g. an all-MiniLM-L6-v2 folder); ` +
@@ -33,14 +31,12 @@ export const embeddings: Handler = async (ctx, req, res) => {
   const format = b.encoding_format ?? 'float';
   if (format !== 'float' && format !== 'base64') throw badRequest(`encoding_format must be float or base64; got ${JSON.stringify(format)}`, 'encoding_format');
 
-  let dir: string;
-  try {
-    dir = (await ctx.registry.resolve(b.model)).dir;
-  } catch (e) {
-    // Known but not on disk: the catalog's models are chat models.
-    if (e instanceof ModelNotFoundError && await isKnownModel(ctx, b.model)) throw notEmbedding(b.model);
-    throw e;
-  }
+  // Known but not on disk: a catalog model, and the catalog's models are chat models. Answered
+  // before resolve(), which would start downloading it.
+  const lower = b.model.toLowerCase();
+  const entry = (await ctx.registry.list()).find((e) => e.id.toLowerCase() === lower || e.alias?.toLowerCase() === lower);
+  if (entry && !entry.cached) throw notEmbedding(b.model);
+  const dir = (await ctx.registry.resolve(b.model)).dir;
   if (!isEmbeddingFolder(dir)) throw notEmbedding(b.model);
   const embedder = await ctx.embedders.get(dir);
   const { vectors, tokens } = await embedder.embed(inputs);

@@ -149,5 +149,7 @@ export async function buildEncoderModel(o: BuildEncoderOptions): Promise<BuiltEn
     slmlab: { synthetic: true, shape: shape.name, twinOf: shape.twinOf, seed, task: 'embeddings', pooling: 'mean', normalize: true },
   };
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+  // Foundry Local's custom-model marker: the cache lists the folder under this name (lib/cache/model-scan.ts).
+  fs.writeFileSync(path.join(dir, 'inference_model.json'), JSON.stringify({ Name: shape.name }, null, 2) + '\n');
   return { dir, shape, bytes: bytes.length };
 }
