@@ -222,3 +222,11 @@ test('POST /shutdown answers, then the service stops', async () => {
   }
   assert.fail('the service still answers 5 s after POST /shutdown');
 });
+
+test('the service process takes the stored-responses bound from --stored-responses or SLMLAB_STORED_RESPONSES', async () => {
+  const { parseServiceArgs } = await import('../lib/service/main');
+  assert.equal(parseServiceArgs([], {}).storedResponses, 20);
+  assert.equal(parseServiceArgs([], { SLMLAB_STORED_RESPONSES: '0' }).storedResponses, 0);
+  assert.equal(parseServiceArgs(['--stored-responses', '5'], { SLMLAB_STORED_RESPONSES: '0' }).storedResponses, 5);
+  assert.throws(() => parseServiceArgs(['--stored-responses', '-1'], {}), /--stored-responses needs a whole number >= 0/);
+});
