@@ -14,6 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ServiceHandle } from '../lib/service/server';
 import { buildEncoderModel } from '../lib/synth/encoder';
+import { parseServiceArgs } from '../lib/service/main';
 import { clientFor, MODEL_ALIAS, MODEL_ID, postRaw, tinyFixture, type TinyFixture } from './helpers/service';
 
 let fx: TinyFixture;
@@ -223,8 +224,7 @@ test('POST /shutdown answers, then the service stops', async () => {
   assert.fail('the service still answers 5 s after POST /shutdown');
 });
 
-test('the service process takes the stored-responses bound from --stored-responses or SLMLAB_STORED_RESPONSES', async () => {
-  const { parseServiceArgs } = await import('../lib/service/main');
+test('the service process takes the stored-responses bound from --stored-responses or SLMLAB_STORED_RESPONSES', () => {
   assert.equal(parseServiceArgs([], {}).storedResponses, 20);
   assert.equal(parseServiceArgs([], { SLMLAB_STORED_RESPONSES: '0' }).storedResponses, 0);
   assert.equal(parseServiceArgs(['--stored-responses', '5'], { SLMLAB_STORED_RESPONSES: '0' }).storedResponses, 5);
