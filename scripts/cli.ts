@@ -17,6 +17,8 @@ import { registerStart } from './cli/start';
 import { registerBench } from './cli/bench';
 import { registerReport } from './cli/report';
 import { registerPages } from './cli/pages';
+import { registerComplete } from './cli/complete';
+import { registerConfig } from './cli/config';
 import { EXIT_HELP, fail } from './cli/exit-codes';
 import { cacheDir } from '../lib/cache/location';
 import { FOUNDRY_ALIASES_HELP, rewriteFoundryArgv } from './cli/foundry-aliases';
@@ -29,7 +31,10 @@ program
   .showHelpAfterError('(run with --help for usage)')
   .addHelpText('after', `\nModels are kept in ${cacheDir()} (set SLMLAB_CACHE_DIR to move it).\n\n${FOUNDRY_ALIASES_HELP}\n\n${EXIT_HELP}`)
   // Usage errors exit 2 (like most CLIs); --help and --version exit 0. Inherited by every verb.
-  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
+  // Foundry's global --verbose (`foundry --verbose model run …`): error causes and stacks, load details (cli/verbose.ts).
+  .option('--verbose', 'print more: what was loaded from where, and errors with their causes and stack')
+  .hook('preAction', (cmd) => { if (cmd.opts().verbose) process.env.SLMLAB_VERBOSE = '1'; });
 
 const model = program.command('model').description('list, download, build, run and remove models');
 registerModelList(model);
@@ -45,6 +50,8 @@ registerProviders(program);
 registerStart(program);
 registerBench(program);
 registerReport(program);
-registerPages(program); // session 4's pages: slmlab chat, slmlab browser
+registerPages(program); // session 4's pages: slmlab rag, slmlab browser; and slmlab chat <model>
+registerComplete(program);
+registerConfig(program);
 
 program.parseAsync([...process.argv.slice(0, 2), ...rewriteFoundryArgv(process.argv.slice(2))]).catch(fail);

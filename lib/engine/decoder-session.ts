@@ -85,6 +85,10 @@ export class DecoderSession {
       this.kv.push({ layer: Number(m[1]), past: name, present });
       meta ??= session.inputMetadata.find((x) => x.name === name);
     }
+    // An encoder (BERT-style embedding model): no KV cache, a last_hidden_state output.
+    if (!this.kv.length && session.outputNames.includes('last_hidden_state')) {
+      throw new ModelInvalidError('this is an embedding (encoder) model, not a language model: use it through POST /v1/embeddings, not for chat or completions');
+    }
     const known = new Set(['input_ids', 'attention_mask', 'position_ids', ...this.kv.map((k) => k.past)]);
     const unknown = session.inputNames.filter((n) => !known.has(n));
     if (unknown.length) throw new ModelInvalidError(`the graph needs inputs slmlab does not provide: ${unknown.join(', ')}`);

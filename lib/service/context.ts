@@ -3,6 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ModelManager } from './model-manager';
 import type { ModelRegistry } from './registry';
 import type { Preparations } from './preparation';
+import type { ResponseStore } from './response-store';
+import type { EmbedderPool } from './embedders';
 
 export interface ServiceLogger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -34,6 +36,12 @@ export interface ServiceContext {
   shutdown: AbortSignal;
   /** A random token naming this service instance (GET /slmlab/instance; the state file holds it too). */
   instance: string;
+  /** POST /shutdown: stops the service (the process too, when it was started as one). */
+  requestShutdown(): void;
+  /** The Responses API's stored responses (bounded, in memory). */
+  responses: ResponseStore;
+  /** Embedding models loaded by POST /v1/embeddings. */
+  embedders: EmbedderPool;
 }
 
 export type Handler = (ctx: ServiceContext, req: IncomingMessage, res: ServerResponse, params: Record<string, string>, query: URLSearchParams) => Promise<void> | void;

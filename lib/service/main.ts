@@ -12,6 +12,7 @@
  *   --max-body-bytes N                    default 1048576
  *   --threads N         SLMLAB_THREADS    ONNX Runtime intra-op threads per model (default 0: ORT's)
  *   --max-batch N       SLMLAB_MAX_BATCH  requests decoded together per model (default 8; 1 = one at a time)
+ *   --stored-responses N SLMLAB_STORED_RESPONSES  Responses API responses kept in memory (default 20; 0 = none)
  *   --model NAME=DIR    (repeatable)      serve a model folder under NAME
  *   --models-dir DIR    (repeatable)      serve every model folder under DIR
  *                                         (with neither: the catalog and the cache, as `slmlab model list` sees them)
@@ -29,6 +30,7 @@ import * as path from 'node:path';
 import { cacheDir } from '../cache/location';
 import { CatalogRegistry } from '../registry/catalog-registry';
 import { jsonLogger } from './context';
+import { DEFAULT_STORED_RESPONSES } from './response-store';
 import { FolderRegistry } from './folder-registry';
 import type { ModelRegistry } from './registry';
 import { startService, type ServiceHandle } from './server';
@@ -42,6 +44,8 @@ export interface MainOptions {
   maxBodyBytes: number;
   threads: number;
   maxBatch: number;
+  /** Responses the Responses API keeps in memory (oldest dropped first). */
+  storedResponses: number;
   models: Record<string, string>;
   modelsDirs: string[];
   stateFile: string | null;
@@ -76,6 +80,7 @@ export function parseServiceArgs(argv: string[], env: NodeJS.ProcessEnv = proces
     maxBodyBytes: 1024 * 1024,
     threads: env.SLMLAB_THREADS ? int('SLMLAB_THREADS', env.SLMLAB_THREADS, 0) : 0,
     maxBatch: env.SLMLAB_MAX_BATCH ? batchSize('SLMLAB_MAX_BATCH', env.SLMLAB_MAX_BATCH) : DEFAULT_MAX_BATCH,
+    storedResponses: env.SLMLAB_STORED_RESPONSES ? int('SLMLAB_STORED_RESPONSES', env.SLMLAB_STORED_RESPONSES, 0) : DEFAULT_STORED_RESPONSES,
     models: {},
     modelsDirs: [],
     stateFile: stateFilePath(cacheDir(env)),
@@ -94,6 +99,7 @@ export function parseServiceArgs(argv: string[], env: NodeJS.ProcessEnv = proces
       case '--max-body-bytes': o.maxBodyBytes = int(flag, value(), 1); break;
       case '--threads': o.threads = int(flag, value(), 0); break;
       case '--max-batch': o.maxBatch = batchSize(flag, value()); break;
+      case '--stored-responses': o.storedResponses = int(flag, value(), 0); break;
       case '--model': {
         const v = value();
         const eq = v.indexOf('=');
@@ -145,11 +151,13 @@ export async function runServiceMain(
   }
   const logger = jsonLogger();
   const instance = randomUUID();
+  let stop: (signal: string) => void = () => undefined;
   const service = await startService({
+    onShutdownRequest: () => stop('POST /shutdown'),
     instance,
     registry: deps.registry ?? defaultRegistry(o, env), host: o.host, port: o.port, apiKey: env.SLMLAB_API_KEY || undefined,
     ttlSeconds: o.ttlSeconds, maxQueue: o.maxQueue, maxBodyBytes: o.maxBodyBytes, threads: o.threads, maxBatch: o.maxBatch, logger,
-    prepareWaitMs: o.prepareWaitMs, autoDownload: o.autoDownload,
+    prepareWaitMs: o.prepareWaitMs, autoDownload: o.autoDownload, storedResponses: o.storedResponses,
   });
   if (o.stateFile) {
     writeState(o.stateFile, {
@@ -160,7 +168,7 @@ export async function runServiceMain(
   let resolveStopped: () => void = () => undefined;
   const stopped = new Promise<void>((r) => { resolveStopped = r; });
   let stopping = false;
-  const stop = (signal: string) => {
+  stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info('stopping', { signal });

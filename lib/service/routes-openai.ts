@@ -85,7 +85,7 @@ function headerTimings(t: GenerationTimings, r: GenerationResult) {
  * service's own time before the engine got the request (reading and checking the body, finding
  * the model, including any wait for it to load).
  */
-function extension(r: GenerationResult, lease: Lease, serviceMs: number) {
+export function extension(r: GenerationResult, lease: Lease, serviceMs: number) {
   const t = r.timings;
   return {
     provider: r.provider,

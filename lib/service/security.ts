@@ -55,7 +55,7 @@ export function preflightHeaders(origin: string, req: IncomingMessage): Record<s
   const asked = req.headers['access-control-request-headers'];
   return {
     ...corsHeaders(origin),
-    'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
+    'Access-Control-Allow-Methods': 'GET, POST, DELETE, OPTIONS',
     'Access-Control-Allow-Headers': typeof asked === 'string' && /^[\w\s,-]*$/.test(asked) ? asked : 'authorization, content-type',
     'Access-Control-Max-Age': '600',
   };

@@ -25,6 +25,12 @@ import { PreparingRegistry } from './preparation';
 import type { ModelRegistry } from './registry';
 import * as foundry from './routes-foundry';
 import * as openai from './routes-openai';
+import * as core from './routes-foundry-core';
+import * as responses from './routes-responses';
+import * as unsupported from './routes-unsupported';
+import * as embeddings from './routes-embeddings';
+import { EmbedderPool } from './embedders';
+import { ResponseStore } from './response-store';
 import { WEB_ROUTES } from '../web/routes';
 import { checkApiKey, checkBinding, checkCrossSite, checkOrigin, corsHeaders, isAllowedOrigin, isLoopback, preflightHeaders } from './security';
 
@@ -56,6 +62,10 @@ export interface ServiceOptions {
   autoDownload?: boolean;
   /** The token GET /slmlab/instance answers (default: a random one); the daemon's state file records it. */
   instance?: string;
+  /** What POST /shutdown does (default: close this service; the service process also exits). */
+  onShutdownRequest?: () => void;
+  /** Responses the Responses API keeps for GET /v1/responses/:id and previous_response_id (default 20, oldest dropped first). */
+  storedResponses?: number;
 }
 
 export interface ServiceHandle {
@@ -98,6 +108,19 @@ const ROUTES: Route[] = [
   route('GET', '/slmlab/loaded', foundry.loadedDetail),
   route('GET', '/slmlab/preparing', foundry.preparing),
   route('GET', '/slmlab/instance', foundry.instanceRoute),
+  // Foundry Local's routes as its Core serves them today (routes-foundry-core.ts) and the Responses API.
+  route('GET', '/status', core.coreStatus),
+  route('GET', '/models/loaded', core.modelsLoaded),
+  route('GET', '/models/load/:name', core.modelsLoad, { changesState: true }),
+  route('GET', '/models/unload/:name', core.modelsUnload, { changesState: true }),
+  route('POST', '/shutdown', core.shutdownRoute),
+  route('POST', '/v1/responses', responses.createResponse),
+  route('GET', '/v1/responses', responses.listResponses),
+  route('GET', '/v1/responses/:id', responses.getResponse),
+  route('DELETE', '/v1/responses/:id', responses.deleteResponse),
+  route('GET', '/v1/responses/:id/input_items', responses.inputItems),
+  route('POST', '/v1/embeddings', embeddings.embeddings),
+  route('POST', '/v1/audio/transcriptions', unsupported.audioTranscriptions),
   // Session 4's pages (RAG chat, in-browser inference) and their assets: lib/web/routes.ts.
   ...WEB_ROUTES.map((r) => route(r.method, r.path, r.handler)),
 ];
@@ -118,10 +141,14 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
   const shutdown = new AbortController();
   setMaxListeners(0, shutdown.signal); // every running request listens to it
   let url = '';
+  let close: () => Promise<void> = async () => undefined;
   const ctx: ServiceContext = {
     manager, registry, preparations: registry.preparations, logger, url: () => url,
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, startedAt: Math.floor(Date.now() / 1000), shutdown: shutdown.signal,
     instance: options.instance ?? randomUUID(),
+    requestShutdown: () => { if (options.onShutdownRequest) options.onShutdownRequest(); else void close(); },
+    responses: new ResponseStore(options.storedResponses),
+    embedders: new EmbedderPool(options.threads),
   };
   const loopbackBind = isLoopback(host);
 
@@ -175,7 +202,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
   logger.info('listening', { url, host, port, auth: !!apiKey });
 
   let closing: Promise<void> | null = null;
-  const close = () => {
+  close = () => {
     closing ??= (async () => {
       shutdown.abort();
       const closed = new Promise<void>((r) => server.close(() => r()));
@@ -184,6 +211,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
       server.closeIdleConnections();
       const sweep = setInterval(() => server.closeIdleConnections(), 20);
       await manager.close();
+      await ctx.embedders.close();
       const grace = setTimeout(() => server.closeAllConnections(), 2000);
       await closed;
       clearInterval(sweep);
@@ -215,7 +243,7 @@ async function dispatch(ctx: ServiceContext, req: http.IncomingMessage, res: htt
   if (origin !== undefined && isAllowedOrigin(origin)) for (const [k, v] of Object.entries(corsHeaders(origin))) res.setHeader(k, v);
 
   if (method === 'OPTIONS') {
-    const headers = origin !== undefined ? preflightHeaders(origin, req) : { Allow: 'GET, POST, OPTIONS' };
+    const headers = origin !== undefined ? preflightHeaders(origin, req) : { Allow: 'GET, POST, DELETE, OPTIONS' };
     res.writeHead(204, headers);
     res.end();
     return;

@@ -30,13 +30,22 @@ export class SseWriter {
 
   /** One event whose data is already-serialised JSON. */
   data(json: string): void {
+    this.write(`data: ${json}\n\n`);
+  }
+
+  /** A named event (`event: <name>`, then its data), as the Responses API streams them. */
+  event(name: string, json: string): void {
+    this.write(`event: ${name}\ndata: ${json}\n\n`);
+  }
+
+  private write(text: string): void {
     if (this.ended || this.res.destroyed) return;
     if (!this.corked) {
       this.corked = true;
       this.res.cork();
       process.nextTick(() => { this.corked = false; this.res.uncork(); });
     }
-    this.res.write(`data: ${json}\n\n`);
+    this.res.write(text);
   }
 
   /** `data: [DONE]` and the end of the response. */

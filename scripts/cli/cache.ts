@@ -1,4 +1,5 @@
 /** `slmlab cache list|location|remove|clean`: the one folder where models live. */
+import * as path from 'node:path';
 import type { Command } from 'commander';
 import { cacheDir, cleanCache, listCache, removeFromCache, type CacheEntry } from '../../lib/cache';
 import { bytes } from './format';
@@ -18,6 +19,11 @@ function formatEntries(entries: CacheEntry[]): string {
     ? `${e.id} is damaged: ${e.damaged}; repair it with \`slmlab model ${e.kind === 'synthetic' ? 'build' : 'download'} ${e.kind === 'synthetic' ? '<shape>' : e.id} --force\``
     : `${e.dir} is what a killed build left: \`slmlab cache clean\` (or the next build) removes it`);
   return `Models cached in ${cacheDir()}:\n${textTable(['Model ID', 'Kind', 'State', 'Size', 'Folder'], rows)}\n${notes.map((n) => `  ${n}\n`).join('')}`;
+}
+
+/** A POSIX shell word for `s` (single-quoted unless it is plain). */
+function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 export function registerCache(program: Command): void {
@@ -41,6 +47,18 @@ export function registerCache(program: Command): void {
     .command('location')
     .description('print the cache folder (set SLMLAB_CACHE_DIR to move it)')
     .action(() => { process.stdout.write(cacheDir() + '\n'); });
+
+  cache
+    .command('cd')
+    .description('print the cache folder (Foundry\'s `foundry cache cd`); with a folder, print the line that moves it there')
+    .argument('[folder]', 'a folder to keep models in from now on')
+    .action((folder: string | undefined) => {
+      if (folder === undefined) { process.stdout.write(cacheDir() + '\n'); return; }
+      // A program cannot change its shell's environment: print the assignment for the shell to run.
+      const dir = path.resolve(folder);
+      process.stdout.write(`export SLMLAB_CACHE_DIR=${shellQuote(dir)}\n`);
+      process.stderr.write(`slmlab: the cache moves when SLMLAB_CACHE_DIR is set: run eval "$(slmlab cache cd ${shellQuote(folder)})", or put the line above in your shell profile\n`);
+    });
 
   cache
     .command('remove')

@@ -5,6 +5,18 @@
  */
 import { SlmlabError, type ErrorCode } from '../../lib/errors';
 import { fromSystemError } from '../../lib/system-errors';
+import { isVerbose } from './verbose';
+
+/** --verbose: the error's code, stack and chain of causes. */
+function details(e: Error): string {
+  const lines = [`  code: ${(e as SlmlabError).code}`, `  ${e.stack ?? ''}`];
+  let cause = e.cause;
+  for (let depth = 0; cause !== undefined && depth < 5; depth++) {
+    lines.push(`  caused by: ${cause instanceof Error ? cause.stack ?? cause.message : String(cause)}`);
+    cause = cause instanceof Error ? cause.cause : undefined;
+  }
+  return lines.join('\n') + '\n';
+}
 
 export const EXIT: Record<ErrorCode | 'bug', number> = {
   bug: 1,
@@ -68,6 +80,7 @@ export function fail(thrown: unknown): never {
   const e = fromSystemError(thrown);
   if (e instanceof SlmlabError) {
     process.stderr.write(`slmlab: error: ${e.message}\n`);
+    if (isVerbose()) process.stderr.write(details(e));
     process.exit(EXIT[e.code] ?? 1);
   }
   const err = e instanceof Error ? e : new Error(String(e));

@@ -7,6 +7,18 @@ import { integer, oneOf } from './parse';
 import { buildSummary } from './format';
 import { progressBar } from './progress-bar';
 import { fail } from './exit-codes';
+import { ENCODER_SHAPES, buildEncoderModel } from '../../lib/synth/encoder';
+import { modelsDir } from '../../lib/cache/location';
+import * as path from 'node:path';
+
+/** An embedding twin (lib/synth/encoder.ts) into --out, else <cache>/models/<shape>, where the service finds it as one of your models. */
+async function buildEmbedding(shape: string, o: { seed: number; out?: string; json?: boolean }): Promise<void> {
+  const started = performance.now();
+  const r = await buildEncoderModel({ shape, seed: o.seed, out: o.out ?? path.join(modelsDir(), shape) });
+  const seconds = (performance.now() - started) / 1000;
+  process.stdout.write(o.json ? JSON.stringify({ dir: r.dir, shape: r.shape.name, task: 'embeddings', bytes: r.bytes, seconds }, null, 2) + '\n'
+    : `built the synthetic embedding model ${r.shape.name} in ${seconds.toFixed(1)} s: ${r.dir} (${(r.bytes / 1e6).toFixed(1)} MB; serve it with \`slmlab service start\` and POST /v1/embeddings)\n`);
+}
 
 /** Builds with a terminal progress bar on stderr when it is a TTY. */
 export async function buildWithProgress(options: BuildOptions, quiet = false): Promise<BuildReport> {
@@ -36,9 +48,11 @@ export function registerModelBuild(model: Command): void {
     .option('--out <dir>', 'destination folder (default: <cache>/synthetic/<id>)')
     .option('--force', 'replace the destination if it exists')
     .option('--json', 'print the build report as JSON')
-    .addHelpText('after', `\nShapes:\n${shapeNames().map((n) => `  ${n.padEnd(14)} ${SHAPES[n].twinOf ?? 'tiny test model'} (${SHAPES[n].layers} layers, hidden ${SHAPES[n].hidden}, vocab ${SHAPES[n].vocab})`).join('\n')}\n\nExample:\n  slmlab model build qwen2.5-0.5b --precision int4 --block-size 32`)
+    .addHelpText('after', `\nShapes:\n${shapeNames().map((n) => `  ${n.padEnd(14)} ${SHAPES[n].twinOf ?? 'tiny test model'} (${SHAPES[n].layers} layers, hidden ${SHAPES[n].hidden}, vocab ${SHAPES[n].vocab})`).join('\n')}` +
+      `\nEmbedding shapes (fp32 encoders for POST /v1/embeddings; only --seed, --out and --json apply):\n${Object.values(ENCODER_SHAPES).map((e) => `  ${e.name.padEnd(16)} ${e.twinOf ?? 'tiny test model'} (${e.layers} layers, hidden ${e.hidden})`).join('\n')}\n\nExample:\n  slmlab model build qwen2.5-0.5b --precision int4 --block-size 32`)
     .action(async (shape: string, o: { precision: Precision; blockSize: number; accuracyLevel: number; seed: number; layout: 'genai' | 'optimum'; builder: 'classic' | 'v0.15'; logits: 'all' | 'last'; threads?: number; out?: string; force?: boolean; json?: boolean }) => {
       try {
+        if (shape in ENCODER_SHAPES) { await buildEmbedding(shape, o); return; }
         const report = await buildWithProgress({ shape, precision: o.precision, blockSize: o.blockSize, accuracyLevel: o.accuracyLevel, seed: o.seed, layout: o.layout, builder: o.builder, logits: o.logits, threads: o.threads, out: o.out, force: o.force }, o.json);
         if (report.repaired && !o.json) process.stderr.write(`slmlab: the existing build was damaged (${report.repaired}): rebuilt it\n`);
         process.stdout.write(o.json ? JSON.stringify(report, null, 2) + '\n' : buildSummary(report) + '\n');

@@ -6,6 +6,7 @@ import { fail } from './exit-codes';
 import { listCache } from '../../lib/cache';
 import { textTable } from '../../lib/util/text-table';
 import { bytes } from './format';
+import { formatVariantList } from '../../lib/catalog/format-variants';
 
 /**
  * Models the user registered (e.g. `slmlab model quantize --register`) or brought: the
@@ -24,11 +25,13 @@ export function registerModelList(model: Command): void {
     .alias('ls')
     .description('list the catalog\'s models and variants (synthetic twins are marked)')
     .option('--filter <key=value>', 'one filter: device=CPU|GPU, provider=cpu|webgpu|cuda, task=chat, alias=qwen* (prefix with ! to negate)')
+    .option('--variants', 'one row per variant with its execution provider and whether it is cached (Foundry Local 0.10\'s table)')
     .option('--json', 'print the rows as JSON')
-    .action((o: { filter?: string; json?: boolean }) => {
+    .action((o: { filter?: string; json?: boolean; variants?: boolean }) => {
       try {
         const rows = listRows(loadCatalog(), { filter: o.filter, cachedIds: cachedVariantIds() });
-        process.stdout.write(o.json ? JSON.stringify(rows, null, 2) + '\n' : formatModelList(rows) + yourModels());
+        const text = () => (o.variants ? formatVariantList(rows) : formatModelList(rows)) + yourModels();
+        process.stdout.write(o.json ? JSON.stringify(rows, null, 2) + '\n' : text());
       } catch (e) {
         fail(e);
       }

@@ -1,6 +1,6 @@
 /** `slmlab model run <folder>`: loads a model and streams an answer (or chats interactively). */
 import type { Command } from 'commander';
-import * as readline from 'node:readline/promises';
+import * as readline from 'node:readline';
 import { loadModel, type LoadedModel } from '../../lib/engine/engine';
 import { inspectModelFolder } from '../../lib/engine/model-folder';
 import { locateModel } from '../../lib/registry/locate-model';
@@ -12,6 +12,8 @@ import { collect, decimal, integer, oneOf } from './parse';
 import { resultSummary, SYNTHETIC_BANNER } from './format';
 import { fail } from './exit-codes';
 import { NoVariantError } from '../../lib/errors';
+import { configuredProvider } from '../../lib/config/config-file';
+import { verbose } from './verbose';
 
 export interface RunOptions {
   prompt?: string;
@@ -51,16 +53,21 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').trim();
 }
 
+/**
+ * The chat loop. Lines are read through readline's async iterator, which buffers them, so
+ * piped input (several lines arriving at once) gives one turn per line, as typed input does.
+ */
 async function interactive(model: LoadedModel, o: RunOptions): Promise<void> {
   const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
   const history: ChatMessage[] = o.system ? [{ role: 'system', content: o.system }] : [];
   process.stderr.write(`Chatting with ${model.info.folder.name} on ${model.provider}. Empty line or Ctrl-D to quit; /reset forgets the conversation.\n`);
   if (model.info.folder.synthetic) process.stderr.write(`(${SYNTHETIC_BANNER})\n`);
-  for (;;) {
-    let line: string;
-    try { line = (await rl.question('> ')).trim(); } catch { break; }
+  rl.setPrompt('> ');
+  rl.prompt();
+  for await (const raw of rl) {
+    const line = raw.trim();
     if (!line) break;
-    if (line === '/reset') { history.splice(o.system ? 1 : 0); continue; }
+    if (line === '/reset') { history.splice(o.system ? 1 : 0); rl.prompt(); continue; }
     history.push({ role: 'user', content: line });
     const ac = new AbortController();
     const onSigint = () => ac.abort();
@@ -75,16 +82,14 @@ async function interactive(model: LoadedModel, o: RunOptions): Promise<void> {
     } finally {
       rl.off('SIGINT', onSigint);
     }
+    rl.prompt();
   }
   rl.close();
 }
 
-export function registerModelRun(model: Command): void {
-  model
-    .command('run')
-    .description('load a model folder and stream an answer; without --prompt, chat interactively (or read the prompt from piped stdin)')
-    .argument('<model>', 'catalog alias or variant id (downloaded or built on first use), a cached model, or a model folder')
-    .option('--prompt <text>', 'the user message')
+/** The options every verb that runs a model takes (model run, complete, chat). */
+export function addRunOptions(cmd: Command): Command {
+  return cmd
     .option('--system <text>', 'a system message before the prompt')
     .option('--raw', 'feed the prompt as it is, without the chat template')
     .option('--max-tokens <n>', 'most tokens to generate', integer('--max-tokens', 1), 256)
@@ -93,47 +98,68 @@ export function registerModelRun(model: Command): void {
     .option('--top-k <k>', 'sample among the k most likely tokens (0 = off)', integer('--top-k', 0), 0)
     .option('--seed <n>', 'sampling seed', integer('--seed', 0, 0xffffffff), 0)
     .option('--stop <text>', 'stop before this text (repeatable)', collect)
-    .option('--ep <provider>', `execution provider: ${PROVIDERS.join(', ')} (default: the catalog variant's, else cpu)`, oneOf('--ep', PROVIDERS))
+    .option('--ep <provider>', `execution provider: ${PROVIDERS.join(', ')} (default: the catalog variant's, else cpu; \`slmlab config set compute.onnx.enable_gpu false\` makes it cpu)`, oneOf('--ep', PROVIDERS))
     .option('--fallback', 'use cpu if the provider asked for is unusable (default: fail)')
     .option('--threads <n>', 'intra-op threads (0 = one per core)', integer('--threads', 0, 1024), 0)
     .option('--graph-opt <level>', 'ONNX Runtime graph optimisation: disabled, basic, extended, all', oneOf('--graph-opt', ['disabled', 'basic', 'extended', 'all'] as const), 'all' as GraphOptimizationLevel)
-    .option('--json', 'print text, token counts and timings as one JSON object')
-    .action(async (folder: string, o: RunOptions) => {
-      let model: LoadedModel | null = null;
-      try {
-        const bar = progressBar('downloading', o.json);
-        const onProgress = (p: { bytes: number; total: number | null; phase: string; file: string }) => { if (p.total) bar.update(p.bytes, p.total, `${p.phase} ${p.file}`); };
-        let ep = o.ep;
-        let found;
-        try {
-          found = await locateModel(folder, { ep, download: true, onProgress });
-        } catch (e) {
-          // --fallback: a model without a variant for the provider asked for runs its cpu variant.
-          if (!(o.fallback && e instanceof NoVariantError && e.available.includes('cpu'))) throw e;
-          process.stderr.write(`slmlab: ${folder} has no ${e.provider} variant; using cpu\n`);
-          ep = 'cpu';
-          found = await locateModel(folder, { ep, download: true, onProgress });
-        }
-        bar.stop();
-        if (found.fetched && !o.json) process.stderr.write(`slmlab: ${found.id} is ready in ${found.dir}\n`);
-        // What the loader tolerated in a real folder (an empty config.json, weights under onnx/).
-        if (!o.json) for (const note of inspectModelFolder(found.dir).notes) process.stderr.write(`slmlab: note: ${note}\n`);
-        model = await loadModel(found.dir, { provider: ep ?? found.provider ?? 'cpu', fallback: o.fallback, threads: o.threads, graphOptimizationLevel: o.graphOpt });
-        if (model.fellBackFrom) process.stderr.write(`slmlab: ${model.fellBackFrom.reason}; using cpu\n`);
-        let prompt = o.prompt;
-        if (prompt === undefined && !process.stdin.isTTY) prompt = await readStdin();
-        if (prompt === undefined) {
-          await interactive(model, o);
-          return;
-        }
-        const messages: ChatMessage[] | null = o.system ? [{ role: 'system', content: o.system }, { role: 'user', content: prompt }] : null;
-        const result = await streamAnswer(model, request(o, messages, prompt), !!o.json);
-        if (o.json) process.stdout.write(JSON.stringify({ ...result, loadMs: model.info.loadMs, fellBackFrom: model.fellBackFrom }, null, 2) + '\n');
-        else process.stderr.write(resultSummary(result) + '\n');
-      } catch (e) {
-        await model?.dispose();
-        fail(e);
+    .option('--json', 'print text, token counts and timings as one JSON object');
+}
+
+/**
+ * Finds (downloading or building on first use), loads and runs a model: one answer for
+ * `o.prompt` (or piped stdin), else an interactive chat. `interactive` skips reading piped
+ * stdin as one prompt: each line is a turn (slmlab chat).
+ */
+export async function runModel(spec: string, o: RunOptions, how: { interactive?: boolean } = {}): Promise<void> {
+  let model: LoadedModel | null = null;
+  try {
+    const bar = progressBar('downloading', o.json);
+    const onProgress = (p: { bytes: number; total: number | null; phase: string; file: string }) => { if (p.total) bar.update(p.bytes, p.total, `${p.phase} ${p.file}`); };
+    // `config set compute.onnx.enable_gpu false`: cpu unless --ep says otherwise.
+    let ep = o.ep ?? configuredProvider();
+    let found;
+    try {
+      found = await locateModel(spec, { ep, download: true, onProgress });
+    } catch (e) {
+      if (e instanceof NoVariantError && o.ep === undefined && ep === 'cpu') {
+        throw new NoVariantError(`model '${spec}' has no cpu variant, and compute.onnx.enable_gpu is false (slmlab config): ` +
+          `run it with ${e.available.map((p) => `--ep ${p}`).join(' or ')}, or \`slmlab config set compute.onnx.enable_gpu true\``, e.provider, e.available);
       }
-      await model?.dispose();
-    });
+      // --fallback: a model without a variant for the provider asked for runs its cpu variant.
+      if (!(o.fallback && e instanceof NoVariantError && e.available.includes('cpu'))) throw e;
+      process.stderr.write(`slmlab: ${spec} has no ${e.provider} variant; using cpu\n`);
+      ep = 'cpu';
+      found = await locateModel(spec, { ep, download: true, onProgress });
+    }
+    bar.stop();
+    if (found.fetched && !o.json) process.stderr.write(`slmlab: ${found.id} is ready in ${found.dir}\n`);
+    // What the loader tolerated in a real folder (an empty config.json, weights under onnx/).
+    if (!o.json) for (const note of inspectModelFolder(found.dir).notes) process.stderr.write(`slmlab: note: ${note}\n`);
+    model = await loadModel(found.dir, { provider: ep ?? found.provider ?? 'cpu', fallback: o.fallback, threads: o.threads, graphOptimizationLevel: o.graphOpt });
+    if (model.fellBackFrom) process.stderr.write(`slmlab: ${model.fellBackFrom.reason}; using cpu\n`);
+    verbose(`loaded ${found.id} from ${found.dir} on ${model.provider} in ${Math.round(model.info.loadMs)} ms`);
+    let prompt = o.prompt;
+    if (prompt === undefined && !how.interactive && !process.stdin.isTTY) prompt = await readStdin();
+    if (prompt === undefined) {
+      await interactive(model, o);
+    } else {
+      const messages: ChatMessage[] | null = o.system ? [{ role: 'system', content: o.system }, { role: 'user', content: prompt }] : null;
+      const result = await streamAnswer(model, request(o, messages, prompt), !!o.json);
+      if (o.json) process.stdout.write(JSON.stringify({ ...result, loadMs: model.info.loadMs, fellBackFrom: model.fellBackFrom }, null, 2) + '\n');
+      else process.stderr.write(resultSummary(result) + '\n');
+    }
+  } catch (e) {
+    await model?.dispose();
+    fail(e);
+  }
+  await model?.dispose();
+}
+
+export function registerModelRun(model: Command): void {
+  addRunOptions(model
+    .command('run')
+    .description('load a model folder and stream an answer; without --prompt, chat interactively (or read the prompt from piped stdin)')
+    .argument('<model>', 'catalog alias or variant id (downloaded or built on first use), a cached model, or a model folder')
+    .option('--prompt <text>', 'the user message'))
+    .action((spec: string, o: RunOptions) => runModel(spec, o));
 }

@@ -15,6 +15,8 @@ export function registerReport(program: Command): void {
   program
     .command('report <results>')
     .description('build report.html, summary.md, results.csv, results.jsonl and env.json from a results file')
+    .addHelpText('after', '\nNot Foundry Local\'s `foundry report` (a diagnostics bundle of logs and system facts for a bug report): ' +
+      'this builds a benchmark report. For the service\'s log, see `slmlab service logs`; for this machine\'s providers, `slmlab providers`.')
     .option('--out <dir>', "output folder (default: the results file's folder)")
     .option('--title <text>', 'report title')
     .option('--slo <objectives>', 'goodput objectives for load levels, in ms: ttft=500,tpot=50,e2e=10000')

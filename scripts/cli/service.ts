@@ -8,6 +8,7 @@ import { runServiceMain } from '../../lib/service/main';
 import { integer } from './parse';
 import { choosePort, WORKSHOP_PORT } from '../../lib/service/workshop-port';
 import { EXIT, fail } from './exit-codes';
+import { registerServiceLogs } from './service-logs';
 
 interface StartOptions { host?: string; port?: number; ttl?: number; maxQueue?: number; threads?: number; maxBatch?: number; foreground?: boolean; json?: boolean }
 
@@ -84,6 +85,8 @@ export function registerService(program: Command): void {
       fail(e);
     }
   });
+
+  registerServiceLogs(service);
 
   service.command('ps').description('list the models the service has loaded').option('--json', 'print them as JSON').action(async (o: { json?: boolean }) => {
     try {
