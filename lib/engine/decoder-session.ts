@@ -67,6 +67,8 @@ export class DecoderSession {
   private readonly kvDims: [number, number];
   private readonly hasPositionIds: boolean;
   readonly logitsName: string;
+  /** True when create() rewrote the graph for last-position logits (SessionOptions.lastPositionLogits). */
+  lastPositionLogits = false;
 
   private constructor(readonly session: ort.InferenceSession, readonly provider: ProviderName) {
     const inputs = new Set(session.inputNames);
@@ -111,8 +113,9 @@ export class DecoderSession {
       logSeverityLevel: 3,
     };
     let session: ort.InferenceSession;
+    let rewritten: Uint8Array | null = null;
     try {
-      const rewritten = opts.lastPositionLogits ? lastPositionGraph(onnxPath) : null;
+      rewritten = opts.lastPositionLogits ? lastPositionGraph(onnxPath) : null;
       session = rewritten
         // From bytes, ONNX Runtime finds the external data through this folder (the weights stay where they are).
         ? await ort.InferenceSession.create(rewritten, { ...options, extra: { session: { model_external_initializers_file_folder_path: path.dirname(onnxPath) } } })
@@ -128,7 +131,9 @@ export class DecoderSession {
       }
       throw new ModelInvalidError(`ONNX Runtime could not load '${onnxPath}': ${msg.split('\n')[0]}. The file may be damaged or incomplete: re-download or rebuild the model`, { cause: e });
     }
-    return new DecoderSession(session, opts.provider);
+    const s = new DecoderSession(session, opts.provider);
+    s.lastPositionLogits = rewritten !== null;
+    return s;
   }
 
   /**

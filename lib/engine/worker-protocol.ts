@@ -36,6 +36,8 @@ export interface LoadedInfo {
   loadMs: number;
   templateSource: string;
   batching: BatchingInfo;
+  /** The graph was rewritten at load to compute the last position's logits only (last-position-logits.ts). */
+  lastPositionLogits: boolean;
 }
 
 /** How this model batches: what was asked, what runs, and the load-time check behind it. */

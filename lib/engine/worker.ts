@@ -50,6 +50,7 @@ port.on('message', (m: ToWorker) => {
           info: {
             folder, provider: m.session.provider, inputNames: [...session.session.inputNames], outputNames: [...session.session.outputNames],
             layers: session.layers, loadMs: performance.now() - t0, templateSource: tokenizer.templateSource, batching,
+            lastPositionLogits: session.lastPositionLogits,
           },
         });
       } catch (e) {

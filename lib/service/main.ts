@@ -12,6 +12,8 @@
  *   --max-body-bytes N                    default 1048576
  *   --threads N         SLMLAB_THREADS    ONNX Runtime intra-op threads per model (default 0: ORT's)
  *   --max-batch N       SLMLAB_MAX_BATCH  requests decoded together per model (default 8; 1 = one at a time)
+ *   --prefill-chunk N   SLMLAB_PREFILL_CHUNK  longest prefill run for one prompt, in tokens (default 128; 0 = whole prompts)
+ *   --logits last|all   SLMLAB_LOGITS     last (default): logits for the last position only; all: the model's own graph
  *   --model NAME=DIR    (repeatable)      serve a model folder under NAME
  *   --models-dir DIR    (repeatable)      serve every model folder under DIR
  *                                         (with neither: the catalog and the cache, as `slmlab model list` sees them)
@@ -25,6 +27,7 @@ import { isRecordedService, processStartTime } from './process-identity';
 import { SlmlabError, UsageError } from '../errors';
 import { fromSystemError } from '../system-errors';
 import { DEFAULT_MAX_BATCH, MAX_BATCH_LIMIT } from '../engine/engine';
+import { DEFAULT_SERVICE_PREFILL_CHUNK } from './model-manager';
 import * as path from 'node:path';
 import { cacheDir } from '../cache/location';
 import { CatalogRegistry } from '../registry/catalog-registry';
@@ -42,6 +45,9 @@ export interface MainOptions {
   maxBodyBytes: number;
   threads: number;
   maxBatch: number;
+  prefillChunk: number;
+  /** True unless --logits all: the last-position-logits rewrite (docs/prefill-and-batching.md). */
+  lastPositionLogits: boolean;
   models: Record<string, string>;
   modelsDirs: string[];
   stateFile: string | null;
@@ -61,6 +67,11 @@ function int(name: string, v: string | undefined, min: number): number {
   return n;
 }
 
+function logitsMode(name: string, v: string | undefined): boolean {
+  if (v === 'last' || v === 'all') return v === 'last';
+  throw new UsageError(`${name} is 'last' (logits for the last position only, the default) or 'all' (the model's own graph), got ${JSON.stringify(v ?? '')}`);
+}
+
 function batchSize(name: string, v: string | undefined): number {
   const n = int(name, v, 1);
   if (n > MAX_BATCH_LIMIT) throw new UsageError(`${name} is at most ${MAX_BATCH_LIMIT}, got ${n}`);
@@ -76,6 +87,8 @@ export function parseServiceArgs(argv: string[], env: NodeJS.ProcessEnv = proces
     maxBodyBytes: 1024 * 1024,
     threads: env.SLMLAB_THREADS ? int('SLMLAB_THREADS', env.SLMLAB_THREADS, 0) : 0,
     maxBatch: env.SLMLAB_MAX_BATCH ? batchSize('SLMLAB_MAX_BATCH', env.SLMLAB_MAX_BATCH) : DEFAULT_MAX_BATCH,
+    prefillChunk: env.SLMLAB_PREFILL_CHUNK ? int('SLMLAB_PREFILL_CHUNK', env.SLMLAB_PREFILL_CHUNK, 0) : DEFAULT_SERVICE_PREFILL_CHUNK,
+    lastPositionLogits: env.SLMLAB_LOGITS ? logitsMode('SLMLAB_LOGITS', env.SLMLAB_LOGITS) : true,
     models: {},
     modelsDirs: [],
     stateFile: stateFilePath(cacheDir(env)),
@@ -94,6 +107,8 @@ export function parseServiceArgs(argv: string[], env: NodeJS.ProcessEnv = proces
       case '--max-body-bytes': o.maxBodyBytes = int(flag, value(), 1); break;
       case '--threads': o.threads = int(flag, value(), 0); break;
       case '--max-batch': o.maxBatch = batchSize(flag, value()); break;
+      case '--prefill-chunk': o.prefillChunk = int(flag, value(), 0); break;
+      case '--logits': o.lastPositionLogits = logitsMode(flag, value()); break;
       case '--model': {
         const v = value();
         const eq = v.indexOf('=');
@@ -148,7 +163,8 @@ export async function runServiceMain(
   const service = await startService({
     instance,
     registry: deps.registry ?? defaultRegistry(o, env), host: o.host, port: o.port, apiKey: env.SLMLAB_API_KEY || undefined,
-    ttlSeconds: o.ttlSeconds, maxQueue: o.maxQueue, maxBodyBytes: o.maxBodyBytes, threads: o.threads, maxBatch: o.maxBatch, logger,
+    ttlSeconds: o.ttlSeconds, maxQueue: o.maxQueue, maxBodyBytes: o.maxBodyBytes, threads: o.threads, maxBatch: o.maxBatch,
+    prefillChunk: o.prefillChunk, lastPositionLogits: o.lastPositionLogits, logger,
     prepareWaitMs: o.prepareWaitMs, autoDownload: o.autoDownload,
   });
   if (o.stateFile) {
