@@ -8,8 +8,6 @@
  */
 import * as ort from 'onnxruntime-web';
 import { DecoderSession } from '../../engine/decoder-session';
-import { gatherLastPosition } from '../../engine/last-position-logits';
-import { decodeModel, encodeModel } from '../../onnx';
 import { generate, type GenerationContext } from '../../engine/generate';
 import type { ModelFolder } from '../../engine/model-folder';
 import { TextTokenizer, type TokenizerFileTexts } from '../../engine/tokenizer';
@@ -112,10 +110,6 @@ async function load(manifest: BrowserManifest, base: string, wanted: 'auto' | Ba
     inferenceModel: texts['inference_model.json'] ?? null, chatTemplateJinja: texts['chat_template.jinja'] ?? null,
   };
   const tokenizer = TextTokenizer.fromFiles(files, manifest.id);
-  // Serving default: logits for the last position only (the page samples nothing else), the same
-  // load-time rewrite as the service's (engine/last-position-logits.ts); weights stay in their files.
-  const rewrite = gatherLastPosition(decodeModel(modelBytes));
-  if (rewrite.rewritten) modelBytes = encodeModel(rewrite.model);
   const session = await ort.InferenceSession.create(modelBytes, {
     executionProviders: [backend], externalData: external, graphOptimizationLevel: 'all', logSeverityLevel: 3,
   });
