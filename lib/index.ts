@@ -96,3 +96,8 @@ export { checkExternalData, externalDataRefs, type ExternalDataProblem, type Ext
 export { findDamage, damagedFiles } from './cache/damage';
 export { ProcessModel, loadModelInProcess, type EngineModel } from './engine/process-engine';
 export { isRecordedService, processStartTime } from './service/process-identity';
+
+// --- issue 17: batched and chunked prefill, serving defaults ---
+export type { PrefillInfo } from './engine/worker-protocol';
+export { DEFAULT_SERVICE_PREFILL_CHUNK } from './service/model-manager';
+export { LOGITS_AXIS, LOGITS_MODES } from './bench/grid/axes';

@@ -29,12 +29,22 @@
  *    shared machine hit both; the table shows medians over rounds.
  *    Targets (issue 10): aggregate at 4 streams >= 2.5x one stream; mean TTFT at 4 streams <= 400 ms.
  *
- * The load average is printed before and after: on a shared machine every figure moves with it.
+ * llama.cpp (issue 17): when node-llama-cpp is installed (--llama-cpp DIR, default
+ * <cache>/engines/llama.cpp from `slmlab engines add llama.cpp`) and a GGUF of the same weights is
+ * there (--gguf FILE, default <model folder>/model.gguf, from `slmlab model export <twin> --gguf`;
+ * build the twin with --scales fp16 so the export is exact), part 2 gains a llama.cpp row and
+ * part 3 a 'llama.cpp (direct)' mode: the same token ids (our chat template), greedy, streams as
+ * sequences of one context, direct calls without HTTP, interleaved with the service's cells.
+ *
+ * The CPU's matrix features (AVX2, AVX-512 VNNI, AVX-VNNI, AMX from /proc/cpuinfo) and the load
+ * average are printed before and after: on a shared machine every figure moves with the load.
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Floor } from './bench/floor';
+import * as fs from 'node:fs';
+import { defaultLlamaCppDir, llamaCppEntry, LlamaCppBench } from './bench/llama-cpp';
 import OpenAI from 'openai';
 import { collectGarbage } from '../lib/util/gc';
 import { intArg, walkArgs } from '../lib/util/argv';
@@ -61,6 +71,13 @@ interface Options {
   unbatched: boolean;
   parts: Set<'invariance' | 'ttft' | 'service'>;
   json: boolean;
+  /** node-llama-cpp install folder; null: the default one, if installed. */
+  llamaCpp: string | null;
+  gguf: string | null;
+  noLlamaCpp: boolean;
+  /** The service's --logits (default all: the model's own graph) and --prefill-chunk. */
+  logits: 'all' | 'last';
+  prefillChunk: number;
 }
 
 const USAGE = `Usage: node dist/scripts/bench-batching.js [options]
@@ -81,6 +98,11 @@ Options:
   --max-batch N        the batched service's --max-batch (default 8)
   --no-unbatched       skip the --max-batch 1 service (the baseline)
   --parts LIST         any of invariance,ttft,service (default all three)
+  --llama-cpp DIR      folder with node_modules/node-llama-cpp (default <cache>/engines/llama.cpp)
+  --gguf FILE          GGUF of the same weights for llama.cpp (default <model folder>/model.gguf)
+  --no-llama-cpp       skip llama.cpp even when it is installed
+  --logits all|last    the service's graph: all (default, the model's own) or last (the serving default)
+  --prefill-chunk N    the service's --prefill-chunk (default 128)
   --json               print one JSON object with every sample
   -h, --help           this text`;
 
@@ -93,6 +115,7 @@ function parseArgs(argv: string[]): Options {
   const o: Options = {
     shape: 'qwen2.5-0.5b', model: null, streams: [1, 2, 4, 8], rounds: 3, requests: 2, tokens: 32, promptTokens: 32, soloTokens: 8,
     ttftRounds: 15, threads: 2, maxBatch: 8, unbatched: true, parts: new Set(['invariance', 'ttft', 'service']), json: false,
+    llamaCpp: null, gguf: null, noLlamaCpp: false, logits: 'all', prefillChunk: 128,
   };
   walkArgs(argv, (flag, value) => {
     switch (flag) {
@@ -116,6 +139,11 @@ function parseArgs(argv: string[]): Options {
         break;
       }
       case '--json': o.json = true; break;
+      case '--llama-cpp': o.llamaCpp = path.resolve(value()); break;
+      case '--gguf': o.gguf = path.resolve(value()); break;
+      case '--no-llama-cpp': o.noLlamaCpp = true; break;
+      case '--logits': { const v = value(); if (v !== 'all' && v !== 'last') fail(`--logits is all or last, got ${v}`); o.logits = v; break; }
+      case '--prefill-chunk': o.prefillChunk = intArg(flag, value(), 0, fail); break;
       case '-h': case '--help': process.stdout.write(USAGE + '\n'); process.exit(0);
       // eslint-disable-next-line no-fallthrough
       default: fail(`unknown option ${flag}\n${USAGE}`);
@@ -178,10 +206,16 @@ async function invariance(dir: string, o: Options, tok: TextTokenizer) {
 
 interface SoloSample { ttftMs: number; msPerToken: number; tokenIds: number[] }
 
-async function soloTtft(dirs: { all: string; last: string | null }, o: Options, tok: TextTokenizer) {
+async function soloTtft(dirs: { all: string; last: string | null }, o: Options, tok: TextTokenizer, llama: LlamaCppBench | null) {
   const prompt = promptWithTokens(tok, o.promptTokens, 0);
   const systems: Record<string, () => Promise<SoloSample>> = {};
   const toDispose: (() => Promise<void>)[] = [];
+  if (llama) {
+    systems['llama.cpp/gguf'] = async () => {
+      const { runs: [r] } = await llama.streams([prompt.ids], 1, 1, o.soloTokens);
+      return { ttftMs: r.ttftMs, msPerToken: median(r.decodeMs), tokenIds: [] };
+    };
+  }
   for (const [variant, dir] of Object.entries(dirs)) {
     if (!dir) continue;
     const folder = inspectModelFolder(dir);
@@ -195,6 +229,15 @@ async function soloTtft(dirs: { all: string; last: string | null }, o: Options, 
     systems[`engine/${variant}`] = async () => {
       const r = await engine.complete({ prompt: prompt.text, raw: true, maxTokens: o.soloTokens });
       if (r.promptTokens !== prompt.ids.length) throw new Error(`the engine saw ${r.promptTokens} prompt tokens, the floor ${prompt.ids.length}`);
+      return { ttftMs: r.timings.ttftMs, msPerToken: median(r.timings.decodeMs), tokenIds: r.tokenIds };
+    };
+  }
+  if (!dirs.last) {
+    // A folder given with --model: the engine's load-time rewrite stands in for the built variant.
+    const engine = await loadModel(dirs.all, { threads: o.threads, lastPositionLogits: true });
+    toDispose.push(() => engine.dispose());
+    systems['engine/last'] = async () => {
+      const r = await engine.complete({ prompt: prompt.text, raw: true, maxTokens: o.soloTokens });
       return { ttftMs: r.timings.ttftMs, msPerToken: median(r.timings.decodeMs), tokenIds: r.tokenIds };
     };
   }
@@ -214,7 +257,7 @@ async function soloTtft(dirs: { all: string; last: string | null }, o: Options, 
     samples[a] && samples[b] ? samples[a].map((s, i) => f(s) / f(samples[b][i])) : [];
   return {
     promptTokens: prompt.ids.length,
-    sameTokens: names.every((n) => JSON.stringify(samples[n][0].tokenIds.slice(0, 1)) === JSON.stringify(samples[names[0]][0].tokenIds.slice(0, 1))),
+    sameTokens: names.filter((n) => !n.startsWith('llama')).every((n) => JSON.stringify(samples[n][0].tokenIds.slice(0, 1)) === JSON.stringify(samples[names[0]][0].tokenIds.slice(0, 1))),
     medians: Object.fromEntries(names.map((n) => [n, { ttftMs: round3(median(samples[n].map((s) => s.ttftMs))), msPerToken: round3(median(samples[n].map((s) => s.msPerToken))) }])),
     ratios: {
       engineOverFloorTtftAll: round3(median(perRound('engine/all', 'floor/all', (s) => s.ttftMs))),
@@ -233,7 +276,7 @@ interface Service { url: string; child: ChildProcess }
 function startService(dir: string, o: Options, maxBatch: number): Promise<Service> {
   const main = path.join(__dirname, '..', 'lib', 'service', 'main.js');
   const child = spawn(process.execPath, [main, '--foreground', '--no-state-file', '--model', `twin=${dir}`, '--threads', String(o.threads),
-    '--max-batch', String(maxBatch), '--max-queue', '64', '--ttl', '0'], { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, SLMLAB_API_KEY: '' } });
+    '--max-batch', String(maxBatch), '--max-queue', '64', '--ttl', '0', '--logits', o.logits, '--prefill-chunk', String(o.prefillChunk)], { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, SLMLAB_API_KEY: '' } });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -283,14 +326,31 @@ async function cell(url: string, mode: string, streams: number, round: number, o
   return { mode, streams, round, wallMs, aggregateTokS: tokens / wallMs * 1000, meanTtftMs: stats.mean(ttfts) ?? NaN, p95TtftMs: nearestRank(ttfts, 95), requests };
 }
 
-async function serviceLoad(dir: string, o: Options) {
-  const modes: [string, number][] = [[`batched (max-batch ${o.maxBatch})`, o.maxBatch]];
-  if (o.unbatched) modes.push(['unbatched (max-batch 1)', 1]);
+const LLAMA_MODE = 'llama.cpp (direct)';
+
+/** A cell of llama.cpp: the same prompts as token ids (our chat template), streams as sequences of one context. */
+async function llamaCell(llama: LlamaCppBench, streams: number, round: number, o: Options, promptIds: number[][]): Promise<CellSample> {
+  const rotated = promptIds.slice(round % promptIds.length).concat(promptIds.slice(0, round % promptIds.length));
+  const { wallMs, runs } = await llama.streams(rotated, streams, o.requests, o.tokens);
+  const ttfts = runs.map((r) => r.ttftMs).filter(Number.isFinite);
+  const tokens = runs.reduce((a, r) => a + r.completionTokens, 0);
+  return {
+    mode: LLAMA_MODE, streams, round, wallMs, aggregateTokS: tokens / wallMs * 1000, meanTtftMs: stats.mean(ttfts) ?? NaN, p95TtftMs: nearestRank(ttfts, 95),
+    requests: runs.map((r) => ({ ttftMs: r.ttftMs, completionTokens: r.completionTokens, totalMs: r.wallMs })),
+  };
+}
+
+async function serviceLoad(dir: string, o: Options, tok: TextTokenizer, llama: LlamaCppBench | null) {
+  const label = `${o.logits === 'last' ? ', last-position logits' : ''}${o.prefillChunk ? `, chunk ${o.prefillChunk}` : ''}`;
+  const modes: [string, number][] = [[`batched (max-batch ${o.maxBatch}${label})`, o.maxBatch]];
+  if (o.unbatched) modes.push([`unbatched (max-batch 1${label})`, 1]);
   const services: Record<string, Service> = {};
   try {
     for (const [name, mb] of modes) services[name] = await startService(dir, o, mb);
     const prompts = Array.from({ length: 16 }, (_, i) => CORPUS.slice(i * 3, i * 3 + 24).join(' ') || CORPUS.slice(0, 24).join(' '));
+    const promptIds = prompts.map((p) => tok.encodeChat([{ role: 'user', content: p }]));
     for (const [name] of modes) await cell(services[name].url, name, 1, 0, { ...o, requests: 1, tokens: 4 }, prompts); // load + warm up
+    if (llama) { await llamaCell(llama, 1, 0, { ...o, requests: 1, tokens: 4 }, promptIds); modes.push([LLAMA_MODE, 0]); }
     const samples: CellSample[] = [];
     for (let r = 0; r < o.rounds; r++) {
       const order = o.streams.slice(r % o.streams.length).concat(o.streams.slice(0, r % o.streams.length));
@@ -299,7 +359,7 @@ async function serviceLoad(dir: string, o: Options) {
         for (const [name] of modeOrder) {
           collectGarbage();
           await sleep(200);
-          const c = await cell(services[name].url, name, s, r, o, prompts);
+          const c = name === LLAMA_MODE ? await llamaCell(llama!, s, r, o, promptIds) : await cell(services[name].url, name, s, r, o, prompts);
           samples.push(c);
           log(`  round ${r + 1}/${o.rounds}  ${name.padEnd(24)} ${String(s).padStart(2)} streams: ${f1(c.aggregateTokS)} tok/s, TTFT mean ${f1(c.meanTtftMs)} ms, p95 ${f1(c.p95TtftMs)} ms  (load ${load()})`);
         }
@@ -331,7 +391,22 @@ async function main(): Promise<void> {
     dirLast = (await buildModel({ shape: o.shape, precision: 'int4', logits: 'last' })).dir;
   }
   const tok = await TextTokenizer.fromFolder(dirAll);
-  const result: Record<string, unknown> = { options: { ...o, parts: [...o.parts] }, model: dirAll, loadAverageBefore: loadBefore };
+  const cpu = cpuMatrixFeatures();
+  log(`CPU matrix features: ${cpu.summary}`);
+  const result: Record<string, unknown> = { options: { ...o, parts: [...o.parts] }, model: dirAll, loadAverageBefore: loadBefore, cpu };
+  let llama: LlamaCppBench | null = null;
+  if (!o.noLlamaCpp) {
+    const dir = o.llamaCpp ?? defaultLlamaCppDir();
+    const gguf = o.gguf ?? path.join(dirAll, 'model.gguf');
+    if (o.llamaCpp || o.gguf || (fs.existsSync(llamaCppEntry(dir)) && fs.existsSync(gguf))) {
+      llama = await LlamaCppBench.open(dir, gguf, o.threads);
+      result.llamaCpp = { dir, gguf, version: llama.version };
+      log(`llama.cpp: node-llama-cpp ${llama.version} from ${dir}, ${gguf}`);
+    } else {
+      result.llamaCpp = null;
+      log(`llama.cpp: skipped (no node-llama-cpp in ${dir} or no GGUF at ${gguf}; see --llama-cpp and --gguf)`);
+    }
+  }
 
   if (o.parts.has('invariance')) {
     log('part 1: batch invariance (8 requests solo, then together) ...');
@@ -341,26 +416,29 @@ async function main(): Promise<void> {
   }
   if (o.parts.has('ttft')) {
     log(`part 2: solo TTFT and decode, ${o.ttftRounds} rounds interleaved ...`);
-    const t = await soloTtft({ all: dirAll, last: dirLast }, o, tok);
+    const t = await soloTtft({ all: dirAll, last: dirLast }, o, tok, llama);
     result.ttft = { promptTokens: t.promptTokens, sameFirstToken: t.sameTokens, medians: t.medians, ratios: t.ratios };
     if (o.json) (result.ttft as Record<string, unknown>).samples = t.samples;
   }
   if (o.parts.has('service')) {
     log(`part 3: the service, ${o.rounds} rounds of ${o.streams.join('/')} streams x ${o.requests} requests x ${o.tokens} tokens ...`);
-    const s = await serviceLoad(dirAll, o);
+    const s = await serviceLoad(dirAll, o, tok, llama);
     result.service = o.json ? s : { table: s.table };
   }
+  await llama?.close();
   result.loadAverageAfter = load();
 
   if (o.json) { process.stdout.write(JSON.stringify(result, null, 2) + '\n'); return; }
   const out: string[] = [];
   out.push(`\nbench-batching on ${path.basename(dirAll)} (${o.threads} threads). Load average before: ${loadBefore}; after: ${result.loadAverageAfter}. Shared machine: figures move ±20 % or more.`);
+  out.push(`CPU: ${os.cpus()[0]?.model?.trim() ?? 'unknown'}, ${os.cpus().length} logical cores; matrix features: ${cpu.summary}`);
+  if (result.llamaCpp) { const l = result.llamaCpp as { version: string; gguf: string }; out.push(`llama.cpp: node-llama-cpp ${l.version}, ${l.gguf}`); }
   if (result.ttft) {
     const t = result.ttft as { promptTokens: number; medians: Record<string, { ttftMs: number; msPerToken: number }>; ratios: Record<string, number> };
     out.push(`\nSolo, ${t.promptTokens} prompt tokens, medians over ${o.ttftRounds} interleaved rounds:`);
     out.push('| system | graph logits | TTFT ms | decode ms/token |');
     out.push('|---|---|---|---|');
-    for (const [k, v] of Object.entries(t.medians)) { const [sys, variant] = k.split('/'); out.push(`| ${sys} | ${variant === 'all' ? 'every position (builder default)' : 'last position only'} | ${f1(v.ttftMs)} | ${v.msPerToken.toFixed(2)} |`); }
+    for (const [k, v] of Object.entries(t.medians)) { const [sys, variant] = k.split('/'); out.push(`| ${sys} | ${variant === 'all' ? 'every position (builder default)' : variant === 'last' ? 'last position only' : 'GGUF, same weights'} | ${f1(v.ttftMs)} | ${v.msPerToken.toFixed(2)} |`); }
     out.push(`engine TTFT / floor TTFT, per-round median: ${t.ratios.engineOverFloorTtftAll} (all)${dirLast ? `, ${t.ratios.engineOverFloorTtftLast} (last)` : ''}  (target <= 1.05: ${t.ratios.engineOverFloorTtftAll <= 1.05 ? 'PASS' : 'FAIL'})`);
     if (dirLast) out.push(`last-position logits / every position, engine: TTFT ${t.ratios.lastOverAllTtftEngine}, decode ms/token ${t.ratios.lastOverAllDecodeEngine}`);
   }
@@ -372,6 +450,11 @@ async function main(): Promise<void> {
     for (const row of table) {
       const one = table.find((r) => r.mode === row.mode && r.streams === 1)?.aggregateTokS ?? NaN;
       out.push(`| ${row.mode} | ${row.streams} | ${f1(row.aggregateTokS)} | ${(row.aggregateTokS / one).toFixed(2)} | ${f1(row.meanTtftMs)} | ${f1(row.p95TtftMs)} |`);
+    }
+    const ll = table.filter((r) => r.mode === LLAMA_MODE);
+    for (const row of table.filter((r) => r.mode.startsWith('batched'))) {
+      const l = ll.find((r) => r.streams === row.streams);
+      if (l) out.push(`vs llama.cpp at ${row.streams} streams: mean TTFT ${(row.meanTtftMs / l.meanTtftMs).toFixed(2)}x, aggregate tok/s ${(row.aggregateTokS / l.aggregateTokS).toFixed(2)}x`);
     }
     const b = table.filter((r) => r.mode.startsWith('batched'));
     const at = (s: number) => b.find((r) => r.streams === s);
@@ -388,3 +471,16 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => { process.stderr.write(`bench-batching: ${(e as Error).stack ?? String(e)}\n`); process.exit(1); });
+
+/** AVX2 / AVX-512 VNNI / AVX-VNNI / AMX, read from /proc/cpuinfo (Linux; elsewhere 'unknown'). */
+function cpuMatrixFeatures(): { avx2: boolean; avx512vnni: boolean; avxVnni: boolean; amx: boolean; summary: string } {
+  let flags = new Set<string>();
+  try {
+    const line = fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags'));
+    flags = new Set((line ?? '').split(':')[1]?.trim().split(/\s+/) ?? []);
+  } catch { /* not Linux */ }
+  const f = { avx2: flags.has('avx2'), avx512vnni: flags.has('avx512_vnni'), avxVnni: flags.has('avx_vnni'), amx: flags.has('amx_int8') || flags.has('amx_tile') };
+  const summary = flags.size === 0 ? 'unknown (no /proc/cpuinfo)'
+    : `AVX2 ${f.avx2 ? 'yes' : 'no'} · AVX-512 VNNI ${f.avx512vnni ? 'yes' : 'no'} · AVX-VNNI ${f.avxVnni ? 'yes' : 'no'} · AMX ${f.amx ? 'yes' : 'no'}`;
+  return { ...f, summary };
+}

@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   const spec: GridSpec = { name: 'harness', models: [o.model], providers: ['cpu'], prompts: ['workshop#rag-brief'], maxTokens: o.maxTokens, rounds: o.requests, warmup: 3 };
   const cells = expandGrid(spec, loadPromptLibrary());
   const plan = schedule(cells);
-  const service = await startService({ registry: new CatalogRegistry(), ttlSeconds: 0 });
+  const service = await startService({ registry: new CatalogRegistry(), ttlSeconds: 0, lastPositionLogits: false }); // the model's own graph
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'slmlab-harness-'));
   const file = path.join(tmp, 'results.jsonl');
   const client = new OpenAI({ baseURL: `${service.url}/v1`, apiKey: 'unused', maxRetries: 0 });

@@ -243,11 +243,11 @@ async function startNullServer(sameProcess: boolean): Promise<Running> {
 async function startBenchService(o: Options, name: string, dir: string): Promise<Running> {
   const maxQueue = Math.max(16, o.concurrency); // the burst queues every client on one model
   if (o.sameProcess) {
-    const svc = await startService({ registry: new FolderRegistry({ [name]: dir }), threads: o.threads, apiKey: '', maxQueue, ttlSeconds: 0 });
+    const svc = await startService({ registry: new FolderRegistry({ [name]: dir }), threads: o.threads, apiKey: '', maxQueue, ttlSeconds: 0, lastPositionLogits: false });
     return { url: svc.url, stop: () => svc.close() };
   }
   const main = path.join(__dirname, '..', 'lib', 'service', 'main.js');
-  const child = spawn(process.execPath, [main, '--foreground', '--no-state-file', '--model', `${name}=${dir}`, '--threads', String(o.threads), '--max-queue', String(maxQueue), '--ttl', '0'],
+  const child = spawn(process.execPath, [main, '--foreground', '--no-state-file', '--model', `${name}=${dir}`, '--threads', String(o.threads), '--max-queue', String(maxQueue), '--ttl', '0', '--logits', 'all'],
     { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, SLMLAB_API_KEY: '' } });
   const url = await waitForUrl(child, 'the service');
   return { url, stop: () => stopChild(child) };

@@ -24,6 +24,8 @@ import { DecoderSession } from '../lib/engine/decoder-session';
 import { inspectModelFolder } from '../lib/engine/model-folder';
 import { TextTokenizer } from '../lib/engine/tokenizer';
 import type { KvBatch } from '../lib/engine/kv-batch';
+import { argmax } from '../lib/engine/sampling';
+import { maxAbsDiff } from './helpers/models';
 
 let root: string;
 const loaded: LoadedModel[] = [];
@@ -87,6 +89,9 @@ describe('batched greedy decoding equals solo decoding', () => {
       }
       const widest = Math.max(...batched.flatMap((r) => r.timings.decodeBatchSizes ?? []));
       assert.equal(widest, 8, 'the eight requests never shared a decode step');
+      assert.equal(m.info.batching.prefill.batched, true, m.info.batching.prefill.check?.reason ?? '');
+      const widestPrefill = Math.max(...batched.map((r) => r.timings.prefillBatchSize ?? 1));
+      assert.ok(widestPrefill >= 2, 'no two prompts were prefilled in one run');
       for (const r of batched) assert.equal(r.timings.decodeBatchSizes?.length, r.timings.decodeMs.length);
     });
   }
@@ -211,6 +216,91 @@ describe('a decode step that fails in a batch', () => {
       const r = results[i];
       assert.ok(r.status === 'fulfilled', String((r as PromiseRejectedResult).reason));
       assert.deepEqual(r.value.tokenIds, solo[i / 2].tokenIds);
+    }
+  });
+});
+
+describe('batched and chunked prefill', () => {
+  /** An in-process scheduler (so a test can watch the session's runs) and a way to submit requests to it. */
+  async function scheduler(dir: string, maxBatch: number, prefill: { batched: boolean; chunk: number }) {
+    const folder = inspectModelFolder(dir);
+    const session = await DecoderSession.create(folder.onnxPath, { provider: 'cpu', threads: 1 });
+    const tokenizer = await TextTokenizer.fromFolder(folder.dir);
+    const s = new BatchScheduler(session, { tokenizer, folder, provider: 'cpu' }, maxBatch, prefill);
+    const run = (request: GenerateRequest, shouldAbort: () => boolean = () => false) => new Promise<GenerationResult>((resolve, reject) => s.add({
+      id: 0, request, queueMs: 0, shouldAbort, onDelta: () => undefined, onDone: resolve, onError: reject,
+    }));
+    return { session, tokenizer, run };
+  }
+
+  test('8 prompts of different lengths prefilled in one run give their solo greedy text (qwen2.5-0.5b twin layers, int4)', async () => {
+    const solo = await soloRuns(dirs.qwenLayers, EIGHT);
+    const { session, run } = await scheduler(dirs.qwenLayers, 8, { batched: true, chunk: 0 });
+    try {
+      assert.equal((await session.checkPrefillBatching()).exact, true);
+      // All eight are waiting before the scheduler's first turn: one prefill run takes them all.
+      const batched = await Promise.all(EIGHT.map((r) => run(r)));
+      for (let i = 0; i < EIGHT.length; i++) {
+        assert.deepEqual(batched[i].tokenIds, solo[i].tokenIds, `request ${i}`);
+        assert.equal(batched[i].timings.prefillBatchSize, i === 0 ? 1 : 7, `request ${i}'s prefill run`);
+      }
+    } finally {
+      await session.release();
+    }
+  });
+
+  test('a long prompt prefilled in chunks gives the same first token as one pass', async () => {
+    const folder = inspectModelFolder(dirs.tinyInt4);
+    const session = await DecoderSession.create(folder.onnxPath, { provider: 'cpu', threads: 1 });
+    try {
+      const ids = Array.from({ length: 37 }, (_, i) => (i * 37 + 11) % 250);
+      const whole = await session.prefill(ids);
+      let part = await session.prefill(ids.slice(0, 5));
+      for (let i = 5; i < ids.length; i += 5) part = await session.prefillChunk(part.kv, ids.slice(i, i + 5));
+      assert.equal(part.kv.length, ids.length);
+      assert.equal(argmax(part.logits), argmax(whole.logits));
+      assert.ok(maxAbsDiff(part.logits, whole.logits) < 1e-3, `max |diff| ${maxAbsDiff(part.logits, whole.logits)}`);
+      // and the next decode step from the chunked cache picks the same token too
+      const a = await session.decodeBatch(session.pack([whole.kv]), [argmax(whole.logits)]);
+      const b = await session.decodeBatch(session.pack([part.kv]), [argmax(part.logits)]);
+      assert.equal(argmax(b.logits[0]), argmax(a.logits[0]));
+    } finally {
+      await session.release();
+    }
+  });
+
+  test('through the engine, --prefill-chunk cuts a long prompt into runs and the others keep their solo text', async () => {
+    const long: GenerateRequest = { prompt: 'A long prompt that takes several chunks of four tokens each to prefill.', raw: true, maxTokens: 8 };
+    const others = EIGHT.slice(0, 4);
+    const solo = await soloRuns(dirs.tinyFp32, [long, ...others]);
+    const m = await loadModel(dirs.tinyFp32, { threads: 1, maxBatch: 8, prefillChunk: 4 });
+    loaded.push(m);
+    assert.equal(m.info.batching.prefill.chunk, 4);
+    const [l, ...rest] = await Promise.all([long, ...others].map((r) => m.complete(r)));
+    assert.equal(l.tokenIds[0], solo[0].tokenIds[0], 'the chunked prompt\'s first token');
+    assert.equal(l.timings.prefillRuns, Math.ceil(l.promptTokens / 4));
+    rest.forEach((r, i) => assert.deepEqual(r.tokenIds, solo[i + 1].tokenIds, `request ${i}`));
+    await assert.rejects(loadModel(dirs.tinyFp32, { prefillChunk: -1 }), (e: unknown) => e instanceof InvalidRequestError && /prefillChunk/.test(e.message));
+  });
+
+  test('a request cancelled mid-prefill ends with abort and leaves the others intact', async () => {
+    const { session, run } = await scheduler(dirs.tinyFp32, 8, { batched: true, chunk: 3 });
+    const others = [EIGHT[0], EIGHT[2], EIGHT[4]]; // prompts of 3 tokens or fewer: one prefill run each
+    const solo = await soloRuns(dirs.tinyFp32, others);
+    // The victim is cancelled after its second chunk (of many).
+    let chunks = 0;
+    const prefillChunk = session.prefillChunk.bind(session);
+    session.prefillChunk = async (kv, ids) => { chunks++; return prefillChunk(kv, ids); };
+    try {
+      const victim = run({ prompt: 'a prompt of many, many tokens that is cancelled while it is prefilled', raw: true, maxTokens: 8 }, () => chunks >= 2);
+      const done = await Promise.all(others.map((r) => run(r)));
+      const v = await victim;
+      assert.equal(v.finishReason, 'abort');
+      assert.equal(v.completionTokens, 0);
+      assert.ok(chunks >= 2 && chunks < 10, `${chunks} chunk runs`);
+      done.forEach((r, i) => assert.deepEqual(r.tokenIds, solo[i].tokenIds, `request ${i}`));
+    } finally {
+      await session.release();
     }
   });
 });

@@ -34,7 +34,7 @@ const record = (o: Partial<RequestRecord>): RequestRecord => ({
   type: 'request', recordVersion: 1, gridHash: 'g', cellId: 'c', warmup: false, cooldown: false, round: 0, slot: 0, runId: 'r', status: 'ok', reason: null,
   finishReason: 'stop', startedAt: '', ttftMs: 1, e2eMs: 2, tpotMs: null, itlMs: [], promptTokens: 20, completionTokens: 5, tokenSource: 'usage',
   decodeTokensPerSecond: null, outputSha256: null, outputText: '', endpoint: 'embedded', model: 'm', modelId: null, provider: 'cpu',
-  precision: 'int4', threads: 0, promptSetId: 'qa', promptId: 'p', expected: null, maxTokens: 8, temperature: 0, seed: 0, stream: true,
+  precision: 'int4', threads: 0, logits: 'all', promptSetId: 'qa', promptId: 'p', expected: null, maxTokens: 8, temperature: 0, seed: 0, stream: true,
   concurrency: 1, rounds: 1, warmupRounds: 0, role: null,
   scheduledAtMs: null, sentAtMs: null, doneAtMs: null, lagMs: null, worker: 0, rate: null, inputTokens: null, mode: 'rounds',
   arrivals: null, burstiness: null, maxConcurrency: null, cooldownRounds: 0, ...o,

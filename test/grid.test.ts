@@ -98,7 +98,7 @@ test('resolveGrid applies the documented defaults and canonical spellings', () =
   const g = resolveGrid({ models: 'tiny', providers: ['CUDAExecutionProvider'], endpoints: 'http://127.0.0.1:5273/' });
   assert.deepEqual(g, {
     name: 'grid', description: '', models: ['tiny'], endpoints: ['http://127.0.0.1:5273/v1'], providers: ['cuda'],
-    precisions: ['int4'], threads: [0], prompts: ['workshop'], maxTokens: [128], temperature: [0], seed: [0],
+    precisions: ['int4'], threads: [0], logits: ['all'], prompts: ['workshop'], maxTokens: [128], temperature: [0], seed: [0],
     concurrency: [1], rate: [null], inputTokens: [null], mode: 'rounds', rounds: 3, warmup: 1, cooldown: 0,
     arrivals: 'poisson', burstiness: 1, maxConcurrency: null, stream: true, compare: null,
   });
@@ -263,7 +263,7 @@ test('expansion makes one cell per point of the product, with distinct stable id
   assert.ok(cells.every((c) => c.gridHash === cells[0].gridHash && c.rounds === 2 && c.warmup === 1));
   const c0 = cells[0];
   assert.deepEqual({ ...c0, cellId: '', gridHash: '' }, {
-    cellId: '', gridHash: '', index: 0, endpoint: 'embedded', model: 'm1', provider: 'cpu', precision: 'int4', threads: 0,
+    cellId: '', gridHash: '', index: 0, endpoint: 'embedded', model: 'm1', provider: 'cpu', precision: 'int4', threads: 0, logits: 'all',
     promptSetId: 'a', promptId: 'p', messages: [{ role: 'user', content: 'Say A.' }], expected: null, maxTokens: 16,
     temperature: 0, seed: 1, stream: true, concurrency: 1, rate: null, inputTokens: null, mode: 'rounds', arrivals: 'poisson',
     burstiness: 1, maxConcurrency: null, rounds: 2, warmup: 1, cooldown: 0, role: null,
@@ -271,6 +271,21 @@ test('expansion makes one cell per point of the product, with distinct stable id
   assert.throws(() => expandGrid({ models: ['tiny'], prompts: ['workshop', 'workshop#rag-brief'] }, library), /workshop#rag-brief is listed twice/);
   assert.throws(() => expandGrid({ models: ['tiny'], prompts: ['nope'] }, library), /no prompt set "nope" \(known: qa-deterministic, workshop\)/);
   assert.throws(() => expandGrid({ models: ['tiny'], prompts: ['workshop#nope'] }, library), /has no prompt "nope"/);
+});
+
+test("the logits axis ('all' | 'last') is a load axis, quiet at its default, validated, and in the dry run", () => {
+  const base: GridSpec = { models: ['m'], prompts: [setA] };
+  const plain = expandGrid(base);
+  assert.equal(plain[0].logits, 'all', "benchmarks measure the model's own graph by default");
+  assert.deepEqual(expandGrid({ ...base, logits: ['all'] }).map((c) => c.cellId), plain.map((c) => c.cellId), 'the default keeps cell ids');
+  assert.equal(gridHash({ ...base, logits: 'all' }), gridHash(base), 'and the grid hash');
+  const both = expandGrid({ ...base, logits: ['all', 'last'] });
+  assert.deepEqual(both.map((c) => c.logits), ['all', 'last']);
+  assert.notEqual(both[0].cellId, both[1].cellId);
+  assert.notEqual(loadGroupKey(both[0]), loadGroupKey(both[1]), 'each logits mode is its own load');
+  throwsAt(() => validateGrid({ ...base, logits: ['last', 'first'] as never }), 'logits[1]', /expected 'all'.*or 'last'/);
+  throwsAt(() => validateGrid({ ...base, logits: ['last', 'last'] }), 'logits[1]', /duplicate logits mode/);
+  assert.match(formatDryRun(both), /logits/);
 });
 
 /** How many times the load key changes along the cell order (1 + switches) = loads the runner performs. */

@@ -76,7 +76,12 @@ async function assertSameGreedyText(a: LoadedModel, b: LoadedModel): Promise<voi
 }
 
 test('the engine generates the same greedy text from either graph, solo and batched', async () => {
-  await assertSameGreedyText(await loadModel(dirs['int4/all'], { threads: 1 }), await loadModel(dirs['int4/last'], { threads: 1 }));
+  const last = await loadModel(dirs['int4/last'], { threads: 1 });
+  // The built variant gathers position -1, which is a padding position for the shorter prompts of
+  // a padded prefill: the load-time probe sees it and the model prefills one prompt at a time.
+  assert.equal(last.info.batching.prefill.batched, false);
+  assert.match(last.info.batching.prefill.check?.reason ?? '', /prefilled together differ from solo ones/);
+  await assertSameGreedyText(await loadModel(dirs['int4/all'], { threads: 1 }), last);
 });
 
 // ---- the load-time rewrite for any decoder graph (lib/engine/last-position-logits.ts)
@@ -87,7 +92,8 @@ test('the load-time rewrite gathers the last position before lm_head, in both la
     const before = decodeModel(fs.readFileSync(file));
     const r = gatherLastPosition(before);
     assert.equal(r.rewritten, true, r.reason ?? '');
-    const gather = r.model.graph.nodes.find((n) => n.opType === 'Gather' && n.name.startsWith('/slmlab/'))!;
+    // each row's last real position, read from the attention mask (a padded batch of prompts gets its own rows)
+    const gather = r.model.graph.nodes.find((n) => n.opType === 'GatherND' && n.name.startsWith('/slmlab/'))!;
     const head = r.model.graph.nodes.find((n) => n.outputs.includes('logits'))!;
     assert.equal(head.inputs[0], gather.outputs[0], 'lm_head reads the gathered position');
     assert.ok(r.model.graph.nodes.indexOf(gather) < r.model.graph.nodes.indexOf(head), 'topological order kept');
@@ -120,6 +126,9 @@ test('a model loaded with lastPositionLogits gives the full graph\'s last row an
       assert.deepEqual(b.dims, [1, 1, a.dims[2]]);
       const V = a.dims[2];
       assert.ok(maxAbsDiff(a.data.subarray((ids.length - 1) * V), b.data) <= 1e-5);
+      // prompts of different lengths prefilled together in one padded run: each row's own last position
+      const check = await last.checkPrefillBatching();
+      assert.equal(check.exact, true, check.reason ?? '');
     } finally {
       await full.release();
       await last.release();

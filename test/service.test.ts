@@ -14,6 +14,7 @@ import { ModelManager, type RequestRecord } from '../lib/service/model-manager';
 import { loadModel, type LoadedModel } from '../lib/engine/engine';
 import { FolderRegistry } from '../lib/service/folder-registry';
 import { ModelNotFoundError } from '../lib/errors';
+import { parseServiceArgs } from '../lib/service/main';
 import { clientFor, MODEL_ALIAS, MODEL_ID, tinyFixture, type TinyFixture } from './helpers/service';
 
 let fx: TinyFixture;
@@ -183,6 +184,27 @@ describe('OpenAI routes', () => {
       assert.equal(r.text, reference[i % 4], `client ${i} got a different answer`);
       assert.equal(r.chunks[r.chunks.length - 1].usage?.completion_tokens, 24, `client ${i}`);
     });
+  });
+});
+
+describe('serving defaults', () => {
+  test('the service loads models with last-position logits (same text as the model\'s own graph); --logits all and --prefill-chunk are carried', async () => {
+    const own = await fx.start({ maxQueue: 64, lastPositionLogits: false });
+    const prompts = ['one', 'a longer question for the model', 'zz', 'three words here'];
+    const answer = (s: ServiceHandle) => Promise.all(prompts.map((p) => clientFor(s).chat.completions.create({ model: MODEL_ID, messages: ask(p), max_tokens: 10, temperature: 0 })));
+    const [last, all] = [await answer(svc), await answer(own)];
+    last.forEach((r, i) => assert.equal(r.choices[0].message.content, all[i].choices[0].message.content, `prompt ${i}`));
+    const loaded = async (s: ServiceHandle) => ((await (await fetch(s.url + '/slmlab/loaded')).json()) as { id: string; logits: string; prefill: unknown }[]).find((m) => m.id === MODEL_ID)!;
+    const [a, b] = [await loaded(svc), await loaded(own)];
+    assert.equal(a.logits, 'last');
+    assert.equal(b.logits, 'all');
+    assert.deepEqual(a.prefill, { batched: true, chunk: 128, reason: null });
+    await own.close();
+    const o = parseServiceArgs(['--logits', 'all', '--prefill-chunk', '64'], {});
+    assert.equal(o.lastPositionLogits, false);
+    assert.equal(o.prefillChunk, 64);
+    assert.equal(parseServiceArgs([], {}).lastPositionLogits, true);
+    assert.throws(() => parseServiceArgs(['--logits', 'some'], {}), /'last'.*or 'all'/);
   });
 });
 

@@ -65,6 +65,7 @@ export const COLUMNS: readonly Column[] = Object.freeze([
   col('concurrency', 'concurrency', 'integer', null, 'Requests per round (rounds mode) or closed-loop clients (load mode).'),
   col('rate', 'rate', 'number', 'requests/s', 'Open-loop load level; null for a closed loop.'),
   col('input_tokens', 'inputTokens', 'integer', 'tokens', 'Synthetic prompt length; null for prompt-set prompts.'),
+  col('logits', 'logits', 'string', null, "'all' (the model's own graph) or 'last' (logits for the last position only)."),
   col('endpoint', 'endpoint', 'string', null, "'embedded' or the OpenAI-compatible base URL."),
   col('synthetic', 'synthetic', 'boolean', null, 'Synthetic model: seeded random weights, real speed, meaningless text.'),
   col('ok', 'ok', 'integer', 'requests', 'Measured requests that succeeded (warmups excluded).'),

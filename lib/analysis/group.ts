@@ -14,6 +14,7 @@ export function groupKeyOf(r: RequestRecord, by: GroupBy): GroupKey {
     endpoint: r.endpoint, model: r.model, modelId: r.modelId, provider: r.provider, precision: r.precision,
     threads: r.threads, maxTokens: r.maxTokens, temperature: r.temperature,
     concurrency: r.concurrency, rate: r.rate ?? null, inputTokens: r.inputTokens ?? null, mode: r.mode ?? 'rounds',
+    logits: r.logits ?? 'all',
     promptId: by === 'cell' ? r.promptId : null,
   };
 }
@@ -23,6 +24,6 @@ export function groupKeyOf(r: RequestRecord, by: GroupBy): GroupKey {
  * not a setting: the row takes the first non-null one); promptSetId is in for 'cell'.
  */
 export function groupId(r: RequestRecord, by: GroupBy): string {
-  return JSON.stringify([r.endpoint, r.model, r.provider, r.precision, r.threads, ...GROUPED_AXES.map((k) => r[k] ?? null),
+  return JSON.stringify([r.endpoint, r.model, r.provider, r.precision, r.threads, r.logits ?? 'all', ...GROUPED_AXES.map((k) => r[k] ?? null),
     by === 'cell' ? `${r.promptSetId}#${r.promptId}` : null]);
 }

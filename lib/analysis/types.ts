@@ -21,6 +21,8 @@ export interface GroupKey {
   /** Synthetic prompt length; null for prompt-set prompts. */
   inputTokens: number | null;
   mode: 'rounds' | 'load';
+  /** 'all' (the model's own graph) or 'last' (last-position logits): the grid's logits axis. */
+  logits: 'all' | 'last';
   /** null when the row aggregates every prompt of the group. */
   promptId: string | null;
 }

@@ -26,6 +26,7 @@ import { sessionProviderOptions, type ProviderName } from './providers';
 import { halfBitsToFloat } from '../onnx/fp16';
 import { checkKvType, missingOpOf, unsupportedIoTypeError, unsupportedOpError } from './load-checks';
 import { KvBatch, type KvRows } from './kv-batch';
+import { chunkFeeds, prefillFeeds } from './batch-prefill';
 
 /** Whether decode steps of several sequences may share one run, and why (decided at load by a probe). */
 export interface BatchingCheck {
@@ -66,6 +67,8 @@ export class DecoderSession {
   private readonly kvDims: [number, number];
   private readonly hasPositionIds: boolean;
   readonly logitsName: string;
+  /** True when create() rewrote the graph for last-position logits (SessionOptions.lastPositionLogits). */
+  lastPositionLogits = false;
 
   private constructor(readonly session: ort.InferenceSession, readonly provider: ProviderName) {
     const inputs = new Set(session.inputNames);
@@ -114,8 +117,9 @@ export class DecoderSession {
       logSeverityLevel: 3,
     };
     let session: ort.InferenceSession;
+    let rewritten: Uint8Array | null = null;
     try {
-      const rewritten = opts.lastPositionLogits ? lastPositionGraph(onnxPath) : null;
+      rewritten = opts.lastPositionLogits ? lastPositionGraph(onnxPath) : null;
       session = rewritten
         // From bytes, ONNX Runtime finds the external data through this folder (the weights stay where they are).
         ? await ort.InferenceSession.create(rewritten, { ...options, extra: { session: { model_external_initializers_file_folder_path: path.dirname(onnxPath) } } })
@@ -131,7 +135,9 @@ export class DecoderSession {
       }
       throw new ModelInvalidError(`ONNX Runtime could not load '${onnxPath}': ${msg.split('\n')[0]}. The file may be damaged or incomplete: re-download or rebuild the model`, { cause: e });
     }
-    return new DecoderSession(session, opts.provider);
+    const s = new DecoderSession(session, opts.provider);
+    s.lastPositionLogits = rewritten !== null;
+    return s;
   }
 
   /**
@@ -183,20 +189,70 @@ export class DecoderSession {
    * last position's logits [V] and the prompt's KV cache, ready to be packed into a batch.
    */
   async prefill(ids: ArrayLike<number>): Promise<{ logits: Float32Array; kv: KvRows }> {
-    const S = ids.length;
-    const [kvh, hs] = this.kvDims;
-    const inputIds = new BigInt64Array(S);
-    for (let i = 0; i < S; i++) inputIds[i] = BigInt(ids[i]);
-    const feeds: Record<string, ort.Tensor> = {
-      input_ids: new ort.Tensor('int64', inputIds, [1, S]),
-      attention_mask: new ort.Tensor('int64', new BigInt64Array(S).fill(1n), [1, S]),
-    };
-    if (this.hasPositionIds) feeds.position_ids = new ort.Tensor('int64', BigInt64Array.from({ length: S }, (_, i) => BigInt(i)), [1, S]);
-    const empty = this.kvType === 'float16' ? new Uint16Array(0) : new Float32Array(0);
-    for (const k of this.kv) feeds[k.past] = new ort.Tensor(this.kvType, empty, [1, kvh, 0, hs]);
-    const out = await this.session.run(feeds);
-    return { logits: lastRow(out[this.logitsName]), kv: { tensors: this.kv.map((k) => out[k.present]), row: 0, length: S } };
+    const [one] = await this.prefillBatch([ids]);
+    return one;
   }
+
+  // --- Batched and chunked prefill (batch-prefill.ts builds the feeds) ---
+
+  /**
+   * Prefills several prompts from an empty cache in one run, right-padded to the longest
+   * (batch-prefill.ts): per prompt, its last real position's logits [V] and its cache rows.
+   */
+  async prefillBatch(prompts: readonly ArrayLike<number>[]): Promise<{ logits: Float32Array; kv: KvRows }[]> {
+    const [kvh, hs] = this.kvDims;
+    const f = prefillFeeds(prompts);
+    const feeds: Record<string, ort.Tensor> = { input_ids: f.inputIds, attention_mask: f.mask };
+    if (this.hasPositionIds) feeds.position_ids = f.positions;
+    const empty = this.kvType === 'float16' ? new Uint16Array(0) : new Float32Array(0);
+    for (const k of this.kv) feeds[k.past] = new ort.Tensor(this.kvType, empty, [prompts.length, kvh, 0, hs]);
+    const out = await this.session.run(feeds);
+    const t = out[this.logitsName];
+    const tensors = this.kv.map((k) => out[k.present]);
+    return prompts.map((p, b) => ({
+      // logits [B, S, V], or [B, 1, V] when the graph keeps each row's last position only
+      logits: Float32Array.from(rowOf(t, b, t.dims[1] === 1 ? 0 : p.length - 1)),
+      kv: { tensors, row: b, length: p.length },
+    }));
+  }
+
+  /** Feeds `ids` after one sequence's cache (a chunk of a long prompt): its last position's logits [V] and the grown cache. */
+  async prefillChunk(cache: KvRows, ids: ArrayLike<number>): Promise<{ logits: Float32Array; kv: KvRows }> {
+    const own = cache.row === 0 && cache.tensors[0]?.dims[0] === 1 && cache.tensors[0].dims[2] === cache.length;
+    const past = own ? cache.tensors : this.pack([cache]).tensors;
+    const f = chunkFeeds(cache.length, ids);
+    const feeds: Record<string, ort.Tensor> = { input_ids: f.inputIds, attention_mask: f.mask };
+    if (this.hasPositionIds) feeds.position_ids = f.positions;
+    for (let i = 0; i < this.kv.length; i++) feeds[this.kv[i].past] = past[i];
+    const out = await this.session.run(feeds);
+    return { logits: Float32Array.from(lastRow(out[this.logitsName])), kv: { tensors: this.kv.map((k) => out[k.present]), row: 0, length: cache.length + ids.length } };
+  }
+
+  /**
+   * Checks that prompts prefilled together in one padded run give, bit for bit, the logits and
+   * the next decode step each gives alone (three prompts of different lengths). A graph that
+   * fails it prefills one prompt at a time.
+   */
+  async checkPrefillBatching(): Promise<BatchingCheck> {
+    const prompts = [[2, 1, 0], [0], [1, 2]];
+    const next = [1, 2, 0];
+    try {
+      const solo: Float32Array[][] = [];
+      for (let i = 0; i < prompts.length; i++) {
+        const p = await this.prefill(prompts[i]);
+        const one = await this.decodeBatch(this.pack([p.kv]), [next[i]]);
+        solo.push([Float32Array.from(p.logits), Float32Array.from(one.logits[0])]);
+      }
+      const together = await this.prefillBatch(prompts);
+      const stepped = await this.decodeBatch(this.pack(together.map((p) => p.kv)), next);
+      const d = compareLogits(prompts.map((_, b) => [together[b].logits, stepped.logits[b]]).flat(), solo.flat());
+      return { ...d, reason: d.exact ? null : `prompts prefilled together differ from solo ones (largest logit difference ${d.maxAbsDiff.toPrecision(3)}): the graph's prefill is not batch-invariant` };
+    } catch (e) {
+      return { exact: false, maxAbsDiff: null, reason: `a batched prefill failed (${((e as Error).message ?? String(e)).split('\n')[0]}): the graph does not take padded prompts` };
+    }
+  }
+
+  // --- end of batched and chunked prefill ---
 
   /** Packs sequences' caches (prefills, rows of an older batch) into one batch. */
   pack(rows: KvRows[]): KvBatch {
@@ -236,17 +292,7 @@ export class DecoderSession {
         solo.push(Float32Array.from(one.logits[0]));
       }
       const batched = await this.decodeBatch(this.pack(caches), next);
-      let maxAbsDiff = 0;
-      let exact = true;
-      for (let b = 0; b < prompts.length; b++) {
-        const x = batched.logits[b];
-        const y = solo[b];
-        for (let v = 0; v < y.length; v++) {
-          if (x[v] !== y[v] && !(Number.isNaN(x[v]) && Number.isNaN(y[v]))) exact = false;
-          const d = Math.abs(x[v] - y[v]);
-          if (d > maxAbsDiff || Number.isNaN(d)) maxAbsDiff = Number.isNaN(d) ? Infinity : d;
-        }
-      }
+      const { exact, maxAbsDiff } = compareLogits(batched.logits, solo);
       return { exact, maxAbsDiff, reason: exact ? null : `batched decode steps differ from solo ones (largest logit difference ${maxAbsDiff.toPrecision(3)}): the graph's attention or kernels are not batch-invariant` };
     } catch (e) {
       return { exact: false, maxAbsDiff: null, reason: `a batched decode step failed (${((e as Error).message ?? String(e)).split('\n')[0]}): the graph does not take a padded batch` };
@@ -273,6 +319,22 @@ export class DecoderSession {
     this.past = [];
     await this.session.release();
   }
+}
+
+/** Whether every logit of xs[i] equals ys[i] bit for bit (NaN equals NaN), and the largest difference. */
+function compareLogits(xs: Float32Array[], ys: Float32Array[]): { exact: boolean; maxAbsDiff: number } {
+  let maxAbsDiff = 0;
+  let exact = true;
+  for (let b = 0; b < ys.length; b++) {
+    const x = xs[b];
+    const y = ys[b];
+    for (let v = 0; v < y.length; v++) {
+      if (x[v] !== y[v] && !(Number.isNaN(x[v]) && Number.isNaN(y[v]))) exact = false;
+      const d = Math.abs(x[v] - y[v]);
+      if (d > maxAbsDiff || Number.isNaN(d)) maxAbsDiff = Number.isNaN(d) ? Infinity : d;
+    }
+  }
+  return { exact, maxAbsDiff };
 }
 
 function toFloat32(t: ort.Tensor): Float32Array {

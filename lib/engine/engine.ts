@@ -38,6 +38,11 @@ export interface LoadOptions {
   maxBatch?: number;
   /** Compute logits for the last position only (a load-time graph rewrite, last-position-logits.ts); default off. */
   lastPositionLogits?: boolean;
+  /**
+   * Longest prefill run for one prompt when batching (tokens): a longer prompt is prefilled in
+   * chunks with decode steps of the running requests between them. 0 (default): whole prompts.
+   */
+  prefillChunk?: number;
 }
 
 /**
@@ -90,7 +95,7 @@ export class LoadedModel {
 
   private constructor(
     readonly dir: string,
-    private readonly options: Required<Pick<LoadOptions, 'threads' | 'graphOptimizationLevel' | 'maxBatch'>> & Pick<LoadOptions, 'onnxFile' | 'lastPositionLogits'>,
+    private readonly options: Required<Pick<LoadOptions, 'threads' | 'graphOptimizationLevel' | 'maxBatch'>> & Pick<LoadOptions, 'onnxFile' | 'lastPositionLogits' | 'prefillChunk'>,
     readonly provider: ProviderName,
     readonly fellBackFrom: { provider: ProviderName; reason: string } | null,
     public info: LoadedInfo,
@@ -104,7 +109,11 @@ export class LoadedModel {
     if (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > MAX_BATCH_LIMIT) {
       throw new InvalidRequestError(`maxBatch must be a whole number from 1 to ${MAX_BATCH_LIMIT}, got ${String(opts.maxBatch)}: 1 runs requests one at a time`, 'max_batch');
     }
-    const options = { threads: opts.threads ?? 0, graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all', onnxFile: opts.onnxFile, maxBatch, lastPositionLogits: opts.lastPositionLogits };
+    const prefillChunk = opts.prefillChunk ?? 0;
+    if (!Number.isInteger(prefillChunk) || prefillChunk < 0) {
+      throw new InvalidRequestError(`prefillChunk must be a whole number of tokens (0 for whole prompts), got ${String(opts.prefillChunk)}: try 64`, 'prefill_chunk');
+    }
+    const options = { threads: opts.threads ?? 0, graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all', onnxFile: opts.onnxFile, maxBatch, lastPositionLogits: opts.lastPositionLogits, prefillChunk };
     const absolute = path.resolve(dir);
     const model = new LoadedModel(absolute, options, resolved.provider,
       resolved.fellBackFrom ? { provider: resolved.fellBackFrom, reason: resolved.reason ?? '' } : null, undefined as unknown as LoadedInfo);
@@ -196,7 +205,7 @@ export class LoadedModel {
       worker.on('error', (e) => { reject(new EngineCrashedError(`the engine worker failed while loading: ${e.message}`)); this.crashed(worker, e); });
       worker.on('exit', (code) => this.crashed(worker, new Error(`exit code ${code}`)));
       const msg: ToWorker = {
-        type: 'load', dir: this.dir, onnxFile: this.options.onnxFile, maxBatch: this.options.maxBatch,
+        type: 'load', dir: this.dir, onnxFile: this.options.onnxFile, maxBatch: this.options.maxBatch, prefillChunk: this.options.prefillChunk,
         session: { provider: this.provider, threads: this.options.threads, graphOptimizationLevel: this.options.graphOptimizationLevel, lastPositionLogits: this.options.lastPositionLogits },
       };
       worker.postMessage(msg);

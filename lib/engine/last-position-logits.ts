@@ -10,6 +10,12 @@
  * and leaves every weight where it is (the external data file is not touched). The engine
  * reads logits [B, 1, V] and [B, S, V] alike (it takes the last row), so decoding is unchanged.
  *
+ * "Last" is each row's last real position, read from the attention mask, so that a right-padded
+ * batch of prompts (batch-prefill.ts) gets every row's own next-token logits:
+ *   index_b = clamp(sum(mask_b) - T + S - 1, 0, S - 1)      (mask [B, T], input_ids [B, S])
+ * which is S - 1 for an unpadded row (sum = T), L_b - 1 for a padded prompt with an empty cache
+ * (T = S), and 0 for a decode step (S = 1). A graph without those inputs gathers position -1.
+ *
  * The head is found by walking back from the graph output `logits` through ops that act on
  * each position alone with a constant operand (Cast; Add/Mul/Div of an initializer, as a bias
  * or a soft cap; Tanh) to the MatMul, MatMulNBits or Gemm that projects the hidden state.
@@ -27,7 +33,7 @@ export interface LastPositionRewrite {
 const HEADS = new Set(['MatMul', 'MatMulNBits', 'Gemm']);
 /** Per-position ops the walk may pass through when their other operands are constants. */
 const PASS_THROUGH = new Set(['Cast', 'Add', 'Mul', 'Div', 'Tanh', 'Identity']);
-const INDEX_NAME = '/slmlab/last_position/index';
+const P = '/slmlab/last_position';
 
 export function gatherLastPosition(model: ModelRecord, logitsName = 'logits'): LastPositionRewrite {
   const g = model.graph;
@@ -55,18 +61,65 @@ export function gatherLastPosition(model: ModelRecord, logitsName = 'logits'): L
   if (constants.has(hidden)) return keep(`the head '${head.name}' multiplies a constant first: not an lm_head`);
 
   const gathered = `${hidden}/slmlab_last_position`;
-  const index: TensorRecord = { name: INDEX_NAME, dataType: DataType.INT64, dims: [1], raw: new Uint8Array(new BigInt64Array([-1n]).buffer) };
-  const gather: NodeRecord = { opType: 'Gather', domain: '', name: '/slmlab/last_position/Gather', inputs: [hidden, INDEX_NAME], outputs: [gathered], attributes: { axis: { kind: 'int', value: 1 } } };
-  const nodes = g.nodes.flatMap((n) => n === head ? [gather, { ...n, inputs: [gathered, ...n.inputs.slice(1)] }] : [n]);
+  const inputs = new Set(g.inputs.map((i) => i.name));
+  const { nodes: pick, initializers: added } = inputs.has('attention_mask') && inputs.has('input_ids')
+    ? lastRealPosition(hidden, gathered, defaultOpset(model))
+    : lastPosition(hidden, gathered);
+  const nodes = g.nodes.flatMap((n) => n === head ? [...pick, { ...n, inputs: [gathered, ...n.inputs.slice(1)] }] : [n]);
   // Shapes recorded for values between the head and logits no longer hold (their dimension 1 is now 1).
   const changed = new Set([...head.outputs, ...chain.flatMap((n) => n.outputs)]);
   const outputs = g.outputs.map((o) => o.name === logitsName && o.shape ? { ...o, shape: o.shape.map((d, i) => i === 1 ? 1 : d) } : o);
   return {
     model: {
       ...model,
-      graph: { ...g, nodes, initializers: [...g.initializers, index], outputs, ...(g.valueInfo ? { valueInfo: g.valueInfo.filter((v) => !changed.has(v.name)) } : {}) },
+      graph: { ...g, nodes, initializers: [...g.initializers, ...added], outputs, ...(g.valueInfo ? { valueInfo: g.valueInfo.filter((v) => !changed.has(v.name)) } : {}) },
     },
     rewritten: true,
     reason: null,
   };
+}
+
+type Pick = { nodes: NodeRecord[]; initializers: TensorRecord[] };
+
+const int64 = (name: string, values: bigint[], dims: number[]): TensorRecord =>
+  ({ name, dataType: DataType.INT64, dims, raw: new Uint8Array(new BigInt64Array(values).buffer) });
+const node = (op: string, inputs: string[], outputs: string[], attributes: NodeRecord['attributes'] = {}): NodeRecord =>
+  ({ opType: op, domain: '', name: `${P}/${op}/${outputs[0].split('/').pop()}`, inputs, outputs, attributes });
+
+/** hidden [B, S, H] -> [B, 1, H] at position S - 1. */
+function lastPosition(hidden: string, out: string): Pick {
+  return { nodes: [node('Gather', [hidden, `${P}/minus_one`], [out], { axis: { kind: 'int', value: 1 } })], initializers: [int64(`${P}/minus_one`, [-1n], [1])] };
+}
+
+/** hidden [B, S, H] -> [B, 1, H] at each row's last real position (see the header). */
+function lastRealPosition(hidden: string, out: string, opset: number): Pick {
+  const v = (x: string) => `${P}/${x}`;
+  const sum = opset >= 13
+    ? node('ReduceSum', ['attention_mask', v('axis1')], [v('mask_sum')], { keepdims: { kind: 'int', value: 1 } })
+    : node('ReduceSum', ['attention_mask'], [v('mask_sum')], { axes: { kind: 'ints', value: [1] }, keepdims: { kind: 'int', value: 1 } });
+  return {
+    nodes: [
+      node('Shape', ['attention_mask'], [v('mask_shape')]),
+      node('Gather', [v('mask_shape'), v('one_scalar')], [v('T')], { axis: { kind: 'int', value: 0 } }),
+      node('Shape', ['input_ids'], [v('ids_shape')]),
+      node('Gather', [v('ids_shape'), v('one_scalar')], [v('S')], { axis: { kind: 'int', value: 0 } }),
+      sum,
+      node('Sub', [v('mask_sum'), v('T')], [v('past_pad')]),
+      node('Add', [v('past_pad'), v('S')], [v('after_last')]),
+      node('Sub', [v('after_last'), v('one')], [v('raw_index')]),
+      node('Sub', [v('S'), v('one')], [v('last_index')]),
+      node('Max', [v('raw_index'), v('zero')], [v('index_lo')]),
+      node('Min', [v('index_lo'), v('last_index')], [v('index')]),
+      node('Reshape', [v('index'), v('index_shape')], [v('index_b11')]),
+      node('GatherND', [hidden, v('index_b11')], [out], { batch_dims: { kind: 'int', value: 1 } }),
+    ],
+    initializers: [
+      int64(v('one_scalar'), [1n], []), int64(v('one'), [1n], [1]), int64(v('zero'), [0n], [1]),
+      int64(v('axis1'), [1n], [1]), int64(v('index_shape'), [-1n, 1n, 1n], [3]),
+    ].filter((t) => opset >= 13 || t.name !== v('axis1')),
+  };
+}
+
+function defaultOpset(model: ModelRecord): number {
+  return model.opsets.find((o) => !o.domain || o.domain === 'ai.onnx')?.version ?? 13;
 }

@@ -15,6 +15,8 @@ export interface HostLoadOptions {
   maxBatch?: number;
   /** Load-time last-position-logits rewrite (last-position-logits.ts). */
   lastPositionLogits?: boolean;
+  /** Longest prefill run for one prompt (tokens; engine.ts LoadOptions.prefillChunk). */
+  prefillChunk?: number;
 }
 
 export type ToHost =

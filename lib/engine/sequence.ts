@@ -73,6 +73,8 @@ export class Sequence {
   private readonly generated: number[] = [];
   private readonly decodeMs: number[] = [];
   private readonly batchSizes: number[] = [];
+  private prefillBatch = 1;
+  private prefillRuns = 1;
   private text = '';
   private firstTextAt: number | null = null;
   private finishReason: FinishReason = 'length';
@@ -100,8 +102,10 @@ export class Sequence {
     this.stops = new StopStringFilter(req.stop ?? []);
   }
 
-  /** The prompt's last-position logits [V]: samples the first token. */
-  prefilled(logits: Float32Array): void {
+  /** The prompt's last-position logits [V]: samples the first token. `batchSize` prompts shared its prefill run; it took `runs` runs (chunks). */
+  prefilled(logits: Float32Array, batchSize = 1, runs = 1): void {
+    this.prefillBatch = batchSize;
+    this.prefillRuns = runs;
     const token = this.sample(logits);
     this.last = performance.now();
     this.prefillMs = this.last - this.tokenized;
@@ -173,6 +177,8 @@ export class Sequence {
         decodeMs: this.decodeMs,
         totalMs: end - this.start,
         decodeBatchSizes: this.batchSizes,
+        prefillBatchSize: this.prefillBatch,
+        prefillRuns: this.prefillRuns,
       },
       decodeTokensPerSecond: this.decodeMs.length > 0 && decodeTotal > 0 ? (this.decodeMs.length / decodeTotal) * 1000 : null,
       model: this.ctx.folder.name,

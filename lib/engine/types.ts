@@ -60,6 +60,9 @@ export interface GenerationTimings {
    * all 1 when the request ran alone or the model runs unbatched.
    */
   decodeBatchSizes?: number[];
+  /** Debug: how many prompts shared this request's (first) prefill run, and in how many runs its prompt was prefilled (chunks). */
+  prefillBatchSize?: number;
+  prefillRuns?: number;
 }
 
 export interface GenerationResult {

@@ -12,6 +12,8 @@ export interface LoadMessage {
   session: SessionOptions;
   /** Most sequences decoded together; 1 runs requests one at a time (unbatched). */
   maxBatch: number;
+  /** Longest prefill run for one prompt in the batch scheduler (tokens); 0 or absent: whole prompts. */
+  prefillChunk?: number;
 }
 export interface GenerateMessage {
   type: 'generate';
@@ -34,6 +36,8 @@ export interface LoadedInfo {
   loadMs: number;
   templateSource: string;
   batching: BatchingInfo;
+  /** The graph was rewritten at load to compute the last position's logits only (last-position-logits.ts). */
+  lastPositionLogits: boolean;
 }
 
 /** How this model batches: what was asked, what runs, and the load-time check behind it. */
@@ -42,6 +46,17 @@ export interface BatchingInfo {
   /** Sequences decoded together at most: requestedMaxBatch, or 1 when the check failed. */
   maxBatch: number;
   /** Null when no check ran (maxBatch 1 was asked for). */
+  check: BatchingCheck | null;
+  /** How prompts are prefilled by the batch scheduler (batch-prefill.ts). */
+  prefill: PrefillInfo;
+}
+
+export interface PrefillInfo {
+  /** Waiting prompts prefilled together in one run: the load-time check passed. */
+  batched: boolean;
+  /** Longest prefill run for one prompt (tokens); 0: whole prompts. */
+  chunk: number;
+  /** Null when no check ran (the model runs unbatched); its reason says why prompts go one at a time. */
   check: BatchingCheck | null;
 }
 

@@ -39,13 +39,18 @@ port.on('message', (m: ToWorker) => {
         const ctx = { tokenizer, folder, provider: m.session.provider };
         // The batching check also warms the session up (its first runs are the slowest).
         const check = m.maxBatch > 1 ? await session.checkBatching() : null;
-        const batching: BatchingInfo = { requestedMaxBatch: m.maxBatch, maxBatch: check && !check.exact ? 1 : m.maxBatch, check };
-        loaded = { session, tokenizer, folder, scheduler: batching.maxBatch > 1 ? new BatchScheduler(session, ctx, batching.maxBatch) : null };
+        const maxBatch = check && !check.exact ? 1 : m.maxBatch;
+        // Prompts are prefilled together only when that, too, gives each one its solo logits.
+        const prefillCheck = maxBatch > 1 ? await session.checkPrefillBatching() : null;
+        const prefill = { batched: prefillCheck?.exact === true, chunk: m.prefillChunk ?? 0, check: prefillCheck };
+        const batching: BatchingInfo = { requestedMaxBatch: m.maxBatch, maxBatch, check, prefill };
+        loaded = { session, tokenizer, folder, scheduler: maxBatch > 1 ? new BatchScheduler(session, ctx, maxBatch, prefill) : null };
         post({
           type: 'loaded',
           info: {
             folder, provider: m.session.provider, inputNames: [...session.session.inputNames], outputNames: [...session.session.outputNames],
             layers: session.layers, loadMs: performance.now() - t0, templateSource: tokenizer.templateSource, batching,
+            lastPositionLogits: session.lastPositionLogits,
           },
         });
       } catch (e) {

@@ -34,6 +34,9 @@ export interface StartDaemonOptions extends DaemonOptions {
   maxQueue?: number;
   threads?: number;
   maxBatch?: number;
+  prefillChunk?: number;
+  /** 'last' (the service's default) or 'all'. */
+  logits?: 'last' | 'all';
   /** Model folders to serve, name -> folder. */
   models?: Record<string, string>;
   /** Serve every model folder under these (with neither this nor `models`: the catalog and the cache). */
@@ -148,6 +151,8 @@ async function startLocked(dir: string, o: StartDaemonOptions): Promise<StartRes
   if (o.maxQueue !== undefined) args.push('--max-queue', String(o.maxQueue));
   if (o.threads !== undefined) args.push('--threads', String(o.threads));
   if (o.maxBatch !== undefined) args.push('--max-batch', String(o.maxBatch));
+  if (o.prefillChunk !== undefined) args.push('--prefill-chunk', String(o.prefillChunk));
+  if (o.logits !== undefined) args.push('--logits', o.logits);
   for (const [name, folder] of Object.entries(o.models ?? {})) args.push('--model', `${name}=${folder}`);
   for (const d of o.modelsDirs ?? []) args.push('--models-dir', d);
 

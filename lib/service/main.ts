@@ -13,6 +13,8 @@
  *   --threads N         SLMLAB_THREADS    ONNX Runtime intra-op threads per model (default 0: ORT's)
  *   --max-batch N       SLMLAB_MAX_BATCH  requests decoded together per model (default 8; 1 = one at a time)
  *   --stored-responses N SLMLAB_STORED_RESPONSES  Responses API responses kept in memory (default 20; 0 = none)
+ *   --prefill-chunk N   SLMLAB_PREFILL_CHUNK  longest prefill run for one prompt, in tokens (default 128; 0 = whole prompts)
+ *   --logits last|all   SLMLAB_LOGITS     last (default): logits for the last position only; all: the model's own graph
  *   --model NAME=DIR    (repeatable)      serve a model folder under NAME
  *   --models-dir DIR    (repeatable)      serve every model folder under DIR
  *                                         (with neither: the catalog and the cache, as `slmlab model list` sees them)
@@ -26,6 +28,7 @@ import { isRecordedService, processStartTime } from './process-identity';
 import { SlmlabError, UsageError } from '../errors';
 import { fromSystemError } from '../system-errors';
 import { DEFAULT_MAX_BATCH, MAX_BATCH_LIMIT } from '../engine/engine';
+import { DEFAULT_SERVICE_PREFILL_CHUNK } from './model-manager';
 import * as path from 'node:path';
 import { cacheDir } from '../cache/location';
 import { CatalogRegistry } from '../registry/catalog-registry';
@@ -46,6 +49,9 @@ export interface MainOptions {
   maxBatch: number;
   /** Responses the Responses API keeps in memory (oldest dropped first). */
   storedResponses: number;
+  prefillChunk: number;
+  /** True unless --logits all: the last-position-logits rewrite (docs/prefill-and-batching.md). */
+  lastPositionLogits: boolean;
   models: Record<string, string>;
   modelsDirs: string[];
   stateFile: string | null;
@@ -65,6 +71,11 @@ function int(name: string, v: string | undefined, min: number): number {
   return n;
 }
 
+function logitsMode(name: string, v: string | undefined): boolean {
+  if (v === 'last' || v === 'all') return v === 'last';
+  throw new UsageError(`${name} is 'last' (logits for the last position only, the default) or 'all' (the model's own graph), got ${JSON.stringify(v ?? '')}`);
+}
+
 function batchSize(name: string, v: string | undefined): number {
   const n = int(name, v, 1);
   if (n > MAX_BATCH_LIMIT) throw new UsageError(`${name} is at most ${MAX_BATCH_LIMIT}, got ${n}`);
@@ -81,6 +92,8 @@ export function parseServiceArgs(argv: string[], env: NodeJS.ProcessEnv = proces
     threads: env.SLMLAB_THREADS ? int('SLMLAB_THREADS', env.SLMLAB_THREADS, 0) : 0,
     maxBatch: env.SLMLAB_MAX_BATCH ? batchSize('SLMLAB_MAX_BATCH', env.SLMLAB_MAX_BATCH) : DEFAULT_MAX_BATCH,
     storedResponses: env.SLMLAB_STORED_RESPONSES ? int('SLMLAB_STORED_RESPONSES', env.SLMLAB_STORED_RESPONSES, 0) : DEFAULT_STORED_RESPONSES,
+    prefillChunk: env.SLMLAB_PREFILL_CHUNK ? int('SLMLAB_PREFILL_CHUNK', env.SLMLAB_PREFILL_CHUNK, 0) : DEFAULT_SERVICE_PREFILL_CHUNK,
+    lastPositionLogits: env.SLMLAB_LOGITS ? logitsMode('SLMLAB_LOGITS', env.SLMLAB_LOGITS) : true,
     models: {},
     modelsDirs: [],
     stateFile: stateFilePath(cacheDir(env)),
@@ -100,6 +113,8 @@ export function parseServiceArgs(argv: string[], env: NodeJS.ProcessEnv = proces
       case '--threads': o.threads = int(flag, value(), 0); break;
       case '--max-batch': o.maxBatch = batchSize(flag, value()); break;
       case '--stored-responses': o.storedResponses = int(flag, value(), 0); break;
+      case '--prefill-chunk': o.prefillChunk = int(flag, value(), 0); break;
+      case '--logits': o.lastPositionLogits = logitsMode(flag, value()); break;
       case '--model': {
         const v = value();
         const eq = v.indexOf('=');
@@ -158,6 +173,7 @@ export async function runServiceMain(
     registry: deps.registry ?? defaultRegistry(o, env), host: o.host, port: o.port, apiKey: env.SLMLAB_API_KEY || undefined,
     ttlSeconds: o.ttlSeconds, maxQueue: o.maxQueue, maxBodyBytes: o.maxBodyBytes, threads: o.threads, maxBatch: o.maxBatch, logger,
     prepareWaitMs: o.prepareWaitMs, autoDownload: o.autoDownload, storedResponses: o.storedResponses,
+    prefillChunk: o.prefillChunk, lastPositionLogits: o.lastPositionLogits,
   });
   if (o.stateFile) {
     writeState(o.stateFile, {

@@ -15,6 +15,14 @@ import { modelUnloaded, queueFull, shuttingDown } from './errors';
 import { deviceOf, type ModelRegistry, type ResolvedModel } from './registry';
 import type { PreparableRegistry } from './preparation';
 
+/**
+ * The service's default prefill chunk (tokens): prompts up to this length are prefilled in one
+ * run (batched with the others waiting); a longer one goes in runs of this many tokens with the
+ * running requests' decode steps between them, so they pause for one chunk at a time (on the
+ * 2-core machine, about 0.5 s for 128 tokens of the qwen2.5-0.5b int4 twin).
+ */
+export const DEFAULT_SERVICE_PREFILL_CHUNK = 128;
+
 export interface ManagerOptions {
   registry: ModelRegistry;
   /** Seconds a model stays loaded after its last request (default 600; 0 = until unloaded). */
@@ -25,8 +33,16 @@ export interface ManagerOptions {
   threads?: number;
   /** Requests decoded together per loaded model (default: the engine's DEFAULT_MAX_BATCH; 1 = one at a time). */
   maxBatch?: number;
+  /**
+   * Logits for the last position only (the load-time rewrite, engine/last-position-logits.ts).
+   * Default true: a service samples nothing else, and the rewrite gives the same tokens with a
+   * shorter prefill. Benchmarks measure the model's own graph instead (docs/prefill-and-batching.md).
+   */
+  lastPositionLogits?: boolean;
+  /** Longest prefill run for one prompt, in tokens (default DEFAULT_SERVICE_PREFILL_CHUNK; 0 = whole prompts). */
+  prefillChunk?: number;
   /** How models are loaded (default: each in its own engine process, loadModelInProcess; the worker-thread loadModel fits too). */
-  load?: (dir: string, opts: { provider: ProviderName; threads: number; maxBatch: number }) => Promise<EngineModel>;
+  load?: (dir: string, opts: { provider: ProviderName; threads: number; maxBatch: number; lastPositionLogits: boolean; prefillChunk: number }) => Promise<EngineModel>;
 }
 
 /** A loaded (or loading) model as GET /slmlab/loaded reports it. Plain record. */
@@ -46,6 +62,10 @@ export interface LoadedRecord {
   requests: number;
   /** Times the engine worker crashed and was restarted. */
   restarts: number;
+  /** 'last' when the graph computes the last position's logits only (the service's default), 'all' for the model's own graph; null while loading. */
+  logits: 'last' | 'all' | null;
+  /** How the scheduler prefills (null while loading, or when the model runs unbatched). */
+  prefill: { batched: boolean; chunk: number; reason: string | null } | null;
 }
 
 /** One finished (or failed) generation, for listeners (tests, logs, metrics). */
@@ -109,6 +129,8 @@ export class ModelManager {
   readonly maxQueue: number;
   private readonly threads: number;
   readonly maxBatch: number;
+  readonly lastPositionLogits: boolean;
+  readonly prefillChunk: number;
   private readonly loader: NonNullable<ManagerOptions['load']>;
   private closed = false;
 
@@ -117,6 +139,8 @@ export class ModelManager {
     this.maxQueue = options.maxQueue ?? 16;
     this.threads = options.threads ?? 0;
     this.maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
+    this.lastPositionLogits = options.lastPositionLogits ?? true;
+    this.prefillChunk = options.prefillChunk ?? DEFAULT_SERVICE_PREFILL_CHUNK;
     this.loader = options.load ?? ((dir, o) => loadModelInProcess(dir, o));
   }
 
@@ -247,7 +271,7 @@ export class ModelManager {
       key, resolved, model: null, loadedAt: null, lastUsed: Date.now(), ttlSeconds: this.ttlSeconds, autoUnload: true,
       inFlight: 0, requests: 0, timer: null, closing: false, revoke: new AbortController(), ready: undefined as unknown as Promise<EngineModel>,
     };
-    entry.ready = this.loader(resolved.dir, { provider: resolved.provider, threads: this.threads, maxBatch: this.maxBatch }).then(
+    entry.ready = this.loader(resolved.dir, { provider: resolved.provider, threads: this.threads, maxBatch: this.maxBatch, lastPositionLogits: this.lastPositionLogits, prefillChunk: this.prefillChunk }).then(
       (model) => {
         entry.model = model;
         entry.loadedAt = Date.now();
@@ -307,6 +331,10 @@ export class ModelManager {
       loadMs: e.model ? Math.round(e.model.info.loadMs * 10) / 10 : null,
       lastUsedAt: new Date(e.lastUsed).toISOString(), ttlSeconds: e.ttlSeconds,
       inFlight: e.inFlight, requests: e.requests, restarts: e.model?.restarts ?? 0,
+      logits: e.model ? (e.model.info.lastPositionLogits ? 'last' : 'all') : null,
+      prefill: e.model?.info.batching.prefill.check
+        ? { batched: e.model.info.batching.prefill.batched, chunk: e.model.info.batching.prefill.chunk, reason: e.model.info.batching.prefill.check.reason }
+        : null,
     };
   }
 }

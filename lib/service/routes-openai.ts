@@ -102,6 +102,8 @@ export function extension(r: GenerationResult, lease: Lease, serviceMs: number) 
       decodeMs: t.decodeMs.map(r3), totalMs: r3(t.totalMs),
       // how many requests shared each decode step (continuous batching)
       decodeBatchSizes: t.decodeBatchSizes ?? t.decodeMs.map(() => 1),
+      // how many prompts shared this request's prefill run, and in how many runs (chunks) it was prefilled
+      prefillBatchSize: t.prefillBatchSize ?? 1, prefillRuns: t.prefillRuns ?? 1,
     },
   };
 }

@@ -52,6 +52,10 @@ export interface ServiceOptions {
   threads?: number;
   /** Requests decoded together per loaded model (continuous batching; default 8, 1 = one at a time). */
   maxBatch?: number;
+  /** Longest prefill run for one prompt (tokens; default 128, 0 = whole prompts): ManagerOptions.prefillChunk. */
+  prefillChunk?: number;
+  /** Last-position logits (default true): ManagerOptions.lastPositionLogits. */
+  lastPositionLogits?: boolean;
   logger?: ServiceLogger;
   /**
    * A request for a model that must first be downloaded or built starts that in the background
@@ -137,7 +141,8 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
   checkBinding(host, apiKey);
   const logger = options.logger ?? silentLogger;
   const registry = new PreparingRegistry(options.registry, { waitMs: options.prepareWaitMs, autoDownload: options.autoDownload });
-  const manager = new ModelManager({ registry, ttlSeconds: options.ttlSeconds, maxQueue: options.maxQueue, threads: options.threads, maxBatch: options.maxBatch });
+  const manager = new ModelManager({ registry, ttlSeconds: options.ttlSeconds, maxQueue: options.maxQueue, threads: options.threads, maxBatch: options.maxBatch,
+    prefillChunk: options.prefillChunk, lastPositionLogits: options.lastPositionLogits });
   const shutdown = new AbortController();
   setMaxListeners(0, shutdown.signal); // every running request listens to it
   let url = '';

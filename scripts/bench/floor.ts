@@ -53,6 +53,11 @@ export class Floor {
     return new Floor(session, maxTotal);
   }
 
+  /** A floor loop over a session the caller opened (e.g. from rewritten bytes). */
+  static wrap(session: ort.InferenceSession, maxTotal: number): Floor {
+    return new Floor(session, maxTotal);
+  }
+
   /** Greedy decoding of exactly `n` tokens (EOS is not special here). */
   async run(prompt: number[], n: number): Promise<RunSample> {
     const start = performance.now();

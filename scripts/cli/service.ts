@@ -5,15 +5,15 @@
 import type { Command } from 'commander';
 import { daemonPs, daemonStatus, formatPs, formatStatus, restartDaemon, startDaemon, stopDaemon, type StartDaemonOptions } from '../../lib/service/daemon';
 import { runServiceMain } from '../../lib/service/main';
-import { integer } from './parse';
+import { integer, oneOf } from './parse';
 import { choosePort, WORKSHOP_PORT } from '../../lib/service/workshop-port';
 import { EXIT, fail } from './exit-codes';
 import { registerServiceLogs } from './service-logs';
 
-interface StartOptions { host?: string; port?: number; ttl?: number; maxQueue?: number; threads?: number; maxBatch?: number; foreground?: boolean; json?: boolean }
+interface StartOptions { host?: string; port?: number; ttl?: number; maxQueue?: number; threads?: number; maxBatch?: number; prefillChunk?: number; logits?: 'last' | 'all'; foreground?: boolean; json?: boolean }
 
 function daemonOptions(o: StartOptions): StartDaemonOptions {
-  return { host: o.host, port: o.port, ttlSeconds: o.ttl, maxQueue: o.maxQueue, threads: o.threads, maxBatch: o.maxBatch };
+  return { host: o.host, port: o.port, ttlSeconds: o.ttl, maxQueue: o.maxQueue, threads: o.threads, maxBatch: o.maxBatch, prefillChunk: o.prefillChunk, logits: o.logits };
 }
 
 function serviceOptions(cmd: Command): Command {
@@ -24,6 +24,8 @@ function serviceOptions(cmd: Command): Command {
     .option('--max-queue <n>', 'requests waiting per loaded model before 429 (default 16)', integer('--max-queue', 0))
     .option('--threads <n>', 'ONNX Runtime intra-op threads per model (0 = one per core)', integer('--threads', 0, 1024))
     .option('--max-batch <n>', 'requests decoded together per model (continuous batching; default 8, 1 = one at a time)', integer('--max-batch', 1, 64))
+    .option('--prefill-chunk <n>', 'longest prefill run for one prompt, in tokens: a longer prompt goes in chunks between decode steps (default 128; 0 = whole prompts)', integer('--prefill-chunk', 0))
+    .option('--logits <mode>', "'last' (default): logits for the last position only, same tokens, faster prefill; 'all': the model's own graph", oneOf('--logits', ['last', 'all'] as const))
     .option('--json', 'print the result as JSON');
 }
 
@@ -45,6 +47,8 @@ export function registerService(program: Command): void {
           if (o.maxQueue !== undefined) args.push('--max-queue', String(o.maxQueue));
           if (o.threads !== undefined) args.push('--threads', String(o.threads));
           if (o.maxBatch !== undefined) args.push('--max-batch', String(o.maxBatch));
+          if (o.prefillChunk !== undefined) args.push('--prefill-chunk', String(o.prefillChunk));
+          if (o.logits !== undefined) args.push('--logits', o.logits);
           const { service: handle, stopped } = await runServiceMain(args, process.env, { exitOnStop: true });
           process.stderr.write(`slmlab service listening on ${handle.url} (Ctrl-C to stop)\n`);
           await stopped;

@@ -53,3 +53,21 @@ export const NUMERIC_AXES: readonly NumericAxis[] = Object.freeze([
 
 export type NumericAxisKey = NumericAxis['key'];
 export const NUMERIC_AXIS_KEYS: readonly NumericAxisKey[] = NUMERIC_AXES.map((a) => a.key);
+
+/**
+ * The `logits` axis: which graph the embedded service loads, 'all' (the model's own graph, which
+ * projects every prompt position through lm_head: what the real model costs) or 'last' (the
+ * load-time last-position rewrite, engine/last-position-logits.ts: the same tokens, a shorter
+ * prefill; what `slmlab service` serves by default). A load axis like threads: one embedded
+ * service per (threads, logits). Added after results files existed: at its default ['all'] it
+ * is left out of the grid hash and the cellId (quiet default).
+ */
+export const LOGITS_MODES = ['all', 'last'] as const;
+export type LogitsMode = (typeof LOGITS_MODES)[number];
+export const LOGITS_AXIS = Object.freeze({
+  key: 'logits' as const,
+  defaults: ['all'] as readonly LogitsMode[],
+  what: 'logits mode',
+  header: 'logits',
+  description: "Logits the loaded graph computes: 'all' (the model's own graph) or 'last' (last position only, the service's default).",
+});

@@ -4,7 +4,7 @@
  * first, so all cells of one load (endpoint, threads, model, provider, precision) come
  * together and each model variant is loaded once:
  *
- *   endpoint > threads > model > provider > precision | prompt > maxTokens > temperature > seed > concurrency
+ *   endpoint > threads > logits > model > provider > precision | prompt > maxTokens > temperature > seed > concurrency
  *   '----------------- load group --------------------'  '------------- cheap: same loaded model ------------'
  *
  * Threads sit outside the model because the embedded service takes them when it starts:
@@ -17,7 +17,7 @@ import { GridError, problemsMessage } from './errors';
 import { canonicalJson, hashedForm, sha256Hex, shortHash } from './hash';
 import { resolvePromptRef, type PromptMessage, type PromptSet } from './prompts';
 import { resolveGrid, type ArrivalProcess, type GridSpec, type LoadMode } from './spec';
-import { NUMERIC_AXES } from './axes';
+import { LOGITS_AXIS, NUMERIC_AXES, type LogitsMode } from './axes';
 import { SYNTHETIC_SET_ID, syntheticMessages, syntheticPromptId } from './synthetic-prompt';
 import { validateGrid } from './validate';
 
@@ -38,6 +38,8 @@ export interface Cell {
   precision: string;
   /** ONNX Runtime intra-op threads (0 = its default). */
   threads: number;
+  /** 'all': the model's own graph; 'last': the last-position-logits rewrite (axes.ts LOGITS_AXIS). */
+  logits: LogitsMode;
   promptSetId: string;
   promptId: string;
   messages: PromptMessage[];
@@ -70,7 +72,7 @@ export interface Cell {
 }
 
 /** The fields whose values make a load: cells that share them run on one loaded model. */
-export const LOAD_FIELDS = ['endpoint', 'threads', 'model', 'provider', 'precision'] as const;
+export const LOAD_FIELDS = ['endpoint', 'threads', 'logits', 'model', 'provider', 'precision'] as const;
 
 /** The load a cell belongs to (same key = same loaded model instance). */
 export function loadGroupKey(cell: Pick<Cell, (typeof LOAD_FIELDS)[number]>): string {
@@ -87,6 +89,7 @@ export function cellSettings(c: Omit<Cell, 'cellId' | 'gridHash' | 'index' | 'ro
     endpoint: c.endpoint, model: c.model, provider: c.provider, precision: c.precision, threads: c.threads,
     promptSetId: c.promptSetId, promptId: c.promptId, messages: c.messages, stream: c.stream,
   };
+  if (!LOGITS_AXIS.defaults.includes(c.logits)) out.logits = c.logits;
   for (const a of NUMERIC_AXES) if (!(a.quietDefault && a.defaults.includes(c[a.key]))) out[a.key] = c[a.key];
   if (c.mode === 'load') {
     out.mode = c.mode;
@@ -117,6 +120,7 @@ export function expandGrid(spec: GridSpec, library: readonly PromptSet[] = []): 
   const points = cartesian({
     endpoint: grid.endpoints,
     threads: grid.threads,
+    logits: grid.logits,
     model: grid.models,
     provider: grid.providers,
     precision: grid.precisions,
@@ -136,7 +140,7 @@ export function expandGrid(spec: GridSpec, library: readonly PromptSet[] = []): 
       ? { setId: SYNTHETIC_SET_ID, id: syntheticPromptId(tokens ?? 0), messages: syntheticMessages(tokens ?? 0, pt.seed), expected: null }
       : { setId: pt.prompt.setId, id: pt.prompt.prompt.id, messages: pt.prompt.prompt.messages, expected: pt.prompt.prompt.expected ?? null };
     const base = {
-      endpoint: pt.endpoint, model: pt.model, provider: pt.provider, precision: pt.precision, threads: pt.threads,
+      endpoint: pt.endpoint, model: pt.model, provider: pt.provider, precision: pt.precision, threads: pt.threads, logits: pt.logits,
       promptSetId: prompt.setId, promptId: prompt.id, messages: prompt.messages.map((m) => ({ role: m.role, content: m.content })),
       maxTokens: pt.maxTokens, temperature: pt.temperature, seed: pt.seed, stream: grid.stream, concurrency: pt.concurrency,
       rate: pt.rate, inputTokens: tokens, mode: grid.mode, arrivals: grid.arrivals, burstiness: grid.burstiness, maxConcurrency: grid.maxConcurrency,

@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import { resolvePromptRef, type PromptSet } from './prompts';
 import { GRID_DEFAULTS, resolveGrid, type GridSpec, type ResolvedGrid } from './spec';
-import { NUMERIC_AXES } from './axes';
+import { LOGITS_AXIS, NUMERIC_AXES } from './axes';
 import { validateGrid } from './validate';
 
 /** JSON with object keys sorted at every level and undefined fields dropped; lists keep their order. */
@@ -51,6 +51,7 @@ export function hashedForm(grid: ResolvedGrid, library?: readonly PromptSet[]): 
     const v = rest[a.key] as (number | null)[];
     if (a.quietDefault && v.length === a.defaults.length && v.every((x, i) => x === a.defaults[i])) delete rest[a.key];
   }
+  if (grid.logits.length === LOGITS_AXIS.defaults.length && grid.logits.every((x, i) => x === LOGITS_AXIS.defaults[i])) delete rest.logits;
   for (const k of ['mode', 'cooldown', 'arrivals', 'burstiness', 'maxConcurrency'] as const) {
     if (rest[k] === GRID_DEFAULTS[k]) delete rest[k];
   }

@@ -63,7 +63,7 @@ export interface ScheduleOptions {
 }
 
 function groupKey(cell: Cell, mode: InterleaveMode): string {
-  return mode === 'model' ? canonicalJson([cell.endpoint, cell.threads, cell.model]) : loadGroupKey(cell);
+  return mode === 'model' ? canonicalJson([cell.endpoint, cell.threads, cell.logits, cell.model]) : loadGroupKey(cell);
 }
 
 /** Cells grouped by key, groups in order of first appearance, cells in their given order. */

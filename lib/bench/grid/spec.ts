@@ -8,7 +8,7 @@
  * A list's order is the run order, so it is part of the grid's hash.
  */
 import { parseProvider, type ProviderName } from '../../engine/providers';
-import { NUMERIC_AXES, type NumericAxisKey } from './axes';
+import { LOGITS_AXIS, NUMERIC_AXES, type LogitsMode, type NumericAxisKey } from './axes';
 import type { PromptSet } from './prompts';
 
 /** How a cell's requests are sent: see GridSpec.mode. */
@@ -51,6 +51,8 @@ export interface GridSpec {
   precisions?: string[] | string;
   /** ONNX Runtime intra-op threads for the embedded service; 0 = ONNX Runtime's choice (one per physical core). Default [0]. */
   threads?: number[] | number;
+  /** Logits the embedded service's graph computes: 'all' (the model's own graph, default) or 'last' (axes.ts LOGITS_AXIS). */
+  logits?: LogitsMode[] | LogitsMode;
   /**
    * Prompt sets: a set id from data/prompts/ ('workshop'), one prompt of a set
    * ('workshop#rag-brief'), or a set written inline. Default ['workshop'].
@@ -123,6 +125,7 @@ export interface ResolvedGrid {
   providers: ProviderName[];
   precisions: string[];
   threads: number[];
+  logits: LogitsMode[];
   prompts: (string | PromptSet)[];
   maxTokens: number[];
   temperature: number[];
@@ -150,6 +153,7 @@ export const GRID_DEFAULTS = Object.freeze({
   providers: ['cpu'] as ProviderName[],
   precisions: ['int4'],
   threads: [0],
+  logits: [...LOGITS_AXIS.defaults] as LogitsMode[],
   prompts: ['workshop'],
   maxTokens: [128],
   temperature: [0],
@@ -167,7 +171,7 @@ export const GRID_DEFAULTS = Object.freeze({
 
 /** The fields of a GridSpec, for unknown-field checks (the numeric axes come from axes.ts). */
 export const GRID_KEYS: readonly string[] = ['$schema', 'name', 'description', 'models', 'endpoints', 'providers', 'precisions',
-  'threads', 'prompts', ...NUMERIC_AXES.map((a) => a.key), 'mode', 'rounds', 'warmup', 'cooldown', 'arrivals', 'burstiness',
+  'threads', LOGITS_AXIS.key, 'prompts', ...NUMERIC_AXES.map((a) => a.key), 'mode', 'rounds', 'warmup', 'cooldown', 'arrivals', 'burstiness',
   'maxConcurrency', 'stream', 'compare'];
 
 /** Names people write from the OpenAI API or the workshop's scripts, mapped to ours. */
@@ -210,6 +214,7 @@ export function resolveGrid(spec: GridSpec): ResolvedGrid {
     providers: asList(spec.providers, GRID_DEFAULTS.providers).map((p) => parseProvider(p)),
     precisions: asList(spec.precisions, GRID_DEFAULTS.precisions).map((p) => p.trim().toLowerCase()),
     threads: asList(spec.threads, GRID_DEFAULTS.threads),
+    logits: asList(spec.logits, GRID_DEFAULTS.logits),
     prompts: asList<string | PromptSet>(spec.prompts, GRID_DEFAULTS.prompts).map((p) => (typeof p === 'string' ? p.trim() : p)),
     ...numericAxes(spec),
     mode: spec.mode ?? (spec.rate !== undefined ? 'load' : GRID_DEFAULTS.mode),

@@ -13,7 +13,7 @@ import { GridError, problemsMessage } from './errors';
 import { Problems, isObj, join, num, show, str, unknownKeys } from './problems';
 import { checkPromptSet, idProblem, splitPromptRef } from './prompts';
 import { ARRIVAL_PROCESSES, EMBEDDED, GRID_KEYS, GRID_KEY_HINTS, LOAD_MODES, isFolderRef, normalizeEndpoint, type GridSpec } from './spec';
-import { NUMERIC_AXES } from './axes';
+import { LOGITS_AXIS, LOGITS_MODES, NUMERIC_AXES } from './axes';
 
 export interface ValidateOptions {
   /** Check that models meant for the embedded service are in this catalog (aliases or variant ids). */
@@ -122,6 +122,14 @@ export function gridProblems(value: unknown, opts: ValidateOptions = {}): string
   noDuplicates(p, precisions, 'precision');
 
   numbers(p, 'threads', value.threads, { min: 0, max: 1024, integer: true }, 'thread count');
+  const logits = axis(p, LOGITS_AXIS.key, value.logits).flatMap((e) => {
+    if (!(LOGITS_MODES as readonly unknown[]).includes(e.value)) {
+      p.add(e.at, `expected 'all' (the model's own graph) or 'last' (logits for the last position only), got ${show(e.value)}`);
+      return [];
+    }
+    return [{ key: e.value as string, at: e.at }];
+  });
+  noDuplicates(p, logits, LOGITS_AXIS.what);
   for (const a of NUMERIC_AXES) numbers(p, a.key, value[a.key], a, a.what);
   loadProblems(p, value);
   if (value.rounds !== undefined) num(p, 'rounds', value.rounds, { min: 1, max: 100_000, integer: true });

@@ -5,6 +5,7 @@
 import type { ProviderName } from '../../engine/providers';
 import { textTable } from '../../util/text-table';
 import { loadGroupKey, type Cell } from './expand';
+import { LOGITS_AXIS } from './axes';
 import type { ScheduleOptions } from './schedule';
 
 export interface WorkSummary {
@@ -56,6 +57,7 @@ interface Column { header: string; value: (c: Cell) => string }
 const SETTINGS: readonly (Column & { always?: boolean })[] = [
   { header: 'endpoint', value: (c) => c.endpoint },
   { header: 'threads', value: (c) => (c.threads === 0 ? 'auto' : String(c.threads)) },
+  { header: LOGITS_AXIS.header, value: (c) => c.logits },
   { header: 'model', value: (c) => c.model, always: true },
   { header: 'role', value: (c) => c.role ?? '-' },
   { header: 'provider', value: (c) => c.provider, always: true },
@@ -82,7 +84,8 @@ const thousands = (n: number): string => n.toLocaleString('en-US');
 export function formatDryRun(cells: readonly Cell[], opts: ScheduleOptions = {}): string {
   if (cells.length === 0) return 'no cells: the grid is empty';
   const varying = SETTINGS.filter((s) => s.always || new Set(cells.map(s.value)).size > 1);
-  const constant = SETTINGS.filter((s) => !varying.includes(s) && !(s.header === 'role' && cells[0].role === null));
+  const constant = SETTINGS.filter((s) => !varying.includes(s) && !(s.header === 'role' && cells[0].role === null)
+    && !(s.header === LOGITS_AXIS.header && LOGITS_AXIS.defaults.includes(cells[0].logits)));
   const loadNo = new Map<string, number>();
   for (const c of cells) if (!loadNo.has(loadGroupKey(c))) loadNo.set(loadGroupKey(c), loadNo.size + 1);
   const header = ['#', 'load', ...varying.map((s) => s.header), 'requests', 'cell'];

@@ -29,25 +29,28 @@ export interface EndpointPoolOptions {
 }
 
 export function endpointPool(o: EndpointPoolOptions): EndpointPool {
-  const services = new Map<number, Promise<ServiceHandle>>();
+  /** One embedded service per (threads, logits): both are fixed when a model loads. */
+  const services = new Map<string, Promise<ServiceHandle>>();
   const targets = new Map<string, Promise<EndpointTarget>>();
   const make = async (c: Cell): Promise<EndpointTarget> => {
     if (c.endpoint !== EMBEDDED) {
       const apiKey = o.apiKey ?? process.env.OPENAI_API_KEY ?? 'slmlab';
       return { client: new OpenAI({ baseURL: c.endpoint, apiKey, maxRetries: 0 }), baseURL: c.endpoint, apiKey };
     }
-    let svc = services.get(c.threads);
+    const key = `${c.threads}|${c.logits}`;
+    let svc = services.get(key);
     if (!svc) {
       // In-process: a model still to be built or downloaded is waited for, not answered with a 503.
-      svc = startService({ logger: silentLogger, apiKey: '', prepareWaitMs: Number.POSITIVE_INFINITY, ...o.serviceOptions, registry: o.registry, host: '127.0.0.1', port: 0, threads: c.threads });
-      services.set(c.threads, svc);
+      // Benchmarks measure the model's own graph unless the cell asks for logits 'last'.
+      svc = startService({ logger: silentLogger, apiKey: '', prepareWaitMs: Number.POSITIVE_INFINITY, ...o.serviceOptions, registry: o.registry, host: '127.0.0.1', port: 0, threads: c.threads, lastPositionLogits: c.logits === 'last' });
+      services.set(key, svc);
     }
     const baseURL = `${(await svc).url}/v1`;
     return { client: new OpenAI({ baseURL, apiKey: 'slmlab', maxRetries: 0 }), baseURL, apiKey: 'slmlab' };
   };
   return {
     targetFor: (c) => {
-      const key = c.endpoint === EMBEDDED ? `embedded:${c.threads}` : c.endpoint;
+      const key = c.endpoint === EMBEDDED ? `embedded:${c.threads}:${c.logits}` : c.endpoint;
       let t = targets.get(key);
       if (!t) { t = make(c); targets.set(key, t); }
       return t;

@@ -14,7 +14,7 @@
  * - decodeTokensPerSecond: (completionTokens - 1) / ((e2eMs - ttftMs) / 1000) = 1000 / tpotMs.
  */
 import type { ProviderName } from '../../engine/providers';
-import { NUMERIC_AXES } from '../grid/axes';
+import { LOGITS_AXIS, NUMERIC_AXES, type LogitsMode } from '../grid/axes';
 import type { CompareRole } from '../grid/expand';
 import type { PlannedRequest } from '../grid/schedule';
 import type { ArrivalProcess, LoadMode } from '../grid/spec';
@@ -74,6 +74,8 @@ export interface RequestRecord {
   provider: ProviderName;
   precision: string;
   threads: number;
+  /** 'all' (the model's own graph) or 'last' (last-position logits): grid/axes.ts LOGITS_AXIS. */
+  logits: LogitsMode;
   promptSetId: string;
   promptId: string;
   expected: string | null;
@@ -152,6 +154,7 @@ export const RECORD_FIELDS: readonly FieldSpec[] = Object.freeze([
   f('provider', 'string', null, false, 'setting', 'Execution provider: cpu, webgpu or cuda.'),
   f('precision', 'string', null, false, 'setting', 'Weight precision (int4, fp16, fp32, ...).'),
   f('threads', 'integer', null, false, 'setting', 'ONNX Runtime intra-op threads (0 = its default).'),
+  f(LOGITS_AXIS.key, 'string', null, false, 'setting', LOGITS_AXIS.description),
   f('promptSetId', 'string', null, false, 'setting', 'Prompt set id.'),
   f('promptId', 'string', null, false, 'setting', 'Prompt id within its set.'),
   f('expected', 'string', null, true, 'setting', "A QA prompt's expected answer; null for open-ended prompts."),
@@ -182,7 +185,7 @@ export function recordFor(req: PlannedRequest, runId: string, startedAt: string 
     ttftMs: null, e2eMs: null, tpotMs: null, itlMs: [],
     promptTokens: null, completionTokens: null, tokenSource: null, decodeTokensPerSecond: null,
     outputSha256: null, outputText: null,
-    endpoint: c.endpoint, model: c.model, modelId: null, provider: c.provider, precision: c.precision, threads: c.threads,
+    endpoint: c.endpoint, model: c.model, modelId: null, provider: c.provider, precision: c.precision, threads: c.threads, logits: c.logits,
     promptSetId: c.promptSetId, promptId: c.promptId, expected: c.expected, maxTokens: c.maxTokens, temperature: c.temperature,
     seed: c.seed, concurrency: c.concurrency, rate: c.rate, inputTokens: c.inputTokens, stream: c.stream, mode: c.mode,
     arrivals: c.rate === null ? null : c.arrivals, burstiness: c.rate !== null && c.arrivals === 'gamma' ? c.burstiness : null,
@@ -217,10 +220,10 @@ export function keyOfRecord(r: Pick<RequestRecord, 'gridHash' | 'cellId' | 'warm
 /**
  * A stored request line as a current RequestRecord: version 1 lines (written before load
  * profiles) get the load fields' neutral values (no cooldown, closed loop, rounds mode,
- * no send times). Everything else is as stored.
+ * no send times); lines written before the logits axis get 'all'. Everything else is as stored.
  */
 export function upgradeRecord(r: RequestRecord): RequestRecord {
-  if (r.recordVersion === RECORD_VERSION && r.cooldown !== undefined) return r;
+  if (r.recordVersion === RECORD_VERSION && r.cooldown !== undefined && r.logits !== undefined) return r;
   const v1 = r as Partial<RequestRecord>;
   return {
     ...r,
@@ -229,5 +232,7 @@ export function upgradeRecord(r: RequestRecord): RequestRecord {
     worker: v1.worker ?? 0,
     rate: v1.rate ?? null, inputTokens: v1.inputTokens ?? null, mode: v1.mode ?? 'rounds', arrivals: v1.arrivals ?? null,
     burstiness: v1.burstiness ?? null, maxConcurrency: v1.maxConcurrency ?? null, cooldownRounds: v1.cooldownRounds ?? 0,
+    // written before the logits axis: the model's own graph
+    logits: v1.logits ?? 'all',
   };
 }
