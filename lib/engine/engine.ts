@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { AbortedError, EngineCrashedError, InvalidRequestError, reviveError, SlmlabError } from '../errors';
 import { parseProvider, resolveProvider, type ProviderName } from './providers';
+import type { AdapterInfo } from './adapter';
 import type { GraphOptimizationLevel } from './decoder-session';
 import { validateRequest } from './generate';
 import type { FromWorker, LoadedInfo, ToWorker } from './worker-protocol';
@@ -38,6 +39,8 @@ export interface LoadOptions {
   maxBatch?: number;
   /** Compute logits for the last position only (a load-time graph rewrite, last-position-logits.ts); default off. */
   lastPositionLogits?: boolean;
+  /** webgpu may run on a software adapter (SwiftShader): correctness only; default SLMLAB_ALLOW_SOFTWARE_GPU (providers.ts). */
+  allowSoftwareGpu?: boolean;
 }
 
 /**
@@ -87,6 +90,10 @@ export class LoadedModel {
   private loading: Promise<LoadedInfo> | null = null;
   /** Times the worker died and was restarted. */
   restarts = 0;
+  /** webgpu: the adapter it runs on (inferred, adapter.ts); null on other providers. */
+  adapter: AdapterInfo | null = null;
+  /** "software adapter — correctness only, not GPU speed" on a software adapter; else null. */
+  adapterNote: string | null = null;
 
   private constructor(
     readonly dir: string,
@@ -99,7 +106,7 @@ export class LoadedModel {
   /** Loads `dir` in a new worker thread. Errors are typed (ModelNotFoundError, ProviderUnavailableError, ...). */
   static async load(dir: string, opts: LoadOptions = {}): Promise<LoadedModel> {
     const requested = parseProvider(opts.provider ?? 'cpu');
-    const resolved = await resolveProvider(requested, { fallback: opts.fallback });
+    const resolved = await resolveProvider(requested, { fallback: opts.fallback, allowSoftwareGpu: opts.allowSoftwareGpu });
     const maxBatch = opts.maxBatch ?? DEFAULT_MAX_BATCH;
     if (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > MAX_BATCH_LIMIT) {
       throw new InvalidRequestError(`maxBatch must be a whole number from 1 to ${MAX_BATCH_LIMIT}, got ${String(opts.maxBatch)}: 1 runs requests one at a time`, 'max_batch');
@@ -108,6 +115,8 @@ export class LoadedModel {
     const absolute = path.resolve(dir);
     const model = new LoadedModel(absolute, options, resolved.provider,
       resolved.fellBackFrom ? { provider: resolved.fellBackFrom, reason: resolved.reason ?? '' } : null, undefined as unknown as LoadedInfo);
+    model.adapter = resolved.adapter ?? null;
+    model.adapterNote = resolved.note ?? null;
     model.info = await model.start();
     return model;
   }
