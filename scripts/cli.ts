@@ -31,6 +31,12 @@ program
   // Usage errors exit 2 (like most CLIs); --help and --version exit 0. Inherited by every verb.
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
+// --allow-software-gpu (bench, model run, service start, providers): the whole process and the
+// processes it starts (a background service, engine processes) read SLMLAB_ALLOW_SOFTWARE_GPU.
+program.hook('preAction', (_program, action) => {
+  if ((action.opts() as { allowSoftwareGpu?: boolean }).allowSoftwareGpu) process.env.SLMLAB_ALLOW_SOFTWARE_GPU = '1';
+});
+
 const model = program.command('model').description('list, download, build, run and remove models');
 registerModelList(model);
 registerModelDownload(model);

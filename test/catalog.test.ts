@@ -87,7 +87,7 @@ test('the shipped catalog has the workshop models, a twin for each shape, and ti
     }
   }
   const tiny = findModel(c, 'tiny');
-  assert.deepEqual(tiny.variants.map((v) => v.id), ['tiny-generic-cpu:1', 'tiny-generic-cpu-fp32:1']);
+  assert.deepEqual(tiny.variants.map((v) => v.id), ['tiny-generic-cpu:1', 'tiny-generic-cpu-fp32:1', 'tiny-generic-gpu:1']);
   // every real Hugging Face variant says what could not be confirmed, or has a known size and revision
   for (const m of c.models.filter((x) => !x.synthetic)) {
     for (const v of m.variants) {

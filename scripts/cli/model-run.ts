@@ -95,6 +95,7 @@ export function registerModelRun(model: Command): void {
     .option('--stop <text>', 'stop before this text (repeatable)', collect)
     .option('--ep <provider>', `execution provider: ${PROVIDERS.join(', ')} (default: the catalog variant's, else cpu)`, oneOf('--ep', PROVIDERS))
     .option('--fallback', 'use cpu if the provider asked for is unusable (default: fail)')
+    .option('--allow-software-gpu', 'software adapter (SwiftShader) for webgpu when no GPU: correctness only, not GPU speed (SLMLAB_ALLOW_SOFTWARE_GPU=1)')
     .option('--threads <n>', 'intra-op threads (0 = one per core)', integer('--threads', 0, 1024), 0)
     .option('--graph-opt <level>', 'ONNX Runtime graph optimisation: disabled, basic, extended, all', oneOf('--graph-opt', ['disabled', 'basic', 'extended', 'all'] as const), 'all' as GraphOptimizationLevel)
     .option('--json', 'print text, token counts and timings as one JSON object')
