@@ -33,6 +33,8 @@ const TINY_LLAMA: ModelShape = {
 };
 
 let root: string;
+let tinyDir: string | undefined;
+let cpuIds: number[] | undefined;
 let savedCache: string | undefined;
 before(() => {
   root = makeTempDir();
@@ -130,8 +132,8 @@ test('probe: webgpu on SwiftShader is usable only when allowed, and labelled', {
   }
 });
 
-async function greedy(dir: string, provider: 'cpu' | 'webgpu', prompt: string) {
-  const model = await loadModel(dir, { provider, allowSoftwareGpu: true, threads: 1 });
+async function greedy(dir: string, provider: 'cpu' | 'webgpu', prompt: string, kvOnDevice?: boolean) {
+  const model = await loadModel(dir, { provider, allowSoftwareGpu: true, threads: 1, maxBatch: 1, kvOnDevice });
   try {
     const r = await model.generate({ prompt, raw: true, maxTokens: 16, temperature: 0 }).result;
     return { ids: r.tokenIds, timings: r.timings, adapterNote: model.adapterNote };
@@ -142,6 +144,7 @@ async function greedy(dir: string, provider: 'cpu' | 'webgpu', prompt: string) {
 
 test('tiny (fp32) and a Llama-style int4 shape give the same 16 greedy ids on webgpu as on cpu', { skip }, async () => {
   const tiny = await buildTiny(root, 'tiny-fp32');
+  tinyDir = tiny.dir;
   const llama = await buildModel({ shape: TINY_LLAMA, precision: 'int4', out: path.join(root, 'tiny-llama-int4') });
   for (const dir of [tiny.dir, llama.dir]) {
     const cpu = await greedy(dir, 'cpu', 'The quick brown fox');
@@ -150,7 +153,24 @@ test('tiny (fp32) and a Llama-style int4 shape give the same 16 greedy ids on we
     assert.deepEqual(gpu.ids, cpu.ids, `greedy ids differ on webgpu for ${path.basename(dir)}`);
     assert.equal(gpu.adapterNote, SOFTWARE_ADAPTER_NOTE);
     assert.equal(cpu.adapterNote, null);
+    // The KV cache stayed on the device (the default on webgpu): only the logits came back each step.
+    const c = gpu.timings.copies;
+    assert.ok(c && c.kvOnDevice, 'copies are counted on webgpu');
+    assert.equal(c.steps, 16, 'prefill + 15 decode steps');
+    assert.deepEqual(c.perStep, { hostToDevice: 2, deviceToHost: 1 }, 'input_ids and attention_mask up, logits down');
+    assert.equal(cpu.timings.copies, undefined, 'no device on cpu');
   }
+  cpuIds = (await greedy(tiny.dir, 'cpu', 'The quick brown fox')).ids;
+});
+
+test('webgpu with the KV cache on the host: same tokens, every present tensor down and up again each step', { skip }, async () => {
+  assert.ok(tinyDir && cpuIds, 'runs after the greedy-ids test');
+  const host = await greedy(tinyDir, 'webgpu', 'The quick brown fox', false);
+  assert.deepEqual(host.ids, cpuIds);
+  const c = host.timings.copies!;
+  assert.equal(c.kvOnDevice, false);
+  const kvTensors = 2 * 2; // tiny: 2 layers x (key, value)
+  assert.deepEqual(c.perStep, { hostToDevice: 2 + kvTensors, deviceToHost: 1 + kvTensors });
 });
 
 test('a grid with providers cpu,webgpu and allowSoftwareGpu writes real, labelled webgpu rows', { skip }, async () => {

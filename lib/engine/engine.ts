@@ -41,6 +41,11 @@ export interface LoadOptions {
   lastPositionLogits?: boolean;
   /** webgpu may run on a software adapter (SwiftShader): correctness only; default SLMLAB_ALLOW_SOFTWARE_GPU (providers.ts). */
   allowSoftwareGpu?: boolean;
+  /**
+   * webgpu: keep the KV cache on the device between steps, reading back only the logits
+   * (device-kv.ts); requests then decode one at a time. Default true on webgpu; false batches on webgpu.
+   */
+  kvOnDevice?: boolean;
 }
 
 /**
@@ -97,7 +102,7 @@ export class LoadedModel {
 
   private constructor(
     readonly dir: string,
-    private readonly options: Required<Pick<LoadOptions, 'threads' | 'graphOptimizationLevel' | 'maxBatch'>> & Pick<LoadOptions, 'onnxFile' | 'lastPositionLogits'>,
+    private readonly options: Required<Pick<LoadOptions, 'threads' | 'graphOptimizationLevel' | 'maxBatch'>> & Pick<LoadOptions, 'onnxFile' | 'lastPositionLogits' | 'kvOnDevice'>,
     readonly provider: ProviderName,
     readonly fellBackFrom: { provider: ProviderName; reason: string } | null,
     public info: LoadedInfo,
@@ -111,7 +116,7 @@ export class LoadedModel {
     if (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > MAX_BATCH_LIMIT) {
       throw new InvalidRequestError(`maxBatch must be a whole number from 1 to ${MAX_BATCH_LIMIT}, got ${String(opts.maxBatch)}: 1 runs requests one at a time`, 'max_batch');
     }
-    const options = { threads: opts.threads ?? 0, graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all', onnxFile: opts.onnxFile, maxBatch, lastPositionLogits: opts.lastPositionLogits };
+    const options = { threads: opts.threads ?? 0, graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all', onnxFile: opts.onnxFile, maxBatch, lastPositionLogits: opts.lastPositionLogits, kvOnDevice: opts.kvOnDevice ?? true };
     const absolute = path.resolve(dir);
     const model = new LoadedModel(absolute, options, resolved.provider,
       resolved.fellBackFrom ? { provider: resolved.fellBackFrom, reason: resolved.reason ?? '' } : null, undefined as unknown as LoadedInfo);
@@ -206,7 +211,7 @@ export class LoadedModel {
       worker.on('exit', (code) => this.crashed(worker, new Error(`exit code ${code}`)));
       const msg: ToWorker = {
         type: 'load', dir: this.dir, onnxFile: this.options.onnxFile, maxBatch: this.options.maxBatch,
-        session: { provider: this.provider, threads: this.options.threads, graphOptimizationLevel: this.options.graphOptimizationLevel, lastPositionLogits: this.options.lastPositionLogits },
+        session: { provider: this.provider, threads: this.options.threads, graphOptimizationLevel: this.options.graphOptimizationLevel, lastPositionLogits: this.options.lastPositionLogits, kvOnDevice: this.options.kvOnDevice },
       };
       worker.postMessage(msg);
     });

@@ -4,6 +4,7 @@
  */
 import type { ChatMessage } from './tokenizer';
 import type { ProviderName } from './providers';
+import type { DeviceCopies } from './device-kv';
 
 export type { ChatMessage };
 
@@ -60,6 +61,8 @@ export interface GenerationTimings {
    * all 1 when the request ran alone or the model runs unbatched.
    */
   decodeBatchSizes?: number[];
+  /** Device providers, one sequence at a time: tensors copied between host and device (device-kv.ts). */
+  copies?: DeviceCopies;
 }
 
 export interface GenerationResult {
