@@ -75,6 +75,12 @@ export function graphOutputNames(onnxPath: string): string[] {
   return decodeModel(fs.readFileSync(onnxPath)).graph.outputs.map((o) => o.name);
 }
 
+/**
+ * onnxruntime-web (the browser page's worker): every output in a GPU buffer. There Tensor.getData
+ * downloads one (the logits, hostData below), so no output names are needed.
+ */
+export const DEVICE_OUTPUTS = 'gpu-buffer' as const;
+
 const PRESENT = /^present[._](\d+)[._](key|value)$/;
 
 /** The data of `t` on the host: downloaded (and its GPU buffer released) when it lives on the device. */
