@@ -190,8 +190,9 @@ export class DecoderSession {
     releaseDeviceTensors(replaced); // kvOnDevice: the old cache's GPU buffers
     this.pastLength = T;
     const t = out[this.logitsName];
+    // Counted before the download: reading a device tensor back moves it to the host.
+    this.copies?.count(feeds, out, t.location === 'gpu-buffer' ? 1 : 0);
     const { data, downloaded } = await hostData(t);
-    this.copies?.count(feeds, out, downloaded);
     return lastRow(downloaded ? hostTensor(t, data) : t);
   }
 

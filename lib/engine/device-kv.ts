@@ -46,6 +46,7 @@ export class CopyCounter {
   count(feeds: Record<string, Tensor>, outputs: Record<string, Tensor>, downloads: number): void {
     const up = Object.values(feeds).filter((t) => t.location === 'cpu' && t.size > 0).length;
     const down = Object.values(outputs).filter((t) => t.location === 'cpu').length + downloads;
+    // (Call it before reading a device output back: the read moves that tensor to the host.)
     this.steps++;
     this.h2d += up;
     this.d2h += down;

@@ -125,6 +125,7 @@ async function generate(): Promise<void> {
       ['decode', b.decodeTokensPerSecond === null ? '–' : `${b.decodeTokensPerSecond.toFixed(1)} tok/s`],
       ['tokens', `${b.tokenIds.length} (prompt ${b.promptTokens})`],
       ['total', `${Math.round(b.totalMs)} ms · ${b.finishReason}`],
+      ...(b.copies ? [['copies/step', `${b.copies.perStep.hostToDevice} up, ${b.copies.perStep.deviceToHost} down (KV cache ${b.copies.kvOnDevice ? 'on the device' : 'on the host'})`] as [string, string]] : []),
     ]);
     Object.assign(result.dataset, { ids: JSON.stringify(b.tokenIds), ttftMs: String(b.ttftMs), tokensPerSecond: String(b.decodeTokensPerSecond ?? ''), copies: JSON.stringify(b.copies) });
     // After the browser run, not during it: both would share the same CPU cores.
