@@ -96,3 +96,9 @@ export { checkExternalData, externalDataRefs, type ExternalDataProblem, type Ext
 export { findDamage, damagedFiles } from './cache/damage';
 export { ProcessModel, loadModelInProcess, type EngineModel } from './engine/process-engine';
 export { isRecordedService, processStartTime } from './service/process-identity';
+// GPU path on every machine (issue 18): naming the WebGPU adapter, software adapters (SwiftShader)
+// allowed only when asked and labelled, the KV cache kept on the device
+export { softwareGpuAllowed } from './engine/providers';
+export { adapterFor, describeIcd, SOFTWARE_ADAPTER_NOTE, type AdapterInfo } from './engine/adapter';
+export { findSwiftShader, swiftShaderEnv, activateSwiftShader, SWIFTSHADER_HOWTO, type SwiftShaderLocation } from './engine/swiftshader';
+export type { DeviceCopies } from './engine/device-kv';
