@@ -121,6 +121,7 @@ export function registerModelRun(model: Command): void {
         if (!o.json) for (const note of inspectModelFolder(found.dir).notes) process.stderr.write(`slmlab: note: ${note}\n`);
         model = await loadModel(found.dir, { provider: ep ?? found.provider ?? 'cpu', fallback: o.fallback, threads: o.threads, graphOptimizationLevel: o.graphOpt });
         if (model.fellBackFrom) process.stderr.write(`slmlab: ${model.fellBackFrom.reason}; using cpu\n`);
+        if (model.adapterNote && !o.json) process.stderr.write(`slmlab: webgpu on ${model.adapter?.description ?? 'a software adapter'}: ${model.adapterNote}\n`);
         let prompt = o.prompt;
         if (prompt === undefined && !process.stdin.isTTY) prompt = await readStdin();
         if (prompt === undefined) {
@@ -129,7 +130,7 @@ export function registerModelRun(model: Command): void {
         }
         const messages: ChatMessage[] | null = o.system ? [{ role: 'system', content: o.system }, { role: 'user', content: prompt }] : null;
         const result = await streamAnswer(model, request(o, messages, prompt), !!o.json);
-        if (o.json) process.stdout.write(JSON.stringify({ ...result, loadMs: model.info.loadMs, fellBackFrom: model.fellBackFrom }, null, 2) + '\n');
+        if (o.json) process.stdout.write(JSON.stringify({ ...result, loadMs: model.info.loadMs, fellBackFrom: model.fellBackFrom, ...(model.adapter ? { adapter: model.adapter, adapterNote: model.adapterNote } : {}) }, null, 2) + '\n');
         else process.stderr.write(resultSummary(result) + '\n');
       } catch (e) {
         await model?.dispose();
