@@ -223,9 +223,11 @@ const ALLOW_FIX = 'add --allow-software-gpu (or set SLMLAB_ALLOW_SOFTWARE_GPU=1,
  */
 async function probeWebgpu(allowSoftware: boolean): Promise<ProviderStatus> {
   const ambient = adapterFor(process.env);
+  let gpuFailure: ProviderStatus | null = null;
   if (ambient && !ambient.software) {
     const status = await probeUntimed('webgpu');
-    if (status.usable || !allowSoftware) return { ...status, adapter: ambient, software: false, note: null };
+    if (status.usable || !allowSoftware || !findSwiftShader()) return { ...status, adapter: ambient, software: false, note: null };
+    gpuFailure = status; // the GPU's driver failed: SwiftShader, as allowed
   }
   if (ambient?.software && !allowSoftware) {
     return { ...down('webgpu', `the only WebGPU adapter is a software one (${ambient.description}); not tried`, ALLOW_FIX), adapter: ambient, software: true, note: null };
@@ -244,6 +246,7 @@ async function probeWebgpu(allowSoftware: boolean): Promise<ProviderStatus> {
   const env = loc ? swiftShaderEnv(loc) : process.env;
   const adapter = adapterFor(env);
   const status = await probeUntimed('webgpu', env);
+  if (!status.usable && gpuFailure) status.detail = [status.detail, `the GPU driver failed first: ${gpuFailure.reason}`].filter(Boolean).join('\n');
   const soft = adapter?.software ?? true;
   return {
     ...status, adapter, software: soft, note: status.usable && soft ? SOFTWARE_ADAPTER_NOTE : null,
