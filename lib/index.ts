@@ -101,3 +101,9 @@ export { isRecordedService, processStartTime } from './service/process-identity'
 export type { PrefillInfo } from './engine/worker-protocol';
 export { DEFAULT_SERVICE_PREFILL_CHUNK } from './service/model-manager';
 export { LOGITS_AXIS, LOGITS_MODES } from './bench/grid/axes';
+// GPU path on every machine (issue 18): naming the WebGPU adapter, software adapters (SwiftShader)
+// allowed only when asked and labelled, the KV cache kept on the device
+export { softwareGpuAllowed } from './engine/providers';
+export { adapterFor, describeIcd, SOFTWARE_ADAPTER_NOTE, type AdapterInfo } from './engine/adapter';
+export { findSwiftShader, swiftShaderEnv, activateSwiftShader, SWIFTSHADER_HOWTO, type SwiftShaderLocation } from './engine/swiftshader';
+export type { DeviceCopies } from './engine/device-kv';

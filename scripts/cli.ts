@@ -36,6 +36,12 @@ program
   .option('--verbose', 'print more: what was loaded from where, and errors with their causes and stack')
   .hook('preAction', (cmd) => { if (cmd.opts().verbose) process.env.SLMLAB_VERBOSE = '1'; });
 
+// --allow-software-gpu (bench, model run, service start, providers): the whole process and the
+// processes it starts (a background service, engine processes) read SLMLAB_ALLOW_SOFTWARE_GPU.
+program.hook('preAction', (_program, action) => {
+  if ((action.opts() as { allowSoftwareGpu?: boolean }).allowSoftwareGpu) process.env.SLMLAB_ALLOW_SOFTWARE_GPU = '1';
+});
+
 const model = program.command('model').description('list, download, build, run and remove models');
 registerModelList(model);
 registerModelDownload(model);

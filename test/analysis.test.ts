@@ -176,7 +176,7 @@ test('int4 vs fp32 and small vs large model', () => {
 test('frames: column names, order and values; pivot; comparison frame', () => {
   const df = toFrame(rows);
   assert.deepEqual(df.columns, COLUMNS.map((c) => c.name));
-  assert.deepEqual(df.columns.slice(0, 8), ['model', 'model_id', 'provider', 'precision', 'threads', 'max_tokens', 'temperature', 'prompt_id']);
+  assert.deepEqual(df.columns.slice(0, 9), ['model', 'model_id', 'provider', 'adapter_note', 'precision', 'threads', 'max_tokens', 'temperature', 'prompt_id']);
   for (const name of ['ttft_ms_median', 'ttft_ms_p95', 'ttft_ms_ci_low', 'ttft_ms_ci_high', 'decode_tps_median', 'ok', 'skipped', 'errors', 'deterministic', 'synthetic', 'peak_rss_mb']) {
     assert.ok(df.columns.includes(name), name);
   }

@@ -6,6 +6,7 @@
  * library's message. No notebook cell imports ../dist or ../lib. Skipped when jupyter is not
  * installed. Also unit-tests run-notebooks' parameter parsing and injection (no jupyter needed).
  */
+import { findSwiftShader } from '../lib/engine/swiftshader';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -70,11 +71,16 @@ function renderedDom(file: string): string {
   }
 }
 
+/** Chromium's SwiftShader: session 4's GPU section then runs webgpu on it. */
+const softwareGpu = findSwiftShader() !== null;
+
 test('the notebooks execute headless and render DataFrame tables, plotly figures, the scored QA, RAG and cost tables', { skip: SKIP, timeout: 420_000 }, () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'slmlab-notebooks-'));
   try {
     const env: NodeJS.ProcessEnv = { ...process.env, SLMLAB_CACHE_DIR: path.join(tmp, 'cache'), SLMLAB_RESULTS_DIR: path.join(tmp, 'results') };
     for (const v of ['BENCH_MODELS', 'BENCH_ROUNDS', 'BENCH_PROMPT', 'BENCH_MAX_TOKENS', 'SLM_ALIAS', 'LLM_ALIAS', 'COMPARE_PROMPT', 'FOUNDRY_LOCAL_ENDPOINT']) delete env[v];
+    // Session 4's GPU section on the software adapter (tiny on SwiftShader, issue 18), where Chromium ships one.
+    if (softwareGpu) env.SESSION04_SOFTWARE_GPU = '1'; else delete env.SESSION04_SOFTWARE_GPU;
     // Small parameters: tiny (the 0.2 MB test model) and the smallest twin, a few tokens, one round.
     const r = spawnSync(process.execPath, [RUNNER,
       '--param', 'models=tiny', '--param', 'askModel=tiny', '--param', 'prompts=workshop#rag-brief', '--param', 'rounds=1', '--param', 'warmup=0',
@@ -96,6 +102,10 @@ test('the notebooks execute headless and render DataFrame tables, plotly figures
     assert.doesNotMatch(s3, /shape: \(\d+, \d+\)/, 'session03: no polars box text');
     const s4 = fs.readFileSync(html(NAMES[1]), 'utf8');
     assert.match(s4, /answers counted right under each rule/);
+    if (softwareGpu) {
+      assert.match(s4, /software adapter — correctness only, not GPU speed/, 'session 4: the GPU on/off comparison on the software adapter, labelled');
+      assert.match(s4, /webgpu vs cpu/, 'session 4: the on/off comparison row');
+    }
     assert.match(s4, /<th[^>]*>normalised_rate<\/th>/, 'the scored QA table');
     assert.match(s4, /<th[^>]*>priced_as<\/th>/, 'the cost table');
     assert.match(s4, /<th[^>]*>load_ms<\/th>/, 'draft-refine load times');

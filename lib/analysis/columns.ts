@@ -57,6 +57,7 @@ export const COLUMNS: readonly Column[] = Object.freeze([
   col('model', 'model', 'string', null, 'The model as the grid names it (alias, variant id or folder).'),
   col('model_id', 'modelId', 'string', null, 'The id the endpoint served; null when unknown.'),
   col('provider', 'provider', 'string', null, 'Execution provider (cpu, webgpu, cuda).'),
+  col('adapter_note', 'adapterNote', 'string', null, 'webgpu on a software adapter: "software adapter — correctness only, not GPU speed"; null otherwise.'),
   col('precision', 'precision', 'string', null, 'Weight precision (int4, fp16, fp32, ...).'),
   col('threads', 'threads', 'integer', null, 'ONNX Runtime intra-op threads (0 = default).'),
   col('max_tokens', 'maxTokens', 'integer', 'tokens', 'max_tokens sent with each request.'),

@@ -99,8 +99,10 @@ export function compare(requests: readonly RequestRecord[], opts: CompareOptions
     if (candidates.length === 0) continue; // nothing to compare in this context
     const name = (v: string) => (byRole ? `${[...(namesOf.get(`${id}|${v}`) ?? [])].join('+')} (${v})` : v);
     for (const cand of candidates) {
-      const label = byRole ? `${name(cand)} vs ${base ? name(baseline) : baseline}` : `${cand} vs ${baseline}`;
       const cs = ctx.sides.get(cand)!;
+      // A software WebGPU adapter's speed is no GPU's: the comparison says so.
+      const soft = cs.find((r) => r.adapterNote)?.adapterNote;
+      const label = (byRole ? `${name(cand)} vs ${base ? name(baseline) : baseline}` : `${cand} vs ${baseline}`) + (soft ? ` (${cand}: ${soft})` : '');
       if (!base) { notes.push(`${label} [${ctx.text}]: no ${baseline} requests in this context`); continue; }
       const okB = base.filter((r) => Number.isFinite(value(r)));
       const okC = cs.filter((r) => Number.isFinite(value(r)));

@@ -12,7 +12,7 @@ const fmt = (v: number | null | undefined, digits = 1): string => (v === null ||
 export function formatSummary(rows: readonly SummaryRow[]): string {
   return textTable(
     ['model', 'provider', 'prompt', 'TTFT ms (median)', 'decode tok/s (median)', 'completion tokens', 'ok/skipped/error', 'deterministic'],
-    rows.map((r) => [r.model, r.provider, r.promptId ?? 'all', fmt(r.ttftMs.median), fmt(r.decodeTokensPerSecond.median), fmt(r.completionTokens.median, 0),
+    rows.map((r) => [r.model, r.adapterNote ? `${r.provider} (${r.adapterNote})` : r.provider, r.promptId ?? 'all', fmt(r.ttftMs.median), fmt(r.decodeTokensPerSecond.median), fmt(r.completionTokens.median, 0),
       `${r.ok}/${r.skipped}/${r.errors}`, r.deterministic === null ? '-' : r.deterministic ? 'yes' : 'NO']),
   );
 }

@@ -82,6 +82,7 @@ export function summarizeResults(requests: readonly RequestRecord[], cells: read
     const s = (f: (r: RequestRecord) => number | null) => summarize(values(ok, f), opts.stats);
     rows.push({
       ...key,
+      adapterNote: rs.find((r) => r.adapterNote)?.adapterNote ?? null,
       synthetic: synthetic(key.model),
       ok: ok.length, errors, skipped: skipped.length,
       skipReason: skipped.length > 0 && skipped.length === rs.length

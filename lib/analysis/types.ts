@@ -28,6 +28,8 @@ export interface GroupKey {
 }
 
 export interface SummaryRow extends GroupKey {
+  /** "software adapter — correctness only, not GPU speed" when a request of the group ran webgpu on a software adapter; else null. */
+  adapterNote: string | null;
   /** Synthetic model (seeded random weights: real speed, meaningless text). */
   synthetic: boolean;
   /** Measured requests by outcome (warmups excluded). */

@@ -169,7 +169,8 @@ function selectAny(model: CatalogModel, opts: SelectOptions): CatalogVariant {
     return highestVersion(onEp);
   }
 
-  const works = new Set(opts.usable.filter((s) => s.usable).map((s) => s.name));
+  // A software WebGPU adapter (SwiftShader) is never chosen automatically: it proves correctness, not speed.
+  const works = new Set(opts.usable.filter((s) => s.usable && !s.software).map((s) => s.name));
   for (const provider of PROVIDER_PREFERENCE) {
     if (!works.has(provider)) continue;
     const onProvider = available.filter((v) => v.provider === provider);

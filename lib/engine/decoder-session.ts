@@ -27,6 +27,7 @@ import { halfBitsToFloat } from '../onnx/fp16';
 import { checkKvType, missingOpOf, unsupportedIoTypeError, unsupportedOpError } from './load-checks';
 import { KvBatch, type KvRows } from './kv-batch';
 import { chunkFeeds, prefillFeeds } from './batch-prefill';
+import { CopyCounter, graphOutputNames, hostData, kvOutputLocations, releaseDeviceTensors, type DeviceCopies } from './device-kv';
 
 /** Whether decode steps of several sequences may share one run, and why (decided at load by a probe). */
 export interface BatchingCheck {
@@ -51,6 +52,11 @@ export interface SessionOptions {
    * Off by default: a twin must cost what the real model costs.
    */
   lastPositionLogits?: boolean;
+  /**
+   * webgpu only: keep the KV cache in GPU buffers between steps and read back only the logits
+   * (device-kv.ts). Such a session decodes one sequence at a time (no batch packing).
+   */
+  kvOnDevice?: boolean;
 }
 
 interface KvPair { layer: number; past: string; present: string; }
@@ -69,8 +75,11 @@ export class DecoderSession {
   readonly logitsName: string;
   /** True when create() rewrote the graph for last-position logits (SessionOptions.lastPositionLogits). */
   lastPositionLogits = false;
+  /** Host<->device copies of this generation's runs; null on cpu (no device). */
+  private readonly copies: CopyCounter | null;
 
-  private constructor(readonly session: ort.InferenceSession, readonly provider: ProviderName) {
+  private constructor(readonly session: ort.InferenceSession, readonly provider: ProviderName, readonly kvOnDevice = false) {
+    this.copies = provider === 'cpu' ? null : new CopyCounter(kvOnDevice);
     const inputs = new Set(session.inputNames);
     if (!inputs.has('input_ids')) throw new ModelInvalidError(`the graph has no 'input_ids' input (inputs: ${session.inputNames.join(', ')}): slmlab runs decoder-only language models`);
     this.hasPositionIds = inputs.has('position_ids');
@@ -116,6 +125,8 @@ export class DecoderSession {
       interOpNumThreads: 1,
       logSeverityLevel: 3,
     };
+    const kvOnDevice = opts.kvOnDevice === true && opts.provider === 'webgpu';
+    if (kvOnDevice) options.preferredOutputLocation = kvOutputLocations(graphOutputNames(onnxPath));
     let session: ort.InferenceSession;
     let rewritten: Uint8Array | null = null;
     try {
@@ -135,7 +146,7 @@ export class DecoderSession {
       }
       throw new ModelInvalidError(`ONNX Runtime could not load '${onnxPath}': ${msg.split('\n')[0]}. The file may be damaged or incomplete: re-download or rebuild the model`, { cause: e });
     }
-    const s = new DecoderSession(session, opts.provider);
+    const s = new DecoderSession(session, opts.provider, kvOnDevice);
     s.lastPositionLogits = rewritten !== null;
     return s;
   }
@@ -144,15 +155,20 @@ export class DecoderSession {
    * Wraps a session the caller opened itself: the in-browser inference worker opens one with
    * onnxruntime-web (same API) from fetched bytes, and decodes with this same class.
    */
-  static fromSession(session: ort.InferenceSession, provider: ProviderName): DecoderSession {
-    return new DecoderSession(session, provider);
+  static fromSession(session: ort.InferenceSession, provider: ProviderName, kvOnDevice = false): DecoderSession {
+    return new DecoderSession(session, provider, kvOnDevice);
   }
+
+  /** Tensors copied between host and device since the last reset(); null on cpu. */
+  get copyCounts(): DeviceCopies | null { return this.copies ? this.copies.snapshot() : null; }
 
   get layers(): number { return this.kv.length / 2; }
   get cachedTokens(): number { return this.pastLength; }
 
   /** Empties the KV cache: the next step starts a new sequence. */
   reset(): void {
+    releaseDeviceTensors(this.past);
+    this.copies?.reset();
     const [kvh, hs] = this.kvDims;
     const empty = this.kvType === 'float16' ? new Uint16Array(0) : new Float32Array(0);
     this.past = this.kv.map(() => new ort.Tensor(this.kvType, empty, [1, kvh, 0, hs]));
@@ -179,9 +195,15 @@ export class DecoderSession {
     }
     for (let i = 0; i < this.kv.length; i++) feeds[this.kv[i].past] = this.past[i];
     const out = await this.session.run(feeds);
-    for (let i = 0; i < this.kv.length; i++) this.past[i] = out[this.kv[i].present];
+    const replaced = this.past;
+    this.past = this.kv.map((k) => out[k.present]);
+    releaseDeviceTensors(replaced); // kvOnDevice: the old cache's GPU buffers
     this.pastLength = T;
-    return lastRow(out[this.logitsName]);
+    const t = out[this.logitsName];
+    // Counted before the download: reading a device tensor back moves it to the host.
+    this.copies?.count(feeds, out, t.location === 'gpu-buffer' ? 1 : 0);
+    const { data, downloaded } = await hostData(t);
+    return lastRow(downloaded ? hostTensor(t, data) : t);
   }
 
   /**
@@ -316,6 +338,7 @@ export class DecoderSession {
   }
 
   async release(): Promise<void> {
+    releaseDeviceTensors(this.past);
     this.past = [];
     await this.session.release();
   }
@@ -335,6 +358,11 @@ function compareLogits(xs: Float32Array[], ys: Float32Array[]): { exact: boolean
     }
   }
   return { exact, maxAbsDiff };
+}
+
+/** A host copy of a device tensor's shape around downloaded data. */
+function hostTensor(t: ort.Tensor, data: Float32Array | Uint16Array): ort.Tensor {
+  return t.type === 'float16' ? new ort.Tensor('float16', data as Uint16Array, t.dims) : new ort.Tensor('float32', data as Float32Array, t.dims);
 }
 
 function toFloat32(t: ort.Tensor): Float32Array {

@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { AbortedError, EngineCrashedError, InvalidRequestError, reviveError, SlmlabError } from '../errors';
 import { parseProvider, resolveProvider, type ProviderName } from './providers';
+import type { AdapterInfo } from './adapter';
 import type { GraphOptimizationLevel } from './decoder-session';
 import { validateRequest } from './generate';
 import type { FromWorker, LoadedInfo, ToWorker } from './worker-protocol';
@@ -43,6 +44,13 @@ export interface LoadOptions {
    * chunks with decode steps of the running requests between them. 0 (default): whole prompts.
    */
   prefillChunk?: number;
+  /** webgpu may run on a software adapter (SwiftShader): correctness only; default SLMLAB_ALLOW_SOFTWARE_GPU (providers.ts). */
+  allowSoftwareGpu?: boolean;
+  /**
+   * webgpu: keep the KV cache on the device between steps, reading back only the logits
+   * (device-kv.ts); requests then decode one at a time. Default true on webgpu; false batches on webgpu.
+   */
+  kvOnDevice?: boolean;
 }
 
 /**
@@ -92,10 +100,14 @@ export class LoadedModel {
   private loading: Promise<LoadedInfo> | null = null;
   /** Times the worker died and was restarted. */
   restarts = 0;
+  /** webgpu: the adapter it runs on (inferred, adapter.ts); null on other providers. */
+  adapter: AdapterInfo | null = null;
+  /** "software adapter — correctness only, not GPU speed" on a software adapter; else null. */
+  adapterNote: string | null = null;
 
   private constructor(
     readonly dir: string,
-    private readonly options: Required<Pick<LoadOptions, 'threads' | 'graphOptimizationLevel' | 'maxBatch'>> & Pick<LoadOptions, 'onnxFile' | 'lastPositionLogits' | 'prefillChunk'>,
+    private readonly options: Required<Pick<LoadOptions, 'threads' | 'graphOptimizationLevel' | 'maxBatch'>> & Pick<LoadOptions, 'onnxFile' | 'lastPositionLogits' | 'prefillChunk' | 'kvOnDevice'>,
     readonly provider: ProviderName,
     readonly fellBackFrom: { provider: ProviderName; reason: string } | null,
     public info: LoadedInfo,
@@ -104,7 +116,7 @@ export class LoadedModel {
   /** Loads `dir` in a new worker thread. Errors are typed (ModelNotFoundError, ProviderUnavailableError, ...). */
   static async load(dir: string, opts: LoadOptions = {}): Promise<LoadedModel> {
     const requested = parseProvider(opts.provider ?? 'cpu');
-    const resolved = await resolveProvider(requested, { fallback: opts.fallback });
+    const resolved = await resolveProvider(requested, { fallback: opts.fallback, allowSoftwareGpu: opts.allowSoftwareGpu });
     const maxBatch = opts.maxBatch ?? DEFAULT_MAX_BATCH;
     if (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > MAX_BATCH_LIMIT) {
       throw new InvalidRequestError(`maxBatch must be a whole number from 1 to ${MAX_BATCH_LIMIT}, got ${String(opts.maxBatch)}: 1 runs requests one at a time`, 'max_batch');
@@ -113,10 +125,12 @@ export class LoadedModel {
     if (!Number.isInteger(prefillChunk) || prefillChunk < 0) {
       throw new InvalidRequestError(`prefillChunk must be a whole number of tokens (0 for whole prompts), got ${String(opts.prefillChunk)}: try 64`, 'prefill_chunk');
     }
-    const options = { threads: opts.threads ?? 0, graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all', onnxFile: opts.onnxFile, maxBatch, lastPositionLogits: opts.lastPositionLogits, prefillChunk };
+    const options = { threads: opts.threads ?? 0, graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all', onnxFile: opts.onnxFile, maxBatch, lastPositionLogits: opts.lastPositionLogits, prefillChunk, kvOnDevice: opts.kvOnDevice ?? true };
     const absolute = path.resolve(dir);
     const model = new LoadedModel(absolute, options, resolved.provider,
       resolved.fellBackFrom ? { provider: resolved.fellBackFrom, reason: resolved.reason ?? '' } : null, undefined as unknown as LoadedInfo);
+    model.adapter = resolved.adapter ?? null;
+    model.adapterNote = resolved.note ?? null;
     model.info = await model.start();
     return model;
   }
@@ -206,7 +220,7 @@ export class LoadedModel {
       worker.on('exit', (code) => this.crashed(worker, new Error(`exit code ${code}`)));
       const msg: ToWorker = {
         type: 'load', dir: this.dir, onnxFile: this.options.onnxFile, maxBatch: this.options.maxBatch, prefillChunk: this.options.prefillChunk,
-        session: { provider: this.provider, threads: this.options.threads, graphOptimizationLevel: this.options.graphOptimizationLevel, lastPositionLogits: this.options.lastPositionLogits },
+        session: { provider: this.provider, threads: this.options.threads, graphOptimizationLevel: this.options.graphOptimizationLevel, lastPositionLogits: this.options.lastPositionLogits, kvOnDevice: this.options.kvOnDevice },
       };
       worker.postMessage(msg);
     });

@@ -20,5 +20,8 @@ export async function generate(ctx: GenerationContext, req: GenerateRequest, hoo
   session.reset();
   seq.prefilled(await session.step(seq.ids));
   while (!seq.done) seq.decoded(await session.step([seq.next]));
-  return seq.finish();
+  const result = seq.finish();
+  const copies = session.copyCounts;
+  if (copies) result.timings.copies = copies;
+  return result;
 }

@@ -17,6 +17,8 @@ import type { InferenceSession } from 'onnxruntime-node';
 import { ProviderUnavailableError, UnknownProviderError } from '../errors';
 import { DataType } from '../onnx/records';
 import { encodeModel } from '../onnx/encode-model';
+import { adapterFor, SOFTWARE_ADAPTER_NOTE, type AdapterInfo } from './adapter';
+import { activateSwiftShader, findSwiftShader, swiftShaderEnv, SWIFTSHADER_HOWTO, type SwiftShaderLocation } from './swiftshader';
 
 export type ProviderName = 'cpu' | 'webgpu' | 'cuda';
 
@@ -62,6 +64,25 @@ export interface ProviderStatus {
   detail?: string;
   /** Wall time of this provider's probe in milliseconds. */
   probeMs?: number;
+  /** webgpu: the adapter it runs (or would run) on, inferred (adapter.ts); null when none was found. */
+  adapter?: AdapterInfo | null;
+  /** webgpu: true when that adapter computes on the CPU (SwiftShader, llvmpipe). */
+  software?: boolean;
+  /** SOFTWARE_ADAPTER_NOTE when usable on a software adapter: its speed is no GPU's. */
+  note?: string | null;
+  /** webgpu on SwiftShader that slmlab set up itself: the manifest and loader it used (swiftshader.ts). */
+  swiftshader?: SwiftShaderLocation;
+}
+
+/**
+ * Whether webgpu may run on a software adapter: `flag` when given (--allow-software-gpu, a grid's
+ * allowSoftwareGpu), else SLMLAB_ALLOW_SOFTWARE_GPU=1 in the environment. Off by default: a
+ * software adapter's numbers are no GPU's.
+ */
+export function softwareGpuAllowed(flag?: boolean): boolean {
+  if (flag !== undefined) return flag;
+  const v = (process.env.SLMLAB_ALLOW_SOFTWARE_GPU ?? '').trim().toLowerCase();
+  return v === '1' || v === 'true' || v === 'yes';
 }
 
 /** What to pass as `executionProviders` to `InferenceSession.create` for `p`. */
@@ -84,7 +105,7 @@ export function bestProvider(statuses: ProviderStatus[]): ProviderName {
 
 // ---- probing -------------------------------------------------------------------------
 
-const cache = new Map<ProviderName, Promise<ProviderStatus>>();
+const cache = new Map<string, Promise<ProviderStatus>>();
 
 /** Forgets cached probe results (tests; or after the user installed a driver). */
 export function resetProbeCache(): void {
@@ -97,11 +118,13 @@ export function resetProbeCache(): void {
  * share one probe. Provider failures are reported in the statuses, never thrown;
  * only an unknown name in `only` rejects (UnknownProviderError).
  */
-export async function probeProviders(opts: { only?: ProviderName[] } = {}): Promise<ProviderStatus[]> {
+export async function probeProviders(opts: { only?: ProviderName[]; allowSoftwareGpu?: boolean } = {}): Promise<ProviderStatus[]> {
   const names = (opts.only ?? PROVIDERS).map((n) => parseProvider(n));
+  const allow = softwareGpuAllowed(opts.allowSoftwareGpu);
   return Promise.all(names.map((name) => {
-    let p = cache.get(name);
-    if (!p) { p = probeOne(name); cache.set(name, p); }
+    const key = name === 'webgpu' ? `${name}:${allow}` : name;
+    let p = cache.get(key);
+    if (!p) { p = probeOne(name, allow); cache.set(key, p); }
     return p;
   }));
 }
@@ -113,11 +136,15 @@ export async function probeProviders(opts: { only?: ProviderName[] } = {}): Prom
  */
 export async function resolveProvider(
   requested: ProviderName,
-  opts: { fallback?: boolean } = {},
-): Promise<{ provider: ProviderName; fellBackFrom?: ProviderName; reason?: string }> {
+  opts: { fallback?: boolean; allowSoftwareGpu?: boolean } = {},
+): Promise<{ provider: ProviderName; fellBackFrom?: ProviderName; reason?: string; adapter?: AdapterInfo | null; note?: string | null }> {
   const name = parseProvider(requested);
-  const [status] = await probeProviders({ only: [name] });
-  if (status.usable) return { provider: name };
+  const [status] = await probeProviders({ only: [name], allowSoftwareGpu: opts.allowSoftwareGpu });
+  if (status.usable) {
+    // The probe ran SwiftShader in a child process; sessions of this process need the same driver.
+    if (status.swiftshader) activateSwiftShader(status.swiftshader);
+    return name === 'webgpu' ? { provider: name, adapter: status.adapter ?? null, note: status.note ?? null } : { provider: name };
+  }
 
   const why = `execution provider "${name}" is not usable on this machine: ${status.reason}`;
   if (opts.fallback && name !== 'cpu') {
@@ -153,9 +180,9 @@ export function ortBinaryDir(): string {
   return path.join(pkg, 'bin', 'napi-v6', process.platform, process.arch);
 }
 
-async function probeOne(name: ProviderName): Promise<ProviderStatus> {
+async function probeOne(name: ProviderName, allowSoftware: boolean): Promise<ProviderStatus> {
   const t0 = performance.now();
-  const status = await probeUntimed(name);
+  const status = name === 'webgpu' ? await probeWebgpu(allowSoftware) : await probeUntimed(name);
   status.probeMs = Math.round((performance.now() - t0) * 10) / 10;
   return status;
 }
@@ -166,11 +193,11 @@ async function probeOne(name: ProviderName): Promise<ProviderStatus> {
  * notebook cell, and a broken driver can crash the process that loads it. The child's output
  * becomes the status's `detail` instead.
  */
-async function probeUntimed(name: ProviderName): Promise<ProviderStatus> {
+async function probeUntimed(name: ProviderName, env: NodeJS.ProcessEnv = process.env): Promise<ProviderStatus> {
   if (name === 'cpu') return probeInProcess(name);
   const script = path.join(__dirname, 'probe-child.js');
   return new Promise<ProviderStatus>((resolve) => {
-    execFile(process.execPath, [script, name], { timeout: 60_000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [script, name], { timeout: 60_000, maxBuffer: 1 << 20, env }, (err, stdout, stderr) => {
       const noise = stderr.trim();
       try {
         const status = JSON.parse(stdout) as ProviderStatus;
@@ -183,6 +210,47 @@ async function probeUntimed(name: ProviderName): Promise<ProviderStatus> {
       }
     });
   });
+}
+
+const ALLOW_FIX = 'add --allow-software-gpu (or set SLMLAB_ALLOW_SOFTWARE_GPU=1, or allowSoftwareGpu: true in a grid) to run webgpu on it for correctness';
+
+/**
+ * webgpu: probes the adapter this machine has, and tells a software one from a GPU. A GPU's
+ * driver (an ICD manifest that is no software one) is tried as the environment stands. A software
+ * adapter is used only when allowed: the one VK_ICD_FILENAMES names, or else Chromium's
+ * SwiftShader (swiftshader.ts) in a probe process started with it.
+ */
+async function probeWebgpu(allowSoftware: boolean): Promise<ProviderStatus> {
+  const ambient = adapterFor(process.env);
+  let gpuFailure: ProviderStatus | null = null;
+  if (ambient && !ambient.software) {
+    const status = await probeUntimed('webgpu');
+    if (status.usable || !allowSoftware || !findSwiftShader()) return { ...status, adapter: ambient, software: false, note: null };
+    gpuFailure = status; // the GPU's driver failed: SwiftShader, as allowed
+  }
+  if (ambient?.software && !allowSoftware) {
+    return { ...down('webgpu', `the only WebGPU adapter is a software one (${ambient.description}); not tried`, ALLOW_FIX), adapter: ambient, software: true, note: null };
+  }
+  if (!allowSoftware) {
+    const status = await probeUntimed('webgpu');
+    if (status.usable) return { ...status, adapter: ambient, software: ambient?.software ?? false, note: null };
+    if (findSwiftShader()) status.fix = `${status.fix}; or ${ALLOW_FIX} (SwiftShader from Chromium is installed)`;
+    return { ...status, adapter: ambient, software: false };
+  }
+  // Allowed: the software adapter the environment names, else Chromium's SwiftShader.
+  const loc = ambient?.software ? null : findSwiftShader();
+  if (!ambient?.software && !loc) {
+    return { ...down('webgpu', 'no GPU adapter and no SwiftShader software adapter found', SWIFTSHADER_HOWTO), adapter: null, software: false, note: null };
+  }
+  const env = loc ? swiftShaderEnv(loc) : process.env;
+  const adapter = adapterFor(env);
+  const status = await probeUntimed('webgpu', env);
+  if (!status.usable && gpuFailure) status.detail = [status.detail, `the GPU driver failed first: ${gpuFailure.reason}`].filter(Boolean).join('\n');
+  const soft = adapter?.software ?? true;
+  return {
+    ...status, adapter, software: soft, note: status.usable && soft ? SOFTWARE_ADAPTER_NOTE : null,
+    ...(loc && status.usable ? { swiftshader: loc } : {}),
+  };
 }
 
 /** Probes `name` in this process (the child process's job for GPU providers). */

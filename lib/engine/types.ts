@@ -4,6 +4,7 @@
  */
 import type { ChatMessage } from './tokenizer';
 import type { ProviderName } from './providers';
+import type { DeviceCopies } from './device-kv';
 
 export type { ChatMessage };
 
@@ -63,6 +64,8 @@ export interface GenerationTimings {
   /** Debug: how many prompts shared this request's (first) prefill run, and in how many runs its prompt was prefilled (chunks). */
   prefillBatchSize?: number;
   prefillRuns?: number;
+  /** Device providers, one sequence at a time: tensors copied between host and device (device-kv.ts). */
+  copies?: DeviceCopies;
 }
 
 export interface GenerationResult {

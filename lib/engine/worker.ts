@@ -38,7 +38,10 @@ port.on('message', (m: ToWorker) => {
         ]);
         const ctx = { tokenizer, folder, provider: m.session.provider };
         // The batching check also warms the session up (its first runs are the slowest).
-        const check = m.maxBatch > 1 ? await session.checkBatching() : null;
+        // A cache kept on the device (webgpu) cannot be packed into a batch on the host: one sequence at a time.
+        const check = session.kvOnDevice && m.maxBatch > 1
+          ? { exact: false, maxAbsDiff: null, reason: 'the KV cache stays on the device (webgpu, device-kv.ts): sequences decode one at a time; load with kvOnDevice: false to batch' }
+          : m.maxBatch > 1 ? await session.checkBatching() : null;
         const maxBatch = check && !check.exact ? 1 : m.maxBatch;
         // Prompts are prefilled together only when that, too, gives each one its solo logits.
         const prefillCheck = maxBatch > 1 ? await session.checkPrefillBatching() : null;

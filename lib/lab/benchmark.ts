@@ -30,6 +30,13 @@ export const LESSON_COLUMNS = [
   'decode_tps_median', 'completion_tokens_median', 'deterministic',
 ] as const;
 
+/** LESSON_COLUMNS, with adapter_note after provider when a row ran on a software adapter ("correctness only, not GPU speed"). */
+function lessonColumns(rows: readonly { adapterNote: string | null }[]): string[] {
+  const cols: string[] = [...LESSON_COLUMNS];
+  if (rows.some((r) => r.adapterNote)) cols.splice(cols.indexOf('provider') + 1, 0, 'adapter_note');
+  return cols;
+}
+
 export interface BenchmarkOptions {
   resultsFile: string;
   /** Start a new results file (default true); false resumes / appends to the same grid's results. */
@@ -83,7 +90,7 @@ export async function benchmark(spec: GridSpec, options: BenchmarkOptions): Prom
   for (const r of measured) if (r.status === 'skipped' && !skipped.has(r.provider)) skipped.set(r.provider, r.reason ?? 'not run');
   const fullTable = toFrame(rows);
   return {
-    run, results, rows, fullTable, table: fullTable.select(...LESSON_COLUMNS),
+    run, results, rows, fullTable, table: fullTable.select(...lessonColumns(rows)),
     skipped: [...skipped].map(([p, why]) => `${p}: ${why}`),
     overrides: applied, ignored, seconds,
   };

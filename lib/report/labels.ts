@@ -38,3 +38,9 @@ export function groupLabel(key: Pick<GroupKey, 'model' | 'precision' | 'promptId
 export function fullGroupLabel(key: Pick<GroupKey, 'model' | 'precision' | 'promptId' | 'provider'>, synthetic: boolean): string {
   return `${groupLabel(key, synthetic)} · ${key.provider}`;
 }
+
+/** A provider's trace name: "webgpu (software adapter — correctness only, not GPU speed)" when its rows ran on a software adapter. */
+export function providerTraceName(rows: readonly { provider: string; adapterNote?: string | null }[], provider: string): string {
+  const note = rows.find((r) => r.provider === provider && r.adapterNote)?.adapterNote;
+  return note ? `${provider} (${note})` : provider;
+}

@@ -9,6 +9,7 @@
  *   GET  /web/models                   the models the service can serve, with their synthetic flag
  *   GET  /web/models/:id/manifest      what the browser needs to run a cached model (browser-model.ts)
  *   GET  /web/models/:id/files/:name   one file of that manifest, by model id and file name only
+ *   POST /web/models/build-int8        builds the int8 twin of {shape} for the WASM backend (int8-build.ts)
  *   GET  /web/chat/docsets/:id         a document set ('workshop' is built in)
  *   POST /web/chat/docsets             stores {docs: [{source, text}]}, answers 201 {id}
  */
@@ -20,6 +21,7 @@ import { notFound, ortFile, sendFile, sendText, staticFile } from './assets';
 import { browserManifest } from './browser-model';
 import { BUNDLES, bundle } from './bundle';
 import { DocsetStore } from './docsets';
+import { buildInt8 } from './int8-build';
 import { assetHeaders, pageHeaders } from './headers';
 
 export interface WebRoute { method: 'GET' | 'POST'; path: string; handler: Handler }
@@ -90,6 +92,7 @@ export const WEB_ROUTES: readonly WebRoute[] = Object.freeze([
   { method: 'GET', path: '/web/ort/:name', handler: (_c, _q, res, p) => sendFile(res, ortFile(p.name), pageHeaders('inference')) },
   { method: 'GET', path: '/web/models', handler: models },
   { method: 'GET', path: '/web/models/:id/manifest', handler: manifest },
+  { method: 'POST', path: '/web/models/build-int8', handler: buildInt8 },
   { method: 'GET', path: '/web/models/:id/files/:name', handler: modelFile },
   { method: 'GET', path: '/web/chat/docsets/:id', handler: getDocset },
   { method: 'POST', path: '/web/chat/docsets', handler: postDocset },

@@ -31,7 +31,7 @@ import { decimal, integer, oneOf } from './parse';
 export interface BenchOptions {
   models?: string; providers?: string; prompts?: string; rounds?: number; warmup?: number; cooldown?: number; maxTokens?: number; endpoint?: string;
   concurrency?: string; rate?: string; arrivals?: ArrivalProcess; burstiness?: number; maxConcurrency?: number; inputTokens?: string;
-  sweep?: boolean | number; findMax?: boolean | string; slo?: string; sloTarget?: number; percentiles?: string; workers?: number; timeout?: number;
+  allowSoftwareGpu?: boolean; sweep?: boolean | number; findMax?: boolean | string; slo?: string; sloTarget?: number; percentiles?: string; workers?: number; timeout?: number;
   dryRun?: boolean; out?: string; json?: boolean;
   /** Start over: remove the results file instead of resuming it. */
   fresh?: boolean;
@@ -101,6 +101,7 @@ export function registerBench(program: Command): void {
     .description('run a benchmark grid (file path or shipped grid name, default "default") or a load profile; results append to <out>/results.jsonl and resume; the report is written into <out>')
     .option('--models <list>', 'comma-separated models (replaces the grid\'s)')
     .option('--providers <list>', 'comma-separated execution providers: cpu,webgpu,cuda')
+    .option('--allow-software-gpu', 'software adapter (SwiftShader) for webgpu when no GPU: correctness only, not GPU speed (SLMLAB_ALLOW_SOFTWARE_GPU=1)')
     .option('--prompts <list>', 'comma-separated prompt sets or set#prompt (load runs default to the first prompt)')
     .option('--rounds <n>', 'measured rounds per cell (load levels: requests per client, or in all at a rate)', integer('--rounds', 1, 100000))
     .option('--warmup <n>', 'warmup rounds per cell (load levels: per client, or in all at a rate)', integer('--warmup', 0, 100000))
@@ -146,6 +147,7 @@ function failure(rs: readonly RequestRecord[]): { reasons: string[]; code: Error
 export async function runBench(grid: string | undefined, o: BenchOptions): Promise<BenchOutcome> {
   const controller = new AbortController();
   const onSigint = () => { process.stderr.write('\nslmlab: stopping after the request in flight (results so far are kept; re-run to resume)\n'); controller.abort(); };
+  if (o.allowSoftwareGpu) process.env.SLMLAB_ALLOW_SOFTWARE_GPU = '1';
   try {
     const slo = o.slo ? parseSlo(o.slo) : null;
     const percentiles = o.percentiles ? numbers('--percentiles', o.percentiles, { min: 0 }) : undefined;

@@ -100,6 +100,7 @@ export function addRunOptions(cmd: Command): Command {
     .option('--stop <text>', 'stop before this text (repeatable)', collect)
     .option('--ep <provider>', `execution provider: ${PROVIDERS.join(', ')} (default: the catalog variant's, else cpu; \`slmlab config set compute.onnx.enable_gpu false\` makes it cpu)`, oneOf('--ep', PROVIDERS))
     .option('--fallback', 'use cpu if the provider asked for is unusable (default: fail)')
+    .option('--allow-software-gpu', 'software adapter (SwiftShader) for webgpu when no GPU: correctness only, not GPU speed (SLMLAB_ALLOW_SOFTWARE_GPU=1)')
     .option('--threads <n>', 'intra-op threads (0 = one per core)', integer('--threads', 0, 1024), 0)
     .option('--graph-opt <level>', 'ONNX Runtime graph optimisation: disabled, basic, extended, all', oneOf('--graph-opt', ['disabled', 'basic', 'extended', 'all'] as const), 'all' as GraphOptimizationLevel)
     .option('--json', 'print text, token counts and timings as one JSON object');
@@ -137,6 +138,7 @@ export async function runModel(spec: string, o: RunOptions, how: { interactive?:
     if (!o.json) for (const note of inspectModelFolder(found.dir).notes) process.stderr.write(`slmlab: note: ${note}\n`);
     model = await loadModel(found.dir, { provider: ep ?? found.provider ?? 'cpu', fallback: o.fallback, threads: o.threads, graphOptimizationLevel: o.graphOpt });
     if (model.fellBackFrom) process.stderr.write(`slmlab: ${model.fellBackFrom.reason}; using cpu\n`);
+    if (model.adapterNote && !o.json) process.stderr.write(`slmlab: webgpu on ${model.adapter?.description ?? 'a software adapter'}: ${model.adapterNote}\n`);
     verbose(`loaded ${found.id} from ${found.dir} on ${model.provider} in ${Math.round(model.info.loadMs)} ms`);
     let prompt = o.prompt;
     if (prompt === undefined && !how.interactive && !process.stdin.isTTY) prompt = await readStdin();
@@ -145,7 +147,7 @@ export async function runModel(spec: string, o: RunOptions, how: { interactive?:
     } else {
       const messages: ChatMessage[] | null = o.system ? [{ role: 'system', content: o.system }, { role: 'user', content: prompt }] : null;
       const result = await streamAnswer(model, request(o, messages, prompt), !!o.json);
-      if (o.json) process.stdout.write(JSON.stringify({ ...result, loadMs: model.info.loadMs, fellBackFrom: model.fellBackFrom }, null, 2) + '\n');
+      if (o.json) process.stdout.write(JSON.stringify({ ...result, loadMs: model.info.loadMs, fellBackFrom: model.fellBackFrom, ...(model.adapter ? { adapter: model.adapter, adapterNote: model.adapterNote } : {}) }, null, 2) + '\n');
       else process.stderr.write(resultSummary(result) + '\n');
     }
   } catch (e) {

@@ -8,12 +8,17 @@ export function registerProviders(program: Command): void {
     .command('providers')
     .description('probe the execution providers (cpu, webgpu, cuda) on this machine')
     .option('--json', 'print the probe results as JSON')
-    .action(async (o: { json?: boolean }) => {
+    .option('--allow-software-gpu', 'let webgpu run on a software adapter (SwiftShader): correctness only, not GPU speed')
+    .action(async (o: { json?: boolean; allowSoftwareGpu?: boolean }) => {
       try {
-        const statuses = await probeProviders();
+        const statuses = await probeProviders({ allowSoftwareGpu: o.allowSoftwareGpu ? true : undefined });
         if (o.json) { process.stdout.write(JSON.stringify(statuses, null, 2) + '\n'); return; }
         for (const s of statuses) {
-          process.stdout.write(`${s.name.padEnd(7)} ${s.usable ? 'usable' : 'not usable'}\n`);
+          process.stdout.write(`${s.name.padEnd(7)} ${s.usable ? 'usable' : 'not usable'}${s.usable && s.note ? ` (${s.note})` : ''}\n`);
+          if (s.adapter) {
+            const a = s.adapter;
+            process.stdout.write(`        adapter: ${a.description}; vendor ${a.vendor}, architecture ${a.architecture || '?'}, ${a.deviceType}, driver ${a.driver}${a.inferred ? ' (inferred from the Vulkan ICD)' : ''}\n`);
+          }
           if (!s.usable) {
             process.stdout.write(`        why: ${s.reason}\n        fix: ${s.fix}\n`);
           }

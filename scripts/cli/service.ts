@@ -23,6 +23,7 @@ function serviceOptions(cmd: Command): Command {
     .option('--ttl <seconds>', 'unload a model after this long unused (0 = never; default 600)', integer('--ttl', 0))
     .option('--max-queue <n>', 'requests waiting per loaded model before 429 (default 16)', integer('--max-queue', 0))
     .option('--threads <n>', 'ONNX Runtime intra-op threads per model (0 = one per core)', integer('--threads', 0, 1024))
+    .option('--allow-software-gpu', 'software adapter (SwiftShader) for webgpu when no GPU: correctness only, not GPU speed (SLMLAB_ALLOW_SOFTWARE_GPU=1)')
     .option('--max-batch <n>', 'requests decoded together per model (continuous batching; default 8, 1 = one at a time)', integer('--max-batch', 1, 64))
     .option('--prefill-chunk <n>', 'longest prefill run for one prompt, in tokens: a longer prompt goes in chunks between decode steps (default 128; 0 = whole prompts)', integer('--prefill-chunk', 0))
     .option('--logits <mode>', "'last' (default): logits for the last position only, same tokens, faster prefill; 'all': the model's own graph", oneOf('--logits', ['last', 'all'] as const))

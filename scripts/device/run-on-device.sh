@@ -6,6 +6,9 @@
 # goes to OUT_DIR, with nvidia-smi's view of the GPU before and after.
 #
 #   scripts/device/run-on-device.sh BUNDLE OUT_DIR [gpu-check options]
+#   scripts/device/run-on-device.sh BUNDLE OUT_DIR --software     the dry run on a machine without a GPU:
+#       webgpu on Chromium's SwiftShader (found by lib/engine/swiftshader.ts, which also supplies
+#       Chromium's Vulkan loader), tiny instead of the 0.5B twin; installs nothing into /.
 #
 # With this workplace's device tool: run scripts/device/pack.sh here, then
 #   run(command="bash scripts/device/run-on-device.sh .device/slmlab-gpu-check.tar.xz $OUT", carry=[".device"], timeout_s=540)
@@ -17,8 +20,11 @@ work="$(mktemp -d /tmp/slmlab-gpu.XXXXXX)"
 mkdir -p "$out"
 xz -dc "$bundle" | tar -C "$work" -xf -
 
+software=0
+for a in "$@"; do [ "$a" = "--software" ] && software=1; done
 # the Vulkan loader: extract the .deb into / (it only adds libvulkan.so.1), unless one is there
-if ! ldconfig -p | grep -q 'libvulkan\.so\.1'; then
+# (not in the software dry run: it must leave the machine as it is, and Chromium brings its own loader)
+if [ "$software" = 0 ] && ! ldconfig -p | grep -q 'libvulkan\.so\.1'; then
   for f in "$work"/debs/*.deb; do dpkg -x "$f" /; done
   ldconfig
 fi

@@ -47,6 +47,12 @@ export interface GridSpec {
    * variants apart (Foundry Local); elsewhere it is a label. Default ['cpu'].
    */
   providers?: (ProviderName | string)[] | string;
+  /**
+   * Let webgpu cells run on a software adapter (SwiftShader) when the machine has no GPU: the
+   * rows are real but marked "software adapter — correctness only, not GPU speed". Default
+   * false (SLMLAB_ALLOW_SOFTWARE_GPU=1 or --allow-software-gpu say the same). Not hashed.
+   */
+  allowSoftwareGpu?: boolean;
   /** Weight precisions: 'int4', 'fp16', 'fp32', 'bf16', 'int8'. Default ['int4'] (what Foundry Local ships). */
   precisions?: string[] | string;
   /** ONNX Runtime intra-op threads for the embedded service; 0 = ONNX Runtime's choice (one per physical core). Default [0]. */
@@ -172,7 +178,7 @@ export const GRID_DEFAULTS = Object.freeze({
 /** The fields of a GridSpec, for unknown-field checks (the numeric axes come from axes.ts). */
 export const GRID_KEYS: readonly string[] = ['$schema', 'name', 'description', 'models', 'endpoints', 'providers', 'precisions',
   'threads', LOGITS_AXIS.key, 'prompts', ...NUMERIC_AXES.map((a) => a.key), 'mode', 'rounds', 'warmup', 'cooldown', 'arrivals', 'burstiness',
-  'maxConcurrency', 'stream', 'compare'];
+  'maxConcurrency', 'stream', 'compare', 'allowSoftwareGpu'];
 
 /** Names people write from the OpenAI API or the workshop's scripts, mapped to ours. */
 export const GRID_KEY_HINTS: Readonly<Record<string, string>> = {

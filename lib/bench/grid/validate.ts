@@ -78,6 +78,7 @@ export function gridProblems(value: unknown, opts: ValidateOptions = {}): string
     p.add('name', `expected letters, digits, '.', '_' or '-' (it names report folders), got ${show(value.name)}`);
   }
   if (value.description !== undefined && typeof value.description !== 'string') p.add('description', `expected a string, got ${show(value.description)}`);
+  if (value.allowSoftwareGpu !== undefined && typeof value.allowSoftwareGpu !== 'boolean') p.add('allowSoftwareGpu', `expected true or false, got ${show(value.allowSoftwareGpu)}`);
 
   // endpoints first: whether the embedded service is used decides the catalog check
   const endpoints = axis(p, 'endpoints', value.endpoints).flatMap((e) => {

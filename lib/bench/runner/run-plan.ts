@@ -26,7 +26,7 @@ import { appendRecords, cellKey, checkIntent, readResults, resumePlan, skippedRe
   type CellSummaryRecord, type RequestRecord, type RunRecord } from '../store';
 import type { ModelRegistry, ServiceOptions } from '../../service';
 import { CatalogRegistry } from '../../registry/catalog-registry';
-import { probeProviders, type ProviderStatus } from '../../engine/providers';
+import { probeProviders, softwareGpuAllowed, type ProviderStatus } from '../../engine/providers';
 import { machineMetadata } from '../metadata';
 import { endpointPool } from './endpoint-pool';
 import { modelIdentity } from './model-identity';
@@ -142,7 +142,11 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<RunResu
   const runId = randomUUID();
   result.runId = runId;
   const embeddedProviders = [...new Set(cells.filter((c) => c.endpoint === EMBEDDED).map((c) => c.provider))];
-  const statuses = embeddedProviders.length ? await probeProviders({ only: embeddedProviders }) : [];
+  // A grid's allowSoftwareGpu holds for this run: the embedded service's model loads read it from the environment.
+  const allowSoftwareGpu = softwareGpuAllowed(plan.spec.allowSoftwareGpu);
+  const envBefore = process.env.SLMLAB_ALLOW_SOFTWARE_GPU;
+  if (plan.spec.allowSoftwareGpu !== undefined) process.env.SLMLAB_ALLOW_SOFTWARE_GPU = allowSoftwareGpu ? '1' : '0';
+  const statuses = embeddedProviders.length ? await probeProviders({ only: embeddedProviders, allowSoftwareGpu }) : [];
   const usable = new Map(statuses.map((s) => [s.name, s]));
   const unusable = (c: Cell) => { const s = c.endpoint === EMBEDDED ? usable.get(c.provider) : undefined; return s && !s.usable ? s : null; };
   const run: RunRecord = {
@@ -193,7 +197,8 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<RunResu
     timing.add(performance.now() - t0, sends.length);
     const byKey = new Map(requests.map((r) => [r.key, r]));
     const id = cell.endpoint === EMBEDDED && sends.some((s) => s.call.status === 'ok') ? (await identify(cell)).id : null;
-    const records = sends.map((s) => fromCall(byKey.get(s.key)!, runId, s.call, id, s));
+    const note = cell.endpoint === EMBEDDED ? usable.get(cell.provider)?.note ?? null : null;
+    const records = sends.map((s) => ({ ...fromCall(byKey.get(s.key)!, runId, s.call, id, s), adapterNote: note }));
     if (batch.level) {
       const verdict = lagVerdict(records.filter(isMeasured), cell.rate);
       const label = cellLabel(cell);
@@ -224,6 +229,9 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<RunResu
   } finally {
     memory.stop();
     await pool.close();
+    if (plan.spec.allowSoftwareGpu !== undefined) {
+      if (envBefore === undefined) delete process.env.SLMLAB_ALLOW_SOFTWARE_GPU; else process.env.SLMLAB_ALLOW_SOFTWARE_GPU = envBefore;
+    }
   }
   return result;
 }

@@ -72,6 +72,8 @@ export interface RequestRecord {
   model: string;
   modelId: string | null;
   provider: ProviderName;
+  /** "software adapter — correctness only, not GPU speed" when webgpu ran on a software adapter (SwiftShader); else null. */
+  adapterNote?: string | null;
   precision: string;
   threads: number;
   /** 'all' (the model's own graph) or 'last' (last-position logits): grid/axes.ts LOGITS_AXIS. */
@@ -152,6 +154,7 @@ export const RECORD_FIELDS: readonly FieldSpec[] = Object.freeze([
   f('model', 'string', null, false, 'setting', 'The model as the grid names it (alias, variant id or folder).'),
   f('modelId', 'string', null, true, 'setting', 'The id the endpoint served (catalog variant id, or the server\'s model name); null when unknown.'),
   f('provider', 'string', null, false, 'setting', 'Execution provider: cpu, webgpu or cuda.'),
+  f('adapterNote', 'string', null, true, 'setting', 'webgpu on a software adapter (SwiftShader): "software adapter — correctness only, not GPU speed"; null otherwise.'),
   f('precision', 'string', null, false, 'setting', 'Weight precision (int4, fp16, fp32, ...).'),
   f('threads', 'integer', null, false, 'setting', 'ONNX Runtime intra-op threads (0 = its default).'),
   f(LOGITS_AXIS.key, 'string', null, false, 'setting', LOGITS_AXIS.description),
@@ -185,7 +188,7 @@ export function recordFor(req: PlannedRequest, runId: string, startedAt: string 
     ttftMs: null, e2eMs: null, tpotMs: null, itlMs: [],
     promptTokens: null, completionTokens: null, tokenSource: null, decodeTokensPerSecond: null,
     outputSha256: null, outputText: null,
-    endpoint: c.endpoint, model: c.model, modelId: null, provider: c.provider, precision: c.precision, threads: c.threads, logits: c.logits,
+    endpoint: c.endpoint, model: c.model, modelId: null, provider: c.provider, adapterNote: null, precision: c.precision, threads: c.threads, logits: c.logits,
     promptSetId: c.promptSetId, promptId: c.promptId, expected: c.expected, maxTokens: c.maxTokens, temperature: c.temperature,
     seed: c.seed, concurrency: c.concurrency, rate: c.rate, inputTokens: c.inputTokens, stream: c.stream, mode: c.mode,
     arrivals: c.rate === null ? null : c.arrivals, burstiness: c.rate !== null && c.arrivals === 'gamma' ? c.burstiness : null,

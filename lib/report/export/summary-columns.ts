@@ -33,7 +33,7 @@ export const deterministicText = (d: boolean | null): string => (d === null ? '-
 
 export const SUMMARY_COLUMNS: readonly SummaryColumn[] = Object.freeze([
   { header: 'Model', numeric: false, value: (r) => modelLabel(r.model, r.synthetic) },
-  { header: 'Provider', numeric: false, value: (r) => r.provider },
+  { header: 'Provider', numeric: false, value: (r) => (r.adapterNote ? `${r.provider} (${r.adapterNote})` : r.provider) },
   { header: 'Precision', numeric: false, value: (r) => r.precision },
   { header: 'Prompt', numeric: false, value: (r) => r.promptId ?? 'all' },
   { header: 'Latency (avg, ms)', numeric: true, value: (r) => num(r.e2eMs.mean) },

@@ -3,7 +3,7 @@
  * with error bars from the 95 % bootstrap CI of the median.
  */
 import type { SummaryRow } from '../../analysis/types';
-import { groupLabel } from '../labels';
+import { groupLabel, providerTraceName } from '../labels';
 import type { Figure } from '../types';
 import { BASE_LAYOUT, ciErrorBars, plottableRows, titleWithSynthetic, unique } from './common';
 
@@ -25,7 +25,7 @@ export function latencyBars(rows: readonly SummaryRow[], options: LatencyBarsOpt
   const data = unique(rs.map((r) => r.provider)).map((provider) => {
     const mine = rs.filter((r) => r.provider === provider && r[o.metric].median !== null);
     return {
-      type: 'bar', name: provider,
+      type: 'bar', name: providerTraceName(rs, provider),
       x: mine.map((r) => groupLabel(r, r.synthetic)),
       y: mine.map((r) => r[o.metric].median),
       error_y: ciErrorBars(mine.map((r) => r[o.metric])),

@@ -3,7 +3,7 @@
  * one point per group, one trace per provider; both CIs as error bars. Upper left is better.
  */
 import type { SummaryRow } from '../../analysis/types';
-import { groupLabel } from '../labels';
+import { groupLabel, providerTraceName } from '../labels';
 import type { Figure } from '../types';
 import { BASE_LAYOUT, ciErrorBars, plottableRows, titleWithSynthetic, unique } from './common';
 
@@ -21,7 +21,7 @@ export function latencyThroughputScatter(rows: readonly SummaryRow[], options: L
   const data = unique(rs.map((r) => r.provider)).map((provider) => {
     const mine = rs.filter((r) => r.provider === provider);
     return {
-      type: 'scatter', mode: 'markers+text', name: provider,
+      type: 'scatter', mode: 'markers+text', name: providerTraceName(rs, provider),
       x: mine.map((r) => r.e2eMs.median), y: mine.map((r) => r.decodeTokensPerSecond.median),
       text: mine.map((r) => groupLabel(r, r.synthetic)), textposition: 'top center',
       error_x: ciErrorBars(mine.map((r) => r.e2eMs)),

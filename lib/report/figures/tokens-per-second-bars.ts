@@ -3,7 +3,7 @@
  * error bars from the 95 % CI. Decode speed excludes prompt processing (see record.ts).
  */
 import type { SummaryRow } from '../../analysis/types';
-import { groupLabel } from '../labels';
+import { groupLabel, providerTraceName } from '../labels';
 import type { Figure } from '../types';
 import { BASE_LAYOUT, ciErrorBars, plottableRows, titleWithSynthetic, unique } from './common';
 
@@ -21,7 +21,7 @@ export function tokensPerSecondBars(rows: readonly SummaryRow[], options: Tokens
   const data = unique(rs.map((r) => r.provider)).map((provider) => {
     const mine = rs.filter((r) => r.provider === provider && r.decodeTokensPerSecond.median !== null);
     return {
-      type: 'bar', name: provider,
+      type: 'bar', name: providerTraceName(rs, provider),
       x: mine.map((r) => groupLabel(r, r.synthetic)),
       y: mine.map((r) => r.decodeTokensPerSecond.median),
       error_y: ciErrorBars(mine.map((r) => r.decodeTokensPerSecond)),

@@ -18,5 +18,12 @@ export function looksInt4(id: string, synthetic: Record<string, unknown> | null)
   return /int4|q4|4bit/i.test(id);
 }
 
+/** The shape whose int8 twin the page offers to build for WASM. */
+export const WASM_INT8_SHAPE = 'qwen2.5-0.5b';
+
+/** What to expect on WASM without the int8 twin (figures: docs/gpu.md, a 2-core x86-64 machine, 2 threads). */
+export const WASM_INT4_SPEED_NOTE = 'No WebGPU adapter here, so the page runs on WASM. With int4 weights expect about 1 token/s for the 0.5B twin ' +
+  '(onnxruntime-web\'s WASM MatMulNBits); its int8 twin decodes about 10 tokens/s on 2 threads.';
+
 export const INT4_ON_WASM_NOTE = 'int4 weights (MatMulNBits) run hundreds of times slower than native on onnxruntime-web\'s WASM backend: ' +
   'for WASM, build the int8 twin (`slmlab model build qwen2.5-0.5b --precision int8`) and pick it here.';

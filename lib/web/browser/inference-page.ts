@@ -4,14 +4,20 @@
  * the same prompt on the local service for a side-by-side comparison. The last run's numbers
  * and greedy token ids are left on #result's data attributes (the browser tests read them).
  *
- * ?model=<id or alias> preselects a model; ?backend=wasm|webgpu|auto picks the backend.
+ * ?model=<id or alias> preselects a model; ?backend=wasm|webgpu|auto picks the backend;
+ * ?allowSoftwareGpu=1 lets WebGPU run on a software adapter (SwiftShader), labelled as such.
+ * Without a usable WebGPU adapter the page prefers the int8 twin (fast on WASM), offers to build
+ * it (a same-origin POST to /web/models/build-int8) when it is not cached, else runs int4 with a
+ * note of the speed to expect.
  */
 import type { BrowserManifest } from '../browser-model';
 import { byId, el, servedModels, streamChat, SYNTHETIC_NOTE, type ServedModel } from './chat-stream';
-import { defaultBrowserModels, INT4_ON_WASM_NOTE, looksInt4 } from './default-model';
+import { defaultBrowserModels, INT4_ON_WASM_NOTE, looksInt4, WASM_INT4_SPEED_NOTE, WASM_INT8_SHAPE } from './default-model';
+import { isSoftwareAdapter, type GpuAdapterLike } from './software-adapter';
 import type { FromWorker, ToWorker, BrowserRunResult } from './worker-messages';
 
 const params = new URLSearchParams(location.search);
+const allowSoftwareGpu = params.get('allowSoftwareGpu') === '1';
 const worker = new Worker('/web/assets/inference-worker.js', { type: 'module' });
 const send = (m: ToWorker) => worker.postMessage(m);
 
@@ -48,6 +54,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
     byId('progress-text').textContent = `${m.file}: ${mib(m.loaded)} of ${mib(m.total)}${m.fromCache ? ' (from the browser cache)' : ''}`;
   } else if (m.type === 'loaded') {
     const label = m.backend === 'webgpu' ? `WebGPU (${m.detail})` : `WASM (${m.threads} thread${m.threads === 1 ? '' : 's'}, SIMD)`;
+    result.dataset.softwareAdapter = String(m.softwareAdapter);
     byId('backend').textContent = `backend: ${label}`;
     byId('b-backend').textContent = label;
     byId('progress-text').textContent = `loaded in ${(m.loadMs / 1000).toFixed(1)} s${m.fromCache ? ' from the browser cache' : ''}`;
@@ -91,7 +98,7 @@ async function load(): Promise<void> {
   showModelNote();
   byId('backend').textContent = 'backend: loading…';
   const backend = backendChoice.value as 'auto' | 'wasm' | 'webgpu';
-  send({ type: 'load', manifest, base: `/web/models/${encodeURIComponent(manifest.id)}/`, backend, threads: Number(params.get('threads') ?? 0) });
+  send({ type: 'load', manifest, base: `/web/models/${encodeURIComponent(manifest.id)}/`, backend, threads: Number(params.get('threads') ?? 0), allowSoftwareGpu });
 }
 
 function browserRun(prompt: string, maxTokens: number): Promise<BrowserRunResult> {
@@ -118,8 +125,9 @@ async function generate(): Promise<void> {
       ['decode', b.decodeTokensPerSecond === null ? '–' : `${b.decodeTokensPerSecond.toFixed(1)} tok/s`],
       ['tokens', `${b.tokenIds.length} (prompt ${b.promptTokens})`],
       ['total', `${Math.round(b.totalMs)} ms · ${b.finishReason}`],
+      ...(b.copies ? [['copies/step', `${b.copies.perStep.hostToDevice} up, ${b.copies.perStep.deviceToHost} down (KV cache ${b.copies.kvOnDevice ? 'on the device' : 'on the host'})`] as [string, string]] : []),
     ]);
-    Object.assign(result.dataset, { ids: JSON.stringify(b.tokenIds), ttftMs: String(b.ttftMs), tokensPerSecond: String(b.decodeTokensPerSecond ?? '') });
+    Object.assign(result.dataset, { ids: JSON.stringify(b.tokenIds), ttftMs: String(b.ttftMs), tokensPerSecond: String(b.decodeTokensPerSecond ?? ''), copies: JSON.stringify(b.copies) });
     // After the browser run, not during it: both would share the same CPU cores.
     if (byId<HTMLInputElement>('side-by-side').checked && loadedId) {
       const out = byId('s-out');
@@ -151,17 +159,56 @@ function showModelNote(): void {
   n.textContent = m?.synthetic ? SYNTHETIC_NOTE(m.id) : '';
 }
 
+/** 'gpu', 'software' (SwiftShader, llvmpipe) or 'none': what navigator.gpu gives this page. */
+async function webgpuKind(): Promise<'gpu' | 'software' | 'none'> {
+  const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<GpuAdapterLike | null> } }).gpu;
+  const adapter = gpu ? await gpu.requestAdapter().catch(() => null) : null;
+  return !adapter ? 'none' : isSoftwareAdapter(adapter) ? 'software' : 'gpu';
+}
+
+/** No usable WebGPU and no int8 twin picked: the expected WASM speed, and a button that builds the int8 twin. */
+function offerInt8(pickedId: string | undefined): void {
+  if (pickedId && /int8/i.test(pickedId)) return;
+  byId('wasm-advice-text').textContent = WASM_INT4_SPEED_NOTE;
+  byId('wasm-advice').hidden = false;
+  const button = byId<HTMLButtonElement>('build-int8');
+  button.textContent = `Build the int8 twin (${WASM_INT8_SHAPE}, a few minutes)`;
+  button.addEventListener('click', () => {
+    button.disabled = true;
+    byId('wasm-advice-text').textContent = `Building the int8 twin of ${WASM_INT8_SHAPE}…`;
+    // A POST (it writes the cache): the service refuses it from any other site.
+    fetch('/web/models/build-int8', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ shape: WASM_INT8_SHAPE }) })
+      .then(async (res) => {
+        const body = await res.json() as { id?: string; error?: { message: string } };
+        if (!res.ok || !body.id) throw new Error(body.error?.message ?? `build answered ${res.status}`);
+        models = (await servedModels()).filter((m) => m.cached);
+        fillModels();
+        modelSelect.value = body.id;
+        showModelNote();
+        byId('wasm-advice').hidden = true;
+      })
+      .catch((e: unknown) => { button.disabled = false; showError(e instanceof Error ? e.message : String(e)); });
+  });
+}
+
+function fillModels(): void {
+  modelSelect.replaceChildren(...models.map((m) => el('option', { value: m.id, textContent: `${m.id}${m.size_bytes ? ` · ${mib(m.size_bytes)}` : ''}${m.synthetic ? ' · synthetic' : ''}` })));
+}
+
 async function main(): Promise<void> {
   const isolated = (self as unknown as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   byId('isolation').textContent = isolated ? 'cross-origin isolated: WASM threads on' : 'not isolated: WASM runs on one thread';
   models = (await servedModels()).filter((m) => m.cached);
-  modelSelect.replaceChildren(...models.map((m) => el('option', { value: m.id, textContent: `${m.id}${m.size_bytes ? ` · ${mib(m.size_bytes)}` : ''}${m.synthetic ? ' · synthetic' : ''}` })));
+  fillModels();
   const wanted = params.get('model');
-  const hasGpu = !!(navigator as unknown as { gpu?: unknown }).gpu;
+  const kind = await webgpuKind();
+  const hasGpu = kind === 'gpu' || (kind === 'software' && allowSoftwareGpu);
+  document.body.dataset.webgpu = kind;
   const pick = models.find((m) => m.id === wanted || m.alias === wanted)
     ?? defaultBrowserModels(hasGpu).map((name) => models.find((m) => m.id === name || m.alias === name)).find(Boolean)
     ?? models[0];
   if (pick) modelSelect.value = pick.id;
+  if (!hasGpu && !wanted) offerInt8(pick?.id);
   const backend = params.get('backend');
   if (backend === 'wasm' || backend === 'webgpu' || backend === 'auto') backendChoice.value = backend;
   if (!models.length) showError('no model is in the slmlab cache: build one with `slmlab model build tiny`, then reload');

@@ -8,11 +8,13 @@
  */
 import * as ort from 'onnxruntime-web';
 import { DecoderSession } from '../../engine/decoder-session';
+import { DEVICE_OUTPUTS } from '../../engine/device-kv';
 import { generate, type GenerationContext } from '../../engine/generate';
 import type { ModelFolder } from '../../engine/model-folder';
 import { TextTokenizer, type TokenizerFileTexts } from '../../engine/tokenizer';
 import type { BrowserManifest, BrowserModelFile } from '../browser-model';
 import type { Backend, FromWorker, ToWorker } from './worker-messages';
+import { isSoftwareAdapter, SOFTWARE_ADAPTER_NOTE, type GpuAdapterLike } from './software-adapter';
 
 const CACHE_NAME = 'slmlab-models';
 
@@ -72,22 +74,36 @@ async function fetchFile(base: string, file: BrowserModelFile): Promise<{ bytes:
   return { bytes, fromCache: false };
 }
 
-/** WebGPU when asked for (or 'auto') and the browser gives an adapter; WASM otherwise. */
-async function pickBackend(wanted: 'auto' | Backend): Promise<{ backend: Backend; detail: string }> {
+interface Picked { backend: Backend; detail: string; softwareAdapter: boolean; note: string | null }
+
+/**
+ * WebGPU when asked for (or 'auto') and the browser gives an adapter; WASM otherwise. A software
+ * adapter (SwiftShader, llvmpipe: WebGPU computed on the CPU) is used only when allowed
+ * (?allowSoftwareGpu=1), and labelled: it proves the WebGPU path, not GPU speed.
+ */
+async function pickBackend(wanted: 'auto' | Backend, allowSoftware: boolean): Promise<Picked> {
   if (wanted !== 'wasm') {
-    const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<{ info?: { vendor?: string; architecture?: string } } | null> } }).gpu;
+    const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<GpuAdapterLike | null> } }).gpu;
     const adapter = gpu ? await gpu.requestAdapter().catch(() => null) : null;
-    if (adapter) return { backend: 'webgpu', detail: `WebGPU adapter ${[adapter.info?.vendor, adapter.info?.architecture].filter(Boolean).join(' ') || '(unnamed)'}` };
+    if (adapter) {
+      const info = adapter.info ?? {};
+      const name = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || '(unnamed)';
+      const software = isSoftwareAdapter(adapter);
+      if (!software) return { backend: 'webgpu', detail: `WebGPU adapter ${name}`, softwareAdapter: false, note: null };
+      if (allowSoftware) return { backend: 'webgpu', detail: `WebGPU adapter ${name}: ${SOFTWARE_ADAPTER_NOTE}`, softwareAdapter: true, note: SOFTWARE_ADAPTER_NOTE };
+      if (wanted === 'webgpu') throw new Error(`the only WebGPU adapter is a software one (${name}): add ?allowSoftwareGpu=1 to the page's address to use it anyway (${SOFTWARE_ADAPTER_NOTE}), or choose WASM`);
+      return { backend: 'wasm', detail: `WebAssembly SIMD (the WebGPU adapter ${name} is a software one; ?allowSoftwareGpu=1 uses it)`, softwareAdapter: false, note: null };
+    }
     if (wanted === 'webgpu') throw new Error('this browser has no WebGPU adapter (navigator.gpu.requestAdapter() gave none): choose the WASM backend, or enable WebGPU in the browser');
   }
-  return { backend: 'wasm', detail: 'WebAssembly SIMD' };
+  return { backend: 'wasm', detail: 'WebAssembly SIMD', softwareAdapter: false, note: null };
 }
 
-async function load(manifest: BrowserManifest, base: string, wanted: 'auto' | Backend, threads: number): Promise<void> {
+async function load(manifest: BrowserManifest, base: string, wanted: 'auto' | Backend, threads: number, allowSoftware: boolean): Promise<void> {
   if (manifest.refused) throw new Error(manifest.refused);
   const started = performance.now();
   if (model) { await model.session.release(); model = null; }
-  const { backend, detail } = await pickBackend(wanted);
+  const { backend, detail, softwareAdapter, note } = await pickBackend(wanted, allowSoftware);
   // Threads need SharedArrayBuffer, i.e. a cross-origin isolated page (COOP + COEP headers).
   const maxThreads = scope.crossOriginIsolated ? Math.max(1, Math.min(navigator.hardwareConcurrency || 1, 8)) : 1;
   ort.env.wasm.numThreads = threads > 0 ? Math.min(threads, maxThreads) : maxThreads;
@@ -110,12 +126,14 @@ async function load(manifest: BrowserManifest, base: string, wanted: 'auto' | Ba
     inferenceModel: texts['inference_model.json'] ?? null, chatTemplateJinja: texts['chat_template.jinja'] ?? null,
   };
   const tokenizer = TextTokenizer.fromFiles(files, manifest.id);
+  // WebGPU: the KV cache stays in GPU buffers between steps; only the logits are read back (device-kv.ts).
   const session = await ort.InferenceSession.create(modelBytes, {
     executionProviders: [backend], externalData: external, graphOptimizationLevel: 'all', logSeverityLevel: 3,
+    ...(backend === 'webgpu' ? { preferredOutputLocation: DEVICE_OUTPUTS } : {}),
   });
-  const decoder = DecoderSession.fromSession(session as unknown as Parameters<typeof DecoderSession.fromSession>[0], backend === 'webgpu' ? 'webgpu' : 'cpu');
+  const decoder = DecoderSession.fromSession(session as unknown as Parameters<typeof DecoderSession.fromSession>[0], backend === 'webgpu' ? 'webgpu' : 'cpu', backend === 'webgpu');
   model = { session: decoder, tokenizer, folder: manifest.folder as ModelFolder, provider: decoder.provider };
-  post({ type: 'loaded', backend, detail, loadMs: performance.now() - started, fromCache, threads: ort.env.wasm.numThreads ?? 1 });
+  post({ type: 'loaded', backend, detail, loadMs: performance.now() - started, fromCache, threads: ort.env.wasm.numThreads ?? 1, softwareAdapter, note });
 }
 
 async function run(msg: Extract<ToWorker, { type: 'generate' }>): Promise<void> {
@@ -131,6 +149,7 @@ async function run(msg: Extract<ToWorker, { type: 'generate' }>): Promise<void> 
     result: {
       tokenIds: r.tokenIds, text: r.text, promptTokens: r.promptTokens, ttftMs: r.timings.ttftMs,
       decodeTokensPerSecond: r.decodeTokensPerSecond, totalMs: r.timings.totalMs, finishReason: r.finishReason,
+      copies: r.timings.copies ?? null,
     },
   });
 }
@@ -138,6 +157,6 @@ async function run(msg: Extract<ToWorker, { type: 'generate' }>): Promise<void> 
 scope.onmessage = (e) => {
   const msg = e.data;
   if (msg.type === 'stop') { stopRequested = true; return; }
-  const work = msg.type === 'load' ? load(msg.manifest, msg.base, msg.backend, msg.threads) : run(msg);
+  const work = msg.type === 'load' ? load(msg.manifest, msg.base, msg.backend, msg.threads, msg.allowSoftwareGpu) : run(msg);
   work.catch((err: unknown) => post({ type: 'error', message: err instanceof Error ? err.message : String(err) }));
 };

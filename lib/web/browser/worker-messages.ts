@@ -3,11 +3,12 @@
  */
 import type { ChatMessage } from '../../engine/chat-template';
 import type { BrowserManifest } from '../browser-model';
+import type { DeviceCopies } from '../../engine/device-kv';
 
 export type Backend = 'webgpu' | 'wasm';
 
 export type ToWorker =
-  | { type: 'load'; manifest: BrowserManifest; base: string; backend: 'auto' | Backend; threads: number }
+  | { type: 'load'; manifest: BrowserManifest; base: string; backend: 'auto' | Backend; threads: number; allowSoftwareGpu: boolean }
   | { type: 'generate'; messages: ChatMessage[]; maxTokens: number }
   | { type: 'stop' };
 
@@ -21,11 +22,13 @@ export interface BrowserRunResult {
   decodeTokensPerSecond: number | null;
   totalMs: number;
   finishReason: string;
+  /** WebGPU: tensors copied between host and device (device-kv.ts); null on WASM. */
+  copies: DeviceCopies | null;
 }
 
 export type FromWorker =
   | { type: 'progress'; file: string; loaded: number; total: number; fromCache: boolean }
-  | { type: 'loaded'; backend: Backend; detail: string; loadMs: number; fromCache: boolean; threads: number }
+  | { type: 'loaded'; backend: Backend; detail: string; loadMs: number; fromCache: boolean; threads: number; softwareAdapter: boolean; note: string | null }
   | { type: 'token'; index: number; tokenId: number; text: string; ms: number }
   | { type: 'done'; result: BrowserRunResult }
   | { type: 'error'; message: string };
