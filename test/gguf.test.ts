@@ -1,0 +1,117 @@
+/**
+ * GGUF export (lib/gguf): the tiny twin built with fp16 scales becomes Q4_0 blocks holding the
+ * very same scales and 4-bit values as its MatMulNBits weights; fp32 scales are rounded with a
+ * report (or refused with --exact); llama.cpp loads the file and generates (skipped with the
+ * fix when the engine is not installed: tests never download it).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { decodeModel } from '../lib/onnx/decode-model';
+import { TensorBytesReader } from '../lib/onnx/tensor-bytes';
+import { readGguf, readGgufTensor } from '../lib/onnx/gguf-reader';
+import { GgmlType } from '../lib/onnx/gguf-writer';
+import { exportGguf, readQ4_0Block } from '../lib/gguf';
+import { findDecoderWeights, type Linear } from '../lib/gguf/onnx-weights';
+import { readFloats } from '../lib/gguf/linear-tensor';
+import { verifyInstall } from '../lib/engines/llama-cpp/install';
+import { buildTiny, makeTempDir, removeTempDir } from './helpers/models';
+import { llamaCppForTests } from './helpers/llama-cpp';
+
+let root: string;
+before(() => { root = makeTempDir(); });
+after(() => removeTempDir(root));
+
+/** Every Q4_0 block of GGUF tensor `name` against rows [r0, r1) of the ONNX linear. */
+function assertSameBlocks(reader: TensorBytesReader, lin: Linear, gguf: ReturnType<typeof readGguf>, name: string, r0: number, r1: number): number {
+  assert.equal(lin.kind, 'nbits');
+  if (lin.kind !== 'nbits') return 0;
+  const t = gguf.tensors.find((x) => x.name === name);
+  assert.ok(t, `${name} is in the GGUF`);
+  assert.equal(t.type, GgmlType.Q4_0, `${name} is Q4_0`);
+  assert.deepEqual(t.ne, [lin.K, r1 - r0]);
+  const bytes = readGgufTensor(gguf, t);
+  const kBlocks = lin.K / lin.blockSize;
+  const rowBytes = kBlocks * lin.blockSize / 2;
+  let blocks = 0;
+  for (let r = r0; r < r1; r++) {
+    const packed = reader.read(lin.weight, r * rowBytes, rowBytes);
+    const scales = readFloats(reader, lin.scales, r * kBlocks, kBlocks);
+    for (let g = 0; g < lin.K / 32; g++) {
+      const { d, q } = readQ4_0Block(bytes, (r - r0) * (lin.K / 32) + g);
+      assert.equal(d, scales[Math.floor(g * 32 / lin.blockSize)], `${name} row ${r} block ${g}: scale`);
+      for (let i = 0; i < 32; i++) {
+        const k = g * 32 + i;
+        const byte = packed[k >> 1];
+        assert.equal(q[i], k & 1 ? byte >> 4 : byte & 15, `${name} row ${r} element ${k}`);
+      }
+      blocks++;
+    }
+  }
+  return blocks;
+}
+
+test('the tiny twin with fp16 scales exports to Q4_0 with the very same scales and 4-bit values', async () => {
+  const built = await buildTiny(root, 'tiny-s16', { precision: 'int4', scales: 'fp16' });
+  const file = path.join(root, 'tiny.gguf');
+  const report = exportGguf(built.dir, { out: file, exact: true });
+  assert.equal(report.exact, true, report.changes.join('; '));
+  const g = readGguf(file);
+  assert.equal(g.version, 3);
+  assert.equal(g.metadata.get('general.architecture'), 'qwen2');
+  assert.equal(g.metadata.get('tokenizer.ggml.pre'), 'qwen2');
+  assert.equal((g.metadata.get('tokenizer.ggml.tokens') as string[]).length, 259);
+  assert.equal(g.metadata.get('tokenizer.ggml.eos_token_id'), 258);
+  assert.match(String(g.metadata.get('tokenizer.chat_template')), /<\|im_start\|>/);
+  assert.equal(g.metadata.get('qwen2.attention.head_count_kv'), 2);
+
+  const graph = decodeModel(fs.readFileSync(path.join(built.dir, 'model.onnx'))).graph;
+  const w = findDecoderWeights(graph);
+  const reader = new TensorBytesReader(built.dir);
+  try {
+    let blocks = 0;
+    const qRows = 4 * 16;
+    const kvRows = 2 * 16;
+    w.layers.forEach((l, i) => {
+      blocks += assertSameBlocks(reader, l.qkv!, g, `blk.${i}.attn_q.weight`, 0, qRows);
+      blocks += assertSameBlocks(reader, l.qkv!, g, `blk.${i}.attn_k.weight`, qRows, qRows + kvRows);
+      blocks += assertSameBlocks(reader, l.qkv!, g, `blk.${i}.attn_v.weight`, qRows + kvRows, qRows + 2 * kvRows);
+      blocks += assertSameBlocks(reader, l.o, g, `blk.${i}.attn_output.weight`, 0, l.o.N);
+      blocks += assertSameBlocks(reader, l.gate, g, `blk.${i}.ffn_gate.weight`, 0, l.gate.N);
+      blocks += assertSameBlocks(reader, l.up, g, `blk.${i}.ffn_up.weight`, 0, l.up.N);
+      blocks += assertSameBlocks(reader, l.down, g, `blk.${i}.ffn_down.weight`, 0, l.down.N);
+    });
+    blocks += assertSameBlocks(reader, w.lmHead, g, 'output.weight', 0, w.lmHead.N);
+    const quantBlocks = report.conversions.filter((c) => c.to === 'Q4_0').reduce((a, c) => a + c.stats.blocks, 0);
+    assert.equal(blocks, quantBlocks, 'every Q4_0 block was compared');
+    // the float embedding and the qkv bias are carried as they are
+    const embed = g.tensors.find((t) => t.name === 'token_embd.weight')!;
+    assert.equal(embed.type, GgmlType.F32);
+    assert.deepEqual(readGgufTensor(g, embed), Buffer.from(reader.read(w.embedding!)));
+    const bias = readGgufTensor(g, g.tensors.find((t) => t.name === 'blk.1.attn_k.bias')!);
+    assert.deepEqual(bias, Buffer.from(reader.read(w.layers[1].qkvBias!, qRows * 4, kvRows * 4)));
+  } finally {
+    reader.close();
+  }
+});
+
+test('fp32 scales are rounded to fp16 with a report, or refused with exact', async () => {
+  const built = await buildTiny(root, 'tiny-s32', { precision: 'int4' });
+  assert.throws(() => exportGguf(built.dir, { out: path.join(root, 'refused.gguf'), exact: true }), /not fp16 numbers.*--scales fp16/);
+  assert.equal(fs.existsSync(path.join(root, 'refused.gguf')), false, 'a refused export leaves no file');
+  const report = exportGguf(built.dir, { out: path.join(root, 'rounded.gguf') });
+  assert.equal(report.exact, false);
+  const line = report.changes.find((c) => /rounded to fp16/.test(c));
+  assert.ok(line, report.changes.join('; '));
+  const maxRel = Math.max(...report.conversions.map((c) => c.stats.maxRelativeChange));
+  assert.ok(maxRel > 0 && maxRel <= 2 ** -11, `fp16 rounding changes a scale by at most 2^-11 relative, got ${maxRel}`);
+});
+
+test('llama.cpp loads the exported tiny GGUF and generates', { skip: llamaCppForTests().skip }, async () => {
+  const file = path.join(root, 'tiny.gguf');
+  if (!fs.existsSync(file)) exportGguf((await buildTiny(root, 'tiny-s16b', { precision: 'int4', scales: 'fp16' })).dir, { out: file });
+  const v = verifyInstall(llamaCppForTests().dir, file);
+  assert.equal(v.tokens.length, 4);
+  for (const t of v.tokens) assert.ok(Number.isInteger(t) && t >= 0 && t < 259, `token ${t} is in the tiny vocabulary`);
+});
