@@ -38,6 +38,11 @@ export interface LoadOptions {
   maxBatch?: number;
   /** Compute logits for the last position only (a load-time graph rewrite, last-position-logits.ts); default off. */
   lastPositionLogits?: boolean;
+  /**
+   * Which engine runs the model: 'onnxruntime' (default, this file) or 'llama.cpp' (on a GGUF
+   * export of the same weights, lib/engines/llama-cpp/llama-model.ts; process engine only).
+   */
+  engine?: 'onnxruntime' | 'llama.cpp';
 }
 
 /**

@@ -68,6 +68,7 @@ export class ProcessModel implements EngineModel {
     const options: HostLoadOptions = {
       provider: opts.provider ?? 'cpu', fallback: opts.fallback, threads: opts.threads ?? 0,
       graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all', onnxFile: opts.onnxFile, maxBatch: opts.maxBatch, lastPositionLogits: opts.lastPositionLogits,
+      ...(opts.engine && opts.engine !== 'onnxruntime' ? { engine: opts.engine } : {}),
     };
     const model = new ProcessModel(path.resolve(dir), options, 'cpu', null, undefined as unknown as LoadedInfo);
     await model.start();

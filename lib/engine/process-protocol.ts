@@ -15,6 +15,8 @@ export interface HostLoadOptions {
   maxBatch?: number;
   /** Load-time last-position-logits rewrite (last-position-logits.ts). */
   lastPositionLogits?: boolean;
+  /** Which engine runs the model (issue 23): 'onnxruntime' (default) or 'llama.cpp' (lib/engines/llama-cpp). */
+  engine?: 'onnxruntime' | 'llama.cpp';
 }
 
 export type ToHost =
