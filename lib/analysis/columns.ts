@@ -57,6 +57,7 @@ export const COLUMNS: readonly Column[] = Object.freeze([
   col('model', 'model', 'string', null, 'The model as the grid names it (alias, variant id or folder).'),
   col('model_id', 'modelId', 'string', null, 'The id the endpoint served; null when unknown.'),
   col('provider', 'provider', 'string', null, 'Execution provider (cpu, webgpu, cuda).'),
+  col('engine', 'engine', 'string', null, "Inference engine: 'onnxruntime' or 'llama.cpp' (the same weights as GGUF)."),
   col('precision', 'precision', 'string', null, 'Weight precision (int4, fp16, fp32, ...).'),
   col('threads', 'threads', 'integer', null, 'ONNX Runtime intra-op threads (0 = default).'),
   col('max_tokens', 'maxTokens', 'integer', 'tokens', 'max_tokens sent with each request.'),
@@ -81,7 +82,7 @@ export const COLUMNS: readonly Column[] = Object.freeze([
 
 /** Comparison table columns, in order. */
 export const COMPARISON_COLUMNS: readonly Column[] = Object.freeze([
-  col('kind', 'kind', 'string', null, "'provider', 'precision' or 'model'."),
+  col('kind', 'kind', 'string', null, "'provider', 'precision', 'model' or 'engine'."),
   col('label', 'label', 'string', null, "What was compared: 'cuda vs cpu' (candidate vs baseline)."),
   col('context', 'context', 'string', null, 'The settings both sides share.'),
   col('metric', 'metric', 'string', null, 'decodeTokensPerSecond, ttftMs or e2eMs.'),

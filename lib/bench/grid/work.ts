@@ -59,6 +59,7 @@ const SETTINGS: readonly (Column & { always?: boolean })[] = [
   { header: 'model', value: (c) => c.model, always: true },
   { header: 'role', value: (c) => c.role ?? '-' },
   { header: 'provider', value: (c) => c.provider, always: true },
+  { header: 'engine', value: (c) => c.engine },
   { header: 'precision', value: (c) => c.precision },
   { header: 'prompt', value: (c) => `${c.promptSetId}#${c.promptId}`, always: true },
   { header: 'max_tokens', value: (c) => String(c.maxTokens) },

@@ -28,6 +28,16 @@ import { NODE_LLAMA_CPP_VERSION } from './pins';
 /** Tokens each sequence may hold (prompt + completion); llama.cpp's KV cache is sized for this times maxBatch. */
 export const LLAMA_CONTEXT_TOKENS = 4096;
 
+/**
+ * Threads for llama.cpp: the number asked for, else one fewer than the cores llama.cpp counts
+ * (at least 1). ggml's threads spin at each barrier, so on a small machine a thread per core
+ * competes with Node's own thread and every other process: on a 2-core machine under load,
+ * 2 threads made a tiny model's decode steps take seconds, 1 thread milliseconds.
+ */
+export function llamaThreads(asked: number, cores: number): number {
+  return asked > 0 ? asked : Math.max(1, cores - 1);
+}
+
 export interface LlamaLoadOptions {
   gguf: string;
   engineDir: string;
@@ -70,7 +80,7 @@ export class LlamaCppModel {
       const maxBatch = Math.max(1, o.maxBatch);
       const context = await model.createContext({
         contextSize: contextTokens * maxBatch, sequences: maxBatch, batchSize: 512,
-        ...(o.threads > 0 ? { threads: o.threads } : {}),
+        threads: llamaThreads(o.threads, runtime.llama.cpuMathCores),
       });
       const sequences = Array.from({ length: maxBatch }, () => context.getSequence());
       const info = {
