@@ -16,6 +16,7 @@ import { exportGguf, readQ4_0Block } from '../lib/gguf';
 import { findDecoderWeights, type Linear } from '../lib/gguf/onnx-weights';
 import { readFloats } from '../lib/gguf/linear-tensor';
 import { verifyInstall } from '../lib/engines/llama-cpp/install';
+import { compareEngines } from '../lib/engines/compare-engines';
 import { buildTiny, makeTempDir, removeTempDir } from './helpers/models';
 import { llamaCppForTests } from './helpers/llama-cpp';
 
@@ -125,7 +126,6 @@ test('llama.cpp loads the exported tiny GGUF and generates', { skip: llamaCppFor
  * nearly flat (perplexity ≈ 265 of 259 ids), so top-1 may flip on near ties: 90 % leaves room.
  */
 test('the two engines agree on the same weights: KL below 1e-4, top-1 at least 90 %', { skip: llamaCppForTests().skip }, async () => {
-  const { compareEngines } = await import('../lib/engines/compare-engines');
   const built = await buildTiny(root, 'tiny-s16c', { precision: 'int4', scales: 'fp16' });
   const file = path.join(root, 'compare.gguf');
   exportGguf(built.dir, { out: file, exact: true });
