@@ -96,3 +96,11 @@ export { checkExternalData, externalDataRefs, type ExternalDataProblem, type Ext
 export { findDamage, damagedFiles } from './cache/damage';
 export { ProcessModel, loadModelInProcess, type EngineModel } from './engine/process-engine';
 export { isRecordedService, processStartTime } from './service/process-identity';
+// issue 23: llama.cpp beside ONNX Runtime: the engine installed on demand, GGUF export of the
+// same weights, engine-vs-engine comparison, `<model>@llama.cpp` in the service and grids
+export { engineStatuses, llamaCppStatus, ENGINE_NAMES, type EngineName, type EngineStatus } from './engines/status';
+export { installLlamaCpp, removeLlamaCpp, type EngineRecord, type InstallOptions } from './engines/llama-cpp/install';
+export { splitEngine, withEngine, parseEngine } from './engines/model-id';
+export { compareEngines, type EngineComparison, type EngineCompareOptions } from './engines/compare-engines';
+export { exportGguf, type GgufExportOptions, type GgufExportReport } from './gguf';
+export { readGguf, type GgufFile } from './onnx/gguf-reader';

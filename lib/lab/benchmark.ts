@@ -80,10 +80,14 @@ export async function benchmark(spec: GridSpec, options: BenchmarkOptions): Prom
   const all = summarizeResults(results.requests, results.cells, { by: options.by ?? 'setting' });
   const rows = all.filter((r) => r.ok + r.errors > 0);
   const skipped = new Map<string, string>();
-  for (const r of measured) if (r.status === 'skipped' && !skipped.has(r.provider)) skipped.set(r.provider, r.reason ?? 'not run');
+  // issue 23: a skipped engine is named as such ('llama.cpp: ... run `slmlab engines add llama.cpp`')
+  const skipKey = (r: (typeof measured)[number]) => (r.engine && r.engine !== 'onnxruntime' && r.reason?.startsWith('engine ') ? r.engine : r.provider);
+  for (const r of measured) if (r.status === 'skipped' && !skipped.has(skipKey(r))) skipped.set(skipKey(r), r.reason ?? 'not run');
   const fullTable = toFrame(rows);
+  const engines = rows.some((r) => r.engine !== 'onnxruntime');
+  const columns: string[] = engines ? ['model', 'provider', 'engine', ...LESSON_COLUMNS.slice(2)] : [...LESSON_COLUMNS];
   return {
-    run, results, rows, fullTable, table: fullTable.select(...LESSON_COLUMNS),
+    run, results, rows, fullTable, table: fullTable.select(...columns),
     skipped: [...skipped].map(([p, why]) => `${p}: ${why}`),
     overrides: applied, ignored, seconds,
   };

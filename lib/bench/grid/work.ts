@@ -83,7 +83,7 @@ const thousands = (n: number): string => n.toLocaleString('en-US');
 export function formatDryRun(cells: readonly Cell[], opts: ScheduleOptions = {}): string {
   if (cells.length === 0) return 'no cells: the grid is empty';
   const varying = SETTINGS.filter((s) => s.always || new Set(cells.map(s.value)).size > 1);
-  const constant = SETTINGS.filter((s) => !varying.includes(s) && !(s.header === 'role' && cells[0].role === null));
+  const constant = SETTINGS.filter((s) => !varying.includes(s) && !(s.header === 'role' && cells[0].role === null) && !(s.header === 'engine' && cells[0].engine === 'onnxruntime'));
   const loadNo = new Map<string, number>();
   for (const c of cells) if (!loadNo.has(loadGroupKey(c))) loadNo.set(loadGroupKey(c), loadNo.size + 1);
   const header = ['#', 'load', ...varying.map((s) => s.header), 'requests', 'cell'];
