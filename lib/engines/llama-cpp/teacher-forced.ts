@@ -24,7 +24,7 @@ export async function llamaTeacherForcedLogits(engineDir: string, gguf: string, 
         const logits = new Float32Array(ids.length * vocab).fill(-Infinity);
         ids.forEach((_, t) => {
           const m = res[t]?.next.logits;
-          if (!m) throw new ModelInvalidError(`llama.cpp returned no logits for position ${t}: node-llama-cpp ${'>= 3.7'} is needed for controlledEvaluate logits; reinstall with \`slmlab engines add llama.cpp\``);
+          if (!m) throw new ModelInvalidError(`llama.cpp returned no logits for position ${t}: node-llama-cpp 3.7 or later is needed for controlledEvaluate logits; reinstall with \`slmlab engines add llama.cpp\``);
           for (const [tok, v] of m) if (tok < vocab) logits[t * vocab + tok] = v;
         });
         out.push({ logits, vocab, cpuBuild: rt.cpuBuild });
