@@ -15,17 +15,46 @@
  * (the classic layout), both are written (token_embd float, output quantised): that is what
  * the ONNX model computes, value for value.
  *
- * Architectures: qwen2 (rotate-half RoPE, as GroupQueryAttention's rotary_interleaved = 0).
- * llama and phi3 are refused with the reason (their Q/K row permutation, Llama 3 frequency
- * factors and Phi-3's fused tensors are not written yet).
+ * Architectures: qwen2 (rotate-half RoPE, as GroupQueryAttention's rotary_interleaved = 0) and
+ * llama (Q/K rows reordered for llama.cpp's pairwise RoPE; Llama 3 frequency scaling as a
+ * rope_freqs tensor). phi3 is refused with the reason (fused tensors, LongRoPE factors).
  */
+
+/**
+ * Row order within a head: ONNX/HF keep rotary pairs (i, i + hs/2); llama.cpp's NORM RoPE wants
+ * them adjacent (2i, 2i + 1). New row h*hs + 2j + a takes old row h*hs + a*hs/2 + j.
+ */
+function halvesToPairs(hs: number): (r: number) => number {
+  return (r) => {
+    const h = Math.floor(r / hs);
+    const w = r - h * hs;
+    return h * hs + (w & 1) * (hs / 2) + (w >> 1);
+  };
+}
+
+/**
+ * llama.cpp's rope_freqs (one divisor per rotary pair): the unscaled inverse frequency over the
+ * Llama 3 scaled one, from config.json's rope_scaling; null without Llama 3 scaling.
+ */
+function llama3FreqFactors(config: Record<string, unknown>, headDim: number): Float32Array | null {
+  const rs = config.rope_scaling as { rope_type?: string; factor?: number; low_freq_factor?: number; high_freq_factor?: number; original_max_position_embeddings?: number } | undefined;
+  if (!rs || rs.rope_type !== 'llama3') return null;
+  const theta = typeof config.rope_theta === 'number' ? config.rope_theta : 10000;
+  const plain = inverseFrequencies(headDim, { theta, partialFactor: 1 });
+  const scaled = inverseFrequencies(headDim, {
+    theta, partialFactor: 1,
+    llama3: { factor: rs.factor ?? 1, lowFreqFactor: rs.low_freq_factor ?? 1, highFreqFactor: rs.high_freq_factor ?? 4, originalContext: rs.original_max_position_embeddings ?? 8192 },
+  });
+  return Float32Array.from(plain, (v, i) => v / scaled[i]);
+}
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelInvalidError } from '../errors';
 import { decodeModel } from '../onnx/decode-model';
 import { TensorBytesReader } from '../onnx/tensor-bytes';
 import { inspectModelFolder } from '../engine/model-folder';
-import { writeGguf, type GgufTensorSpec, type GgufValue } from '../onnx/gguf-writer';
+import { GgmlType, writeGguf, type GgufTensorSpec, type GgufValue } from '../onnx/gguf-writer';
+import { inverseFrequencies } from '../synth/rope';
 import { findDecoderWeights, type Linear } from './onnx-weights';
 import { floatTensor, linearTensor, type TensorConversion } from './linear-tensor';
 import { tokenizerMetadata } from './tokenizer-metadata';
@@ -73,8 +102,8 @@ export function exportGguf(dir: string, options: GgufExportOptions = {}): GgufEx
   const folder = inspectModelFolder(dir);
   const config = readConfig(folder.dir);
   const arch = String(config.model_type ?? folder.modelType);
-  if (arch !== 'qwen2') {
-    throw new ModelInvalidError(`GGUF export of '${arch}' models is not implemented yet (qwen2 is): llama needs its Q/K rows permuted for llama.cpp's RoPE and phi3 its fused tensors; export a qwen2 model (e.g. \`slmlab model build tiny --scales fp16\`)`);
+  if (arch !== 'qwen2' && arch !== 'llama') {
+    throw new ModelInvalidError(`GGUF export of '${arch}' models is not implemented yet (qwen2 and llama are): phi3 needs fused qkv/gate-up tensors and LongRoPE factors; export a qwen2 or llama model`);
   }
   const graph = decodeModel(fs.readFileSync(folder.onnxPath)).graph;
   const w = findDecoderWeights(graph);
@@ -98,7 +127,13 @@ export function exportGguf(dir: string, options: GgufExportOptions = {}): GgufEx
       ? [['attn_q', l.qkv, 0, qRows], ['attn_k', l.qkv, qRows, qRows + kvRows], ['attn_v', l.qkv, qRows + kvRows, qRows + 2 * kvRows]]
       : [['attn_q', l.q!, 0, l.q!.N], ['attn_k', l.k!, 0, l.k!.N], ['attn_v', l.v!, 0, l.v!.N]];
     if (l.qkv && l.qkv.N !== qRows + 2 * kvRows) throw new ModelInvalidError(`layer ${i}: the packed qkv projection has ${l.qkv.N} rows, config.json implies ${qRows + 2 * kvRows}: the config does not describe this graph`);
-    for (const [name, lin, r0, r1] of parts) tensors.push(linearTensor(reader, lin, `${b}.${name}.weight`, r0, r1, conv));
+    for (const [name, lin, r0, r1] of parts) {
+      // llama: llama.cpp rotates adjacent pairs (rope type NORM), ONNX Runtime's GQA the two halves
+      // of each head (rotary_interleaved = 0): Q and K rows are reordered per head, as
+      // convert_hf_to_gguf.py's LlamaModel.permute does (gguf-py, llama.cpp).
+      const perm = arch === 'llama' && name !== 'attn_v' ? halvesToPairs(headDim) : undefined;
+      tensors.push(linearTensor(reader, lin, `${b}.${name}.weight`, r0, r1, conv, perm));
+    }
     if (l.qkvBias) {
       tensors.push(floatTensor(reader, l.qkvBias, `${b}.attn_q.bias`, conv, 0, qRows));
       tensors.push(floatTensor(reader, l.qkvBias, `${b}.attn_k.bias`, conv, qRows, qRows + kvRows));
@@ -114,6 +149,11 @@ export function exportGguf(dir: string, options: GgufExportOptions = {}): GgufEx
     tensors.push(linearTensor(reader, l.down, `${b}.ffn_down.weight`, 0, l.down.N, conv));
   });
   tensors.push(floatTensor(reader, w.finalNorm, 'output_norm.weight', conv));
+  const ropeFreqs = arch === 'llama' ? llama3FreqFactors(config, headDim) : null;
+  if (ropeFreqs) {
+    tensors.push({ name: 'rope_freqs.weight', type: GgmlType.F32, ne: [ropeFreqs.length], write: (emit) => emit(new Uint8Array(ropeFreqs.buffer)) });
+    conv.push({ tensor: 'rope_freqs.weight', from: 'config.json rope_scaling (llama3)', to: 'F32', stats: { blocks: 0, roundedScales: 0, maxRelativeChange: 0 } });
+  }
   if (!w.sharedEmbedding) tensors.push(linearTensor(reader, w.lmHead, 'output.weight', 0, vocab, conv));
 
   const tok = tokenizerMetadata(folder.dir, vocab, PRE_TOKENIZER[arch]);
@@ -132,6 +172,8 @@ export function exportGguf(dir: string, options: GgufExportOptions = {}): GgufEx
   meta.set(`${arch}.attention.head_count_kv`, { type: 'u32', value: kvHeads });
   meta.set(`${arch}.attention.key_length`, { type: 'u32', value: headDim });
   meta.set(`${arch}.attention.value_length`, { type: 'u32', value: headDim });
+  meta.set(`${arch}.rope.dimension_count`, { type: 'u32', value: headDim });
+  meta.set(`${arch}.vocab_size`, { type: 'u32', value: vocab });
   meta.set(`${arch}.rope.freq_base`, { type: 'f32', value: num(config, 'rope_theta', 10000) });
   meta.set(`${arch}.attention.layer_norm_rms_epsilon`, { type: 'f32', value: num(config, 'rms_norm_eps', 1e-6) });
   for (const [k, v] of tok.entries) meta.set(k, v);
