@@ -107,3 +107,11 @@ export { softwareGpuAllowed } from './engine/providers';
 export { adapterFor, describeIcd, SOFTWARE_ADAPTER_NOTE, type AdapterInfo } from './engine/adapter';
 export { findSwiftShader, swiftShaderEnv, activateSwiftShader, SWIFTSHADER_HOWTO, type SwiftShaderLocation } from './engine/swiftshader';
 export type { DeviceCopies } from './engine/device-kv';
+// issue 23: llama.cpp beside ONNX Runtime: the engine installed on demand, GGUF export of the
+// same weights, engine-vs-engine comparison, `<model>@llama.cpp` in the service and grids
+export { engineStatuses, llamaCppStatus, ENGINE_NAMES, type EngineName, type EngineStatus } from './engines/status';
+export { installLlamaCpp, removeLlamaCpp, type EngineRecord, type InstallOptions } from './engines/llama-cpp/install';
+export { splitEngine, withEngine, parseEngine } from './engines/model-id';
+export { compareEngines, type EngineComparison, type EngineCompareOptions } from './engines/compare-engines';
+export { exportGguf, type GgufExportOptions, type GgufExportReport } from './gguf';
+export { readGguf, type GgufFile } from './onnx/gguf-reader';

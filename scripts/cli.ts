@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { registerModelBuild } from './cli/model-build';
 import { registerModelQuantize } from './cli/model-quantize';
 import { registerModelCompare } from './cli/model-compare';
+import { registerModelExport } from './cli/model-export';
 import { registerModelRun } from './cli/model-run';
 import { registerModelList } from './cli/model-list';
 import { registerModelDownload } from './cli/model-download';
@@ -19,6 +20,7 @@ import { registerReport } from './cli/report';
 import { registerPages } from './cli/pages';
 import { registerComplete } from './cli/complete';
 import { registerConfig } from './cli/config';
+import { registerEngines } from './cli/engines';
 import { EXIT_HELP, fail } from './cli/exit-codes';
 import { cacheDir } from '../lib/cache/location';
 import { FOUNDRY_ALIASES_HELP, rewriteFoundryArgv } from './cli/foundry-aliases';
@@ -48,6 +50,7 @@ registerModelDownload(model);
 registerModelBuild(model);
 registerModelQuantize(model);
 registerModelCompare(model);
+registerModelExport(model); // issue 23: GGUF for llama.cpp
 registerModelRun(model);
 registerModelLoad(model);
 registerCache(program);
@@ -59,5 +62,6 @@ registerReport(program);
 registerPages(program); // session 4's pages: slmlab rag, slmlab browser; and slmlab chat <model>
 registerComplete(program);
 registerConfig(program);
+registerEngines(program); // llama.cpp beside ONNX Runtime
 
 program.parseAsync([...process.argv.slice(0, 2), ...rewriteFoundryArgv(process.argv.slice(2))]).catch(fail);

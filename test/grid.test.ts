@@ -97,7 +97,7 @@ test('with a catalog, models meant for the embedded service must exist; URL endp
 test('resolveGrid applies the documented defaults and canonical spellings', () => {
   const g = resolveGrid({ models: 'tiny', providers: ['CUDAExecutionProvider'], endpoints: 'http://127.0.0.1:5273/' });
   assert.deepEqual(g, {
-    name: 'grid', description: '', models: ['tiny'], endpoints: ['http://127.0.0.1:5273/v1'], providers: ['cuda'],
+    name: 'grid', description: '', models: ['tiny'], endpoints: ['http://127.0.0.1:5273/v1'], providers: ['cuda'], engines: ['onnxruntime'],
     precisions: ['int4'], threads: [0], logits: ['all'], prompts: ['workshop'], maxTokens: [128], temperature: [0], seed: [0],
     concurrency: [1], rate: [null], inputTokens: [null], mode: 'rounds', rounds: 3, warmup: 1, cooldown: 0,
     arrivals: 'poisson', burstiness: 1, maxConcurrency: null, stream: true, compare: null,
@@ -263,7 +263,7 @@ test('expansion makes one cell per point of the product, with distinct stable id
   assert.ok(cells.every((c) => c.gridHash === cells[0].gridHash && c.rounds === 2 && c.warmup === 1));
   const c0 = cells[0];
   assert.deepEqual({ ...c0, cellId: '', gridHash: '' }, {
-    cellId: '', gridHash: '', index: 0, endpoint: 'embedded', model: 'm1', provider: 'cpu', precision: 'int4', threads: 0, logits: 'all',
+    cellId: '', gridHash: '', index: 0, endpoint: 'embedded', model: 'm1', provider: 'cpu', engine: 'onnxruntime', precision: 'int4', threads: 0, logits: 'all',
     promptSetId: 'a', promptId: 'p', messages: [{ role: 'user', content: 'Say A.' }], expected: null, maxTokens: 16,
     temperature: 0, seed: 1, stream: true, concurrency: 1, rate: null, inputTokens: null, mode: 'rounds', arrivals: 'poisson',
     burstiness: 1, maxConcurrency: null, rounds: 2, warmup: 1, cooldown: 0, role: null,

@@ -68,6 +68,7 @@ export const COLUMNS: readonly Column[] = Object.freeze([
   col('input_tokens', 'inputTokens', 'integer', 'tokens', 'Synthetic prompt length; null for prompt-set prompts.'),
   col('logits', 'logits', 'string', null, "'all' (the model's own graph) or 'last' (logits for the last position only)."),
   col('endpoint', 'endpoint', 'string', null, "'embedded' or the OpenAI-compatible base URL."),
+  col('engine', 'engine', 'string', null, "Inference engine: 'onnxruntime' or 'llama.cpp' (the same weights as GGUF)."),
   col('synthetic', 'synthetic', 'boolean', null, 'Synthetic model: seeded random weights, real speed, meaningless text.'),
   col('ok', 'ok', 'integer', 'requests', 'Measured requests that succeeded (warmups excluded).'),
   col('errors', 'errors', 'integer', 'requests', 'Measured requests that failed.'),
@@ -83,7 +84,7 @@ export const COLUMNS: readonly Column[] = Object.freeze([
 
 /** Comparison table columns, in order. */
 export const COMPARISON_COLUMNS: readonly Column[] = Object.freeze([
-  col('kind', 'kind', 'string', null, "'provider', 'precision' or 'model'."),
+  col('kind', 'kind', 'string', null, "'provider', 'precision', 'model' or 'engine'."),
   col('label', 'label', 'string', null, "What was compared: 'cuda vs cpu' (candidate vs baseline)."),
   col('context', 'context', 'string', null, 'The settings both sides share.'),
   col('metric', 'metric', 'string', null, 'decodeTokensPerSecond, ttftMs or e2eMs.'),

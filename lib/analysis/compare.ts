@@ -44,6 +44,7 @@ const LATENCY: ReadonlySet<CompareMetric> = new Set(['ttftMs', 'e2eMs']);
 function axisOf(r: RequestRecord, kind: CompareKind, byRole: boolean): string {
   if (kind === 'provider') return r.provider;
   if (kind === 'precision') return r.precision;
+  if (kind === 'engine') return r.engine ?? 'onnxruntime';
   return byRole ? (r.role ?? '') : r.model;
 }
 
@@ -52,6 +53,7 @@ function contextOf(r: RequestRecord, kind: CompareKind): { id: string; text: str
   if (kind !== 'model') parts.push(['model', r.model]);
   if (kind !== 'provider') parts.push(['provider', r.provider]);
   if (kind !== 'precision') parts.push(['precision', r.precision]);
+  if (kind !== 'engine' && r.engine && r.engine !== 'onnxruntime') parts.push(['engine', r.engine]);
   parts.push(['threads', r.threads], ['maxTokens', r.maxTokens], ['temperature', r.temperature], ['endpoint', r.endpoint]);
   const text = parts.map(([k, v]) => `${k}=${v}`).join(' ');
   return { id: text, text };
@@ -64,7 +66,7 @@ export function compare(requests: readonly RequestRecord[], opts: CompareOptions
   const metric = opts.metric ?? 'decodeTokensPerSecond';
   const measured = requests.filter(isMeasured);
   const byRole = kind === 'model' && measured.some((r) => r.role === 'slm' || r.role === 'llm');
-  const baseline = opts.baseline ?? (kind === 'provider' ? 'cpu' : kind === 'precision' ? 'fp32' : byRole ? 'llm' : undefined);
+  const baseline = opts.baseline ?? (kind === 'provider' ? 'cpu' : kind === 'precision' ? 'fp32' : kind === 'engine' ? 'onnxruntime' : byRole ? 'llm' : undefined);
   const notes: string[] = [];
   const rows = [] as unknown as ComparisonResult;
   rows.notes = notes;

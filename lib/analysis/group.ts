@@ -11,7 +11,7 @@ const GROUPED_AXES = NUMERIC_AXES.filter((a) => a.grouped).map((a) => a.key);
 /** The GroupKey of a request; promptId null when grouping by setting (across prompts). */
 export function groupKeyOf(r: RequestRecord, by: GroupBy): GroupKey {
   return {
-    endpoint: r.endpoint, model: r.model, modelId: r.modelId, provider: r.provider, precision: r.precision,
+    endpoint: r.endpoint, model: r.model, modelId: r.modelId, provider: r.provider, engine: r.engine ?? 'onnxruntime', precision: r.precision,
     threads: r.threads, maxTokens: r.maxTokens, temperature: r.temperature,
     concurrency: r.concurrency, rate: r.rate ?? null, inputTokens: r.inputTokens ?? null, mode: r.mode ?? 'rounds',
     logits: r.logits ?? 'all',
@@ -24,6 +24,6 @@ export function groupKeyOf(r: RequestRecord, by: GroupBy): GroupKey {
  * not a setting: the row takes the first non-null one); promptSetId is in for 'cell'.
  */
 export function groupId(r: RequestRecord, by: GroupBy): string {
-  return JSON.stringify([r.endpoint, r.model, r.provider, r.precision, r.threads, r.logits ?? 'all', ...GROUPED_AXES.map((k) => r[k] ?? null),
+  return JSON.stringify([r.endpoint, r.model, r.provider, ...(r.engine && r.engine !== 'onnxruntime' ? [r.engine] : []), r.precision, r.threads, r.logits ?? 'all', ...GROUPED_AXES.map((k) => r[k] ?? null),
     by === 'cell' ? `${r.promptSetId}#${r.promptId}` : null]);
 }

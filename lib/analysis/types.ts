@@ -10,6 +10,8 @@ export interface GroupKey {
   model: string;
   modelId: string | null;
   provider: string;
+  /** Inference engine (issue 23): 'onnxruntime' or 'llama.cpp'. */
+  engine: string;
   precision: string;
   threads: number;
   maxTokens: number;
@@ -52,7 +54,7 @@ export interface SummaryRow extends GroupKey {
 
 /** A ratio between two groups that differ in one setting (provider, precision, model). */
 export interface ComparisonRow {
-  kind: 'provider' | 'precision' | 'model';
+  kind: 'provider' | 'precision' | 'model' | 'engine';
   /** What was compared: e.g. 'cuda vs cpu', 'int4 vs fp32', 'qwen2.5-0.5b-twin vs qwen2.5-1.5b-twin'. */
   label: string;
   /** The shared settings. */

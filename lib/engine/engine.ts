@@ -51,6 +51,11 @@ export interface LoadOptions {
    * (device-kv.ts); requests then decode one at a time. Default true on webgpu; false batches on webgpu.
    */
   kvOnDevice?: boolean;
+  /**
+   * Which engine runs the model: 'onnxruntime' (default, this file) or 'llama.cpp' (on a GGUF
+   * export of the same weights, lib/engines/llama-cpp/llama-model.ts; process engine only).
+   */
+  engine?: 'onnxruntime' | 'llama.cpp';
 }
 
 /**

@@ -69,6 +69,7 @@ export class ProcessModel implements EngineModel {
       provider: opts.provider ?? 'cpu', fallback: opts.fallback, threads: opts.threads ?? 0,
       graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all', onnxFile: opts.onnxFile, maxBatch: opts.maxBatch, lastPositionLogits: opts.lastPositionLogits,
       prefillChunk: opts.prefillChunk,
+      ...(opts.engine && opts.engine !== 'onnxruntime' ? { engine: opts.engine } : {}),
     };
     const model = new ProcessModel(path.resolve(dir), options, 'cpu', null, undefined as unknown as LoadedInfo);
     await model.start();

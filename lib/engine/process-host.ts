@@ -10,6 +10,7 @@ import { loadModel, type LoadedModel } from './engine';
 import { SlmlabError, type SerializedError } from '../errors';
 import type { FromHost, ToHost } from './process-protocol';
 import type { TextDelta } from './types';
+import { loadHostedLlamaCpp } from '../engines/llama-cpp/host-load';
 
 if (!process.send) {
   process.stderr.write('engine/process-host.js runs as a child process of slmlab\'s service (ProcessModel), not by itself\n');
@@ -59,7 +60,8 @@ async function generate(id: number, m: LoadedModel, request: Parameters<LoadedMo
 
 process.on('message', (msg: ToHost) => {
   if (msg.type === 'load') {
-    loading = loadModel(msg.dir, msg.options);
+    // issue 23: the same process hosts a llama.cpp model (on a GGUF export of the same weights)
+    loading = msg.options.engine === 'llama.cpp' ? loadHostedLlamaCpp(msg.dir, msg.options) as unknown as Promise<LoadedModel> : loadModel(msg.dir, msg.options);
     loading.then(
       (m) => { model = m; send({ type: 'loaded', info: m.info, provider: m.provider, fellBackFrom: m.fellBackFrom }); },
       (e: unknown) => { send({ type: 'load-error', error: serialize(e) }); });

@@ -17,6 +17,8 @@ export interface HostLoadOptions {
   lastPositionLogits?: boolean;
   /** Longest prefill run for one prompt (tokens; engine.ts LoadOptions.prefillChunk). */
   prefillChunk?: number;
+  /** Which engine runs the model (issue 23): 'onnxruntime' (default) or 'llama.cpp' (lib/engines/llama-cpp). */
+  engine?: 'onnxruntime' | 'llama.cpp';
 }
 
 export type ToHost =

@@ -31,9 +31,11 @@ export const LESSON_COLUMNS = [
 ] as const;
 
 /** LESSON_COLUMNS, with adapter_note after provider when a row ran on a software adapter ("correctness only, not GPU speed"). */
-function lessonColumns(rows: readonly { adapterNote: string | null }[]): string[] {
+function lessonColumns(rows: readonly { adapterNote: string | null; engine: string }[]): string[] {
   const cols: string[] = [...LESSON_COLUMNS];
   if (rows.some((r) => r.adapterNote)) cols.splice(cols.indexOf('provider') + 1, 0, 'adapter_note');
+  // issue 23: the engine column when any row ran on another engine than ONNX Runtime
+  if (rows.some((r) => r.engine !== 'onnxruntime')) cols.splice(cols.indexOf('provider') + 1, 0, 'engine');
   return cols;
 }
 
@@ -87,7 +89,9 @@ export async function benchmark(spec: GridSpec, options: BenchmarkOptions): Prom
   const all = summarizeResults(results.requests, results.cells, { by: options.by ?? 'setting' });
   const rows = all.filter((r) => r.ok + r.errors > 0);
   const skipped = new Map<string, string>();
-  for (const r of measured) if (r.status === 'skipped' && !skipped.has(r.provider)) skipped.set(r.provider, r.reason ?? 'not run');
+  // issue 23: a skipped engine is named as such ('llama.cpp: ... run `slmlab engines add llama.cpp`')
+  const skipKey = (r: (typeof measured)[number]) => (r.engine && r.engine !== 'onnxruntime' && r.reason?.startsWith('engine ') ? r.engine : r.provider);
+  for (const r of measured) if (r.status === 'skipped' && !skipped.has(skipKey(r))) skipped.set(skipKey(r), r.reason ?? 'not run');
   const fullTable = toFrame(rows);
   return {
     run, results, rows, fullTable, table: fullTable.select(...lessonColumns(rows)),

@@ -14,6 +14,7 @@
  *   B[n, block, j] packs elements 2j (low nibble) and 2j+1 (high nibble).
  *   scales[n, block] has the activations' float type.
  * A trailing partial block is padded with zeros (which quantise to q = 8).
+ * With `fp16Scales` the scale is rounded to fp16 first (see quantizeRow).
  *
  * The general form (`quantizeBlocks`, any of bits = 4 or 8, symmetric or asymmetric):
  *   qmax = 2^bits - 1, mid = 2^(bits-1)
@@ -25,6 +26,8 @@
  *   zero_points[n, ceil(kBlocks * bits / 8)]: 4-bit zero points pack two blocks per byte,
  *   block 2i in the low nibble.
  */
+
+import { halfBitsToFloat, toHalfBits } from './fp16';
 
 export interface Int4Layout {
   N: number;
@@ -47,7 +50,7 @@ export function int4Layout(N: number, K: number, blockSize: number): Int4Layout 
  * Quantises one row W[n, 0..K) (length K) into `packed` (kBlocks * blobSize bytes)
  * and `scales` (kBlocks floats), both written from index 0.
  */
-export function quantizeRow(row: Float32Array, layout: Int4Layout, packed: Uint8Array, scales: Float32Array): void {
+export function quantizeRow(row: Float32Array, layout: Int4Layout, packed: Uint8Array, scales: Float32Array, fp16Scales = false): void {
   const { K, blockSize, kBlocks, blobSize } = layout;
   for (let b = 0; b < kBlocks; b++) {
     const start = b * blockSize;
@@ -59,7 +62,9 @@ export function quantizeRow(row: Float32Array, layout: Int4Layout, packed: Uint8
       const a = v < 0 ? -v : v;
       if (a > absMax) { absMax = a; m = v; }
     }
-    const scale = Math.fround(m / -8);
+    // fp16Scales: the scale is rounded to the nearest fp16 before quantising, so it is stored
+    // exactly by formats with fp16 scales (llama.cpp's Q4_0: value = (q - 8) * d, d in fp16).
+    const scale = fp16Scales ? halfBitsToFloat(toHalfBits(m / -8)) : Math.fround(m / -8);
     const inv = scale !== 0 ? 1 / scale : 0;
     scales[b] = scale;
     const out = b * blobSize;

@@ -28,8 +28,9 @@ export function modelLabel(model: string, synthetic: boolean): string {
 }
 
 /** A group's label without its provider (the provider is the trace): "model (synthetic) int4 #prompt". */
-export function groupLabel(key: Pick<GroupKey, 'model' | 'precision' | 'promptId'>, synthetic: boolean): string {
+export function groupLabel(key: Pick<GroupKey, 'model' | 'precision' | 'promptId'> & { engine?: string }, synthetic: boolean): string {
   let s = `${modelLabel(key.model, synthetic)} ${key.precision}`;
+  if (key.engine && key.engine !== 'onnxruntime') s += ` ${key.engine}`; // issue 23
   if (key.promptId !== null) s += ` #${key.promptId}`;
   return s;
 }

@@ -48,12 +48,13 @@ export function defaultComparisons(requests: readonly RequestRecord[]): Comparis
   const measured = requests.filter(isMeasured);
   const distinct = (f: (r: RequestRecord) => string | null) => new Set(measured.map(f).filter((v) => v !== null)).size;
   const out: ComparisonRow[] = [];
-  const tryKind = (kind: 'provider' | 'precision' | 'model', baseline: string | undefined) => {
+  const tryKind = (kind: 'provider' | 'precision' | 'model' | 'engine', baseline: string | undefined) => {
     try { out.push(...compare(requests, { kind, baseline })); } catch { /* no baseline on this axis: nothing to compare */ }
   };
   if (distinct((r) => r.provider) > 1) tryKind('provider', measured.some((r) => r.provider === 'cpu') ? 'cpu' : undefined);
   if (distinct((r) => r.precision) > 1 && measured.some((r) => r.precision === 'fp32')) tryKind('precision', 'fp32');
   if (distinct((r) => r.role) > 1) tryKind('model', 'llm');
+  if (distinct((r) => r.engine ?? 'onnxruntime') > 1) tryKind('engine', 'onnxruntime'); // issue 23
   return out;
 }
 

@@ -10,6 +10,7 @@
 import { DEFAULT_MAX_BATCH } from '../engine/engine';
 import { loadModelInProcess, type EngineModel } from '../engine/process-engine';
 import type { ProviderName } from '../engine/providers';
+import { splitEngine } from '../engines/model-id';
 import type { FinishReason } from '../engine/types';
 import { modelUnloaded, queueFull, shuttingDown } from './errors';
 import { deviceOf, type ModelRegistry, type ResolvedModel } from './registry';
@@ -42,7 +43,7 @@ export interface ManagerOptions {
   /** Longest prefill run for one prompt, in tokens (default DEFAULT_SERVICE_PREFILL_CHUNK; 0 = whole prompts). */
   prefillChunk?: number;
   /** How models are loaded (default: each in its own engine process, loadModelInProcess; the worker-thread loadModel fits too). */
-  load?: (dir: string, opts: { provider: ProviderName; threads: number; maxBatch: number; lastPositionLogits: boolean; prefillChunk: number }) => Promise<EngineModel>;
+  load?: (dir: string, opts: { provider: ProviderName; threads: number; maxBatch: number; lastPositionLogits: boolean; prefillChunk: number; engine?: 'llama.cpp' }) => Promise<EngineModel>;
 }
 
 /** A loaded (or loading) model as GET /slmlab/loaded reports it. Plain record. */
@@ -255,7 +256,10 @@ export class ModelManager {
     const known = this.names.get(alias);
     const cached = known ? this.entries.get(known) : undefined;
     if (cached) return cached;
-    const resolved = await this.registry.resolve(name, opts.ep);
+    // issue 23: `<name>@llama.cpp` runs the same model on llama.cpp (lib/engines/model-id.ts)
+    const { base, engine } = splitEngine(name);
+    const found = await this.registry.resolve(base, opts.ep);
+    const resolved = engine === 'llama.cpp' ? { ...found, id: `${found.id}@llama.cpp` } : found;
     const key = keyOf(resolved.id, resolved.provider);
     let entry = this.entries.get(key);
     if (!entry) {
@@ -271,7 +275,8 @@ export class ModelManager {
       key, resolved, model: null, loadedAt: null, lastUsed: Date.now(), ttlSeconds: this.ttlSeconds, autoUnload: true,
       inFlight: 0, requests: 0, timer: null, closing: false, revoke: new AbortController(), ready: undefined as unknown as Promise<EngineModel>,
     };
-    entry.ready = this.loader(resolved.dir, { provider: resolved.provider, threads: this.threads, maxBatch: this.maxBatch, lastPositionLogits: this.lastPositionLogits, prefillChunk: this.prefillChunk }).then(
+    const engine = splitEngine(resolved.id).engine === 'llama.cpp' ? { engine: 'llama.cpp' as const } : {};
+    entry.ready = this.loader(resolved.dir, { provider: resolved.provider, threads: this.threads, maxBatch: this.maxBatch, lastPositionLogits: this.lastPositionLogits, prefillChunk: this.prefillChunk, ...engine }).then(
       (model) => {
         entry.model = model;
         entry.loadedAt = Date.now();

@@ -6,6 +6,7 @@
  * (n > 1, tools, json response formats, logprobs). Fields that only tune sampling and are at
  * their neutral value, and unknown fields, are ignored as OpenAI's own server does.
  */
+import { withEngine } from '../engines/model-id';
 import { parseProvider, type ProviderName } from '../engine/providers';
 import { validateSampling } from '../engine/sampling';
 import type { ChatMessage, GenerateRequest } from '../engine/types';
@@ -161,7 +162,13 @@ export function parseChatRequest(body: unknown): ChatCall {
   const stops = stop(b.stop);
   if (stops) request.stop = stops;
 
-  const call: ChatCall = { model: b.model, request, stream, includeUsage, continuousUsage };
+  // issue 23: `engine` ("onnxruntime" | "llama.cpp") is the same as the model id suffix @llama.cpp
+  let model = b.model;
+  if (given(b.engine)) {
+    if (typeof b.engine !== 'string') throw badRequest(`engine must be "onnxruntime" or "llama.cpp"; got ${kind(b.engine)}`, 'engine');
+    try { model = withEngine(b.model, b.engine); } catch (e) { throw badRequest((e as Error).message, 'engine'); }
+  }
+  const call: ChatCall = { model, request, stream, includeUsage, continuousUsage };
   if (ep) call.ep = ep;
   if (ttl !== undefined) call.ttl = ttl;
   return call;

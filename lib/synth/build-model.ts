@@ -66,6 +66,12 @@ export interface BuildOptions {
    * 'last': logits for the last position only, a faster variant for generation (its own folder, id suffix -lastlogits).
    */
   logits?: LogitsMode;
+  /**
+   * int4 only: 'fp16' rounds every block scale to fp16 before quantising, so the model's
+   * weights are exactly representable in GGUF's Q4_0 (`slmlab model export --gguf`); its own
+   * folder, id suffix -s16. Default 'fp32' (the builder's, float32 scales).
+   */
+  scales?: 'fp32' | 'fp16';
   /** Destination folder; default: <cache>/synthetic/<id>. */
   out?: string;
   /** Replace an existing folder at `out`. */
@@ -100,7 +106,7 @@ export interface BuildReport {
 /** The id and folder a build with these options produces (for locking before building). */
 export function buildTarget(options: BuildOptions): { id: string; dir: string } {
   const o = validate(options);
-  const id = syntheticId(o.shape.name, o.precision, o.blockSize, o.seed, o.layout, o.accuracyLevel, o.builder, o.logits);
+  const id = syntheticId(o.shape.name, o.precision, o.blockSize, o.seed, o.layout, o.accuracyLevel, o.builder, o.logits, o.scales);
   return { id, dir: path.resolve(options.out ?? path.join(syntheticDir(), id)) };
 }
 
@@ -121,9 +127,9 @@ export function removeAbandonedBuilds(dir: string): string[] {
 }
 
 /** A stable folder name for a synthetic variant, e.g. qwen2.5-0.5b-int4-b32. */
-export function syntheticId(shape: string, precision: Precision, blockSize: number, seed: number, layout: Layout, accuracyLevel = 4, builder: BuilderStyle = DEFAULT_BUILDER_STYLE, logits: LogitsMode = 'all'): string {
+export function syntheticId(shape: string, precision: Precision, blockSize: number, seed: number, layout: Layout, accuracyLevel = 4, builder: BuilderStyle = DEFAULT_BUILDER_STYLE, logits: LogitsMode = 'all', scales: 'fp32' | 'fp16' = 'fp32'): string {
   let id = `${shape}-${precision}`;
-  if (precision === 'int4') id += `-b${blockSize}` + (accuracyLevel === 4 ? '' : `-acc${accuracyLevel}`);
+  if (precision === 'int4') id += `-b${blockSize}` + (accuracyLevel === 4 ? '' : `-acc${accuracyLevel}`) + (scales === 'fp16' ? '-s16' : '');
   if (seed !== 0) id += `-seed${seed}`;
   if (layout !== 'genai') id += `-${layout}`;
   if (builder !== DEFAULT_BUILDER_STYLE) id += `-builder${builder.replace(/[^0-9a-z]/g, '')}`;
@@ -141,6 +147,8 @@ export function resolveShape(shape: string | ModelShape): ModelShape {
 const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 function validate(o: BuildOptions): Required<Omit<BuildOptions, 'out' | 'onProgress' | 'force' | 'threads'>> & { shape: ModelShape } {
+  const scales = o.scales ?? 'fp32';
+  if (scales !== 'fp32' && scales !== 'fp16') throw new BuildError(`unknown scales '${String(scales)}': choose fp32 (the builder's) or fp16 (exact in GGUF Q4_0)`);
   const shape = resolveShape(o.shape);
   const precision = o.precision ?? 'int4';
   if (!PRECISIONS.includes(precision)) throw new BuildError(`unknown precision '${precision}': choose one of ${PRECISIONS.join(', ')}`);
@@ -166,14 +174,15 @@ function validate(o: BuildOptions): Required<Omit<BuildOptions, 'out' | 'onProgr
   if (shape.headSize % 16 !== 0) throw new BuildError(`head size ${shape.headSize} is not a multiple of 16: ONNX Runtime's GroupQueryAttention with rotary embedding needs one on CPU`);
   const rDim = Math.floor(shape.headSize * shape.rope.partialFactor);
   if (rDim < shape.headSize && (rDim / 2) % 8 !== 0) throw new BuildError(`partial rotary of ${rDim} dimensions is not supported: GroupQueryAttention needs rotary_dim / 2 to be a multiple of 8`);
-  return { shape, precision, blockSize, accuracyLevel, seed, layout, builder, onnxName, dataName, logits };
+  if (scales === 'fp16' && precision !== 'int4') throw new BuildError(`scales 'fp16' applies to int4 models only, not ${precision}: drop the option or build with precision int4`);
+  return { shape, precision, blockSize, accuracyLevel, seed, layout, builder, onnxName, dataName, logits, scales };
 }
 
 /** Builds (or reuses) a synthetic model folder. */
 export async function buildModel(options: BuildOptions): Promise<BuildReport> {
   const o = validate(options);
-  const { shape, precision, blockSize, accuracyLevel, seed, layout, builder, onnxName, dataName, logits } = o;
-  const id = syntheticId(shape.name, precision, blockSize, seed, layout, accuracyLevel, builder, logits);
+  const { shape, precision, blockSize, accuracyLevel, seed, layout, builder, onnxName, dataName, logits, scales } = o;
+  const id = syntheticId(shape.name, precision, blockSize, seed, layout, accuracyLevel, builder, logits, scales);
   const dir = path.resolve(options.out ?? path.join(syntheticDir(), id));
   const started = performance.now();
 
@@ -203,7 +212,7 @@ export async function buildModel(options: BuildOptions): Promise<BuildReport> {
     const onnxDir = layout === 'optimum' ? path.join(tmp, 'onnx') : tmp;
     fs.mkdirSync(onnxDir, { recursive: true });
     data = new TensorDataWriter(path.join(onnxDir, dataName), dataName);
-    const plan: DecoderPlan = { shape, format: precision, blockSize, accuracyLevel, seed, layout, sharedEmbedding: builder === 'v0.15', logits };
+    const plan: DecoderPlan = { shape, format: precision, blockSize, accuracyLevel, seed, layout, sharedEmbedding: builder === 'v0.15', logits, fp16Scales: scales === 'fp16' };
     const planned = planDecoder(plan, data);
     const totalBytes = data.size;
     let doneBytes = 0;
@@ -229,7 +238,7 @@ export async function buildModel(options: BuildOptions): Promise<BuildReport> {
     const info: SyntheticInfo = {
       synthetic: true, note: SYNTHETIC_NOTE, shape: shape.name, twin_of: shape.twinOf, precision,
       block_size: precision === 'int4' ? blockSize : null, accuracy_level: precision === 'int4' ? accuracyLevel : null,
-      seed, layout, logits,
+      seed, layout, logits, scales,
       differences: logits === 'last' ? [...shape.differences, 'logits for the last position only (the real graph computes every position): prefill is faster than the real model\'s'] : shape.differences,
       tokenizer: tok.source,
       builder: builder === 'v0.15' ? 'slmlab synth (ONNX Runtime GenAI builder >= 0.15 layout: model.onnx.data, shared int4 embedding)' : 'slmlab synth (ONNX Runtime GenAI builder layout before 0.15, Optimum data file name)',

@@ -57,6 +57,8 @@ export interface DecoderPlan {
   sharedEmbedding?: boolean;
   /** Default 'all' (builder-faithful). */
   logits?: LogitsMode;
+  /** int4 only: scales rounded to fp16 before quantising (the GGUF Q4_0 twin option). */
+  fp16Scales?: boolean;
 }
 
 /** Graph plus the jobs that fill its weights into the data file. */
@@ -76,7 +78,7 @@ export function planDecoder(plan: DecoderPlan, data: TensorDataWriter): PlannedD
   const floatBytes = ioType === DataType.FLOAT16 ? 2 : 4;
   const b = new GraphBuilder('main_graph');
   const jobs: FillJob[] = [];
-  const ctx: LinearContext = { b, data, jobs, format: plan.format, ioType, blockSize: plan.blockSize, accuracyLevel: plan.accuracyLevel };
+  const ctx: LinearContext = { b, data, jobs, format: plan.format, ioType, blockSize: plan.blockSize, accuracyLevel: plan.accuracyLevel, fp16Scales: plan.fp16Scales === true };
   const key = (name: string) => tensorKey(plan.seed, name);
 
   /** A float tensor filled in one piece (norm weights, biases, small caches). */

@@ -31,6 +31,8 @@ export interface LinearContext {
   ioType: typeof DataType.FLOAT | typeof DataType.FLOAT16;
   blockSize: number;
   accuracyLevel: number;
+  /** int4 only: scales rounded to fp16 before quantising (exactly representable in GGUF's Q4_0). */
+  fp16Scales?: boolean;
 }
 
 /** Target bytes per positional write: large enough to be fast, small enough to keep memory flat. */
@@ -139,7 +141,7 @@ function linearInt4(ctx: LinearContext, name: string, weightName: string, x: str
         const count = Math.min(rowsPerChunk, N - n0);
         for (let r = 0; r < count; r++) {
           fillRow(row, key, n0 + r, K);
-          quantizeRow(row, layout, packed.subarray(r * rowBytes), scales.subarray(r * layout.kBlocks));
+          quantizeRow(row, layout, packed.subarray(r * rowBytes), scales.subarray(r * layout.kBlocks), ctx.fp16Scales === true);
         }
         ctx.data.writeAt(q.external.offset + n0 * rowBytes, packed.subarray(0, count * rowBytes));
         const sc = scales.subarray(0, count * layout.kBlocks);

@@ -19,6 +19,8 @@ export interface SyntheticInfo {
   layout: Layout;
   /** 'last' when the graph computes logits for the last position only (not the real model's graph). */
   logits: LogitsMode;
+  /** int4 block scales: 'fp16' when rounded to fp16 (exact in GGUF Q4_0), else 'fp32'. */
+  scales?: 'fp32' | 'fp16';
   differences: string[];
   tokenizer: string;
   builder: string;

@@ -29,7 +29,7 @@ import { fail } from './exit-codes';
 import { decimal, integer, oneOf } from './parse';
 
 export interface BenchOptions {
-  models?: string; providers?: string; prompts?: string; rounds?: number; warmup?: number; cooldown?: number; maxTokens?: number; endpoint?: string;
+  models?: string; providers?: string; engines?: string; prompts?: string; rounds?: number; warmup?: number; cooldown?: number; maxTokens?: number; endpoint?: string;
   concurrency?: string; rate?: string; arrivals?: ArrivalProcess; burstiness?: number; maxConcurrency?: number; inputTokens?: string;
   allowSoftwareGpu?: boolean; sweep?: boolean | number; findMax?: boolean | string; slo?: string; sloTarget?: number; percentiles?: string; workers?: number; timeout?: number;
   dryRun?: boolean; out?: string; json?: boolean;
@@ -66,6 +66,7 @@ export function specFromFlags(base: GridSpec, o: BenchOptions): { spec: GridSpec
     ...base,
     ...(o.models ? { models: list(o.models), compare: undefined } : {}),
     ...(o.providers ? { providers: list(o.providers) } : {}),
+    ...(o.engines ? { engines: list(o.engines) } : {}),
     ...(o.prompts ? { prompts: list(o.prompts) } : {}),
     ...(o.rounds !== undefined ? { rounds: o.rounds } : {}),
     ...(o.warmup !== undefined ? { warmup: o.warmup } : {}),
@@ -102,6 +103,7 @@ export function registerBench(program: Command): void {
     .option('--models <list>', 'comma-separated models (replaces the grid\'s)')
     .option('--providers <list>', 'comma-separated execution providers: cpu,webgpu,cuda')
     .option('--allow-software-gpu', 'software adapter (SwiftShader) for webgpu when no GPU: correctness only, not GPU speed (SLMLAB_ALLOW_SOFTWARE_GPU=1)')
+    .option('--engines <list>', 'comma-separated inference engines: onnxruntime,llama.cpp (the same weights as GGUF; `slmlab engines add llama.cpp` first)')
     .option('--prompts <list>', 'comma-separated prompt sets or set#prompt (load runs default to the first prompt)')
     .option('--rounds <n>', 'measured rounds per cell (load levels: requests per client, or in all at a rate)', integer('--rounds', 1, 100000))
     .option('--warmup <n>', 'warmup rounds per cell (load levels: per client, or in all at a rate)', integer('--warmup', 0, 100000))

@@ -44,16 +44,17 @@ export function registerModelBuild(model: Command): void {
     .option('--layout <layout>', 'genai (ONNX Runtime GenAI / Foundry) or optimum (Hugging Face / transformers.js)', oneOf('--layout', ['genai', 'optimum'] as const), 'genai')
     .option('--builder <style>', 'classic (model.onnx_data, float embedding) or v0.15 (ONNX Runtime GenAI builder >= 0.15: model.onnx.data, tied int4 models share one int4 embedding/lm_head matrix)', oneOf('--builder', ['classic', 'v0.15'] as const), 'classic')
     .option('--logits <mode>', 'all (every position, as the real model) or last (last position only: faster prefill, not the real graph)', oneOf('--logits', ['all', 'last'] as const), 'all')
+    .option('--scales <type>', 'int4 block scales: fp32 (the builder\'s) or fp16 (exact in GGUF Q4_0, for `slmlab model export --gguf`; id suffix -s16)', oneOf('--scales', ['fp32', 'fp16'] as const), 'fp32')
     .option('--threads <n>', 'worker threads filling the weights (default: one per core, up to 4)', integer('--threads', 1, 64))
     .option('--out <dir>', 'destination folder (default: <cache>/synthetic/<id>)')
     .option('--force', 'replace the destination if it exists')
     .option('--json', 'print the build report as JSON')
     .addHelpText('after', `\nShapes:\n${shapeNames().map((n) => `  ${n.padEnd(14)} ${SHAPES[n].twinOf ?? 'tiny test model'} (${SHAPES[n].layers} layers, hidden ${SHAPES[n].hidden}, vocab ${SHAPES[n].vocab})`).join('\n')}` +
       `\nEmbedding shapes (fp32 encoders for POST /v1/embeddings; only --seed, --out and --json apply):\n${Object.values(ENCODER_SHAPES).map((e) => `  ${e.name.padEnd(16)} ${e.twinOf ?? 'tiny test model'} (${e.layers} layers, hidden ${e.hidden})`).join('\n')}\n\nExample:\n  slmlab model build qwen2.5-0.5b --precision int4 --block-size 32`)
-    .action(async (shape: string, o: { precision: Precision; blockSize: number; accuracyLevel: number; seed: number; layout: 'genai' | 'optimum'; builder: 'classic' | 'v0.15'; logits: 'all' | 'last'; threads?: number; out?: string; force?: boolean; json?: boolean }) => {
+    .action(async (shape: string, o: { precision: Precision; blockSize: number; accuracyLevel: number; seed: number; layout: 'genai' | 'optimum'; builder: 'classic' | 'v0.15'; logits: 'all' | 'last'; scales: 'fp32' | 'fp16'; threads?: number; out?: string; force?: boolean; json?: boolean }) => {
       try {
         if (shape in ENCODER_SHAPES) { await buildEmbedding(shape, o); return; }
-        const report = await buildWithProgress({ shape, precision: o.precision, blockSize: o.blockSize, accuracyLevel: o.accuracyLevel, seed: o.seed, layout: o.layout, builder: o.builder, logits: o.logits, threads: o.threads, out: o.out, force: o.force }, o.json);
+        const report = await buildWithProgress({ shape, precision: o.precision, blockSize: o.blockSize, accuracyLevel: o.accuracyLevel, seed: o.seed, layout: o.layout, builder: o.builder, logits: o.logits, scales: o.scales, threads: o.threads, out: o.out, force: o.force }, o.json);
         if (report.repaired && !o.json) process.stderr.write(`slmlab: the existing build was damaged (${report.repaired}): rebuilt it\n`);
         process.stdout.write(o.json ? JSON.stringify(report, null, 2) + '\n' : buildSummary(report) + '\n');
       } catch (e) {

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { compareModels, formatComparison, formatSweepTable, precisionSweep, textsFromFile } from '../../lib/quantize';
 import { locateModel } from '../../lib/registry/locate-model';
+import { compareEngines } from '../../lib/engines/compare-engines';
 import { integer } from './parse';
 import { progressBar } from './progress-bar';
 import { fail } from './exit-codes';
@@ -27,11 +28,22 @@ export function registerModelCompare(model: Command): void {
     .command('compare')
     .description('fidelity of a candidate (e.g. a quantised copy) to a base model: KL, top-1/top-5 agreement, perplexity; plus size, load time, memory and speed')
     .argument('<base>', 'the reference model (folder or name)')
-    .argument('<candidate>', 'the model to compare with it (folder or name)'))
+    .argument('<candidate>', 'the model to compare with it (folder or name), or a .gguf of the same weights: then both engines are compared (KL, top-1 of ONNX Runtime vs llama.cpp)'))
     .option('--no-speed', 'skip the timing rounds')
     .addHelpText('after', '\nExample:\n  slmlab model compare <cache>/synthetic/qwen2.5-0.5b-fp32 qwen-int4')
     .action(async (base: string, candidate: string, o: CommonOpts & { speed: boolean }) => {
       try {
+        // issue 23: an ONNX model against a GGUF of the same weights: the two engines' logits
+        if (candidate.toLowerCase().endsWith('.gguf')) {
+          const located = await locateModel(base);
+          const r = await compareEngines(located.dir, candidate, { texts: o.text ? textsFromFile(o.text) : undefined, windowTokens: o.window === 128 ? 64 : o.window, threads: o.threads || 1 });
+          const s = r.summary;
+          process.stdout.write(o.json ? JSON.stringify({ ...r, positions: undefined }, null, 2) + '\n'
+            : `engines: onnxruntime (${r.onnx}) vs llama.cpp ${r.cpuBuild ?? ''} (${r.gguf}), teacher-forced, ${r.windows} windows, ${s.positions} positions\n` +
+              `KL(ORT || llama.cpp): mean ${s.klMean.toExponential(2)}, p99 ${s.klP99.toExponential(2)}, max ${s.klMax.toExponential(2)}\n` +
+              `top-1 agreement ${(100 * s.top1Agreement).toFixed(1)} %, top-5 overlap ${(100 * s.top5Overlap).toFixed(1)} %, perplexity ${s.perplexityBase.toFixed(2)} vs ${s.perplexityCandidate.toFixed(2)}\n`);
+          return;
+        }
         const record = await compareModels(base, candidate, {
           texts: o.text ? textsFromFile(o.text) : undefined, windowTokens: o.window, speed: o.speed,
           rounds: o.rounds, prefillTokens: o.prefill, decodeTokens: o.decode, threads: o.threads,

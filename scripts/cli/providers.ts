@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { probeProviders } from '../../lib/engine/providers';
 import { fail } from './exit-codes';
+import { engineStatuses } from '../../lib/engines/status';
 
 export function registerProviders(program: Command): void {
   program
@@ -13,6 +14,8 @@ export function registerProviders(program: Command): void {
       try {
         const statuses = await probeProviders({ allowSoftwareGpu: o.allowSoftwareGpu ? true : undefined });
         if (o.json) { process.stdout.write(JSON.stringify(statuses, null, 2) + '\n'); return; }
+        // issue 23: the engines beside ONNX Runtime's providers (details: `slmlab engines list`)
+        const engineLines = engineStatuses().map((e) => `  ${e.name.padEnd(12)} ${e.usable ? 'usable' : 'not usable'}: ${e.detail}${e.fix ? ` (fix: ${e.fix})` : ''}`);
         for (const s of statuses) {
           process.stdout.write(`${s.name.padEnd(7)} ${s.usable ? 'usable' : 'not usable'}${s.usable && s.note ? ` (${s.note})` : ''}\n`);
           if (s.adapter) {
@@ -23,6 +26,7 @@ export function registerProviders(program: Command): void {
             process.stdout.write(`        why: ${s.reason}\n        fix: ${s.fix}\n`);
           }
         }
+        process.stdout.write(`engines:\n${engineLines.join('\n')}\n`);
       } catch (e) {
         fail(e);
       }

@@ -13,6 +13,7 @@
  */
 import type { ProviderName } from '../../engine/providers';
 import { cartesian } from './cartesian';
+import type { EngineName } from '../../engines/status';
 import { GridError, problemsMessage } from './errors';
 import { canonicalJson, hashedForm, sha256Hex, shortHash } from './hash';
 import { resolvePromptRef, type PromptMessage, type PromptSet } from './prompts';
@@ -35,6 +36,8 @@ export interface Cell {
   /** As written in the grid: alias, variant id or folder. */
   model: string;
   provider: ProviderName;
+  /** Inference engine (issue 23): 'onnxruntime' or 'llama.cpp' (the same weights as GGUF). */
+  engine: EngineName;
   precision: string;
   /** ONNX Runtime intra-op threads (0 = its default). */
   threads: number;
@@ -72,7 +75,7 @@ export interface Cell {
 }
 
 /** The fields whose values make a load: cells that share them run on one loaded model. */
-export const LOAD_FIELDS = ['endpoint', 'threads', 'logits', 'model', 'provider', 'precision'] as const;
+export const LOAD_FIELDS = ['endpoint', 'threads', 'logits', 'model', 'provider', 'engine', 'precision'] as const;
 
 /** The load a cell belongs to (same key = same loaded model instance). */
 export function loadGroupKey(cell: Pick<Cell, (typeof LOAD_FIELDS)[number]>): string {
@@ -90,6 +93,7 @@ export function cellSettings(c: Omit<Cell, 'cellId' | 'gridHash' | 'index' | 'ro
     promptSetId: c.promptSetId, promptId: c.promptId, messages: c.messages, stream: c.stream,
   };
   if (!LOGITS_AXIS.defaults.includes(c.logits)) out.logits = c.logits;
+  if (c.engine !== 'onnxruntime') out.engine = c.engine; // quiet default: ONNX Runtime cells keep their ids
   for (const a of NUMERIC_AXES) if (!(a.quietDefault && a.defaults.includes(c[a.key]))) out[a.key] = c[a.key];
   if (c.mode === 'load') {
     out.mode = c.mode;
@@ -123,6 +127,7 @@ export function expandGrid(spec: GridSpec, library: readonly PromptSet[] = []): 
     logits: grid.logits,
     model: grid.models,
     provider: grid.providers,
+    engine: grid.engines,
     precision: grid.precisions,
     prompt: prompts,
     maxTokens: grid.maxTokens,
@@ -140,7 +145,7 @@ export function expandGrid(spec: GridSpec, library: readonly PromptSet[] = []): 
       ? { setId: SYNTHETIC_SET_ID, id: syntheticPromptId(tokens ?? 0), messages: syntheticMessages(tokens ?? 0, pt.seed), expected: null }
       : { setId: pt.prompt.setId, id: pt.prompt.prompt.id, messages: pt.prompt.prompt.messages, expected: pt.prompt.prompt.expected ?? null };
     const base = {
-      endpoint: pt.endpoint, model: pt.model, provider: pt.provider, precision: pt.precision, threads: pt.threads, logits: pt.logits,
+      endpoint: pt.endpoint, model: pt.model, provider: pt.provider, engine: pt.engine, precision: pt.precision, threads: pt.threads, logits: pt.logits,
       promptSetId: prompt.setId, promptId: prompt.id, messages: prompt.messages.map((m) => ({ role: m.role, content: m.content })),
       maxTokens: pt.maxTokens, temperature: pt.temperature, seed: pt.seed, stream: grid.stream, concurrency: pt.concurrency,
       rate: pt.rate, inputTokens: tokens, mode: grid.mode, arrivals: grid.arrivals, burstiness: grid.burstiness, maxConcurrency: grid.maxConcurrency,

@@ -55,6 +55,7 @@ export function hashedForm(grid: ResolvedGrid, library?: readonly PromptSet[]): 
   for (const k of ['mode', 'cooldown', 'arrivals', 'burstiness', 'maxConcurrency'] as const) {
     if (rest[k] === GRID_DEFAULTS[k]) delete rest[k];
   }
+  if (grid.engines.length === 1 && grid.engines[0] === 'onnxruntime') delete rest.engines; // issue 23: quiet default
   if (grid.inputTokens.some((t) => t !== null)) delete rest.prompts;
   if (!library || rest.prompts === undefined) return rest;
   return { ...rest, prompts: (rest.prompts as ResolvedGrid['prompts']).map((ref, i) => (typeof ref === 'string' ? { ref, set: stripSchema(resolvePromptRef(ref, library, `prompts[${i}]`)) } : ref)) };

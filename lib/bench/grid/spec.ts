@@ -8,6 +8,8 @@
  * A list's order is the run order, so it is part of the grid's hash.
  */
 import { parseProvider, type ProviderName } from '../../engine/providers';
+import { parseEngine } from '../../engines/model-id';
+import type { EngineName } from '../../engines/status';
 import { LOGITS_AXIS, NUMERIC_AXES, type LogitsMode, type NumericAxisKey } from './axes';
 import type { PromptSet } from './prompts';
 
@@ -53,6 +55,12 @@ export interface GridSpec {
    * false (SLMLAB_ALLOW_SOFTWARE_GPU=1 or --allow-software-gpu say the same). Not hashed.
    */
   allowSoftwareGpu?: boolean;
+  /**
+   * Inference engines (issue 23): 'onnxruntime' (default) and 'llama.cpp', which runs the same
+   * model on a GGUF export of its weights (`<model>@llama.cpp`). llama.cpp cells are skipped with
+   * the fix when the engine is not installed. Embedded endpoint only. Default ['onnxruntime'].
+   */
+  engines?: string[] | string;
   /** Weight precisions: 'int4', 'fp16', 'fp32', 'bf16', 'int8'. Default ['int4'] (what Foundry Local ships). */
   precisions?: string[] | string;
   /** ONNX Runtime intra-op threads for the embedded service; 0 = ONNX Runtime's choice (one per physical core). Default [0]. */
@@ -129,6 +137,7 @@ export interface ResolvedGrid {
   models: string[];
   endpoints: string[];
   providers: ProviderName[];
+  engines: EngineName[];
   precisions: string[];
   threads: number[];
   logits: LogitsMode[];
@@ -157,6 +166,7 @@ export const GRID_DEFAULTS = Object.freeze({
   description: '',
   endpoints: [EMBEDDED],
   providers: ['cpu'] as ProviderName[],
+  engines: ['onnxruntime'] as EngineName[],
   precisions: ['int4'],
   threads: [0],
   logits: [...LOGITS_AXIS.defaults] as LogitsMode[],
@@ -176,14 +186,14 @@ export const GRID_DEFAULTS = Object.freeze({
 });
 
 /** The fields of a GridSpec, for unknown-field checks (the numeric axes come from axes.ts). */
-export const GRID_KEYS: readonly string[] = ['$schema', 'name', 'description', 'models', 'endpoints', 'providers', 'precisions',
+export const GRID_KEYS: readonly string[] = ['$schema', 'name', 'description', 'models', 'endpoints', 'providers', 'engines', 'precisions',
   'threads', LOGITS_AXIS.key, 'prompts', ...NUMERIC_AXES.map((a) => a.key), 'mode', 'rounds', 'warmup', 'cooldown', 'arrivals', 'burstiness',
   'maxConcurrency', 'stream', 'compare', 'allowSoftwareGpu'];
 
 /** Names people write from the OpenAI API or the workshop's scripts, mapped to ours. */
 export const GRID_KEY_HINTS: Readonly<Record<string, string>> = {
   max_tokens: 'maxTokens', model: 'models', endpoint: 'endpoints', provider: 'providers', ep: 'providers',
-  eps: 'providers', precision: 'precisions', prompt: 'prompts', temperatures: 'temperature', seeds: 'seed',
+  eps: 'providers', engine: 'engines', precision: 'precisions', prompt: 'prompts', temperatures: 'temperature', seeds: 'seed',
   warmups: 'warmup', warmup_rounds: 'warmup', n_threads: 'threads', round: 'rounds',
 };
 
@@ -218,6 +228,7 @@ export function resolveGrid(spec: GridSpec): ResolvedGrid {
     models,
     endpoints: asList(spec.endpoints, GRID_DEFAULTS.endpoints).map(normalizeEndpoint),
     providers: asList(spec.providers, GRID_DEFAULTS.providers).map((p) => parseProvider(p)),
+    engines: asList(spec.engines, GRID_DEFAULTS.engines).map((e) => parseEngine(e)),
     precisions: asList(spec.precisions, GRID_DEFAULTS.precisions).map((p) => p.trim().toLowerCase()),
     threads: asList(spec.threads, GRID_DEFAULTS.threads),
     logits: asList(spec.logits, GRID_DEFAULTS.logits),

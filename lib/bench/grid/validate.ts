@@ -5,6 +5,7 @@
  * catalog, model names meant for the embedded service are looked up too.
  */
 import { PROVIDERS, parseProvider } from '../../engine/providers';
+import { parseEngine } from '../../engines/model-id';
 import { VARIANT_PRECISIONS } from '../../catalog/schema';
 import { findModel } from '../../catalog/catalog';
 import type { CatalogFile } from '../../catalog/types';
@@ -113,6 +114,13 @@ export function gridProblems(value: unknown, opts: ValidateOptions = {}): string
     }
   });
   noDuplicates(p, providers, 'provider');
+
+  // issue 23: engines
+  const engines = axis(p, 'engines', value.engines).flatMap((e) => {
+    if (!str(p, e.at, e.value)) return [];
+    try { return [{ key: parseEngine(e.value), at: e.at }]; } catch (err) { p.add(e.at, (err as Error).message); return []; }
+  });
+  noDuplicates(p, engines, 'engine');
 
   const precisions = axis(p, 'precisions', value.precisions).flatMap((e) => {
     if (!str(p, e.at, e.value)) return [];

@@ -61,6 +61,7 @@ const SETTINGS: readonly (Column & { always?: boolean })[] = [
   { header: 'model', value: (c) => c.model, always: true },
   { header: 'role', value: (c) => c.role ?? '-' },
   { header: 'provider', value: (c) => c.provider, always: true },
+  { header: 'engine', value: (c) => c.engine },
   { header: 'precision', value: (c) => c.precision },
   { header: 'prompt', value: (c) => `${c.promptSetId}#${c.promptId}`, always: true },
   { header: 'max_tokens', value: (c) => String(c.maxTokens) },
@@ -85,7 +86,8 @@ export function formatDryRun(cells: readonly Cell[], opts: ScheduleOptions = {})
   if (cells.length === 0) return 'no cells: the grid is empty';
   const varying = SETTINGS.filter((s) => s.always || new Set(cells.map(s.value)).size > 1);
   const constant = SETTINGS.filter((s) => !varying.includes(s) && !(s.header === 'role' && cells[0].role === null)
-    && !(s.header === LOGITS_AXIS.header && LOGITS_AXIS.defaults.includes(cells[0].logits)));
+    && !(s.header === LOGITS_AXIS.header && LOGITS_AXIS.defaults.includes(cells[0].logits))
+    && !(s.header === 'engine' && cells[0].engine === 'onnxruntime'));
   const loadNo = new Map<string, number>();
   for (const c of cells) if (!loadNo.has(loadGroupKey(c))) loadNo.set(loadGroupKey(c), loadNo.size + 1);
   const header = ['#', 'load', ...varying.map((s) => s.header), 'requests', 'cell'];

@@ -12,7 +12,7 @@ import { EMBEDDED } from '../grid/spec';
 
 export function chatRequestOf(cell: Cell): TimedChatRequest {
   return {
-    model: cell.model,
+    model: cell.engine === 'llama.cpp' ? `${cell.model}@llama.cpp` : cell.model, // issue 23 (lib/engines/model-id.ts)
     messages: cell.messages,
     max_tokens: cell.maxTokens,
     temperature: cell.temperature,

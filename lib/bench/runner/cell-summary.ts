@@ -13,7 +13,7 @@ export function summarizeCell(cell: Cell, records: readonly RequestRecord[], ext
   return {
     type: 'cell', runId: extra.runId, gridHash: cell.gridHash, cellId: cell.cellId, endpoint: cell.endpoint, model: cell.model,
     modelId: extra.modelId ?? ok.find((r) => r.modelId)?.modelId ?? null, modelFileHash: extra.modelFileHash,
-    provider: cell.provider, precision: cell.precision, promptSetId: cell.promptSetId, promptId: cell.promptId, temperature: cell.temperature,
+    provider: cell.provider, ...(cell.engine !== 'onnxruntime' ? { engine: cell.engine } : {}), precision: cell.precision, promptSetId: cell.promptSetId, promptId: cell.promptId, temperature: cell.temperature,
     rounds: {
       ok: ok.length,
       error: measured.filter((r) => r.status === 'error').length,

@@ -28,6 +28,7 @@ import type { ModelRegistry, ServiceOptions } from '../../service';
 import { CatalogRegistry } from '../../registry/catalog-registry';
 import { probeProviders, softwareGpuAllowed, type ProviderStatus } from '../../engine/providers';
 import { machineMetadata } from '../metadata';
+import { llamaCppStatus } from '../../engines/status';
 import { endpointPool } from './endpoint-pool';
 import { modelIdentity } from './model-identity';
 import { memorySampler } from './memory-sampler';
@@ -101,10 +102,10 @@ export interface RunResult {
 export function cellLabel(c: Cell): string {
   const ep = c.endpoint === EMBEDDED ? '' : ` @${c.endpoint}`;
   const load = c.mode !== 'load' ? '' : c.rate !== null ? ` rate ${c.rate}/s` : ` concurrency ${c.concurrency}`;
-  return `${c.model} ${c.provider} ${c.precision} ${c.promptSetId}#${c.promptId}${load}${ep}`;
+  return `${c.model}${c.engine === 'llama.cpp' ? '@llama.cpp' : ''} ${c.provider} ${c.precision} ${c.promptSetId}#${c.promptId}${load}${ep}`;
 }
 
-const skipReason = (s: ProviderStatus): string =>
+const skipReason = (s: ProviderStatus): string => s.reason?.startsWith('engine ') ? `${s.reason}. Fix: ${s.fix}` :
   `execution provider "${s.name}" is not usable on this machine: ${s.reason ?? 'probe failed'}${s.fix ? `. Fix: ${s.fix}` : ''}`;
 
 export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<RunResult> {
@@ -148,7 +149,13 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<RunResu
   if (plan.spec.allowSoftwareGpu !== undefined) process.env.SLMLAB_ALLOW_SOFTWARE_GPU = allowSoftwareGpu ? '1' : '0';
   const statuses = embeddedProviders.length ? await probeProviders({ only: embeddedProviders, allowSoftwareGpu }) : [];
   const usable = new Map(statuses.map((s) => [s.name, s]));
-  const unusable = (c: Cell) => { const s = c.endpoint === EMBEDDED ? usable.get(c.provider) : undefined; return s && !s.usable ? s : null; };
+  // issue 23: llama.cpp cells without the engine installed are skipped with the fix, like an unusable provider
+  const llama = cells.some((c) => c.engine === 'llama.cpp' && c.endpoint === EMBEDDED) ? llamaCppStatus() : null;
+  const llamaSkip: ProviderStatus | null = llama && !llama.usable ? { name: 'cpu', usable: false, reason: `engine llama.cpp: ${llama.reason}`, fix: llama.fix } as ProviderStatus : null;
+  const unusable = (c: Cell) => {
+    if (c.engine === 'llama.cpp' && c.endpoint === EMBEDDED && llamaSkip) return llamaSkip;
+    const s = c.endpoint === EMBEDDED ? usable.get(c.provider) : undefined; return s && !s.usable ? s : null;
+  };
   const run: RunRecord = {
     type: 'run', runId, gridHash, intentHash: plan.intentHash, settings: plan.settings, gridName: plan.name, startedAt: new Date().toISOString(),
     machine: machineMetadata(), overrides: plan.overrides, providers: statuses, cells: cells.length, requestsPlanned: plan.requests.length,

@@ -17,6 +17,8 @@ export interface CellSummaryRecord {
   /** sha256 of the model's .onnx graph (not its external data file); null for URL endpoints or when unknown. */
   modelFileHash: string | null;
   provider: ProviderName;
+  /** issue 23: set for engines other than ONNX Runtime ('llama.cpp'). */
+  engine?: string;
   precision: string;
   promptSetId: string;
   promptId: string;

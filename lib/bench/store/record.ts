@@ -13,6 +13,7 @@
  *   equal gaps (its gap / k), so chunked streams are not counted as slow single tokens.
  * - decodeTokensPerSecond: (completionTokens - 1) / ((e2eMs - ttftMs) / 1000) = 1000 / tpotMs.
  */
+import type { EngineName } from '../../engines/status';
 import type { ProviderName } from '../../engine/providers';
 import { LOGITS_AXIS, NUMERIC_AXES, type LogitsMode } from '../grid/axes';
 import type { CompareRole } from '../grid/expand';
@@ -74,6 +75,8 @@ export interface RequestRecord {
   provider: ProviderName;
   /** "software adapter — correctness only, not GPU speed" when webgpu ran on a software adapter (SwiftShader); else null. */
   adapterNote?: string | null;
+  /** Inference engine (issue 23); records written before engines existed have none: read them as 'onnxruntime'. */
+  engine?: EngineName;
   precision: string;
   threads: number;
   /** 'all' (the model's own graph) or 'last' (last-position logits): grid/axes.ts LOGITS_AXIS. */
@@ -155,6 +158,7 @@ export const RECORD_FIELDS: readonly FieldSpec[] = Object.freeze([
   f('modelId', 'string', null, true, 'setting', 'The id the endpoint served (catalog variant id, or the server\'s model name); null when unknown.'),
   f('provider', 'string', null, false, 'setting', 'Execution provider: cpu, webgpu or cuda.'),
   f('adapterNote', 'string', null, true, 'setting', 'webgpu on a software adapter (SwiftShader): "software adapter — correctness only, not GPU speed"; null otherwise.'),
+  f('engine', 'string', null, true, 'setting', "Inference engine: 'onnxruntime' or 'llama.cpp' (the same weights as GGUF); absent in records older than engines."),
   f('precision', 'string', null, false, 'setting', 'Weight precision (int4, fp16, fp32, ...).'),
   f('threads', 'integer', null, false, 'setting', 'ONNX Runtime intra-op threads (0 = its default).'),
   f(LOGITS_AXIS.key, 'string', null, false, 'setting', LOGITS_AXIS.description),
@@ -188,7 +192,7 @@ export function recordFor(req: PlannedRequest, runId: string, startedAt: string 
     ttftMs: null, e2eMs: null, tpotMs: null, itlMs: [],
     promptTokens: null, completionTokens: null, tokenSource: null, decodeTokensPerSecond: null,
     outputSha256: null, outputText: null,
-    endpoint: c.endpoint, model: c.model, modelId: null, provider: c.provider, adapterNote: null, precision: c.precision, threads: c.threads, logits: c.logits,
+    endpoint: c.endpoint, model: c.model, modelId: null, provider: c.provider, adapterNote: null, engine: c.engine, precision: c.precision, threads: c.threads, logits: c.logits,
     promptSetId: c.promptSetId, promptId: c.promptId, expected: c.expected, maxTokens: c.maxTokens, temperature: c.temperature,
     seed: c.seed, concurrency: c.concurrency, rate: c.rate, inputTokens: c.inputTokens, stream: c.stream, mode: c.mode,
     arrivals: c.rate === null ? null : c.arrivals, burstiness: c.rate !== null && c.arrivals === 'gamma' ? c.burstiness : null,

@@ -16,6 +16,8 @@ export function levelColumns(rows: readonly LevelRow[]): LevelColumn[] {
   const cols: LevelColumn[] = [
     ...(multi ? [{ header: 'Model', numeric: false, value: (r: LevelRow) => r.model }, { header: 'Endpoint', numeric: false, value: (r: LevelRow) => r.endpoint },
       { header: 'Input tokens', numeric: true, value: (r: LevelRow) => (r.inputTokens === null ? '-' : String(r.inputTokens)) }] : []),
+    // issue 23: which engine served the level, when any level ran on another than ONNX Runtime
+    ...(rows.some((r) => r.engine && r.engine !== 'onnxruntime') ? [{ header: 'Engine', numeric: false, value: (r: LevelRow) => r.engine }] : []),
     { header: 'Level', numeric: false, value: (r) => r.level },
     { header: 'Requests/s', numeric: true, value: (r) => num(r.requestsPerSecond, 2) },
     { header: 'Output tok/s', numeric: true, value: (r) => num(r.outputTokensPerSecond) },

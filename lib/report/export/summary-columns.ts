@@ -54,7 +54,13 @@ export function loadText(r: SummaryRow): string {
 
 /** SUMMARY_COLUMNS, plus a Load column after Prompt when the rows were measured under different loads or input lengths. */
 export function summaryColumns(rows: readonly SummaryRow[]): readonly SummaryColumn[] {
-  if (!rows.some((r) => loadText(r) !== '-')) return SUMMARY_COLUMNS;
-  const i = SUMMARY_COLUMNS.findIndex((c) => c.header === 'Prompt') + 1;
-  return [...SUMMARY_COLUMNS.slice(0, i), { header: 'Load', numeric: false, value: loadText }, ...SUMMARY_COLUMNS.slice(i)];
+  let cols: readonly SummaryColumn[] = SUMMARY_COLUMNS;
+  // issue 23: an Engine column after Provider when any row ran on another engine than ONNX Runtime
+  if (rows.some((r) => r.engine && r.engine !== 'onnxruntime')) {
+    const e = cols.findIndex((c) => c.header === 'Provider') + 1;
+    cols = [...cols.slice(0, e), { header: 'Engine', numeric: false, value: (r: SummaryRow) => r.engine ?? 'onnxruntime' }, ...cols.slice(e)];
+  }
+  if (!rows.some((r) => loadText(r) !== '-')) return cols;
+  const i = cols.findIndex((c) => c.header === 'Prompt') + 1;
+  return [...cols.slice(0, i), { header: 'Load', numeric: false, value: loadText }, ...cols.slice(i)];
 }

@@ -16,7 +16,7 @@ export interface SpeedupBarsOptions {
 
 export const speedupBarsDefaults = Object.freeze({ height: 420 });
 
-const KIND_NAMES: Record<ComparisonRow['kind'], string> = { provider: 'provider (GPU vs CPU)', precision: 'precision', model: 'model (SLM vs LLM)' };
+const KIND_NAMES: Record<ComparisonRow['kind'], string> = { provider: 'provider (GPU vs CPU)', precision: 'precision', model: 'model (SLM vs LLM)', engine: 'engine (vs ONNX Runtime)' };
 const METRIC_NAMES: Record<ComparisonRow['metric'], string> = { decodeTokensPerSecond: 'decode tok/s', ttftMs: 'TTFT', e2eMs: 'E2E latency' };
 
 export function speedupBars(rows: readonly ComparisonRow[], options: SpeedupBarsOptions = {}): Figure {
