@@ -34,6 +34,8 @@ export interface StartDaemonOptions extends DaemonOptions {
   maxQueue?: number;
   threads?: number;
   maxBatch?: number;
+  /** false: a request never starts a real model's download on first use (--no-auto-download). */
+  autoDownload?: boolean;
   /** Model folders to serve, name -> folder. */
   models?: Record<string, string>;
   /** Serve every model folder under these (with neither this nor `models`: the catalog and the cache). */
@@ -148,6 +150,7 @@ async function startLocked(dir: string, o: StartDaemonOptions): Promise<StartRes
   if (o.maxQueue !== undefined) args.push('--max-queue', String(o.maxQueue));
   if (o.threads !== undefined) args.push('--threads', String(o.threads));
   if (o.maxBatch !== undefined) args.push('--max-batch', String(o.maxBatch));
+  if (o.autoDownload === false) args.push('--no-auto-download');
   for (const [name, folder] of Object.entries(o.models ?? {})) args.push('--model', `${name}=${folder}`);
   for (const d of o.modelsDirs ?? []) args.push('--models-dir', d);
 

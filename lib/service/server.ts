@@ -26,6 +26,7 @@ import type { ModelRegistry } from './registry';
 import * as foundry from './routes-foundry';
 import * as openai from './routes-openai';
 import { WEB_ROUTES } from '../web/routes';
+import { changesState, readOnlyContext, type RouteEffect, type RouteSpec } from './route-table';
 import { checkApiKey, checkBinding, checkCrossSite, checkOrigin, corsHeaders, isAllowedOrigin, isLoopback, preflightHeaders } from './security';
 
 export interface ServiceOptions {
@@ -70,37 +71,42 @@ export interface ServiceHandle {
   close(): Promise<void>;
 }
 
-interface Route { method: string; pattern: RegExp; keys: string[]; handler: Handler; changesState: boolean }
+interface Route extends RouteSpec { pattern: RegExp; keys: string[] }
 
 /**
- * A route. `changesState` (default: true for every method but GET) makes it refuse requests
- * that a browser marks as cross-site (security.ts, checkCrossSite); Foundry's GET routes that
- * load or unload models say so explicitly.
+ * A route, with its effect (route-table.ts): `read` routes are open to any page and run with a
+ * read-only view of the service; every other effect refuses requests a browser marks as
+ * cross-site (security.ts, checkCrossSite), whatever the method.
  */
-function route(method: string, path: string, handler: Handler, opts: { changesState?: boolean } = {}): Route {
+function route(method: string, path: string, handler: Handler, effect: RouteEffect): Route {
   const keys: string[] = [];
   const source = path.replace(/:(\w+)/g, (_, k: string) => { keys.push(k); return '([^/]+)'; });
-  return { method, pattern: new RegExp(`^${source}$`), keys, handler, changesState: opts.changesState ?? method !== 'GET' };
+  return { method, path, pattern: new RegExp(`^${source}$`), keys, handler, effect };
 }
 
 const ROUTES: Route[] = [
-  route('GET', '/v1/models', openai.listModels),
-  route('GET', '/v1/models/:id', openai.getModel),
-  route('POST', '/v1/chat/completions', openai.chatCompletions),
-  route('GET', '/foundry/list', foundry.foundryList),
-  route('GET', '/openai/models', foundry.cachedModels),
-  route('POST', '/openai/download', foundry.download),
-  route('GET', '/openai/load/:name', foundry.loadRoute, { changesState: true }),
-  route('GET', '/openai/unload/:name', foundry.unloadRoute, { changesState: true }),
-  route('GET', '/openai/unloadall', foundry.unloadAll, { changesState: true }),
-  route('GET', '/openai/loadedmodels', foundry.loadedModels),
-  route('GET', '/openai/status', foundry.status),
-  route('GET', '/slmlab/loaded', foundry.loadedDetail),
-  route('GET', '/slmlab/preparing', foundry.preparing),
-  route('GET', '/slmlab/instance', foundry.instanceRoute),
+  route('GET', '/v1/models', openai.listModels, 'read'),
+  route('GET', '/v1/models/:id', openai.getModel, 'read'),
+  route('POST', '/v1/chat/completions', openai.chatCompletions, 'prepare'),
+  route('GET', '/foundry/list', foundry.foundryList, 'read'),
+  route('GET', '/openai/models', foundry.cachedModels, 'read'),
+  route('POST', '/openai/download', foundry.download, 'prepare'),
+  route('GET', '/openai/load/:name', foundry.loadRoute, 'prepare'),
+  route('GET', '/openai/unload/:name', foundry.unloadRoute, 'write'),
+  route('GET', '/openai/unloadall', foundry.unloadAll, 'write'),
+  route('GET', '/openai/loadedmodels', foundry.loadedModels, 'read'),
+  route('GET', '/openai/status', foundry.status, 'read'),
+  route('GET', '/slmlab/loaded', foundry.loadedDetail, 'read'),
+  route('GET', '/slmlab/preparing', foundry.preparing, 'read'),
+  route('GET', '/slmlab/instance', foundry.instanceRoute, 'read'),
   // Session 4's pages (RAG chat, in-browser inference) and their assets: lib/web/routes.ts.
-  ...WEB_ROUTES.map((r) => route(r.method, r.path, r.handler)),
+  ...WEB_ROUTES.map((r) => route(r.method, r.path, r.handler, r.effect)),
 ];
+
+/** The route table as declared (method, path, effect): what test/route-effects.test.ts walks. */
+export function routeTable(): Array<Pick<RouteSpec, 'method' | 'path' | 'effect'>> {
+  return ROUTES.map((r) => ({ method: r.method, path: r.path, effect: r.effect }));
+}
 
 /** The URL a local client should use for a bound address. */
 function urlFor(host: string, port: number): string {
@@ -121,7 +127,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
   const ctx: ServiceContext = {
     manager, registry, preparations: registry.preparations, logger, url: () => url,
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, startedAt: Math.floor(Date.now() / 1000), shutdown: shutdown.signal,
-    instance: options.instance ?? randomUUID(),
+    instance: options.instance ?? randomUUID(), key: {},
   };
   const loopbackBind = isLoopback(host);
 
@@ -226,7 +232,7 @@ async function dispatch(ctx: ServiceContext, req: http.IncomingMessage, res: htt
   if (!matches.length) throw routeNotFound(method, pathname);
   const hit = matches.find((r) => r.method === method);
   if (!hit) throw methodNotAllowed(method, pathname, [...new Set(matches.map((r) => r.method))]);
-  if (hit.changesState) checkCrossSite(req);
+  if (changesState(hit.effect)) checkCrossSite(req);
   const m = hit.pattern.exec(pathname)!;
   const params: Record<string, string> = {};
   hit.keys.forEach((k, i) => {
@@ -236,6 +242,6 @@ async function dispatch(ctx: ServiceContext, req: http.IncomingMessage, res: htt
       throw badRequest(`the ${k} in the path is not valid percent-encoding: ${m[i + 1]}`, k);
     }
   });
-  await hit.handler(ctx, req, res, params, query);
+  await hit.handler(hit.effect === 'read' ? readOnlyContext(ctx) : ctx, req, res, params, query);
 }
 

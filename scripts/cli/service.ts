@@ -9,10 +9,10 @@ import { integer } from './parse';
 import { choosePort, WORKSHOP_PORT } from '../../lib/service/workshop-port';
 import { EXIT, fail } from './exit-codes';
 
-interface StartOptions { host?: string; port?: number; ttl?: number; maxQueue?: number; threads?: number; maxBatch?: number; foreground?: boolean; json?: boolean }
+interface StartOptions { host?: string; port?: number; ttl?: number; maxQueue?: number; threads?: number; maxBatch?: number; foreground?: boolean; json?: boolean; autoDownload?: boolean }
 
 function daemonOptions(o: StartOptions): StartDaemonOptions {
-  return { host: o.host, port: o.port, ttlSeconds: o.ttl, maxQueue: o.maxQueue, threads: o.threads, maxBatch: o.maxBatch };
+  return { host: o.host, port: o.port, ttlSeconds: o.ttl, maxQueue: o.maxQueue, threads: o.threads, maxBatch: o.maxBatch, autoDownload: o.autoDownload };
 }
 
 function serviceOptions(cmd: Command): Command {
@@ -23,6 +23,8 @@ function serviceOptions(cmd: Command): Command {
     .option('--max-queue <n>', 'requests waiting per loaded model before 429 (default 16)', integer('--max-queue', 0))
     .option('--threads <n>', 'ONNX Runtime intra-op threads per model (0 = one per core)', integer('--threads', 0, 1024))
     .option('--max-batch <n>', 'requests decoded together per model (continuous batching; default 8, 1 = one at a time)', integer('--max-batch', 1, 64))
+    // commander: --no-auto-download sets autoDownload to false (default true).
+    .option('--no-auto-download', "a request never starts a real model's download on first use (`slmlab model download` still does; synthetic twins are still built)")
     .option('--json', 'print the result as JSON');
 }
 
@@ -44,6 +46,7 @@ export function registerService(program: Command): void {
           if (o.maxQueue !== undefined) args.push('--max-queue', String(o.maxQueue));
           if (o.threads !== undefined) args.push('--threads', String(o.threads));
           if (o.maxBatch !== undefined) args.push('--max-batch', String(o.maxBatch));
+          if (o.autoDownload === false) args.push('--no-auto-download');
           const { service: handle, stopped } = await runServiceMain(args, process.env, { exitOnStop: true });
           process.stderr.write(`slmlab service listening on ${handle.url} (Ctrl-C to stop)\n`);
           await stopped;
