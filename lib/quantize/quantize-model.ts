@@ -72,7 +72,7 @@ export async function quantizeModel(options: QuantizeModelOptions): Promise<Quan
   const source = inspectModelFolder(options.source, options.onnxFile);
   const onnxName = path.relative(source.dir, source.onnxPath);
   const model = decodeModel(readModelBytes(source.onnxPath));
-  const reader = new TensorBytesReader(path.dirname(source.onnxPath));
+  const reader = new TensorBytesReader(path.dirname(source.onnxPath), source.dir);
   try {
     reader.checkBounds(model.graph.initializers);
     const plan = planQuantization(model, settings, onnxName);

@@ -23,6 +23,8 @@ import { BUNDLES, bundle } from './bundle';
 import { DocsetStore } from './docsets';
 import { assetHeaders, pageHeaders } from './headers';
 import type { RouteEffect } from '../service/route-table';
+import { ServiceError } from '../service/errors';
+import { OutsideFolderError, resolveInside } from '../util/inside-folder';
 
 /** A page route; its effect decides its guard (lib/service/route-table.ts). */
 export interface WebRoute { method: 'GET' | 'POST'; path: string; handler: Handler; effect: RouteEffect }
@@ -70,7 +72,14 @@ const modelFile: Handler = async (ctx, _req, res, params) => {
   const file = m.files.find((f) => f.name === params.name);
   if (!file) throw notFound(`file '${params.name}' of model ${m.id} (see /web/models/${encodeURIComponent(m.id)}/manifest)`);
   if (m.refused) throw new InvalidRequestError(m.refused, 'model');
-  await sendFile(res, path.join(dir, ...file.name.split('/')), { 'Content-Type': 'application/octet-stream' });
+  // The file's real path must lie in the model's folder: a link out is refused (util/inside-folder.ts).
+  let real: string;
+  try {
+    real = resolveInside(dir, file.name.split('/').join(path.sep));
+  } catch (e) {
+    throw e instanceof OutsideFolderError ? new ServiceError(403, 'model_invalid', `${e.message}; the service does not serve it`, 'name') : e;
+  }
+  await sendFile(res, real, { 'Content-Type': 'application/octet-stream' });
 };
 
 /** Starts (or joins) a model's download or build: 200 when it is ready, 202 + Retry-After while it runs. */
