@@ -32,8 +32,40 @@ export interface TimedChatOptions {
    * accepts the field.
    */
   continuousUsage?: boolean;
-  /** Client-side limit for the whole call, ms (default: the client's own). */
+  /**
+   * Client-side limit for the whole call, ms: the wait for headers AND the whole stream (a
+   * stream that never ends is cut at this time and recorded as a timeout). Default: the
+   * client's own limit, which covers only the wait for headers.
+   */
   timeoutMs?: number;
+  /**
+   * Most bytes of one response body (default DEFAULT_MAX_RESPONSE_BYTES); a longer one is cut
+   * and recorded as an error, so an endless stream cannot grow the client's memory.
+   */
+  maxResponseBytes?: number;
+}
+
+/** 8 MiB: a few thousand tokens streamed as SSE chunks are well under 2 MiB. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * A fetch that counts the body's bytes as they arrive and fails the body past `limit`
+ * (calling `onLimit` first, so the caller can say why the stream broke off).
+ */
+function cappedFetch(inner: typeof fetch, limit: number, onLimit: (bytes: number) => void): typeof fetch {
+  return async (input, init) => {
+    const res = await inner(input, init);
+    if (!res.body) return res;
+    let seen = 0;
+    const counted = res.body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, ctl) {
+        seen += chunk.byteLength;
+        if (seen > limit) { onLimit(seen); ctl.error(new RangeError(`response larger than ${limit} bytes`)); return; }
+        ctl.enqueue(chunk);
+      },
+    }));
+    return new Response(counted, { status: res.status, statusText: res.statusText, headers: res.headers });
+  };
 }
 
 interface Failure { message: string; status: number | null; code: string | null }
@@ -54,16 +86,37 @@ export async function timedChat(client: OpenAI, request: TimedChatRequest, o: Ti
   let failure: Failure | null = null;
   let reading = false;
 
+  // Bounds on the whole call (issue 21): a total time and a byte cap, each recorded as the failure.
+  let limitHit: Failure | null = null;
+  const maxBytes = o.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  const ac = new AbortController();
+  const onOuterAbort = () => ac.abort(o.signal?.reason);
+  if (o.signal?.aborted) ac.abort(o.signal.reason); else o.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  const innerFetch = (client as unknown as { fetch?: typeof fetch }).fetch ?? globalThis.fetch;
+  const bounded = client.withOptions({
+    fetch: cappedFetch(innerFetch, maxBytes, (n) => {
+      limitHit ??= { message: `the response passed ${maxBytes} bytes (${n} read) and was cut: the endpoint sent far more than an answer holds`, status: null, code: 'response_too_large' };
+    }),
+  });
+
   const startedAt = new Date();
   const t0 = performance.now();
+  const timer = o.timeoutMs !== undefined ? setTimeout(() => {
+    limitHit ??= { message: `timed out after ${o.timeoutMs} ms: the response had not ended (--timeout covers the whole response)`, status: null, code: 'timeout' };
+    ac.abort();
+  }, o.timeoutMs) : undefined;
   try {
-    const stream = await client.chat.completions.create(body, { signal: o.signal, maxRetries: 0, ...(o.timeoutMs !== undefined ? { timeout: o.timeoutMs } : {}) });
+    const stream = await bounded.chat.completions.create(body, { signal: ac.signal, maxRetries: 0, ...(o.timeoutMs !== undefined ? { timeout: o.timeoutMs } : {}) });
     responseMs = performance.now() - t0;
     reading = true;
     for await (const chunk of stream) chunks.push({ t: performance.now() - t0, chunk });
   } catch (e) {
-    failure = endpointFailure(e, reading);
+    failure = limitHit ?? endpointFailure(e, reading);
+  } finally {
+    clearTimeout(timer);
+    o.signal?.removeEventListener('abort', onOuterAbort);
   }
+  failure ??= limitHit;
   const endMs = performance.now() - t0;
 
   const metrics = measureStream({ responseMs, endMs, chunks }, { tokenizer: o.tokenizer, messages: request.messages });

@@ -43,6 +43,11 @@ export const EXIT: Record<ErrorCode | 'bug', number> = {
   model_unloaded: 8,
   model_not_ready: 8,
   model_preparation_failed: 6,
+  // issue 21: a load worker thread died (its cause is the message); a second run on a locked --out;
+  // a model whose engine process stopped answering.
+  load_worker_failed: 1,
+  results_locked: 2,
+  model_unavailable: 8,
 };
 
 export const EXIT_HELP = `Exit codes:
