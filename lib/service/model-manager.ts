@@ -26,7 +26,9 @@ export interface ManagerOptions {
   /** Requests decoded together per loaded model (default: the engine's DEFAULT_MAX_BATCH; 1 = one at a time). */
   maxBatch?: number;
   /** How models are loaded (default: each in its own engine process, loadModelInProcess; the worker-thread loadModel fits too). */
-  load?: (dir: string, opts: { provider: ProviderName; threads: number; maxBatch: number }) => Promise<EngineModel>;
+  load?: (dir: string, opts: { provider: ProviderName; threads: number; maxBatch: number; frozenAfterMs?: number }) => Promise<EngineModel>;
+  /** An engine process silent this long is frozen: killed, its requests 503 model_unavailable (process-engine.ts). */
+  frozenAfterMs?: number;
 }
 
 /** A loaded (or loading) model as GET /slmlab/loaded reports it. Plain record. */
@@ -247,7 +249,7 @@ export class ModelManager {
       key, resolved, model: null, loadedAt: null, lastUsed: Date.now(), ttlSeconds: this.ttlSeconds, autoUnload: true,
       inFlight: 0, requests: 0, timer: null, closing: false, revoke: new AbortController(), ready: undefined as unknown as Promise<EngineModel>,
     };
-    entry.ready = this.loader(resolved.dir, { provider: resolved.provider, threads: this.threads, maxBatch: this.maxBatch }).then(
+    entry.ready = this.loader(resolved.dir, { provider: resolved.provider, threads: this.threads, maxBatch: this.maxBatch, frozenAfterMs: this.options.frozenAfterMs }).then(
       (model) => {
         entry.model = model;
         entry.loadedAt = Date.now();

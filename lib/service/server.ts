@@ -55,6 +55,8 @@ export interface ServiceOptions {
   prepareWaitMs?: number;
   /** Start downloads of real models on a request's first use (default true); synthetic builds always start. */
   autoDownload?: boolean;
+  /** An engine process that answers no heartbeat this long is killed and its requests get 503 (default 10 s; SLMLAB_ENGINE_FROZEN_MS). */
+  engineFrozenAfterMs?: number;
   /** The token GET /slmlab/instance answers (default: a random one); the daemon's state file records it. */
   instance?: string;
 }
@@ -65,6 +67,8 @@ export interface ServiceHandle {
   host: string;
   port: number;
   manager: ModelManager;
+  /** An engine process that answers no heartbeat this long is killed and its requests get 503 (default 10 s; SLMLAB_ENGINE_FROZEN_MS). */
+  engineFrozenAfterMs?: number;
   /** The token GET /slmlab/instance answers. */
   instance: string;
   /** Stops accepting, aborts running generations, disposes every model. */
@@ -120,7 +124,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
   checkBinding(host, apiKey);
   const logger = options.logger ?? silentLogger;
   const registry = new PreparingRegistry(options.registry, { waitMs: options.prepareWaitMs, autoDownload: options.autoDownload });
-  const manager = new ModelManager({ registry, ttlSeconds: options.ttlSeconds, maxQueue: options.maxQueue, threads: options.threads, maxBatch: options.maxBatch });
+  const manager = new ModelManager({ registry, ttlSeconds: options.ttlSeconds, maxQueue: options.maxQueue, threads: options.threads, maxBatch: options.maxBatch, frozenAfterMs: options.engineFrozenAfterMs });
   const shutdown = new AbortController();
   setMaxListeners(0, shutdown.signal); // every running request listens to it
   let url = '';
