@@ -15,7 +15,8 @@ export function fromCall(req: PlannedRequest, runId: string, call: TimedCall, mo
   const noVariant = call.status === 'error' && call.errorStatus === 404 && NO_VARIANT.test(call.error ?? '');
   return {
     ...base,
-    status: noVariant ? 'skipped' : call.status,
+    // The run's own signal stopped it mid-flight (Ctrl-C): not a result (store/record.ts).
+    status: noVariant ? 'skipped' : call.status === 'error' && call.errorCode === 'aborted' ? 'interrupted' : call.status,
     reason: call.error,
     finishReason: call.finishReason,
     sentAtMs: send?.sentAtMs ?? call.startEpochMs,
