@@ -10,6 +10,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { removeAbandonedBuilds } from '../synth/build-model';
 import { AbortedError, SlmlabError } from '../errors';
 import { inspectModelFolder, type FolderLayout } from '../engine/model-folder';
 import { DecoderSession } from '../engine/decoder-session';
@@ -94,6 +95,8 @@ export async function quantizeModel(options: QuantizeModelOptions): Promise<Quan
     if (fs.existsSync(out) && !options.force) throw new QuantizeError(`'${out}' already exists: remove it, choose another --out, or pass --force to replace it`);
     if (options.register) safeModelFolder(name); // refuse a name that cannot be a cache folder before any work
 
+    // Folders of earlier runs killed mid-write (kill -9) are swept first (issue 21).
+    removeAbandonedBuilds(out);
     const tmp = `${out}.partial-${process.pid}-${Date.now()}`;
     let data: TensorDataWriter | null = null;
     let peak = 0;
@@ -160,6 +163,7 @@ export function registerFolder(dir: string, name: string, cacheRoot: string | un
   const target = path.join(modelsDir(cacheRoot), safeModelFolder(name));
   if (path.resolve(target) === path.resolve(dir)) return target;
   if (fs.existsSync(target) && !force) throw new QuantizeError(`a model is already registered as '${name}' (${target}): pass --force to replace it, or choose another --name`);
+  removeAbandonedBuilds(target);
   const tmp = `${target}.partial-${process.pid}-${Date.now()}`;
   try {
     fs.mkdirSync(tmp, { recursive: true });
