@@ -12,6 +12,10 @@ import { timedChat } from '../lib/client/timed-chat';
 import { driveLevelInWorkers, LoadWorkerError } from '../lib/bench/load/workers';
 import type { PlannedRequest } from '../lib/bench/grid/schedule';
 import { exitCodeOf } from '../scripts/cli/exit-codes';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { printable } from '../lib/util/printable';
+import { fromCall } from '../lib/bench/runner/from-call';
 
 let server: http.Server;
 let base = '';
@@ -26,6 +30,19 @@ before(async () => {
       const mode = new URL(req.url ?? '/', 'http://x').searchParams.get('mode') ?? String(req.headers['x-mode'] ?? '');
       open.add(res);
       res.on('close', () => open.delete(res));
+      if (mode === 'escapes') { // an error whose message would rewrite the terminal
+        res.writeHead(500, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ error: { message: 'boom\u001b]0;pwned\u0007\u001b[2J\u001b[31mred\r\nfake line\u202egnp.exe', type: 'server_error\u001b[0m', code: null } }));
+        return;
+      }
+      if (mode === 'absurd') { // a whole answer with usage of 1e15 tokens and negative engine timings
+        res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+        res.write(chunk('hello'));
+        res.write(`data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], slmlab: { ttft_ms: -50, total_ms: -1, decode_tokens_per_second: 1e308 * 10 } })}\n\n`);
+        res.write(`data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [], usage: { prompt_tokens: 3, completion_tokens: 1e15, total_tokens: 1e15 + 3 } })}\n\n`);
+        res.end('data: [DONE]\n\n');
+        return;
+      }
       if (mode === 'silent') { res.writeHead(200, { 'Content-Type': 'text/event-stream' }); res.flushHeaders(); return; } // headers, then nothing
       if (mode === 'never-headers') return;
       res.writeHead(200, { 'Content-Type': 'text/event-stream' });
@@ -102,5 +119,42 @@ describe('client reads against a hostile endpoint', () => {
       assert.equal(exitCodeOf(e), 1);
       return true;
     });
+  });
+});
+
+describe('untrusted text and numbers', () => {
+  test("an endpoint's error is stored and printed with its control characters escaped", async () => {
+    const call = await timedChat(client('escapes'), ask, { timeoutMs: 5000 });
+    assert.equal(call.status, 'error');
+    for (const field of [call.error, call.errorCode]) {
+      assert.doesNotMatch(String(field), /[\u0000-\u001f\u007f-\u009f\u202e]/, String(field));
+    }
+    assert.match(String(call.error), /boom\\x1b\]0;pwned\\x07\\x1b\[2J/);
+    assert.match(String(call.error), /\\x0d\\x0afake line\\u202egnp/);
+    // The CLI's one error line escapes whatever a message carries.
+    const errors = path.join(__dirname, '..', 'lib', 'errors.js');
+    const exits = path.join(__dirname, '..', 'scripts', 'cli', 'exit-codes.js');
+    const r = spawnSync(process.execPath, ['-e', `const { SlmlabError } = require(${JSON.stringify(errors)}); require(${JSON.stringify(exits)}).fail(new SlmlabError('endpoint_not_found', 'from the endpoint: \\u001b[2Jgone\\nsecond'))`], { encoding: 'utf8' });
+    assert.equal(r.status, 8);
+    assert.equal(r.stderr, 'slmlab: error: from the endpoint: \\x1b[2Jgone\\x0asecond\n');
+    assert.equal(printable('tab\there\u0085\u2066x'), 'tab\\x09here\\x85\\u2066x');
+    assert.equal(printable('plain ünïcode 你好 🙂'), 'plain ünïcode 你好 🙂');
+  });
+
+  test('usage of 1e15 tokens is flagged and not counted; negative engine timings are not taken', async () => {
+    const call = await timedChat(client('absurd'), ask, { timeoutMs: 5000 });
+    assert.equal(call.status, 'ok', String(call.error));
+    assert.notEqual(call.completionTokens, 1e15);
+    assert.ok((call.completionTokens ?? 0) < 100);
+    assert.notEqual(call.tokenSource, 'usage');
+    assert.match(String(call.anomalies), /not plausible/);
+    assert.equal(call.slmlab?.ttftMs, null);
+    assert.equal(call.slmlab?.totalMs, null);
+    const req = { seq: 0, key: 'g:c:measure:1:0', gridHash: 'g', cellId: 'c', kind: 'measure', round: 1, slot: 0, group: 0, loadKey: 'k',
+      cell: { model: 'm', messages: ask.messages, maxTokens: 4, endpoint: base, provider: 'cpu', mode: 'rounds', rounds: 1, concurrency: 1 } } as unknown as PlannedRequest;
+    const rec = fromCall(req, 'run', call, null);
+    assert.equal(rec.status, 'ok');
+    assert.match(String(rec.reason), /not plausible/);
+    assert.notEqual(rec.completionTokens, 1e15);
   });
 });

@@ -19,6 +19,7 @@ import OpenAI from 'openai';
 import type { CountingTokenizer } from './chunk-tokens';
 import { measureStream, type ObservedChunk } from './stream-metrics';
 import type { TimedCall } from './timed-call';
+import { printable } from '../util/printable';
 
 export type TimedChatRequest = Omit<OpenAI.Chat.ChatCompletionCreateParamsStreaming, 'stream'> & { stream?: true };
 
@@ -126,6 +127,8 @@ export async function timedChat(client: OpenAI, request: TimedChatRequest, o: Ti
   if (!failure && metrics.finishReason === null) {
     failure = { message: 'the stream ended before a finish_reason: the server closed the connection early', status: null, code: 'incomplete_stream' };
   }
+  // An endpoint's words are untrusted: escaped before anyone prints or stores them (util/printable.ts).
+  if (failure) failure = { ...failure, message: printable(failure.message), code: failure.code === null ? null : printable(failure.code) };
   return {
     startedAt: startedAt.toISOString(),
     startEpochMs: performance.timeOrigin + t0,

@@ -5,6 +5,7 @@
  */
 import { SlmlabError, type ErrorCode } from '../../lib/errors';
 import { fromSystemError } from '../../lib/system-errors';
+import { printable } from '../../lib/util/printable';
 
 export const EXIT: Record<ErrorCode | 'bug', number> = {
   bug: 1,
@@ -72,7 +73,8 @@ export function exitCodeOf(e: unknown): number {
 export function fail(thrown: unknown): never {
   const e = fromSystemError(thrown);
   if (e instanceof SlmlabError) {
-    process.stderr.write(`slmlab: error: ${e.message}\n`);
+    // Messages may carry an endpoint's or a file's text: printed with control characters escaped.
+    process.stderr.write(`slmlab: error: ${printable(e.message)}\n`);
     process.exit(EXIT[e.code] ?? 1);
   }
   const err = e instanceof Error ? e : new Error(String(e));
