@@ -150,6 +150,11 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
     });
   });
 
+  // A client that half-closes after sending its request (shutdown(SHUT_WR), `curl --no-buffer` over
+  // some proxies, netcat) still gets its answer: Node's server otherwise treats the FIN as the
+  // client leaving and aborts the request (issue 21). A client that really leaves closes the socket,
+  // which still aborts it. httpAllowHalfOpen is read by node:http's socketOnEnd (lib/_http_server.js).
+  (server as unknown as { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   server.on('clientError', onClientError);
   server.on('connect', onConnect);
   // An Expect other than 100-continue: 417, with an OpenAI-shaped body (Node's default has none).
