@@ -10,6 +10,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { fromSystemError } from '../system-errors';
 import { removeAbandonedBuilds } from '../synth/build-model';
 import { AbortedError, SlmlabError } from '../errors';
 import { inspectModelFolder, type FolderLayout } from '../engine/model-folder';
@@ -198,6 +199,9 @@ export function peakRss(): number {
 
 function wrapWriteError(e: unknown, out: string): Error {
   if (e instanceof SlmlabError) return e;
+  // A read-only cache or --out (exit 7), a full disk (6), a file where a folder goes (2): the typed error (issue 21).
+  const typed = fromSystemError(e);
+  if (typed instanceof SlmlabError) return typed;
   const err = e as NodeJS.ErrnoException;
   if (err?.name === 'AbortError') return new AbortedError('quantisation interrupted: nothing was written');
   const hint = err.code === 'ENOSPC' ? ': the disk is full; free space or pass --out on another disk'

@@ -117,7 +117,7 @@ export function formatStatus(s: DaemonStatus): string {
   if (!s.running) {
     return `slmlab service is not running${s.staleCleaned ? ' (removed a stale state file of a process that is gone)' : ''}: start it with \`slmlab service start\``;
   }
-  const health = s.responding === false ? ' — but it does not answer; see the log' : '';
+  const health = s.responding === false ? ' — but it does not answer (stopped or hung): see the log, or `slmlab service restart`' : '';
   return `slmlab service is running on ${s.url} (pid ${s.pid}, since ${s.startedAt}${s.logFile ? `, log ${s.logFile}` : ''})${health}`;
 }
 

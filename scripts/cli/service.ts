@@ -82,7 +82,8 @@ export function registerService(program: Command): void {
     try {
       const s = await daemonStatus({ probe: true });
       process.stdout.write(o.json ? JSON.stringify(s, null, 2) + '\n' : formatStatus(s) + '\n');
-      if (!s.running) process.exitCode = EXIT.service_not_running;
+      // A process that holds the state file but does not answer (frozen, SIGSTOP'd) is no service: exit 8 too (issue 21).
+      if (!s.running || s.responding === false) process.exitCode = EXIT.service_not_running;
     } catch (e) {
       fail(e);
     }
