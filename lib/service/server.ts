@@ -18,6 +18,7 @@ import { silentLogger, type Handler, type ServiceContext, type ServiceLogger } f
 import { ServiceStartError } from '../errors';
 import { onClientError, onConnect } from './client-error';
 import { discardBody } from './discard-body';
+import { watchHalfClose } from './half-close';
 import { badRequest, methodNotAllowed, payloadTooLarge, routeNotFound, ServiceError } from './errors';
 import { sendError } from './http';
 import { ModelManager } from './model-manager';
@@ -138,6 +139,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
   // requireHostHeader: false, so that a request without Host gets an OpenAI-shaped 400 from dispatch().
   const server = http.createServer({ keepAliveTimeout: 5000, requireHostHeader: false }, (req, res) => {
     const started = performance.now();
+    watchHalfClose(req, res);
     res.once('close', () => {
       const ms = Math.round((performance.now() - started) * 10) / 10;
       logger.info('request', { method: req.method, path: req.url, status: res.statusCode, ms, finished: res.writableFinished });
