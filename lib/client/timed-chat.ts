@@ -35,8 +35,8 @@ export interface TimedChatOptions {
   continuousUsage?: boolean;
   /**
    * Client-side limit for the whole call, ms: the wait for headers AND the whole stream (a
-   * stream that never ends is cut at this time and recorded as a timeout). Default: the
-   * client's own limit, which covers only the wait for headers.
+   * stream that never ends is cut at this time and recorded as a timeout). Default:
+   * DEFAULT_TOTAL_TIMEOUT_MS for the whole call (and the client's own limit for the headers).
    */
   timeoutMs?: number;
   /**
@@ -45,6 +45,9 @@ export interface TimedChatOptions {
    */
   maxResponseBytes?: number;
 }
+
+/** Without timeoutMs, the whole call is still bounded: 30 minutes (a slow endless stream must not hang a run for ever). */
+export const DEFAULT_TOTAL_TIMEOUT_MS = 30 * 60_000;
 
 /** 8 MiB: a few thousand tokens streamed as SSE chunks are well under 2 MiB. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
@@ -102,10 +105,11 @@ export async function timedChat(client: OpenAI, request: TimedChatRequest, o: Ti
 
   const startedAt = new Date();
   const t0 = performance.now();
-  const timer = o.timeoutMs !== undefined ? setTimeout(() => {
-    limitHit ??= { message: `timed out after ${o.timeoutMs} ms: the response had not ended (--timeout covers the whole response)`, status: null, code: 'timeout' };
+  const totalMs = o.timeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS;
+  const timer = setTimeout(() => {
+    limitHit ??= { message: `timed out after ${totalMs} ms: the response had not ended (--timeout covers the whole response)`, status: null, code: 'timeout' };
     ac.abort();
-  }, o.timeoutMs) : undefined;
+  }, totalMs);
   try {
     const stream = await bounded.chat.completions.create(body, { signal: ac.signal, maxRetries: 0, ...(o.timeoutMs !== undefined ? { timeout: o.timeoutMs } : {}) });
     responseMs = performance.now() - t0;
