@@ -13,6 +13,7 @@ import { expandGrid, schedule, type PlannedRequest, type PromptSet } from '../li
 import { appendRecords, droppedSummary, lockResults, readResults, recordFor, resumePlan, ResultsLockedError, type RequestRecord } from '../lib/bench/store';
 import { lockPathOf } from '../lib/bench/store/results-lock';
 import { fromCall } from '../lib/bench/runner/from-call';
+import { runGrid } from '../lib/bench/runner';
 import { exitCodeOf } from '../scripts/cli/exit-codes';
 import type { TimedCall } from '../lib/client';
 
@@ -100,4 +101,16 @@ test('rows no run writes are left out with their reason: round past the grid, ba
   for (const re of [/round 4 is outside 1\.\.3/, /round 0 is outside/, /slot 7 is outside 0\.\.2/, /matches no run line/, /ttftMs is -5/, /itlMs/, /completionTokens is 1000000000000000/, /e2eMs is "fast"/]) assert.match(reasons, re);
   assert.match(String(droppedSummary(read)), /left out 8 invalid lines/);
   assert.equal(read.duplicates.length, 0);
+});
+
+test('runGrid takes the lock: a run into a --out another run holds is refused before anything is written', async () => {
+  const file = freshFile();
+  const held = lockResults(file);
+  try {
+    await assert.rejects(runGrid({ name: 'lock-test', models: ['m'], endpoints: ['http://127.0.0.1:9/v1'], providers: ['cpu'], rounds: 1, warmup: 0, maxTokens: 2, temperature: 0, prompts: ['workshop#haiku-ocean'] }, { resultsFile: file, env: {} }),
+      (e: Error) => e instanceof ResultsLockedError && e.message.includes(`pid ${process.pid}`));
+    assert.equal(fs.existsSync(file), false, 'the refused run wrote to the file');
+  } finally {
+    held.release();
+  }
 });
