@@ -40,7 +40,11 @@ export type ErrorCode =
   | 'model_unloaded'
   | 'model_not_ready'
   | 'model_preparation_failed'
-  | 'service_error';
+  | 'service_error'
+  // issue 21
+  | 'load_worker_failed'
+  | 'results_locked'
+  | 'model_unavailable';
 
 export class SlmlabError extends Error {
   readonly code: ErrorCode;

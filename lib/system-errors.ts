@@ -27,7 +27,23 @@ export function fromSystemError(e: unknown): unknown {
     (ce as { cause?: unknown }).cause = e;
     return ce;
   }
+  // A folder wanted where a file is (--out under a regular file): the path is the user's to fix (exit 2; issue 21).
+  const fileInTheWay = err.code === 'ENOTDIR' || (err.code === 'EEXIST' && err.syscall === 'mkdir');
+  if (fileInTheWay && err.path !== undefined) {
+    const file = fileAncestor(err.path);
+    return new SlmlabError('usage', `cannot make the folder ${err.path}: ${file ?? 'a part of that path'} is a file, not a folder: choose another path (e.g. another --out)`, 400, { cause: e });
+  }
   return e;
+}
+
+/** The first existing path at or above `p` that is a file (not a folder), or null. */
+function fileAncestor(p: string): string | null {
+  const parts = path.resolve(p).split(path.sep);
+  for (let i = 2; i <= parts.length; i++) {
+    const q = parts.slice(0, i).join(path.sep) || path.sep;
+    try { if (!fs.statSync(q).isDirectory()) return q; } catch { return null; }
+  }
+  return null;
 }
 
 /** False when the nearest existing folder above `p` cannot be written. */

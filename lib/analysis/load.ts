@@ -2,7 +2,7 @@
  * Reading a results file for analysis: request records, cell summaries and run metadata,
  * with what was ignored counted (a partial last line from a killed writer, invalid lines).
  */
-import { readResults, type CellSummaryRecord, type RequestRecord, type RunRecord } from '../bench/store';
+import { droppedSummary, readResults, type CellSummaryRecord, type RequestRecord, type RunRecord } from '../bench/store';
 
 export interface LoadedResults {
   file: string;
@@ -18,6 +18,10 @@ export interface LoadedResults {
   invalid: number;
   /** Lines repeating a stored key (ignored). */
   duplicates: number;
+  /** Requests a stopped run left in flight (ignored: not results). */
+  interrupted: number;
+  /** Why lines were ignored, one line (null when nothing was): what a report or notebook shows. */
+  dropped: string | null;
 }
 
 export function loadResults(file: string): LoadedResults {
@@ -25,5 +29,6 @@ export function loadResults(file: string): LoadedResults {
   return {
     file, requests: r.requests, cells: r.cells, runs: r.runs,
     truncated: r.truncated ? 1 : 0, invalid: r.invalid.length, duplicates: r.duplicates.length,
+    interrupted: r.interrupted.length, dropped: droppedSummary(r),
   };
 }

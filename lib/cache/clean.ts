@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pidAlive, removeTree } from './files';
-import { cacheDir as defaultCacheDir, downloadsDir, locksDir } from './location';
+import { cacheDir as defaultCacheDir, downloadsDir, locksDir, modelsDir } from './location';
 import { entryMatches, listCache, type CacheOptions } from './list';
 import { DEFAULT_STALE_MS, lockFile, readLock, staleReason } from './lock';
 import type { RemovedItem } from './remove';
@@ -55,10 +55,12 @@ export function cleanCache(opts: CleanOptions = {}): CleanResult {
       if (live(folder)) { busy.push(p); continue; }
       drop(p, 'partial');
     }
-    const synth = path.join(root, 'synthetic');
-    for (const name of readdir(synth)) {
-      const pid = buildTempPid(name);
-      if (pid !== null && !pidAlive(pid)) drop(path.join(synth, name), 'partial');
+    // Abandoned temp folders of builds (synthetic/) and of quantise / register (models/): issue 21.
+    for (const parent of [path.join(root, 'synthetic'), modelsDir(root)]) {
+      for (const name of readdir(parent)) {
+        const pid = buildTempPid(name);
+        if (pid !== null && !pidAlive(pid)) drop(path.join(parent, name), 'partial');
+      }
     }
     const locks = locksDir(root);
     for (const name of readdir(locks)) {

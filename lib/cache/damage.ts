@@ -55,7 +55,7 @@ export function findDamage(dir: string, record: CompletionRecord | null, opts: D
   }
   for (const f of walkFiles(dir)) {
     if (!f.path.endsWith('.onnx')) continue;
-    const problems = checkExternalData(path.join(dir, f.path));
+    const problems = checkExternalData(path.join(dir, f.path), dir);
     if (problems.length) return problems[0].message;
   }
   return null;

@@ -116,6 +116,17 @@ function listCustom(root: string, kind: 'custom' | 'foundry', readOnly: boolean,
   }));
 }
 
+/** Quantise's and register's `<name>.partial-<pid>-<ms>` folders in models/: partial, abandoned when the pid is gone. */
+function listTempFolders(models: string): CacheEntry[] {
+  return safeReaddir(models).filter((n) => buildTempPid(n) !== null && isDir(path.join(models, n))).map((name) => {
+    const dir = path.join(models, name);
+    return {
+      id: name, folder: name, dir, modelDir: dir, kind: 'custom' as const, ...sized(dir), complete: false, partial: true,
+      abandoned: !pidAlive(buildTempPid(name)!), readOnly: false, damaged: null,
+    };
+  });
+}
+
 function safeReaddir(dir: string): string[] {
   try { return fs.readdirSync(dir).sort(); } catch { return []; }
 }
@@ -126,7 +137,9 @@ export function listCache(opts: CacheOptions = {}): CacheEntry[] {
   const root = path.resolve(opts.cacheDir ?? defaultCacheDir(env));
   const entries = [...listDownloaded(root), ...listSynthetic(root)];
   // Bring-your-own folders inside models/: anything that is not a finished slmlab download.
-  entries.push(...listCustom(modelsDir(root), 'custom', false, (rel, dir) => !rel.includes('/') && fs.existsSync(path.join(dir, COMPLETE_FILE))));
+  // (quantise's and register's temporary `<name>.partial-<pid>-<ms>` folders are listed as partial, not as models: issue 21).
+  entries.push(...listCustom(modelsDir(root), 'custom', false, (rel, dir) => !rel.includes('/') && (fs.existsSync(path.join(dir, COMPLETE_FILE)) || buildTempPid(rel) !== null)));
+  entries.push(...listTempFolders(modelsDir(root)));
   for (const extra of opts.modelDirs ?? extraModelDirs(env)) entries.push(...listCustom(path.resolve(extra), 'custom', true));
   const foundry = opts.foundryDir === undefined ? foundryCacheDir(env) : opts.foundryDir;
   if (foundry) entries.push(...listCustom(path.resolve(foundry), 'foundry', true));

@@ -12,6 +12,7 @@ import { cacheDir as defaultCacheDir, downloadsDir } from './location';
 import { entryMatches, listCache, type CacheKind, type CacheOptions } from './list';
 import { lockFile, readLock, staleReason } from './lock';
 import { resolveInside, safeModelFolder } from './safe-name';
+import { shapeNames } from '../synth/shapes';
 
 export interface RemovedItem { path: string; kind: CacheKind | 'partial' | 'lock'; bytes: number }
 export interface RemoveResult { removed: RemovedItem[]; freedBytes: number }
@@ -25,11 +26,28 @@ export function assertNotBusy(root: string, folder: string, what: string, kind: 
   }
 }
 
+/**
+ * A shape name ('tiny', 'qwen2.5-0.5b') names a synthetic twin, whose builds sit in the cache
+ * under their own ids (tiny-int4-b32): say so, and name them (issue 21: `cache remove tiny`
+ * said "not in the cache" next to a built tiny).
+ */
+function syntheticShapeMessage(name: string, root: string, opts: CacheOptions): Error | null {
+  if (!shapeNames().includes(name.toLowerCase())) return null;
+  const builds = listCache(opts).filter((e) => e.kind === 'synthetic' && !e.partial && e.folder.toLowerCase().startsWith(`${name.toLowerCase()}-`)).map((e) => e.folder);
+  if (!builds.length) {
+    return new ModelNotFoundError(`'${name}' is a synthetic twin (built by \`slmlab model build ${name}\`, never downloaded), and no build of it is in the cache (${root}): nothing to remove`);
+  }
+  return new InvalidRequestError(`'${name}' is a synthetic twin's shape, not one cache entry: its builds here are ${builds.join(', ')}. ` +
+    `Remove one by that name (\`slmlab cache remove ${builds[0]}\`); \`slmlab model build ${name}\` builds it again`, 'model');
+}
+
 export function removeFromCache(idOrFolder: string, opts: CacheOptions = {}): RemoveResult {
   const root = path.resolve(opts.cacheDir ?? defaultCacheDir(opts.env ?? process.env));
   const hits = listCache(opts).filter((e) => entryMatches(e, idOrFolder));
   if (hits.length === 0) {
     safeModelFolder(idOrFolder); // names that could escape the cache get a typed refusal, not "not found"
+    const twin = syntheticShapeMessage(idOrFolder, root, opts);
+    if (twin) throw twin;
     throw new ModelNotFoundError(`'${idOrFolder}' is not in the cache (${root}): run \`slmlab cache list\` to see what is there`);
   }
   const writable = hits.filter((e) => !e.readOnly);

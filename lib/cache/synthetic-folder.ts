@@ -20,6 +20,10 @@ export function isCompleteSynthetic(dir: string): boolean {
   return hasBuildFiles(dir) && syntheticDamage(dir) === null;
 }
 
+function missingBuildFiles(dir: string): string[] {
+  return ['config.json', 'tokenizer.json', 'genai_config.json', 'model.onnx'].filter((f) => !fs.existsSync(path.join(dir, f)));
+}
+
 function hasBuildFiles(dir: string): boolean {
   const has = (...p: string[]) => fs.existsSync(path.join(dir, ...p));
   if (!has('config.json') || !has('tokenizer.json')) return false;
@@ -31,7 +35,8 @@ function hasBuildFiles(dir: string): boolean {
 
 /** What is wrong with a synthetic folder whose files are there (null: intact); see damage.ts. */
 export function syntheticDamage(dir: string): string | null {
-  if (!hasBuildFiles(dir)) return null;
+  // A folder the builder finished (its record is there) that lost a file is damaged, not "unknown" (issue 21).
+  if (!hasBuildFiles(dir)) return readCompletion(dir, BUILD_FILE) ? `files are missing (${missingBuildFiles(dir).join(', ') || 'the weights'})` : null;
   return findDamage(dir, readCompletion(dir, BUILD_FILE));
 }
 

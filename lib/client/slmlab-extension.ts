@@ -9,7 +9,8 @@ import type { SlmlabTimings } from './timed-call';
 
 type Json = Record<string, unknown>;
 
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+/** Times and rates the endpoint reports: finite and >= 0, else not reported (issue 21: negative latencies were taken as they came). */
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : null);
 
 /** The record, or null when `value` is not slmlab's extension object. */
 export function parseSlmlabExtension(value: unknown): SlmlabTimings | null {
@@ -28,6 +29,6 @@ export function parseSlmlabExtension(value: unknown): SlmlabTimings | null {
     totalMs: num(x.total_ms) ?? num(t.totalMs),
     tokenizeMs: num(t.tokenizeMs),
     prefillMs: num(t.prefillMs),
-    decodeMs: Array.isArray(t.decodeMs) ? t.decodeMs.filter((d): d is number => typeof d === 'number') : [],
+    decodeMs: Array.isArray(t.decodeMs) ? t.decodeMs.filter((d): d is number => typeof d === 'number' && Number.isFinite(d) && d >= 0) : [],
   };
 }

@@ -37,6 +37,11 @@ export type StreamMetrics = Omit<TimedCall, 'startedAt' | 'startEpochMs' | 'mode
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const count = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : null);
 
+/** More tokens than any request holds (issue 21: an endpoint's usage of 1e15 tokens was summed). */
+export const MAX_PLAUSIBLE_TOKENS = 10_000_000;
+/** A usage count an endpoint sent that cannot be true: a whole number in 0..MAX_PLAUSIBLE_TOKENS, else null. */
+const plausible = (v: unknown): number | null => { const n = count(v); return n !== null && Number.isInteger(n) && n <= MAX_PLAUSIBLE_TOKENS ? n : null; };
+
 export function measureStream(obs: StreamObservation, o: MeasureOptions = {}): StreamMetrics {
   const text: TextChunk[] = [];
   let output = '';
@@ -59,9 +64,9 @@ export function measureStream(obs: StreamObservation, o: MeasureOptions = {}): S
     output += content;
     reasoning += thought;
     if (content || thought) {
-      text.push({ t, text: thought + content, usageCompletion: u ? count(u.completion_tokens) : null });
+      text.push({ t, text: thought + content, usageCompletion: u ? plausible(u.completion_tokens) : null });
     } else if (text.length === 0 && u) {
-      usageBefore = count(u.completion_tokens) ?? 0;
+      usageBefore = plausible(u.completion_tokens) ?? 0;
     }
   }
 
@@ -70,7 +75,10 @@ export function measureStream(obs: StreamObservation, o: MeasureOptions = {}): S
   let completionTokens: number | null = null;
   let tokenSource: TokenSource | null = null;
   const usageCompletion = usage ? count(usage.completion_tokens) : null;
-  if (usage && usageCompletion !== null) {
+  const anomalies: string[] = [];
+  const implausible = usage !== null && usageCompletion !== null && (plausible(usage.completion_tokens) === null || (usage.prompt_tokens != null && plausible(usage.prompt_tokens) === null));
+  if (implausible) anomalies.push(`the endpoint's usage (prompt_tokens ${String(usage!.prompt_tokens)}, completion_tokens ${String(usage!.completion_tokens)}) is not plausible: ignored, tokens counted otherwise`);
+  if (usage && usageCompletion !== null && !implausible) {
     completionTokens = usageCompletion;
     promptTokens = count(usage.prompt_tokens);
     tokenSource = 'usage';
@@ -111,6 +119,7 @@ export function measureStream(obs: StreamObservation, o: MeasureOptions = {}): S
     outputSha256: crypto.createHash('sha256').update(output, 'utf8').digest('hex'),
     finishReason,
     slmlab,
+    ...(anomalies.length ? { anomalies } : {}),
   };
 }
 

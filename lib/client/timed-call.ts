@@ -108,4 +108,6 @@ export interface TimedCall {
   finishReason: string | null;
   /** Engine-side timings when the endpoint is slmlab's service; null elsewhere. */
   slmlab: SlmlabTimings | null;
+  /** Numbers the endpoint sent that cannot be true (e.g. usage of 1e15 tokens): flagged here, left out of the counts (issue 21). */
+  anomalies?: string[];
 }

@@ -19,6 +19,7 @@ import OpenAI from 'openai';
 import type { CountingTokenizer } from './chunk-tokens';
 import { measureStream, type ObservedChunk } from './stream-metrics';
 import type { TimedCall } from './timed-call';
+import { printable } from '../util/printable';
 
 export type TimedChatRequest = Omit<OpenAI.Chat.ChatCompletionCreateParamsStreaming, 'stream'> & { stream?: true };
 
@@ -32,8 +33,43 @@ export interface TimedChatOptions {
    * accepts the field.
    */
   continuousUsage?: boolean;
-  /** Client-side limit for the whole call, ms (default: the client's own). */
+  /**
+   * Client-side limit for the whole call, ms: the wait for headers AND the whole stream (a
+   * stream that never ends is cut at this time and recorded as a timeout). Default:
+   * DEFAULT_TOTAL_TIMEOUT_MS for the whole call (and the client's own limit for the headers).
+   */
   timeoutMs?: number;
+  /**
+   * Most bytes of one response body (default DEFAULT_MAX_RESPONSE_BYTES); a longer one is cut
+   * and recorded as an error, so an endless stream cannot grow the client's memory.
+   */
+  maxResponseBytes?: number;
+}
+
+/** Without timeoutMs, the whole call is still bounded: 30 minutes (a slow endless stream must not hang a run for ever). */
+export const DEFAULT_TOTAL_TIMEOUT_MS = 30 * 60_000;
+
+/** 8 MiB: a few thousand tokens streamed as SSE chunks are well under 2 MiB. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * A fetch that counts the body's bytes as they arrive and fails the body past `limit`
+ * (calling `onLimit` first, so the caller can say why the stream broke off).
+ */
+function cappedFetch(inner: typeof fetch, limit: number, onLimit: (bytes: number) => void): typeof fetch {
+  return async (input, init) => {
+    const res = await inner(input, init);
+    if (!res.body) return res;
+    let seen = 0;
+    const counted = res.body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, ctl) {
+        seen += chunk.byteLength;
+        if (seen > limit) { onLimit(seen); ctl.error(new RangeError(`response larger than ${limit} bytes`)); return; }
+        ctl.enqueue(chunk);
+      },
+    }));
+    return new Response(counted, { status: res.status, statusText: res.statusText, headers: res.headers });
+  };
 }
 
 interface Failure { message: string; status: number | null; code: string | null }
@@ -54,16 +90,38 @@ export async function timedChat(client: OpenAI, request: TimedChatRequest, o: Ti
   let failure: Failure | null = null;
   let reading = false;
 
+  // Bounds on the whole call (issue 21): a total time and a byte cap, each recorded as the failure.
+  let limitHit: Failure | null = null;
+  const maxBytes = o.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  const ac = new AbortController();
+  const onOuterAbort = () => ac.abort(o.signal?.reason);
+  if (o.signal?.aborted) ac.abort(o.signal.reason); else o.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  const innerFetch = (client as unknown as { fetch?: typeof fetch }).fetch ?? globalThis.fetch;
+  const bounded = client.withOptions({
+    fetch: cappedFetch(innerFetch, maxBytes, (n) => {
+      limitHit ??= { message: `the response passed ${maxBytes} bytes (${n} read) and was cut: the endpoint sent far more than an answer holds`, status: null, code: 'response_too_large' };
+    }),
+  });
+
   const startedAt = new Date();
   const t0 = performance.now();
+  const totalMs = o.timeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS;
+  const timer = setTimeout(() => {
+    limitHit ??= { message: `timed out after ${totalMs} ms: the response had not ended (--timeout covers the whole response)`, status: null, code: 'timeout' };
+    ac.abort();
+  }, totalMs);
   try {
-    const stream = await client.chat.completions.create(body, { signal: o.signal, maxRetries: 0, ...(o.timeoutMs !== undefined ? { timeout: o.timeoutMs } : {}) });
+    const stream = await bounded.chat.completions.create(body, { signal: ac.signal, maxRetries: 0, ...(o.timeoutMs !== undefined ? { timeout: o.timeoutMs } : {}) });
     responseMs = performance.now() - t0;
     reading = true;
     for await (const chunk of stream) chunks.push({ t: performance.now() - t0, chunk });
   } catch (e) {
-    failure = endpointFailure(e, reading);
+    failure = limitHit ?? endpointFailure(e, reading);
+  } finally {
+    clearTimeout(timer);
+    o.signal?.removeEventListener('abort', onOuterAbort);
   }
+  failure ??= limitHit;
   const endMs = performance.now() - t0;
 
   const metrics = measureStream({ responseMs, endMs, chunks }, { tokenizer: o.tokenizer, messages: request.messages });
@@ -73,6 +131,8 @@ export async function timedChat(client: OpenAI, request: TimedChatRequest, o: Ti
   if (!failure && metrics.finishReason === null) {
     failure = { message: 'the stream ended before a finish_reason: the server closed the connection early', status: null, code: 'incomplete_stream' };
   }
+  // An endpoint's words are untrusted: escaped before anyone prints or stores them (util/printable.ts).
+  if (failure) failure = { ...failure, message: printable(failure.message), code: failure.code === null ? null : printable(failure.code) };
   return {
     startedAt: startedAt.toISOString(),
     startEpochMs: performance.timeOrigin + t0,

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelDamagedError, ModelInvalidError, ModelNotFoundError } from '../errors';
 import { checkExternalData } from '../onnx/external-data-check';
+import { checkInside } from '../util/inside-folder';
 
 export type FolderLayout = 'genai' | 'optimum';
 
@@ -92,8 +93,24 @@ function readJsonLenient(file: string): { value: Record<string, unknown> } | { p
  */
 export function inspectModelFolder(dir: string, onnxFile?: string): ModelFolder {
   const folder = readModelFolder(dir, onnxFile);
+  assertFilesInside(folder);
   assertExternalDataInBounds(folder);
   return folder;
+}
+
+/** Files a load reads besides the .onnx and its data (configs, tokenizer, template). */
+const READ_FILES = ['genai_config.json', 'config.json', 'generation_config.json', 'special_tokens_map.json',
+  'tokenizer.json', 'tokenizer_config.json', 'inference_model.json', 'chat_template.jinja'];
+
+/**
+ * Throws OutsideFolderError when the .onnx, or a config or tokenizer file the engine reads,
+ * is a link out of the model folder (util/inside-folder.ts): refused, with the reason.
+ */
+export function assertFilesInside(folder: ModelFolder): void {
+  for (const rel of [path.relative(folder.dir, folder.onnxPath), ...READ_FILES, ...READ_FILES.map((f) => path.join('onnx', f))]) {
+    const r = checkInside(folder.dir, rel);
+    if (!r.ok && !r.missing) throw r.error;
+  }
 }
 
 /**
@@ -101,8 +118,10 @@ export function inspectModelFolder(dir: string, onnxFile?: string): ModelFolder 
  * file: ONNX Runtime would map it and the process would die with SIGBUS on first use.
  */
 export function assertExternalDataInBounds(folder: ModelFolder): void {
-  const problems = checkExternalData(folder.onnxPath);
+  const problems = checkExternalData(folder.onnxPath, folder.dir);
   if (!problems.length) return;
+  const outside = problems.find((p) => p.kind === 'outside');
+  if (outside) throw new ModelInvalidError(`model '${folder.name}' in ${folder.dir} is refused: ${outside.message}`);
   const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
   throw new ModelDamagedError(`model '${folder.name}' in ${folder.dir} is damaged: ${problems[0].message}${more}; ` +
     `repair it with \`slmlab model download <model> --force\` (or \`slmlab model build <shape> --force\` for a synthetic model)`);

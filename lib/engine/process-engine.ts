@@ -47,6 +47,33 @@ interface Pending {
 
 const HOST = path.join(__dirname, 'process-host.js');
 
+/** How often a loaded engine process is pinged. */
+const HEARTBEAT_MS = 500;
+/** Default: an engine process that answers no ping for this long is frozen (SLMLAB_ENGINE_FROZEN_MS overrides). */
+export const DEFAULT_FROZEN_AFTER_MS = 10_000;
+/** How long dispose() waits for the process to exit before it kills it (forced unloads answer within a second). */
+const DISPOSE_GRACE_MS = 800;
+
+export interface ProcessModelOptions extends LoadOptions {
+  /**
+   * An engine process that answers no heartbeat for this long (stopped with SIGSTOP, stuck in
+   * native code on its main thread, swapped out) is declared frozen: its requests fail with
+   * 503 model_unavailable, it is killed, and the next request starts a fresh one.
+   */
+  frozenAfterMs?: number;
+}
+
+/** A model whose engine process stopped answering (503: retry, the next request starts a new process). */
+export class ModelUnavailableError extends SlmlabError {
+  readonly headers = { 'Retry-After': '1' };
+  constructor(message: string) { super('model_unavailable', message, 503); }
+}
+
+function frozenAfterDefault(): number {
+  const env = Number(process.env.SLMLAB_ENGINE_FROZEN_MS);
+  return Number.isFinite(env) && env > 0 ? env : DEFAULT_FROZEN_AFTER_MS;
+}
+
 export class ProcessModel implements EngineModel {
   private child: ChildProcess | null = null;
   private ready: Promise<void> | null = null;
@@ -54,24 +81,33 @@ export class ProcessModel implements EngineModel {
   private nextId = 1;
   private disposed = false;
   restarts = 0;
+  /** Times an engine process was found frozen and killed. */
+  frozen = 0;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private lastPong = 0;
+  private pingN = 0;
+  private readonly frozenAfterMs: number;
 
   private constructor(
     readonly dir: string,
     private readonly options: HostLoadOptions,
+    frozenAfterMs: number | undefined,
     public provider: ProviderName,
     public fellBackFrom: { provider: ProviderName; reason: string } | null,
     public info: LoadedInfo,
-  ) {}
+  ) {
+    this.frozenAfterMs = frozenAfterMs ?? frozenAfterDefault();
+  }
 
   /** Starts an engine process and loads `dir` in it. Errors are the engine's typed errors. */
-  static async load(dir: string, opts: LoadOptions = {}): Promise<ProcessModel> {
+  static async load(dir: string, opts: ProcessModelOptions = {}): Promise<ProcessModel> {
     const options: HostLoadOptions = {
       provider: opts.provider ?? 'cpu', fallback: opts.fallback, threads: opts.threads ?? 0,
       graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all', onnxFile: opts.onnxFile, maxBatch: opts.maxBatch, lastPositionLogits: opts.lastPositionLogits,
       prefillChunk: opts.prefillChunk,
       ...(opts.engine && opts.engine !== 'onnxruntime' ? { engine: opts.engine } : {}),
     };
-    const model = new ProcessModel(path.resolve(dir), options, 'cpu', null, undefined as unknown as LoadedInfo);
+    const model = new ProcessModel(path.resolve(dir), options, opts.frozenAfterMs, 'cpu', null, undefined as unknown as LoadedInfo);
     await model.start();
     return model;
   }
@@ -115,11 +151,13 @@ export class ProcessModel implements EngineModel {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    this.stopHeartbeat();
     const child = this.child;
     if (!child) return;
     const exited = new Promise<void>((r) => { if (child.exitCode !== null || child.signalCode !== null) r(); else child.once('exit', () => r()); });
     this.send({ type: 'dispose' });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    // Our own child (forked above): killing it is safe; a frozen one never reads the dispose message.
+    const timer = setTimeout(() => child.kill('SIGKILL'), DISPOSE_GRACE_MS);
     timer.unref();
     await exited;
     clearTimeout(timer);
@@ -154,11 +192,14 @@ export class ProcessModel implements EngineModel {
     this.ready = new Promise<void>((resolve, reject) => {
       let loaded = false;
       child.on('message', (m: FromHost) => {
-        if (m.type === 'loaded') {
+        if (m.type === 'pong') {
+          this.lastPong = performance.now();
+        } else if (m.type === 'loaded') {
           loaded = true;
           this.info = m.info;
           this.provider = m.provider;
           this.fellBackFrom = m.fellBackFrom;
+          this.startHeartbeat(child);
           resolve();
         } else if (m.type === 'load-error') {
           reject(reviveError(m.error));
@@ -183,9 +224,43 @@ export class ProcessModel implements EngineModel {
     return this.ready;
   }
 
+  /**
+   * Pings the loaded engine process; one that answers nothing for frozenAfterMs is frozen:
+   * its requests get 503 model_unavailable at once, it is killed (it is our own child), and
+   * the next request starts a fresh process.
+   */
+  private startHeartbeat(child: ChildProcess): void {
+    this.stopHeartbeat();
+    this.lastPong = performance.now();
+    const timer = setInterval(() => {
+      if (child !== this.child) { clearInterval(timer); return; }
+      const silent = performance.now() - this.lastPong;
+      if (silent > this.frozenAfterMs) { this.declareFrozen(child, silent); return; }
+      this.send({ type: 'ping', n: ++this.pingN });
+    }, Math.min(HEARTBEAT_MS, Math.max(20, this.frozenAfterMs / 4)));
+    timer.unref();
+    this.heartbeat = timer;
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeat) { clearInterval(this.heartbeat); this.heartbeat = null; }
+  }
+
+  private declareFrozen(child: ChildProcess, silentMs: number): void {
+    this.stopHeartbeat();
+    this.frozen++;
+    this.child = null;
+    this.ready = null;
+    child.kill('SIGKILL');
+    const error = new ModelUnavailableError(`the engine process of this model (pid ${child.pid}) stopped answering for ${Math.round(silentMs)} ms ` +
+      '(stopped or hung): it was killed, and the next request starts a fresh one: send this request again');
+    for (const id of [...this.pending.keys()]) this.settle(id, (p) => p.reject(error));
+  }
+
   /** The process ended: its requests get an answer (an error), and the next request starts a new one. */
   private exited(child: ChildProcess, how: string): void {
     if (child !== this.child) return;
+    this.stopHeartbeat();
     this.child = null;
     this.ready = null;
     const error = this.disposed
@@ -196,6 +271,6 @@ export class ProcessModel implements EngineModel {
 }
 
 /** Loads a model in its own engine process (see ProcessModel). */
-export function loadModelInProcess(dir: string, opts: LoadOptions = {}): Promise<ProcessModel> {
+export function loadModelInProcess(dir: string, opts: ProcessModelOptions = {}): Promise<ProcessModel> {
   return ProcessModel.load(dir, opts);
 }

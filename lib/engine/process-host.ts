@@ -74,6 +74,7 @@ process.on('message', (msg: ToHost) => {
     return;
   }
   if (msg.type === 'abort') { running.get(msg.id)?.abort(); return; }
+  if (msg.type === 'ping') { send({ type: 'pong', n: msg.n }); return; }
   if (msg.type === 'dispose') {
     void (async () => {
       await loading?.catch(() => undefined);

@@ -25,6 +25,8 @@ export type ToHost =
   | { type: 'load'; dir: string; options: HostLoadOptions }
   | { type: 'generate'; id: number; request: GenerateRequest }
   | { type: 'abort'; id: number }
+  /** Heartbeat (issue 21): the host answers pong with the same n at once, from its main thread. */
+  | { type: 'ping'; n: number }
   /** Release the model and exit (after any running request has stopped). */
   | { type: 'dispose' };
 
@@ -34,4 +36,5 @@ export type FromHost =
   /** Every delta produced since the last message (coalesced per event-loop turn). */
   | { type: 'deltas'; id: number; deltas: TextDelta[] }
   | { type: 'done'; id: number; result: GenerationResult }
-  | { type: 'error'; id: number; error: SerializedError };
+  | { type: 'error'; id: number; error: SerializedError }
+  | { type: 'pong'; n: number };

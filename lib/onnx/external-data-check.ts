@@ -13,6 +13,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { checkInside } from '../util/inside-folder';
 
 export interface ExternalRef {
   tensor: string;
@@ -26,6 +27,8 @@ export interface ExternalDataProblem {
   tensor: string;
   location: string;
   message: string;
+  /** What is wrong (issue 21; absent in older records): a link or path out of the folder, a missing file, bytes past the end. */
+  kind?: 'outside' | 'missing' | 'truncated';
 }
 
 // ---- a positional protobuf reader over a file ---------------------------------------------
@@ -165,7 +168,7 @@ export function externalDataRefs(onnxPath: string): ExternalRef[] {
  * that is missing, or bytes past a file's end. An empty list means every reference is
  * inside its file. A .onnx that is not valid protobuf is left to ONNX Runtime, which reports it.
  */
-export function checkExternalData(onnxPath: string): ExternalDataProblem[] {
+export function checkExternalData(onnxPath: string, folder?: string): ExternalDataProblem[] {
   let refs: ExternalRef[];
   try {
     refs = externalDataRefs(onnxPath);
@@ -179,7 +182,13 @@ export function checkExternalData(onnxPath: string): ExternalDataProblem[] {
   for (const ref of refs) {
     const file = path.resolve(dir, ref.location);
     if (!ref.location || path.isAbsolute(ref.location) || (file !== dir && !file.startsWith(dir + path.sep))) {
-      problems.push({ tensor: ref.tensor, location: ref.location, message: `tensor '${ref.tensor}' points outside the model's folder (${JSON.stringify(ref.location)})` });
+      problems.push({ tensor: ref.tensor, location: ref.location, kind: 'outside', message: `tensor '${ref.tensor}' points outside the model's folder (${JSON.stringify(ref.location)})` });
+      continue;
+    }
+    // A link out of the folder is refused, not followed (util/inside-folder.ts).
+    const inside = checkInside(folder ?? dir, ref.location, dir);
+    if (!inside.ok && !inside.missing) {
+      problems.push({ tensor: ref.tensor, location: ref.location, kind: 'outside', message: `tensor '${ref.tensor}' is stored in ${inside.error.message}` });
       continue;
     }
     if (!sizes.has(file)) {
@@ -187,12 +196,12 @@ export function checkExternalData(onnxPath: string): ExternalDataProblem[] {
     }
     const size = sizes.get(file) ?? null;
     if (size === null) {
-      problems.push({ tensor: ref.tensor, location: ref.location, message: `${ref.location} is missing (tensor '${ref.tensor}' is stored there)` });
+      problems.push({ tensor: ref.tensor, location: ref.location, kind: 'missing', message: `${ref.location} is missing (tensor '${ref.tensor}' is stored there)` });
       continue;
     }
     const last = ref.offset + (ref.length ?? 0);
     if (!Number.isFinite(last) || ref.offset < 0 || last > size) {
-      problems.push({ tensor: ref.tensor, location: ref.location, message: `${ref.location} is ${size} bytes, but tensor '${ref.tensor}' needs bytes up to ${last} (the file is truncated or was replaced)` });
+      problems.push({ tensor: ref.tensor, location: ref.location, kind: 'truncated', message: `${ref.location} is ${size} bytes, but tensor '${ref.tensor}' needs bytes up to ${last} (the file is truncated or was replaced)` });
     }
   }
   return problems;

@@ -9,13 +9,18 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelInvalidError } from '../errors';
+import { OutsideFolderError, openInside } from '../util/inside-folder';
 import type { TensorRecord } from './records';
 
 export class TensorBytesReader {
   private fds = new Map<string, { fd: number; size: number }>();
 
-  /** `modelDir`: the folder of the .onnx file, against which external locations resolve. */
-  constructor(readonly modelDir: string) {}
+  /**
+   * `modelDir`: the folder of the .onnx file, against which external locations resolve;
+   * `folder`: the model's folder (default modelDir), which every file read must really lie in
+   * (links out are refused: util/inside-folder.ts).
+   */
+  constructor(readonly modelDir: string, readonly folder: string = modelDir) {}
 
   /** Total bytes of the tensor's data. */
   byteLength(t: TensorRecord): number {
@@ -62,8 +67,9 @@ export class TensorBytesReader {
       }
       let fd: number;
       try {
-        fd = fs.openSync(abs, 'r');
+        fd = openInside(this.folder, ref.location, this.modelDir);
       } catch (e) {
+        if (e instanceof OutsideFolderError) throw new ModelInvalidError(`tensor '${t.name}' is stored in '${ref.location}', which is a link out of the model folder: ${e.message}`, { cause: e });
         throw new ModelInvalidError(`tensor '${t.name}' needs external data file '${ref.location}', which cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): copy the whole model folder, .onnx and data files together`);
       }
       file = { fd, size: fs.fstatSync(fd).size };

@@ -10,6 +10,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { fromSystemError } from '../system-errors';
+import { removeAbandonedBuilds } from '../synth/build-model';
 import { AbortedError, SlmlabError } from '../errors';
 import { inspectModelFolder, type FolderLayout } from '../engine/model-folder';
 import { DecoderSession } from '../engine/decoder-session';
@@ -72,7 +74,7 @@ export async function quantizeModel(options: QuantizeModelOptions): Promise<Quan
   const source = inspectModelFolder(options.source, options.onnxFile);
   const onnxName = path.relative(source.dir, source.onnxPath);
   const model = decodeModel(readModelBytes(source.onnxPath));
-  const reader = new TensorBytesReader(path.dirname(source.onnxPath));
+  const reader = new TensorBytesReader(path.dirname(source.onnxPath), source.dir);
   try {
     reader.checkBounds(model.graph.initializers);
     const plan = planQuantization(model, settings, onnxName);
@@ -94,6 +96,8 @@ export async function quantizeModel(options: QuantizeModelOptions): Promise<Quan
     if (fs.existsSync(out) && !options.force) throw new QuantizeError(`'${out}' already exists: remove it, choose another --out, or pass --force to replace it`);
     if (options.register) safeModelFolder(name); // refuse a name that cannot be a cache folder before any work
 
+    // Folders of earlier runs killed mid-write (kill -9) are swept first (issue 21).
+    removeAbandonedBuilds(out);
     const tmp = `${out}.partial-${process.pid}-${Date.now()}`;
     let data: TensorDataWriter | null = null;
     let peak = 0;
@@ -160,6 +164,7 @@ export function registerFolder(dir: string, name: string, cacheRoot: string | un
   const target = path.join(modelsDir(cacheRoot), safeModelFolder(name));
   if (path.resolve(target) === path.resolve(dir)) return target;
   if (fs.existsSync(target) && !force) throw new QuantizeError(`a model is already registered as '${name}' (${target}): pass --force to replace it, or choose another --name`);
+  removeAbandonedBuilds(target);
   const tmp = `${target}.partial-${process.pid}-${Date.now()}`;
   try {
     fs.mkdirSync(tmp, { recursive: true });
@@ -194,6 +199,9 @@ export function peakRss(): number {
 
 function wrapWriteError(e: unknown, out: string): Error {
   if (e instanceof SlmlabError) return e;
+  // A read-only cache or --out (exit 7), a full disk (6), a file where a folder goes (2): the typed error (issue 21).
+  const typed = fromSystemError(e);
+  if (typed instanceof SlmlabError) return typed;
   const err = e as NodeJS.ErrnoException;
   if (err?.name === 'AbortError') return new AbortedError('quantisation interrupted: nothing was written');
   const hint = err.code === 'ENOSPC' ? ': the disk is full; free space or pass --out on another disk'

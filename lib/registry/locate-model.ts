@@ -9,6 +9,7 @@
  *                                                  first use, real ones downloaded if allowed
  *   3. a cached, bring-your-own or Foundry name -> that folder
  */
+import { shapeNames } from '../synth/shapes';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelDamagedError, ModelNotFoundError } from '../errors';
@@ -64,6 +65,15 @@ function isSyntheticFolder(dir: string): boolean {
   }
 }
 
+/** The command that repairs a damaged cache entry, with --force (issue 21: a twin's message named a download). */
+function repairCommand(e: { id: string; kind: string }): string {
+  if (e.kind !== 'synthetic') return `\`slmlab model download ${e.id} --force\``;
+  const shape = shapeNames().filter((s) => e.id.toLowerCase().startsWith(`${s}-`)).sort((a, b) => b.length - a.length)[0];
+  return shape
+    ? `\`slmlab model build ${shape} --force\` with the options its id '${e.id}' names (a synthetic twin: rebuilt, never downloaded)`
+    : `\`slmlab model build <shape> --force\` (a synthetic twin: rebuilt, never downloaded)`;
+}
+
 export async function locateModel(name: string, opts: LocateOptions = {}): Promise<LocatedModel> {
   const trimmed = name.trim();
   if (!trimmed) throw new ModelNotFoundError('no model named: give a catalog alias (see `slmlab model list`), a variant id or a model folder');
@@ -109,7 +119,7 @@ export async function locateModel(name: string, opts: LocateOptions = {}): Promi
     return { id: entry.id, dir: entry.modelDir, provider: null, synthetic: entry.kind === 'synthetic' || isSyntheticFolder(entry.modelDir), from: 'cache', fetched: false };
   }
   const damaged = entry ? null : listCache(opts.cache).find((e) => e.damaged && entryMatches(e, trimmed));
-  if (damaged) throw new ModelDamagedError(`'${damaged.id}' in the cache is damaged (${damaged.damaged}): repair it with \`slmlab model download ${damaged.id} --force\` (a synthetic model: \`slmlab model build <shape> --force\`), or remove it with \`slmlab cache remove ${damaged.id}\``);
+  if (damaged) throw new ModelDamagedError(`'${damaged.id}' in the cache is damaged (${damaged.damaged}): repair it with ${repairCommand(damaged)}, or remove it with \`slmlab cache remove ${damaged.id}\``);
   if (entry) throw new ModelNotFoundError(`'${entry.id}' in the cache is incomplete (${entry.partial ? 'a download was interrupted' : 'files are missing'}): run \`slmlab model download ${entry.id}\` to finish it, or \`slmlab cache remove ${entry.id}\``);
   throw catalogMiss;
 }

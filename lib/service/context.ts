@@ -2,9 +2,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ModelManager } from './model-manager';
 import type { ModelRegistry } from './registry';
-import type { Preparations } from './preparation';
 import type { ResponseStore } from './response-store';
 import type { EmbedderPool } from './embedders';
+import type { Preparations, PrepareAnswer } from './preparation';
+import type { ProviderName } from '../engine/providers';
+import type { ResolvedModel } from './registry';
+
+/** The registry as routes see it: the service's registry plus explicit, never implicit, preparation. */
+export interface ServiceRegistry extends ModelRegistry {
+  /** A cached model's folder; never downloads or builds (409 model_not_prepared instead). */
+  resolveReady(name: string, ep?: ProviderName): Promise<ResolvedModel>;
+  /** Starts (or joins) the download or build of `name`; answers at once. */
+  prepare(name: string, ep?: ProviderName): Promise<PrepareAnswer>;
+}
 
 export interface ServiceLogger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -23,7 +33,7 @@ export function jsonLogger(write: (line: string) => void = (l) => process.stderr
 
 export interface ServiceContext {
   manager: ModelManager;
-  registry: ModelRegistry;
+  registry: ServiceRegistry;
   /** Downloads and builds started by requests for models not on disk yet. */
   preparations: Preparations;
   logger: ServiceLogger;
@@ -42,6 +52,8 @@ export interface ServiceContext {
   responses: ResponseStore;
   /** Embedding models loaded by POST /v1/embeddings. */
   embedders: EmbedderPool;
+  /** The running service's identity, the same in every view of this context: key per-service stores by it. */
+  key: object;
 }
 
 export type Handler = (ctx: ServiceContext, req: IncomingMessage, res: ServerResponse, params: Record<string, string>, query: URLSearchParams) => Promise<void> | void;

@@ -37,6 +37,8 @@ export interface StartDaemonOptions extends DaemonOptions {
   prefillChunk?: number;
   /** 'last' (the service's default) or 'all'. */
   logits?: 'last' | 'all';
+  /** false: a request never starts a real model's download on first use (--no-auto-download). */
+  autoDownload?: boolean;
   /** Model folders to serve, name -> folder. */
   models?: Record<string, string>;
   /** Serve every model folder under these (with neither this nor `models`: the catalog and the cache). */
@@ -118,7 +120,7 @@ export function formatStatus(s: DaemonStatus): string {
   if (!s.running) {
     return `slmlab service is not running${s.staleCleaned ? ' (removed a stale state file of a process that is gone)' : ''}: start it with \`slmlab service start\``;
   }
-  const health = s.responding === false ? ' — but it does not answer; see the log' : '';
+  const health = s.responding === false ? ' — but it does not answer (stopped or hung): see the log, or `slmlab service restart`' : '';
   return `slmlab service is running on ${s.url} (pid ${s.pid}, since ${s.startedAt}${s.logFile ? `, log ${s.logFile}` : ''})${health}`;
 }
 
@@ -153,6 +155,7 @@ async function startLocked(dir: string, o: StartDaemonOptions): Promise<StartRes
   if (o.maxBatch !== undefined) args.push('--max-batch', String(o.maxBatch));
   if (o.prefillChunk !== undefined) args.push('--prefill-chunk', String(o.prefillChunk));
   if (o.logits !== undefined) args.push('--logits', o.logits);
+  if (o.autoDownload === false) args.push('--no-auto-download');
   for (const [name, folder] of Object.entries(o.models ?? {})) args.push('--model', `${name}=${folder}`);
   for (const d of o.modelsDirs ?? []) args.push('--models-dir', d);
 

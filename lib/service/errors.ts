@@ -82,7 +82,8 @@ export function toErrorResponse(thrown: unknown): { status: number; body: OpenAI
     if (e.code === 'model_not_found' && !param) param = 'model';
     // 499 (aborted) is nginx's "client closed request": only seen when the client is already gone.
     const status = e.status >= 400 && e.status < 600 ? e.status : 500;
-    return { status, body: { error: { message: e.message, type: typeFor(status), param, code: e.code } }, headers: {} };
+    const headers = (e as { headers?: unknown }).headers;
+    return { status, body: { error: { message: e.message, type: typeFor(status), param, code: e.code } }, headers: headers && typeof headers === 'object' ? headers as Record<string, string> : {} };
   }
   const message = e instanceof Error ? e.message : String(e);
   return { status: 500, body: { error: { message: `internal error: ${message}`, type: 'server_error', param: null, code: 'internal_error' } }, headers: {} };

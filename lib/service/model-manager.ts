@@ -43,7 +43,9 @@ export interface ManagerOptions {
   /** Longest prefill run for one prompt, in tokens (default DEFAULT_SERVICE_PREFILL_CHUNK; 0 = whole prompts). */
   prefillChunk?: number;
   /** How models are loaded (default: each in its own engine process, loadModelInProcess; the worker-thread loadModel fits too). */
-  load?: (dir: string, opts: { provider: ProviderName; threads: number; maxBatch: number; lastPositionLogits: boolean; prefillChunk: number; engine?: 'llama.cpp' }) => Promise<EngineModel>;
+  load?: (dir: string, opts: { provider: ProviderName; threads: number; maxBatch: number; lastPositionLogits: boolean; prefillChunk: number; engine?: 'llama.cpp'; frozenAfterMs?: number }) => Promise<EngineModel>;
+  /** An engine process silent this long is frozen: killed, its requests 503 model_unavailable (process-engine.ts). */
+  frozenAfterMs?: number;
 }
 
 /** A loaded (or loading) model as GET /slmlab/loaded reports it. Plain record. */
@@ -276,7 +278,7 @@ export class ModelManager {
       inFlight: 0, requests: 0, timer: null, closing: false, revoke: new AbortController(), ready: undefined as unknown as Promise<EngineModel>,
     };
     const engine = splitEngine(resolved.id).engine === 'llama.cpp' ? { engine: 'llama.cpp' as const } : {};
-    entry.ready = this.loader(resolved.dir, { provider: resolved.provider, threads: this.threads, maxBatch: this.maxBatch, lastPositionLogits: this.lastPositionLogits, prefillChunk: this.prefillChunk, ...engine }).then(
+    entry.ready = this.loader(resolved.dir, { provider: resolved.provider, threads: this.threads, maxBatch: this.maxBatch, lastPositionLogits: this.lastPositionLogits, prefillChunk: this.prefillChunk, ...engine, frozenAfterMs: this.options.frozenAfterMs }).then(
       (model) => {
         entry.model = model;
         entry.loadedAt = Date.now();

@@ -111,6 +111,19 @@ export function notReadyYet(name: string, r: PreparationRecord, retryAfter: numb
     'model', { 'Retry-After': String(retryAfter) });
 }
 
+/** The 409 a read-only route (GET /web/models/<id>/manifest, …/files/<name>) answers for a model not on disk. */
+export function notPrepared(name: string, need: PreparationNeed, running: PreparationRecord | null): ServiceError {
+  const what = need.kind === 'build' ? 'built (a synthetic twin)' : 'downloaded';
+  const now = running && running.state === 'preparing' ? ` It is being ${what} now: ${(running.fraction * 100).toFixed(1)}% done.` : '';
+  return new ServiceError(409, 'model_not_prepared',
+    `model '${name}' (${need.id}) is not on disk yet and must be ${what} first; a GET never starts that.${now} ` +
+    `Prepare it: POST /web/models/${encodeURIComponent(name)}/prepare (from the browser page or curl), or run \`slmlab model download ${name}\``,
+    'model');
+}
+
+/** The answer to an explicit preparation request (POST /web/models/<id>/prepare). */
+export type PrepareAnswer = { state: 'ready'; id: string } | { state: 'preparing' | 'failed'; id: string; record: PreparationRecord; retryAfter: number };
+
 /**
  * The service's registry with first-use preparation in front: names that need a download or
  * a build start it (once) and wait `waitMs`; everything else passes through unchanged.
@@ -152,6 +165,28 @@ export class PreparingRegistry implements ModelRegistry {
       if (r.state === 'preparing') throw notReadyYet(name, r, this.preparations.retryAfterSeconds(r.id));
     }
     return this.inner.resolve(name, ep);
+  }
+
+  /**
+   * A cached model's folder, never starting a download or a build: what read-only routes use.
+   * A model that needs preparation gets 409 model_not_prepared naming the explicit POST.
+   */
+  async resolveReady(name: string, ep?: ProviderName): Promise<ResolvedModel> {
+    const need = await this.inner.needsPreparation?.(name, ep) ?? null;
+    if (need) throw notPrepared(name, need, this.preparations.get(need.id));
+    return this.inner.resolve(name, ep);
+  }
+
+  /** Starts (or joins) the preparation of `name` explicitly; answers at once with where it stands. */
+  async prepare(name: string, ep?: ProviderName): Promise<PrepareAnswer> {
+    const need = await this.inner.needsPreparation?.(name, ep) ?? null;
+    if (!need) {
+      const r = await this.inner.resolve(name, ep); // 404 for an unknown name
+      return { state: 'ready', id: r.id };
+    }
+    const job = this.start(need);
+    const record = { ...job.record };
+    return record.state === 'ready' ? { state: 'ready', id: need.id } : { state: record.state, id: need.id, record, retryAfter: this.preparations.retryAfterSeconds(need.id) };
   }
 
   /** POST /openai/download joins a running preparation instead of starting a second one. */

@@ -18,6 +18,7 @@ import { silentLogger, type Handler, type ServiceContext, type ServiceLogger } f
 import { ServiceStartError } from '../errors';
 import { onClientError, onConnect } from './client-error';
 import { discardBody } from './discard-body';
+import { watchHalfClose } from './half-close';
 import { badRequest, methodNotAllowed, payloadTooLarge, routeNotFound, ServiceError } from './errors';
 import { sendError } from './http';
 import { ModelManager } from './model-manager';
@@ -32,6 +33,7 @@ import * as embeddings from './routes-embeddings';
 import { EmbedderPool } from './embedders';
 import { ResponseStore } from './response-store';
 import { WEB_ROUTES } from '../web/routes';
+import { changesState, readOnlyContext, type RouteEffect, type RouteSpec } from './route-table';
 import { checkApiKey, checkBinding, checkCrossSite, checkOrigin, corsHeaders, isAllowedOrigin, isLoopback, preflightHeaders } from './security';
 
 export interface ServiceOptions {
@@ -64,6 +66,8 @@ export interface ServiceOptions {
   prepareWaitMs?: number;
   /** Start downloads of real models on a request's first use (default true); synthetic builds always start. */
   autoDownload?: boolean;
+  /** An engine process that answers no heartbeat this long is killed and its requests get 503 (default 10 s; SLMLAB_ENGINE_FROZEN_MS). */
+  engineFrozenAfterMs?: number;
   /** The token GET /slmlab/instance answers (default: a random one); the daemon's state file records it. */
   instance?: string;
   /** What POST /shutdown does (default: close this service; the service process also exits). */
@@ -78,56 +82,64 @@ export interface ServiceHandle {
   host: string;
   port: number;
   manager: ModelManager;
+  /** An engine process that answers no heartbeat this long is killed and its requests get 503 (default 10 s; SLMLAB_ENGINE_FROZEN_MS). */
+  engineFrozenAfterMs?: number;
   /** The token GET /slmlab/instance answers. */
   instance: string;
   /** Stops accepting, aborts running generations, disposes every model. */
   close(): Promise<void>;
 }
 
-interface Route { method: string; pattern: RegExp; keys: string[]; handler: Handler; changesState: boolean }
+interface Route extends RouteSpec { pattern: RegExp; keys: string[] }
 
 /**
- * A route. `changesState` (default: true for every method but GET) makes it refuse requests
- * that a browser marks as cross-site (security.ts, checkCrossSite); Foundry's GET routes that
- * load or unload models say so explicitly.
+ * A route, with its effect (route-table.ts): `read` routes are open to any page and run with a
+ * read-only view of the service; every other effect refuses requests a browser marks as
+ * cross-site (security.ts, checkCrossSite), whatever the method.
  */
-function route(method: string, path: string, handler: Handler, opts: { changesState?: boolean } = {}): Route {
+function route(method: string, path: string, handler: Handler, effect: RouteEffect): Route {
   const keys: string[] = [];
   const source = path.replace(/:(\w+)/g, (_, k: string) => { keys.push(k); return '([^/]+)'; });
-  return { method, pattern: new RegExp(`^${source}$`), keys, handler, changesState: opts.changesState ?? method !== 'GET' };
+  return { method, path, pattern: new RegExp(`^${source}$`), keys, handler, effect };
 }
 
 const ROUTES: Route[] = [
-  route('GET', '/v1/models', openai.listModels),
-  route('GET', '/v1/models/:id', openai.getModel),
-  route('POST', '/v1/chat/completions', openai.chatCompletions),
-  route('GET', '/foundry/list', foundry.foundryList),
-  route('GET', '/openai/models', foundry.cachedModels),
-  route('POST', '/openai/download', foundry.download),
-  route('GET', '/openai/load/:name', foundry.loadRoute, { changesState: true }),
-  route('GET', '/openai/unload/:name', foundry.unloadRoute, { changesState: true }),
-  route('GET', '/openai/unloadall', foundry.unloadAll, { changesState: true }),
-  route('GET', '/openai/loadedmodels', foundry.loadedModels),
-  route('GET', '/openai/status', foundry.status),
-  route('GET', '/slmlab/loaded', foundry.loadedDetail),
-  route('GET', '/slmlab/preparing', foundry.preparing),
-  route('GET', '/slmlab/instance', foundry.instanceRoute),
+  route('GET', '/v1/models', openai.listModels, 'read'),
+  route('GET', '/v1/models/:id', openai.getModel, 'read'),
+  route('POST', '/v1/chat/completions', openai.chatCompletions, 'prepare'),
+  route('GET', '/foundry/list', foundry.foundryList, 'read'),
+  route('GET', '/openai/models', foundry.cachedModels, 'read'),
+  route('POST', '/openai/download', foundry.download, 'prepare'),
+  route('GET', '/openai/load/:name', foundry.loadRoute, 'prepare'),
+  route('GET', '/openai/unload/:name', foundry.unloadRoute, 'write'),
+  route('GET', '/openai/unloadall', foundry.unloadAll, 'write'),
+  route('GET', '/openai/loadedmodels', foundry.loadedModels, 'read'),
+  route('GET', '/openai/status', foundry.status, 'read'),
+  route('GET', '/slmlab/loaded', foundry.loadedDetail, 'read'),
+  route('GET', '/slmlab/preparing', foundry.preparing, 'read'),
+  route('GET', '/slmlab/instance', foundry.instanceRoute, 'read'),
   // Foundry Local's routes as its Core serves them today (routes-foundry-core.ts) and the Responses API.
-  route('GET', '/status', core.coreStatus),
-  route('GET', '/models/loaded', core.modelsLoaded),
-  route('GET', '/models/load/:name', core.modelsLoad, { changesState: true }),
-  route('GET', '/models/unload/:name', core.modelsUnload, { changesState: true }),
-  route('POST', '/shutdown', core.shutdownRoute),
-  route('POST', '/v1/responses', responses.createResponse),
-  route('GET', '/v1/responses', responses.listResponses),
-  route('GET', '/v1/responses/:id', responses.getResponse),
-  route('DELETE', '/v1/responses/:id', responses.deleteResponse),
-  route('GET', '/v1/responses/:id/input_items', responses.inputItems),
-  route('POST', '/v1/embeddings', embeddings.embeddings),
-  route('POST', '/v1/audio/transcriptions', unsupported.audioTranscriptions),
+  route('GET', '/status', core.coreStatus, 'read'),
+  route('GET', '/models/loaded', core.modelsLoaded, 'read'),
+  route('GET', '/models/load/:name', core.modelsLoad, 'prepare'),
+  route('GET', '/models/unload/:name', core.modelsUnload, 'write'),
+  route('POST', '/shutdown', core.shutdownRoute, 'write'),
+  route('POST', '/v1/responses', responses.createResponse, 'prepare'),
+  route('GET', '/v1/responses', responses.listResponses, 'read'),
+  route('GET', '/v1/responses/:id', responses.getResponse, 'read'),
+  route('DELETE', '/v1/responses/:id', responses.deleteResponse, 'write'),
+  route('GET', '/v1/responses/:id/input_items', responses.inputItems, 'read'),
+  route('POST', '/v1/embeddings', embeddings.embeddings, 'prepare'),
+  // Changes nothing (it answers "not supported"), but a POST is never taken from another site.
+  route('POST', '/v1/audio/transcriptions', unsupported.audioTranscriptions, 'write'),
   // Session 4's pages (RAG chat, in-browser inference) and their assets: lib/web/routes.ts.
-  ...WEB_ROUTES.map((r) => route(r.method, r.path, r.handler)),
+  ...WEB_ROUTES.map((r) => route(r.method, r.path, r.handler, r.effect)),
 ];
+
+/** The route table as declared (method, path, effect): what test/route-effects.test.ts walks. */
+export function routeTable(): Array<Pick<RouteSpec, 'method' | 'path' | 'effect'>> {
+  return ROUTES.map((r) => ({ method: r.method, path: r.path, effect: r.effect }));
+}
 
 /** The URL a local client should use for a bound address. */
 function urlFor(host: string, port: number): string {
@@ -142,7 +154,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
   const logger = options.logger ?? silentLogger;
   const registry = new PreparingRegistry(options.registry, { waitMs: options.prepareWaitMs, autoDownload: options.autoDownload });
   const manager = new ModelManager({ registry, ttlSeconds: options.ttlSeconds, maxQueue: options.maxQueue, threads: options.threads, maxBatch: options.maxBatch,
-    prefillChunk: options.prefillChunk, lastPositionLogits: options.lastPositionLogits });
+    prefillChunk: options.prefillChunk, lastPositionLogits: options.lastPositionLogits, frozenAfterMs: options.engineFrozenAfterMs });
   const shutdown = new AbortController();
   setMaxListeners(0, shutdown.signal); // every running request listens to it
   let url = '';
@@ -150,7 +162,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
   const ctx: ServiceContext = {
     manager, registry, preparations: registry.preparations, logger, url: () => url,
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, startedAt: Math.floor(Date.now() / 1000), shutdown: shutdown.signal,
-    instance: options.instance ?? randomUUID(),
+    instance: options.instance ?? randomUUID(), key: {},
     requestShutdown: () => { if (options.onShutdownRequest) options.onShutdownRequest(); else void close(); },
     responses: new ResponseStore(options.storedResponses),
     embedders: new EmbedderPool(options.threads),
@@ -160,6 +172,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
   // requireHostHeader: false, so that a request without Host gets an OpenAI-shaped 400 from dispatch().
   const server = http.createServer({ keepAliveTimeout: 5000, requireHostHeader: false }, (req, res) => {
     const started = performance.now();
+    watchHalfClose(req, res);
     res.once('close', () => {
       const ms = Math.round((performance.now() - started) * 10) / 10;
       logger.info('request', { method: req.method, path: req.url, status: res.statusCode, ms, finished: res.writableFinished });
@@ -172,6 +185,11 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
     });
   });
 
+  // A client that half-closes after sending its request (shutdown(SHUT_WR), `curl --no-buffer` over
+  // some proxies, netcat) still gets its answer: Node's server otherwise treats the FIN as the
+  // client leaving and aborts the request (issue 21). A client that really leaves closes the socket,
+  // which still aborts it. httpAllowHalfOpen is read by node:http's socketOnEnd (lib/_http_server.js).
+  (server as unknown as { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   server.on('clientError', onClientError);
   server.on('connect', onConnect);
   // An Expect other than 100-continue: 417, with an OpenAI-shaped body (Node's default has none).
@@ -259,7 +277,7 @@ async function dispatch(ctx: ServiceContext, req: http.IncomingMessage, res: htt
   if (!matches.length) throw routeNotFound(method, pathname);
   const hit = matches.find((r) => r.method === method);
   if (!hit) throw methodNotAllowed(method, pathname, [...new Set(matches.map((r) => r.method))]);
-  if (hit.changesState) checkCrossSite(req);
+  if (changesState(hit.effect)) checkCrossSite(req);
   const m = hit.pattern.exec(pathname)!;
   const params: Record<string, string> = {};
   hit.keys.forEach((k, i) => {
@@ -269,6 +287,6 @@ async function dispatch(ctx: ServiceContext, req: http.IncomingMessage, res: htt
       throw badRequest(`the ${k} in the path is not valid percent-encoding: ${m[i + 1]}`, k);
     }
   });
-  await hit.handler(ctx, req, res, params, query);
+  await hit.handler(hit.effect === 'read' ? readOnlyContext(ctx) : ctx, req, res, params, query);
 }
 

@@ -266,7 +266,7 @@ export async function buildModel(options: BuildOptions): Promise<BuildReport> {
     try { fs.rmSync(tmp, { recursive: true, force: true }); } catch { /* nothing was created */ }
     if (e instanceof BuildError) throw e;
     const typed = fromSystemError(e); // a read-only cache (exit 7), a full disk (exit 6)
-    if (typed instanceof SlmlabError) throw typed;
+    if (typed instanceof SlmlabError && typed.code !== 'usage') throw typed; // a file in the way stays a BuildError, below
     const err = e as NodeJS.ErrnoException;
     const hint = err.code === 'ENOSPC' ? ': the disk is full; free space or pass --out on another disk'
       : err.code === 'EEXIST' || err.code === 'ENOTDIR' ? `: a file stands where a folder is needed; pass an --out whose parent folders are folders`

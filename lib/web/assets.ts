@@ -19,8 +19,15 @@ const TYPES: Record<string, string> = {
   '.wasm': 'application/wasm',
 };
 
-/** Static files of the pages, by the name they are served under. */
-export const STATIC_FILES: readonly string[] = Object.freeze(['chat.html', 'inference.html', 'style.css']);
+/**
+ * Static files of the pages, by the name they are served under (/web/static/<name>). The HTML
+ * pages are not among them: they are served only at /chat and /browser, with their CSP and
+ * isolation headers (issue 21: the same pages at /web/static/*.html had neither).
+ */
+export const STATIC_FILES: readonly string[] = Object.freeze(['style.css']);
+
+/** The HTML pages, served only by their page routes (lib/web/routes.ts, page()). */
+export const PAGE_FILES: readonly string[] = Object.freeze(['chat.html', 'inference.html']);
 
 /** onnxruntime-web's runtime files that its WASM and WebGPU backends fetch at run time. */
 export const ORT_FILES: readonly string[] = Object.freeze([
@@ -56,6 +63,11 @@ export function sendFile(res: ServerResponse, file: string, extra: Record<string
 
 export function staticFile(name: string): string {
   if (!STATIC_FILES.includes(name)) throw notFound(`/web/static/${name}`);
+  return path.join(staticDir(), name);
+}
+
+export function pageFile(name: string): string {
+  if (!PAGE_FILES.includes(name)) throw notFound(`page ${name}`);
   return path.join(staticDir(), name);
 }
 

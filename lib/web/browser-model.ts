@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { inspectModelFolder, type ModelFolder } from '../engine/model-folder';
 import { TOKENIZER_FILES } from '../engine/tokenizer';
+import { resolveInside } from '../util/inside-folder';
 
 export const BROWSER_MAX_BYTES = 2 * 1024 ** 3;
 
@@ -38,7 +39,8 @@ export interface BrowserManifest {
 }
 
 function fileRecord(dir: string, abs: string, role: ModelFileRole): BrowserModelFile {
-  const st = fs.statSync(abs);
+  // A link out of the folder is refused here too, so its target's size is never shown (util/inside-folder.ts).
+  const st = fs.statSync(resolveInside(dir, path.relative(dir, abs)));
   return { name: path.relative(dir, abs).split(path.sep).join('/'), role, bytes: st.size, version: `${st.size}-${Math.round(st.mtimeMs)}` };
 }
 

@@ -10,6 +10,7 @@
  *   GET  /web/models/:id/manifest      what the browser needs to run a cached model (browser-model.ts)
  *   GET  /web/models/:id/files/:name   one file of that manifest, by model id and file name only
  *   POST /web/models/build-int8        builds the int8 twin of {shape} for the WASM backend (int8-build.ts)
+ *   POST /web/models/:id/prepare       starts that model's download or build (a GET never does): 200 ready, 202 preparing
  *   GET  /web/chat/docsets/:id         a document set ('workshop' is built in)
  *   POST /web/chat/docsets             stores {docs: [{source, text}]}, answers 201 {id}
  */
@@ -17,24 +18,28 @@ import * as path from 'node:path';
 import type { Handler, ServiceContext } from '../service/context';
 import { readJson, sendJson } from '../service/http';
 import { InvalidRequestError } from '../errors';
-import { notFound, ortFile, sendFile, sendText, staticFile } from './assets';
+import { notFound, ortFile, pageFile, sendFile, sendText, staticFile } from './assets';
 import { browserManifest } from './browser-model';
 import { BUNDLES, bundle } from './bundle';
 import { DocsetStore } from './docsets';
 import { buildInt8 } from './int8-build';
 import { assetHeaders, pageHeaders } from './headers';
+import type { RouteEffect } from '../service/route-table';
+import { ServiceError } from '../service/errors';
+import { OutsideFolderError, resolveInside } from '../util/inside-folder';
 
-export interface WebRoute { method: 'GET' | 'POST'; path: string; handler: Handler }
+/** A page route; its effect decides its guard (lib/service/route-table.ts). */
+export interface WebRoute { method: 'GET' | 'POST'; path: string; handler: Handler; effect: RouteEffect }
 
 // One document store per running service.
-const docsets = new WeakMap<ServiceContext, DocsetStore>();
+const docsets = new WeakMap<object, DocsetStore>();
 const docsetsOf = (ctx: ServiceContext) => {
-  let s = docsets.get(ctx);
-  if (!s) docsets.set(ctx, (s = new DocsetStore()));
+  let s = docsets.get(ctx.key);
+  if (!s) docsets.set(ctx.key, (s = new DocsetStore()));
   return s;
 };
 
-const page = (file: string, kind: 'chat' | 'inference'): Handler => (_ctx, _req, res) => sendFile(res, staticFile(file), pageHeaders(kind));
+const page = (file: string, kind: 'chat' | 'inference'): Handler => (_ctx, _req, res) => sendFile(res, pageFile(file), pageHeaders(kind));
 
 const asset: Handler = async (_ctx, _req, res, params) => {
   if (!Object.prototype.hasOwnProperty.call(BUNDLES, params.name)) {
@@ -54,8 +59,9 @@ const models: Handler = async (ctx, _req, res) => {
   }, assetHeaders());
 };
 
+/** A cached model's manifest; a model not on disk gets 409 (a GET never downloads or builds). */
 async function manifestOf(ctx: ServiceContext, name: string) {
-  const resolved = await ctx.registry.resolve(name);
+  const resolved = await ctx.registry.resolveReady(name);
   return { manifest: browserManifest(resolved.id, resolved.dir), dir: path.resolve(resolved.dir) };
 }
 
@@ -68,7 +74,22 @@ const modelFile: Handler = async (ctx, _req, res, params) => {
   const file = m.files.find((f) => f.name === params.name);
   if (!file) throw notFound(`file '${params.name}' of model ${m.id} (see /web/models/${encodeURIComponent(m.id)}/manifest)`);
   if (m.refused) throw new InvalidRequestError(m.refused, 'model');
-  await sendFile(res, path.join(dir, ...file.name.split('/')), { 'Content-Type': 'application/octet-stream' });
+  // The file's real path must lie in the model's folder: a link out is refused (util/inside-folder.ts).
+  let real: string;
+  try {
+    real = resolveInside(dir, file.name.split('/').join(path.sep));
+  } catch (e) {
+    throw e instanceof OutsideFolderError ? new ServiceError(403, 'model_invalid', `${e.message}; the service does not serve it`, 'name') : e;
+  }
+  await sendFile(res, real, { 'Content-Type': 'application/octet-stream' });
+};
+
+/** Starts (or joins) a model's download or build: 200 when it is ready, 202 + Retry-After while it runs. */
+const prepare: Handler = async (ctx, _req, res, params) => {
+  const a = await ctx.registry.prepare(params.id);
+  if (a.state === 'ready') { sendJson(res, 200, { id: a.id, state: 'ready' }); return; }
+  if (a.state === 'failed') { sendJson(res, 502, { id: a.id, state: 'failed', preparation: a.record, error: { message: `preparing ${a.id} failed: ${a.record.error}. POST again to retry`, type: 'server_error', param: 'model', code: 'model_preparation_failed' } }); return; }
+  sendJson(res, 202, { id: a.id, state: a.state, preparation: a.record }, { 'Retry-After': String(a.retryAfter) });
 };
 
 const getDocset: Handler = (ctx, _req, res, params) => {
@@ -84,16 +105,17 @@ const postDocset: Handler = async (ctx, req, res) => {
 };
 
 export const WEB_ROUTES: readonly WebRoute[] = Object.freeze([
-  { method: 'GET', path: '/chat', handler: page('chat.html', 'chat') },
-  { method: 'GET', path: '/browser', handler: page('inference.html', 'inference') },
-  { method: 'GET', path: '/web/static/:name', handler: (_c, _q, res, p) => sendFile(res, staticFile(p.name)) },
-  { method: 'GET', path: '/web/assets/:name', handler: asset },
+  { method: 'GET', path: '/chat', handler: page('chat.html', 'chat'), effect: 'read' },
+  { method: 'GET', path: '/browser', handler: page('inference.html', 'inference'), effect: 'read' },
+  { method: 'GET', path: '/web/static/:name', handler: (_c, _q, res, p) => sendFile(res, staticFile(p.name)), effect: 'read' },
+  { method: 'GET', path: '/web/assets/:name', handler: asset, effect: 'read' },
   // ORT's .mjs also starts its WASM threads as workers: it needs a worker's own headers too.
-  { method: 'GET', path: '/web/ort/:name', handler: (_c, _q, res, p) => sendFile(res, ortFile(p.name), pageHeaders('inference')) },
-  { method: 'GET', path: '/web/models', handler: models },
-  { method: 'GET', path: '/web/models/:id/manifest', handler: manifest },
-  { method: 'POST', path: '/web/models/build-int8', handler: buildInt8 },
-  { method: 'GET', path: '/web/models/:id/files/:name', handler: modelFile },
-  { method: 'GET', path: '/web/chat/docsets/:id', handler: getDocset },
-  { method: 'POST', path: '/web/chat/docsets', handler: postDocset },
+  { method: 'GET', path: '/web/ort/:name', handler: (_c, _q, res, p) => sendFile(res, ortFile(p.name), pageHeaders('inference')), effect: 'read' },
+  { method: 'GET', path: '/web/models', handler: models, effect: 'read' },
+  { method: 'GET', path: '/web/models/:id/manifest', handler: manifest, effect: 'read' },
+  { method: 'GET', path: '/web/models/:id/files/:name', handler: modelFile, effect: 'read' },
+  { method: 'POST', path: '/web/models/:id/prepare', handler: prepare, effect: 'prepare' },
+  { method: 'POST', path: '/web/models/build-int8', handler: buildInt8, effect: 'prepare' },
+  { method: 'GET', path: '/web/chat/docsets/:id', handler: getDocset, effect: 'read' },
+  { method: 'POST', path: '/web/chat/docsets', handler: postDocset, effect: 'write' },
 ] satisfies WebRoute[]);

@@ -12,6 +12,7 @@
  * FOUNDRY_LOCAL_ENDPOINT, ...), which are printed when they apply. Planning happens once
  * (planGrid); the runner executes the plan.
  */
+import { printable } from '../../lib/util/printable';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import cliProgress from 'cli-progress';
@@ -216,7 +217,7 @@ export async function runBench(grid: string | undefined, o: BenchOptions): Promi
       }
       process.stdout.write(`\nresults: ${resultsFile}\n`);
     }
-    for (const w of result.warnings) process.stderr.write(`slmlab: ${w}\n`);
+    for (const w of result.warnings) process.stderr.write(`slmlab: ${printable(w)}\n`);
     if (result.aborted) process.stderr.write('interrupted; re-run the same command to resume\n');
 
     let report: ReportPaths | null = null;

@@ -11,7 +11,7 @@ function formatEntries(entries: CacheEntry[]): string {
   const rows = entries.map((e) => [
     e.id,
     e.kind + (e.readOnly ? ' (read-only)' : ''),
-    e.damaged ? 'damaged' : e.abandoned ? 'abandoned build' : e.partial ? (e.kind === 'synthetic' ? 'building' : 'partial (resumable)') : e.complete ? 'complete' : 'incomplete',
+    e.damaged ? 'damaged' : e.abandoned ? 'abandoned build' : e.partial ? (e.kind === 'synthetic' ? 'building' : e.kind === 'custom' ? 'partial (quantise or register running)' : 'partial (resumable)') : e.complete ? 'complete' : 'incomplete',
     bytes(e.sizeBytes),
     e.dir,
   ]);

@@ -6,6 +6,7 @@
 import { SlmlabError, type ErrorCode } from '../../lib/errors';
 import { fromSystemError } from '../../lib/system-errors';
 import { isVerbose } from './verbose';
+import { printable } from '../../lib/util/printable';
 
 /** --verbose: the error's code, stack and chain of causes. */
 function details(e: Error): string {
@@ -55,6 +56,11 @@ export const EXIT: Record<ErrorCode | 'bug', number> = {
   model_unloaded: 8,
   model_not_ready: 8,
   model_preparation_failed: 6,
+  // issue 21: a load worker thread died (its cause is the message); a second run on a locked --out;
+  // a model whose engine process stopped answering.
+  load_worker_failed: 1,
+  results_locked: 2,
+  model_unavailable: 8,
 };
 
 export const EXIT_HELP = `Exit codes:
@@ -79,7 +85,8 @@ export function exitCodeOf(e: unknown): number {
 export function fail(thrown: unknown): never {
   const e = fromSystemError(thrown);
   if (e instanceof SlmlabError) {
-    process.stderr.write(`slmlab: error: ${e.message}\n`);
+    // Messages may carry an endpoint's or a file's text: printed with control characters escaped.
+    process.stderr.write(`slmlab: error: ${printable(e.message)}\n`);
     if (isVerbose()) process.stderr.write(details(e));
     process.exit(EXIT[e.code] ?? 1);
   }

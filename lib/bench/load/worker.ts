@@ -20,5 +20,6 @@ parentPort?.on('message', (m: unknown) => { if (m === 'abort') controller.abort(
   });
   parentPort?.postMessage({ ok: true, sends });
 })().catch((e: unknown) => {
-  parentPort?.postMessage({ ok: false, error: e instanceof Error ? e.stack ?? e.message : String(e) });
+  // The cause first (one line): the parent shows it as the run's error.
+  parentPort?.postMessage({ ok: false, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
 });

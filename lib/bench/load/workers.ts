@@ -20,6 +20,18 @@ import { Worker } from 'node:worker_threads';
 import type { PlannedRequest } from '../grid/schedule';
 import type { LevelSend } from './drive-level';
 import { nowEpochMs } from './clock';
+import { SlmlabError } from '../../errors';
+
+/** Heap per load worker thread, MB. */
+const WORKER_HEAP_MB = 1024;
+
+/** A load worker thread failed: the message carries its cause (issue 21: it was reported as "a bug"). */
+export class LoadWorkerError extends SlmlabError {
+  constructor(readonly worker: number, cause: string) {
+    super('load_worker_failed', `load worker ${worker} failed: ${cause.split('\n')[0]}: nothing of this level was kept; ` +
+      'run again, with fewer --workers or a lower level if the cause is memory', 500);
+  }
+}
 
 export interface WorkerJob {
   worker: number;
@@ -79,15 +91,27 @@ export async function driveLevelInWorkers(requests: readonly PlannedRequest[], o
   const jobs = splitLevel(requests, o, startAtMs);
   const script = path.join(__dirname, 'worker.js');
   const parts = await Promise.all(jobs.map((job) => new Promise<LevelSend[]>((resolve, reject) => {
-    const w = new Worker(script, { workerData: job });
+    // A heap limit per worker: a runaway worker dies with ERR_WORKER_OUT_OF_MEMORY (surfaced below), not the run.
+    const w = new Worker(script, { workerData: job, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
+    let settled = false;
     const onAbort = () => w.postMessage('abort');
     o.signal?.addEventListener('abort', onAbort, { once: true });
-    w.once('message', (m: { ok: boolean; sends?: LevelSend[]; error?: string }) => {
+    const fail = (cause: string) => {
+      if (settled) return;
+      settled = true;
       o.signal?.removeEventListener('abort', onAbort);
-      if (m.ok) resolve(m.sends ?? []); else reject(new Error(`load worker ${job.worker} failed: ${m.error}`));
+      reject(new LoadWorkerError(job.worker, cause));
+      void w.terminate();
+    };
+    w.once('message', (m: { ok: boolean; sends?: LevelSend[]; error?: string }) => {
+      if (!m.ok) { fail(m.error ?? 'no reason given'); return; }
+      settled = true;
+      o.signal?.removeEventListener('abort', onAbort);
+      resolve(m.sends ?? []);
       void w.terminate();
     });
-    w.once('error', reject);
+    w.once('error', (e: Error & { code?: string }) => fail(`${e.code ? e.code + ': ' : ''}${e.message}`));
+    w.once('exit', (code) => fail(`the thread exited (code ${code}) before it sent its results`));
   })));
   return mergeSends(requests, parts);
 }

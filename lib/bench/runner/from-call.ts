@@ -15,8 +15,10 @@ export function fromCall(req: PlannedRequest, runId: string, call: TimedCall, mo
   const noVariant = call.status === 'error' && call.errorStatus === 404 && NO_VARIANT.test(call.error ?? '');
   return {
     ...base,
-    status: noVariant ? 'skipped' : call.status,
-    reason: call.error,
+    // The run's own signal stopped it mid-flight (Ctrl-C): not a result (store/record.ts).
+    status: noVariant ? 'skipped' : call.status === 'error' && call.errorCode === 'aborted' ? 'interrupted' : call.status,
+    // An ok call's reason carries what the endpoint sent that could not be true (flagged, not counted).
+    reason: call.error ?? (call.anomalies?.length ? call.anomalies.join('; ') : null),
     finishReason: call.finishReason,
     sentAtMs: send?.sentAtMs ?? call.startEpochMs,
     doneAtMs: send?.doneAtMs ?? null,

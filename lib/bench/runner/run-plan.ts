@@ -22,7 +22,7 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { EMBEDDED, type Cell } from '../grid';
 import type { Plan } from '../plan';
-import { appendRecords, cellKey, checkIntent, readResults, resumePlan, skippedRecord,
+import { appendRecords, cellKey, checkIntent, droppedSummary, lockResults, readResults, resumePlan, skippedRecord,
   type CellSummaryRecord, type RequestRecord, type RunRecord } from '../store';
 import type { ModelRegistry, ServiceOptions } from '../../service';
 import { CatalogRegistry } from '../../registry/catalog-registry';
@@ -87,7 +87,7 @@ export interface RunResult {
   cells: Cell[];
   overrides: Plan['overrides'];
   /** Requests handled by this run, by status. */
-  counts: { ok: number; error: number; skipped: number };
+  counts: { ok: number; error: number; skipped: number; interrupted: number };
   /** Cell summaries written by this run. */
   summaries: CellSummaryRecord[];
   /** Lag verdicts of the load levels driven, and a warning per client-bound one. */
@@ -109,8 +109,18 @@ const skipReason = (s: ProviderStatus): string => s.reason?.startsWith('engine '
   `execution provider "${s.name}" is not usable on this machine: ${s.reason ?? 'probe failed'}${s.fix ? `. Fix: ${s.fix}` : ''}`;
 
 export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<RunResult> {
-  const { cells, gridHash } = plan;
   const file = opts.resultsFile;
+  // One writer per results file: a second run refuses, naming the first's pid (store/results-lock.ts).
+  const held = lockResults(file);
+  try {
+    return await runLocked(plan, opts, file);
+  } finally {
+    held.release();
+  }
+}
+
+async function runLocked(plan: Plan, opts: RunPlanOptions, file: string): Promise<RunResult> {
+  const { cells, gridHash } = plan;
   if (opts.fresh) fs.rmSync(file, { force: true });
   const stored = readResults(file);
   if (!opts.append && (stored.runs.length > 0 || stored.requests.length > 0)) {
@@ -134,9 +144,12 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<RunResu
   const orphanCells = cells.filter((c) => !lastOf.has(cellKey(c)) && !summarized.has(cellKey(c)));
 
   const result: RunResult = {
-    runId: null, gridHash, resultsFile: file, cells, overrides: plan.overrides, counts: { ok: 0, error: 0, skipped: 0 }, summaries: [],
+    runId: null, gridHash, resultsFile: file, cells, overrides: plan.overrides, counts: { ok: 0, error: 0, skipped: 0, interrupted: 0 }, summaries: [],
     lag: [], warnings: [], aborted: false, upToDate: todo.length === 0 && orphanCells.length === 0,
   };
+  // What the reader left out (invalid, foreign, interrupted rows): said, not silently dropped.
+  const dropped = droppedSummary(stored);
+  if (dropped) result.warnings.push(dropped);
   if (result.upToDate) return result;
   if (opts.signal?.aborted) { result.aborted = true; return result; }
 

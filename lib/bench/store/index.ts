@@ -11,7 +11,8 @@ export {
 } from './record';
 export { type RunRecord, runRecordProblem, intentOf } from './run-record';
 export { type CellSummaryRecord, cellRecordProblem } from './cell-record';
-export { readResults, type ResultsFile } from './results';
+export { readResults, droppedSummary, type ResultsFile } from './results';
+export { lockResults, ResultsLockedError, type HeldResultsLock } from './results-lock';
 export { recordKey, cellKey, type RequestKind, type KeyParts } from './key';
 export { appendRecord, appendRecords, readRecords, type AppendResult, type ReadResult, type StoreLine } from './jsonl';
 export { finishedCells, resumePlan } from './resume';

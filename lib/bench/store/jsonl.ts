@@ -113,6 +113,8 @@ export interface ReadResult {
   invalid: { line: number; reason: string }[];
   /** Lines repeating a key seen earlier: ignored (the store never writes them; they mean the file was edited or merged). */
   duplicates: { line: number; key: string }[];
+  /** Requests a stopped run left in flight (status 'interrupted'): not results, left out; a resume runs them again. */
+  interrupted: { line: number; key: string }[];
 }
 
 /**
@@ -120,7 +122,7 @@ export interface ReadResult {
  * file at once: call it before a run (to resume) or after (to analyse), not per request.
  */
 export function readRecords(file: string): ReadResult {
-  const result: ReadResult = { records: [], others: [], truncated: null, invalid: [], duplicates: [] };
+  const result: ReadResult = { records: [], others: [], truncated: null, invalid: [], duplicates: [], interrupted: [] };
   let text: string;
   try { text = fs.readFileSync(file, 'utf8'); } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return result;
@@ -146,6 +148,7 @@ export function readRecords(file: string): ReadResult {
     if (why) { result.invalid.push({ line: n, reason: why }); return; }
     const record = upgradeRecord(value as RequestRecord);
     const key = keyOfRecord(record);
+    if (record.status === 'interrupted') { result.interrupted.push({ line: n, key }); return; }
     if (seen.has(key)) { result.duplicates.push({ line: n, key }); return; }
     seen.add(key);
     result.records.push(record);

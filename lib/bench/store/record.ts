@@ -21,8 +21,15 @@ import type { PlannedRequest } from '../grid/schedule';
 import type { ArrivalProcess, LoadMode } from '../grid/spec';
 import { recordKey } from './key';
 
-export type RecordStatus = 'ok' | 'error' | 'skipped';
-export const RECORD_STATUSES: readonly RecordStatus[] = ['ok', 'error', 'skipped'];
+/**
+ * 'interrupted' (issue 21): the run was stopped (Ctrl-C) while the request was in flight. Not a
+ * result: readers leave it out (jsonl.ts readRecords reports how many) and a resume runs it again.
+ */
+export type RecordStatus = 'ok' | 'error' | 'skipped' | 'interrupted';
+export const RECORD_STATUSES: readonly RecordStatus[] = ['ok', 'error', 'skipped', 'interrupted'];
+
+/** More tokens than any request holds: a count above it is an endpoint's nonsense (issue 21). */
+export const MAX_PLAUSIBLE_TOKENS = 10_000_000;
 export type TokenSource = 'usage' | 'counted';
 /** 2 added the load fields (cooldown, rate, inputTokens, mode, arrivals, maxConcurrency, send times, lag, worker); readResults fills them in for version 1 lines. */
 export const RECORD_VERSION = 2;
@@ -216,6 +223,27 @@ export function recordProblem(v: unknown): string | null {
   if (typeof r.warmup !== 'boolean') return 'warmup is not true or false';
   if (r.cooldown !== undefined && typeof r.cooldown !== 'boolean') return 'cooldown is not true or false';
   if (!(RECORD_STATUSES as readonly unknown[]).includes(r.status)) return `status is ${JSON.stringify(r.status)}, not one of ${RECORD_STATUSES.join(', ')}`;
+  return rangeProblem(r);
+}
+
+/**
+ * Values no run writes (issue 21: tampered or absurd rows were counted): a measured round
+ * outside 1..rounds, a slot outside 0..concurrency-1, a negative or non-finite time, a token
+ * count below 0 or above MAX_PLAUSIBLE_TOKENS.
+ */
+function rangeProblem(r: Record<string, unknown>): string | null {
+  const measured = r.warmup === false && r.cooldown !== true;
+  if (measured && ((r.round as number) < 1 || (r.round as number) > (r.rounds as number))) return `round ${String(r.round)} is outside 1..${String(r.rounds)} (rounds)`;
+  if ((r.concurrency as number) > 0 && (r.slot as number) >= (r.concurrency as number)) return `slot ${String(r.slot)} is outside 0..${(r.concurrency as number) - 1} (concurrency)`;
+  for (const k of ['ttftMs', 'e2eMs', 'tpotMs', 'decodeTokensPerSecond'] as const) {
+    const v = r[k];
+    if (v !== undefined && v !== null && !(typeof v === 'number' && Number.isFinite(v) && v >= 0)) return `${k} is ${JSON.stringify(v)}, not a time or rate >= 0`;
+  }
+  if (r.itlMs !== undefined && !(Array.isArray(r.itlMs) && r.itlMs.every((x) => typeof x === 'number' && Number.isFinite(x) && x >= 0))) return 'itlMs holds a value that is not a time >= 0';
+  for (const k of ['promptTokens', 'completionTokens'] as const) {
+    const v = r[k];
+    if (v !== undefined && v !== null && !(Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= MAX_PLAUSIBLE_TOKENS)) return `${k} is ${JSON.stringify(v)}, not a token count in 0..${MAX_PLAUSIBLE_TOKENS}`;
+  }
   return null;
 }
 

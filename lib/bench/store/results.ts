@@ -25,6 +25,21 @@ export interface ResultsFile {
   duplicates: { line: number; key: string }[];
   /** Lines of a type this version does not know, kept out (a newer slmlab wrote them). */
   unknown: number;
+  /** Requests a stopped run left in flight: not results, left out (a resume runs them again). */
+  interrupted: { line: number; key: string }[];
+}
+
+/** One line saying what a reader left out of `r`, or null when it kept everything (issue 21). */
+export function droppedSummary(r: ResultsFile): string | null {
+  const parts: string[] = [];
+  if (r.invalid.length) {
+    const reasons = [...new Set(r.invalid.map((i) => i.reason))];
+    parts.push(`${r.invalid.length} invalid line${r.invalid.length === 1 ? '' : 's'} (${reasons.slice(0, 3).join('; ')}${reasons.length > 3 ? '; …' : ''})`);
+  }
+  if (r.duplicates.length) parts.push(`${r.duplicates.length} repeated request key${r.duplicates.length === 1 ? '' : 's'}`);
+  if (r.interrupted.length) parts.push(`${r.interrupted.length} interrupted request${r.interrupted.length === 1 ? '' : 's'} (run again on resume)`);
+  if (r.truncated) parts.push('a partial last line');
+  return parts.length ? `${r.file}: left out ${parts.join(', ')}` : null;
 }
 
 /** Every line of `file`, typed; a missing file reads as empty. */
@@ -32,6 +47,7 @@ export function readResults(file: string): ResultsFile {
   const r = readRecords(file);
   const out: ResultsFile = {
     file, requests: r.records, runs: [], cells: [], truncated: r.truncated, invalid: [...r.invalid], duplicates: r.duplicates, unknown: 0,
+    interrupted: r.interrupted,
   };
   for (const o of r.others) {
     const v = o as Record<string, unknown>;
@@ -42,6 +58,15 @@ export function readResults(file: string): ResultsFile {
       const why = cellRecordProblem(v);
       if (why) out.invalid.push({ line: 0, reason: why }); else out.cells.push(o as unknown as CellSummaryRecord);
     } else out.unknown++;
+  }
+  // Request rows of a grid no run line of this file names (pasted in from another file) are not this file's results.
+  if (out.runs.length) {
+    const grids = new Set(out.runs.map((x) => x.gridHash));
+    out.requests = out.requests.filter((q) => {
+      if (grids.has(q.gridHash)) return true;
+      out.invalid.push({ line: 0, reason: `gridHash ${q.gridHash} matches no run line of this file` });
+      return false;
+    });
   }
   return out;
 }

@@ -29,7 +29,7 @@ import { resolveInside, safeModelFolder } from '../safe-name';
 import { ensureSynthetic } from './build-synthetic';
 import { writeInferenceModel, type InferenceModel } from '../inference-model';
 import { ensureFreeSpace } from './disk-space';
-import { fetchFile } from './fetch-file';
+import { DEFAULT_MAX_UNLISTED_BYTES, fetchFile } from './fetch-file';
 import { hubEndpoint, hubToken } from './hub-api';
 import { planHuggingFaceWithTokenizer, planUrl, type DownloadPlan } from './plan';
 import { ProgressTracker, type ProgressCallback } from './progress';
@@ -48,6 +48,8 @@ export interface EnsureOptions {
   timeoutMs?: number;
   /** A body that sends nothing for this long is cut and resumed (default 60 s). */
   stallMs?: number;
+  /** Least bytes per stallMs window (default 16 KiB): a trickle is a stall (fetch-file.ts). */
+  minBytesPerStall?: number;
   /** At most one progress event per this many ms (default 100). */
   progressIntervalMs?: number;
   /** Default cacheDir(). */
@@ -118,6 +120,16 @@ export async function ensureVariant(variant: CatalogVariant, opts: EnsureOptions
   }
 }
 
+/**
+ * The cap for a file with no listed size (issue 21): the catalog's size of the whole variant
+ * (with 10% slack) when it has one, else SLMLAB_MAX_UNLISTED_BYTES, else DEFAULT_MAX_UNLISTED_BYTES.
+ */
+export function unlistedCap(variantBytes: number | null | undefined, env: NodeJS.ProcessEnv): number {
+  if (variantBytes && variantBytes > 0) return Math.ceil(variantBytes * 1.1) + 1024 * 1024;
+  const v = Number(env.SLMLAB_MAX_UNLISTED_BYTES);
+  return Number.isFinite(v) && v > 0 ? v : DEFAULT_MAX_UNLISTED_BYTES;
+}
+
 /** List, fetch and verify every file into `partial`, write the completion record, move it to `final`. */
 async function download(variant: CatalogVariant & { source: HuggingFaceSource | UrlSource }, partial: string, final: string, tracker: ProgressTracker, lock: HeldLock, opts: EnsureOptions, env: NodeJS.ProcessEnv): Promise<EnsureResult> {
   fs.writeFileSync(path.join(partial, PLAN_FILE), JSON.stringify({ variantId: variant.id }) + '\n');
@@ -155,6 +167,7 @@ async function download(variant: CatalogVariant & { source: HuggingFaceSource | 
     fs.mkdirSync(path.dirname(dest), { recursive: true });
     const got = await fetchFile(f, dest, {
       token, tokenOrigin: safeOrigin(endpoint), timeoutMs, stallMs: opts.stallMs ?? 60_000, retry, signal: opts.signal,
+      maxUnlistedBytes: unlistedCap(variant.sizeBytes, env), minBytesPerStall: opts.minBytesPerStall,
       repo: source.kind === 'huggingface' ? source.repo : undefined,
       revision: source.kind === 'huggingface' ? source.revision : undefined,
       onStart: (have) => { tracker.startFile(f.path, f.size, have); lock.touch(); },

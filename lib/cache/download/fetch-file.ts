@@ -48,7 +48,24 @@ export interface FetchOptions {
   /** Bytes counted so far for this file were thrown away (restart from 0). */
   onRewind?: (bytes: number) => void;
   onVerify?: () => void;
+  /**
+   * Most bytes a file without a listed size may have (issue 21: an endless body filled the
+   * disk). Default DEFAULT_MAX_UNLISTED_BYTES; ensure.ts passes the catalog's size when it has one.
+   */
+  maxUnlistedBytes?: number;
+  /** Least bytes every stallMs window must bring (default MIN_BYTES_PER_STALL): a byte a second is a stall too. */
+  minBytesPerStall?: number;
 }
+
+/** 16 GiB: above any model file slmlab's catalog lists; a file with no listed size may not grow past it. */
+export const DEFAULT_MAX_UNLISTED_BYTES = 16 * 1024 ** 3;
+/** 16 KiB per stall window: slower than that is no download. */
+export const MIN_BYTES_PER_STALL = 16 * 1024;
+/** An attempt "moved the file forward" (and so does not use up a try) only past this many new bytes. */
+const MIN_PROGRESS_BYTES = 64 * 1024;
+
+/** A file with no listed size and no checksum: its bytes cannot be checked, so a partial one is never resumed. */
+export const unverifiable = (f: Expected): boolean => f.size === null && !f.sha256 && !f.gitSha1;
 
 export interface FetchedFile { path: string; size: number; sha256: string }
 
@@ -74,13 +91,20 @@ export async function fetchFile(file: RemoteFile, dest: string, o: FetchOptions)
   const ctx: RequestContext = { url: file.url, repo: o.repo, revision: o.revision, file: file.remotePath };
   let failures = 0;
   let refetched = false;
+  // The most bytes the file has had on disk: an attempt progresses only past it (a mirror that
+  // ignores Range and stalls restarts from 0 every time, and must use up its tries).
+  let best = 0;
+  const blank = unverifiable(file);
   for (;;) {
     aborted(o.signal);
+    if (blank) removeFile(dest); // never resumed: what is there cannot be checked
     let have = sizeOnDisk(dest);
     if (file.size !== null && have > file.size) { removeFile(dest); have = 0; }
+    best = Math.max(best, have);
     o.onStart?.(have);
     const state = { progressed: false };
     let hasher: StreamHasher;
+    const bestBefore = best;
     try {
       if (file.size !== null && have === file.size) {
         o.onVerify?.();
@@ -90,7 +114,14 @@ export async function fetchFile(file: RemoteFile, dest: string, o: FetchOptions)
         hasher = await transfer(file, dest, have, o, ctx, state);
       }
     } catch (e) {
-      if (e instanceof SlmlabError && !(e instanceof TransientError)) throw e instanceof AbortedError ? new AbortedError('download aborted by the caller; the partial download is kept and resumes on the next run') : e;
+      const now = sizeOnDisk(dest);
+      state.progressed = now >= bestBefore + MIN_PROGRESS_BYTES;
+      best = Math.max(best, now);
+      if (blank) removeFile(dest); // nothing unverifiable is kept as resumable
+      if (e instanceof SlmlabError && !(e instanceof TransientError)) {
+        if (e instanceof AbortedError) throw new AbortedError(blank ? 'download aborted by the caller; the partial file had no listed size or checksum, so it was removed' : 'download aborted by the caller; the partial download is kept and resumes on the next run');
+        throw e;
+      }
       if (isNoSpace(e)) throw diskFullError(dest, file.size !== null ? file.size - sizeOnDisk(dest) : null, e);
       const t = e instanceof TransientError ? e : new TransientError((e as Error).message);
       if (t.httpStatus === 416) removeFile(dest);
@@ -152,20 +183,40 @@ async function transfer(file: RemoteFile, dest: string, have: number, o: FetchOp
     throw new DownloadError(`${res.url} announced ${declared} bytes for '${file.remotePath}' (from byte ${start}), but the listing says the file has ${file.size}: ` +
       'nothing was written; the source is inconsistent (a moving revision, or a proxy altering answers): run again later, or pin the revision to a commit', 502, { url: res.url });
   }
-  // Unknown size: the announced length must fit, and the body may not outgrow the free space.
+  // Unknown size: the announced length must fit, and the body may not outgrow the free space or the cap.
+  const cap = o.maxUnlistedBytes ?? DEFAULT_MAX_UNLISTED_BYTES;
   const free = file.size === null ? freeBytes(path.dirname(dest)) : null;
+  if (file.size === null && declared !== null && start + declared > cap) {
+    res.body.destroy();
+    throw new DownloadError(`${res.url} announced ${formatBytes(start + declared)} for '${file.remotePath}', which has no listed size, more than the ${formatBytes(cap)} allowed: nothing was written. ` +
+      'If the file really is that large, set SLMLAB_MAX_UNLISTED_BYTES', 502, { url: res.url });
+  }
   if (file.size === null && declared !== null) ensureFreeSpace(path.dirname(dest), declared, free);
-  const bound = file.size ?? (free !== null ? start + free : Infinity);
+  const bound = file.size ?? Math.min(cap, free !== null ? start + free : Infinity);
+  const minBytes = o.minBytesPerStall ?? MIN_BYTES_PER_STALL;
 
   let last = Date.now();
+  // A window of stallMs must bring minBytes (or the rest of the file): a trickle is a stall too.
+  let windowStart = Date.now();
+  let windowBytes = 0;
   const stall = setInterval(() => {
-    if (Date.now() - last > o.stallMs) res.body.destroy(new TransientError(`no data from ${new URL(res.url).host} for ${o.stallMs} ms`, null, null, true));
+    const now = Date.now();
+    if (now - last > o.stallMs) { res.body.destroy(new TransientError(`no data from ${new URL(res.url).host} for ${o.stallMs} ms`, null, null, true)); return; }
+    if (now - windowStart >= o.stallMs) {
+      if (windowBytes < minBytes) { res.body.destroy(new TransientError(`${new URL(res.url).host} sent only ${windowBytes} bytes in ${o.stallMs} ms: too slow to finish`, null, null, true)); return; }
+      windowStart = now;
+      windowBytes = 0;
+    }
   }, Math.max(20, Math.min(1000, o.stallMs / 4)));
   const onAbort = () => res.body.destroy(new AbortedError('download aborted by the caller'));
   o.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     await writeBody(res.body, fs.createWriteStream(dest, { flags, highWaterMark: WRITE_BUFFER }), (chunk) => {
       if (hasher.bytes + chunk.length > bound) {
+        if (file.size === null && hasher.bytes + chunk.length > cap) {
+          return new DownloadError(`${res.url} sent more than ${formatBytes(cap)} for '${file.remotePath}', which has no listed size: stopped, and removed the file. ` +
+            'If the file really is that large, set SLMLAB_MAX_UNLISTED_BYTES', 502, { url: res.url });
+        }
         return file.size !== null
           ? new DownloadError(`${res.url} sent more than the ${formatBytes(file.size)} the listing says '${file.remotePath}' has: stopped at that size and removed the file, nothing more was written; ` +
             'the source is inconsistent: run again later, or pin the revision to a commit', 502, { url: res.url })
@@ -173,6 +224,7 @@ async function transfer(file: RemoteFile, dest: string, have: number, o: FetchOp
       }
       hasher.update(chunk);
       last = Date.now();
+      windowBytes += chunk.length;
       state.progressed = true;
       o.onData?.(chunk.length);
       return null;

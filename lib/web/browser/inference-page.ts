@@ -80,10 +80,30 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
   }
 };
 
+/** POST /web/models/<id>/prepare until the model is on disk, showing the progress. */
+async function prepareModel(id: string): Promise<void> {
+  const note = byId('backend');
+  for (;;) {
+    const res = await fetch(`/web/models/${encodeURIComponent(id)}/prepare`, { method: 'POST' });
+    const body = await res.json() as { state?: string; preparation?: { fraction: number; kind: string }; error?: { message: string } };
+    if (res.status === 200) return;
+    if (res.status !== 202) throw new Error(body.error?.message ?? `preparing ${id}: ${res.status}`);
+    const p = body.preparation;
+    note.textContent = `backend: ${p?.kind === 'build' ? 'building' : 'downloading'} ${id} on the service… ${((p?.fraction ?? 0) * 100).toFixed(0)}%`;
+    const wait = Math.min(5, Math.max(1, Number(res.headers.get('Retry-After') ?? 2)));
+    await new Promise((r) => setTimeout(r, wait * 1000));
+  }
+}
+
 async function load(): Promise<void> {
   showError(null);
   const id = modelSelect.value;
-  const res = await fetch(`/web/models/${encodeURIComponent(id)}/manifest`);
+  let res = await fetch(`/web/models/${encodeURIComponent(id)}/manifest`);
+  // A model not on disk: a GET never downloads or builds it (issue 21); this click asks for it.
+  if (res.status === 409) {
+    await prepareModel(id);
+    res = await fetch(`/web/models/${encodeURIComponent(id)}/manifest`);
+  }
   const manifest = await res.json() as BrowserManifest & { error?: { message: string } };
   if (!res.ok) throw new Error(manifest.error?.message ?? `manifest of ${id}: ${res.status}`);
   if (manifest.refused) throw new Error(manifest.refused);
