@@ -98,6 +98,7 @@ const ROUTES: Route[] = [
   route('GET', '/slmlab/loaded', foundry.loadedDetail),
   route('GET', '/slmlab/preparing', foundry.preparing),
   route('GET', '/slmlab/instance', foundry.instanceRoute),
+  route('GET', '/slmlab/processes', foundry.processesRoute),
   // Session 4's pages (RAG chat, in-browser inference) and their assets: lib/web/routes.ts.
   ...WEB_ROUTES.map((r) => route(r.method, r.path, r.handler)),
 ];

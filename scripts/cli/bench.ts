@@ -185,7 +185,7 @@ export async function runBench(grid: string | undefined, o: BenchOptions): Promi
     };
     process.once('SIGINT', onSigint);
     const result = await runProfile(spec, profile, {
-      resultsFile, signal: controller.signal, onProgress, workers: o.workers, requestTimeoutMs: o.timeout, append: o.append,
+      resultsFile, signal: controller.signal, onProgress, onWarning: (w) => process.stderr.write(`slmlab: ${w}\n`), workers: o.workers, requestTimeoutMs: o.timeout, append: o.append,
       freshHint: '--fresh', appendHint: '--append', plan: { env: process.env, catalog: planOptions.catalog, file: grid }, levels: { percentiles, slo },
     });
     if (begun) bar?.stop();

@@ -18,6 +18,8 @@ export interface EndpointTarget {
 
 export interface EndpointPool {
   targetFor(cell: Cell): Promise<EndpointTarget>;
+  /** The embedded service a cell's requests go to (its model manager knows the engine pids); null for URL endpoints. */
+  serviceFor(cell: Cell): Promise<ServiceHandle | null>;
   close(): Promise<void>;
 }
 
@@ -51,6 +53,11 @@ export function endpointPool(o: EndpointPoolOptions): EndpointPool {
       let t = targets.get(key);
       if (!t) { t = make(c); targets.set(key, t); }
       return t;
+    },
+    serviceFor: async (c) => {
+      if (c.endpoint !== EMBEDDED) return null;
+      const svc = services.get(c.threads);
+      return svc ? svc : null;
     },
     close: async () => {
       await Promise.all([...services.values()].map(async (s) => (await s.catch(() => null))?.close()));

@@ -30,7 +30,9 @@ import { probeProviders, type ProviderStatus } from '../../engine/providers';
 import { machineMetadata } from '../metadata';
 import { endpointPool } from './endpoint-pool';
 import { modelIdentity } from './model-identity';
-import { memorySampler } from './memory-sampler';
+import { processSampler, type ServingPids } from './process-sampler';
+import { busyWarning, loadTracker } from './load-tracker';
+import { modelFilesBytes } from './model-files';
 import { summarizeCell } from './cell-summary';
 import { eta } from './eta';
 import { batchesOf, type Batch } from './batches';
@@ -62,6 +64,8 @@ export interface RunPlanOptions {
   registry?: ModelRegistry;
   /** Extra options for the embedded service (threads come from the cell). */
   serviceOptions?: Partial<ServiceOptions>;
+  /** Told at once of a warning (the machine is busy at start); every warning is also in RunResult.warnings. */
+  onWarning?: (message: string) => void;
   /** Client-side limit per request, ms. */
   requestTimeoutMs?: number;
   /** Load levels: spread each over this many worker threads (default 1: this process). */
@@ -155,14 +159,33 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<RunResu
   const registry = opts.registry ?? new CatalogRegistry();
   const pool = endpointPool({ registry, serviceOptions: opts.serviceOptions });
   const identify = modelIdentity(registry);
-  const memory = memorySampler();
+  const memory = processSampler();
+  const loads = loadTracker();
+  const busy = busyWarning();
+  if (busy) result.warnings.push(busy);
+  if (busy) opts.onWarning?.(busy);
   const timing = eta();
+  /** The variant id and file size a cell's model resolves to (for finding its engine process). */
+  const serving = new Map<string, Promise<{ id: string | null; fileBytes: number | null }>>();
+  const servingOf = (c: Cell) => {
+    const key = `${c.model}|${c.provider}`;
+    let p = serving.get(key);
+    if (!p) {
+      p = registry.resolve(c.model, c.provider).then((m) => ({ id: m.id, fileBytes: modelFilesBytes(m.dir) }), () => ({ id: null, fileBytes: null }));
+      serving.set(key, p);
+    }
+    return p;
+  };
 
   const writeSummary = async (c: Cell) => {
     const k = cellKey(c);
     if (summarized.has(k)) return;
     const id = c.endpoint === EMBEDDED && (recordsOf.get(k) ?? []).some((r) => r.status === 'ok') ? await identify(c) : { id: null, hash: null };
-    const s = summarizeCell(c, recordsOf.get(k) ?? [], { runId, modelId: id.id, modelFileHash: id.hash, peakRssBytes: memory.close(k) });
+    const mem = memory.close(k);
+    const load = loads.close(k);
+    const s = summarizeCell(c, recordsOf.get(k) ?? [], {
+      runId, modelId: id.id, modelFileHash: id.hash, peakRssBytes: mem?.callerPeakRssBytes ?? null, ...(mem ? { memory: mem } : {}), ...(load ? { load } : {}),
+    });
     await appendRecords(file, [s]);
     summarized.add(k);
     result.summaries.push(s);
@@ -173,8 +196,20 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<RunResu
     const { cell, requests } = batch;
     const status = unusable(cell);
     if (status) return requests.map((r) => skippedRecord(r, runId, skipReason(status)));
-    if (cell.endpoint === EMBEDDED) memory.open(cellKey(cell));
     const target = await pool.targetFor(cell);
+    const k = cellKey(cell);
+    loads.open(k);
+    if (cell.endpoint === EMBEDDED) {
+      const svc = await pool.serviceFor(cell);
+      const where = await servingOf(cell);
+      memory.open(k, () => {
+        const found = where.id === null || !svc ? null : svc.manager.processes().models.find((m) => m.id === where.id && m.provider === cell.provider)
+          ?? svc.manager.processes().models.find((m) => m.id === where.id);
+        return { service: svc ? process.pid : null, model: found?.pid ?? null } satisfies ServingPids;
+      }, where.fileBytes);
+    } else {
+      memory.openExternal(k);
+    }
     const send = sender(target.client, { timeoutMs: opts.requestTimeoutMs });
     const t0 = performance.now();
     let sends: LevelSend[];

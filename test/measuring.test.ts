@@ -1,0 +1,85 @@
+/**
+ * What a cell's figures measure (docs/measuring.md): the memory of the model's own engine
+ * process (not the caller's), the machine's load on every cell line, requests alternating
+ * between compared models, and the energy meter's CPU time of the whole process tree.
+ * Real parts: models built by lib/synth into a temp folder, the embedded service, engine
+ * processes, /proc, and `ps` as the independent witness of memory.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { runGrid } from '../lib/bench/runner';
+import { readRecords, type CellSummaryRecord } from '../lib/bench/store';
+import { FolderRegistry } from '../lib/service/folder-registry';
+import { buildModel } from '../lib/synth/build-model';
+import { SHAPES } from '../lib/synth/shapes';
+import { energyMeter } from '../lib/eval/energy';
+import { makeTempDir, removeTempDir } from './helpers/models';
+
+let root: string;
+let small: string;
+let large: string;
+
+before(async () => {
+  root = makeTempDir();
+  small = path.join(root, 'small');
+  large = path.join(root, 'large');
+  await buildModel({ shape: 'tiny', precision: 'fp32', out: small });
+  // ~90 MB of fp32 weights: its engine process must hold far more than tiny's (a few hundred KB).
+  await buildModel({ shape: { ...SHAPES.tiny, name: 'tiny-wide', layers: 6, hidden: 512, heads: 8, kvHeads: 2, headSize: 64, ffn: 2048 }, precision: 'fp32', out: large });
+});
+after(() => removeTempDir(root));
+
+/** RSS in bytes of this process's children, as `ps` reports them (the test's own witness, not /proc readers of lib/). */
+function childrenRss(): Map<number, number> {
+  const out = new Map<number, number>();
+  let text = '';
+  try { text = execFileSync('ps', ['-o', 'pid=,rss=', '--ppid', String(process.pid)], { encoding: 'utf8' }); } catch { return out; }
+  for (const line of text.trim().split('\n')) {
+    const [pid, rss] = line.trim().split(/\s+/).map(Number);
+    if (Number.isFinite(pid) && Number.isFinite(rss)) out.set(pid, rss * 1024);
+  }
+  return out;
+}
+
+test('each cell records its own engine process memory: the larger model peaks higher, within 10 % of ps; the caller apart; load on every line', async () => {
+  const registry = new FolderRegistry({ 'small:1': { dir: small, alias: 'small' }, 'large:1': { dir: large, alias: 'large' } });
+  const file = path.join(root, 'mem', 'results.jsonl');
+  const seen = new Map<number, number>();
+  const watch = () => { for (const [pid, rss] of childrenRss()) seen.set(pid, Math.max(seen.get(pid) ?? 0, rss)); };
+  const timer = setInterval(watch, 50);
+  try {
+    await runGrid({ name: 'mem', models: ['small', 'large'], rounds: 2, warmup: 0, maxTokens: 4, prompts: ['workshop#haiku-ocean'], threads: 1 },
+      { resultsFile: file, env: {}, registry, onProgress: watch });
+  } finally { clearInterval(timer); }
+  const cells = readRecords(file).others.filter((o) => o.type === 'cell') as unknown as CellSummaryRecord[];
+  assert.equal(cells.length, 2);
+  const of = (m: string) => cells.find((c) => c.model === m)!;
+  const [s, l] = [of('small'), of('large')];
+  for (const c of [s, l]) {
+    const m = c.memory!;
+    assert.ok(m.modelProcess, `${c.model}: ${m.notMeasured}`);
+    assert.notEqual(m.modelProcess.pid, process.pid, 'the model runs in its own process');
+    assert.equal(m.serviceProcess?.pid, process.pid, 'the embedded service is this process');
+    assert.ok(m.callerPeakRssBytes > 0 && c.peakRssBytes === m.callerPeakRssBytes);
+    assert.ok(m.modelFileBytes! > 0);
+    const witnessed = seen.get(m.modelProcess.pid);
+    assert.ok(witnessed, `ps saw the engine process ${m.modelProcess.pid}`);
+    const err = Math.abs(m.modelProcess.sampledPeakRssBytes - witnessed) / witnessed;
+    assert.ok(err < 0.1, `${c.model}: sampled peak ${m.modelProcess.sampledPeakRssBytes} vs ps ${witnessed} (${(100 * err).toFixed(1)} %)`);
+    assert.ok(m.modelProcess.peakRssBytes >= m.modelProcess.sampledPeakRssBytes);
+    if (m.modelProcess.pssBytes !== null) assert.ok(m.modelProcess.ussBytes! <= m.modelProcess.pssBytes && m.modelProcess.pssBytes <= m.modelProcess.peakRssBytes);
+    // Load beside every number.
+    const load = c.load!;
+    assert.ok(load.logicalCores >= 1);
+    assert.equal(typeof load.underLoad, 'boolean');
+    assert.equal(typeof load.before.load1, 'number');
+    assert.equal(typeof load.after.load1, 'number');
+    assert.ok(Date.parse(load.after.at) >= Date.parse(load.before.at));
+  }
+  const grew = l.memory!.modelProcess!.peakRssBytes - s.memory!.modelProcess!.peakRssBytes;
+  const files = l.memory!.modelFileBytes! - s.memory!.modelFileBytes!;
+  assert.ok(files > 50 * 2 ** 20);
+  assert.ok(grew > 0.5 * files, `the larger model's process peaks ${grew} bytes higher; its files are ${files} bytes larger`);
+});
