@@ -83,3 +83,34 @@ test('each cell records its own engine process memory: the larger model peaks hi
   assert.ok(files > 50 * 2 ** 20);
   assert.ok(grew > 0.5 * files, `the larger model's process peaks ${grew} bytes higher; its files are ${files} bytes larger`);
 });
+
+/** A child node process that burns `ms` of CPU, then reports its own CPU time (s) on stdout and, when `stay`, waits to be killed. */
+function burner(ms: number, stay: boolean): { child: ReturnType<typeof spawn>; reported: Promise<number> } {
+  const code = `const t=Date.now();let x=0;while(Date.now()-t<${ms})x+=Math.sqrt(x+1);const u=process.cpuUsage();`
+    + `process.stdout.write(String((u.user+u.system)/1e6)+'\\n');${stay ? 'setInterval(()=>{},1000);' : ''}`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const reported = new Promise<number>((resolve) => { let s = ''; child.stdout!.on('data', (d) => { s += d; if (s.includes('\n')) resolve(Number(s.trim())); }); });
+  return { child, reported };
+}
+
+test("the energy meter counts the whole process tree's CPU time: this process, a child that exited, a child still running (within 10 %)", async () => {
+  const self0 = process.cpuUsage();
+  const meter = energyMeter();
+  const gone = burner(500, false);
+  const exited = new Promise<void>((r) => gone.child.once('exit', () => r()));
+  const goneCpu = await gone.reported;
+  await exited;
+  const live = burner(500, true);
+  const liveCpu = await live.reported;
+  const t = Date.now(); let x = 0; while (Date.now() - t < 300) x += Math.sqrt(x + 1);
+  try {
+    const e = meter.stop();
+    const u = process.cpuUsage(self0);
+    const expected = (u.user + u.system) / 1e6 + goneCpu + liveCpu;
+    assert.equal(e.cpuScope, 'process tree');
+    assert.ok(e.pids.includes(live.child.pid!), 'the live child is counted');
+    assert.ok(Math.abs(e.cpuSeconds - expected) / expected < 0.1, `meter ${e.cpuSeconds.toFixed(3)} CPU-s vs measured ${expected.toFixed(3)} (self + children's own reports)`);
+    assert.ok(e.cpuSeconds - e.selfCpuSeconds > 0.9 * (goneCpu + liveCpu), 'the children are in the total');
+    if (e.method === 'estimate') assert.match(e.note, /assumed TDP/);
+  } finally { live.child.kill(); }
+});
