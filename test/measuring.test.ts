@@ -15,16 +15,19 @@ import { FolderRegistry } from '../lib/service/folder-registry';
 import { buildModel } from '../lib/synth/build-model';
 import { SHAPES } from '../lib/synth/shapes';
 import { energyMeter } from '../lib/eval/energy';
+import { compare } from '../lib/analysis/compare';
 import { makeTempDir, removeTempDir } from './helpers/models';
 
 let root: string;
 let small: string;
 let large: string;
+let file: string;
 
 before(async () => {
   root = makeTempDir();
   small = path.join(root, 'small');
   large = path.join(root, 'large');
+  file = path.join(root, 'mem', 'results.jsonl');
   await buildModel({ shape: 'tiny', precision: 'fp32', out: small });
   // ~90 MB of fp32 weights: its engine process must hold far more than tiny's (a few hundred KB).
   await buildModel({ shape: { ...SHAPES.tiny, name: 'tiny-wide', layers: 6, hidden: 512, heads: 8, kvHeads: 2, headSize: 64, ffn: 2048 }, precision: 'fp32', out: large });
@@ -45,12 +48,11 @@ function childrenRss(): Map<number, number> {
 
 test('each cell records its own engine process memory: the larger model peaks higher, within 10 % of ps; the caller apart; load on every line', async () => {
   const registry = new FolderRegistry({ 'small:1': { dir: small, alias: 'small' }, 'large:1': { dir: large, alias: 'large' } });
-  const file = path.join(root, 'mem', 'results.jsonl');
   const seen = new Map<number, number>();
   const watch = () => { for (const [pid, rss] of childrenRss()) seen.set(pid, Math.max(seen.get(pid) ?? 0, rss)); };
   const timer = setInterval(watch, 50);
   try {
-    await runGrid({ name: 'mem', models: ['small', 'large'], rounds: 2, warmup: 0, maxTokens: 4, prompts: ['workshop#haiku-ocean'], threads: 1 },
+    await runGrid({ name: 'mem', compare: { slm: 'small', llm: 'large' }, rounds: 3, warmup: 0, maxTokens: 4, prompts: ['workshop#haiku-ocean'], threads: 1 },
       { resultsFile: file, env: {}, registry, onProgress: watch });
   } finally { clearInterval(timer); }
   const cells = readRecords(file).others.filter((o) => o.type === 'cell') as unknown as CellSummaryRecord[];
@@ -82,6 +84,23 @@ test('each cell records its own engine process memory: the larger model peaks hi
   const files = l.memory!.modelFileBytes! - s.memory!.modelFileBytes!;
   assert.ok(files > 50 * 2 ** 20);
   assert.ok(grew > 0.5 * files, `the larger model's process peaks ${grew} bytes higher; its files are ${files} bytes larger`);
+});
+
+test("a compare grid's requests alternate between the models, the order rotating each round; its ratio is paired and says how far apart its pairs were", () => {
+  const { records, others } = readRecords(file);
+  const run = others.find((o) => o.type === 'run') as Record<string, unknown>;
+  assert.equal(run.interleave, 'alternate', String(run.interleaveReason));
+  const measured = records.filter((r) => !r.warmup).sort((a, b) => a.seq! - b.seq!);
+  assert.deepEqual(measured.map((r) => r.model), ['small', 'large', 'large', 'small', 'small', 'large']);
+  assert.ok(measured.every((r) => r.interleave === 'alternate' && Number.isInteger(r.seq)));
+  for (let i = 1; i < measured.length; i++) assert.ok(measured[i].sentAtMs! >= measured[i - 1].sentAtMs!, 'sent in seq order');
+  const [row] = compare(records, { kind: 'model' });
+  assert.equal(row.method, 'paired');
+  assert.equal(row.n, 3);
+  assert.ok(typeof row.pairGapMs === 'number' && row.pairGapMs >= 0);
+  // The same rounds run one model after the other are not called paired.
+  const [seq] = compare(records.map((r) => ({ ...r, interleave: 'load-group' })), { kind: 'model' });
+  assert.equal(seq.method, 'sequential');
 });
 
 /** A child node process that burns `ms` of CPU, then reports its own CPU time (s) on stdout and, when `stay`, waits to be killed. */

@@ -88,8 +88,10 @@ export const COMPARISON_COLUMNS: readonly Column[] = Object.freeze([
   col('speedup', 'speedup', 'number', 'x', '> 1: the candidate is faster (speeds: candidate/baseline; latencies: baseline/candidate).'),
   col('low', 'low', 'number', 'x', 'Low end of the 95 % bootstrap interval.'),
   col('high', 'high', 'number', 'x', 'High end of the 95 % bootstrap interval.'),
-  col('method', 'method', 'string', null, "'paired' (interleaved rounds, per-round ratios) or 'bootstrap' (ratio of medians)."),
+  col('method', 'method', 'string', null, "'paired' (the sides took turns request by request: per-round ratios), 'sequential' (one side's rounds, then the other's: ratio of medians) or 'bootstrap' (ratio of medians)."),
   col('n', 'n', 'integer', null, 'Pairs (paired) or the smaller side\'s ok requests (bootstrap).'),
+  col('pair_gap_s', 'pairGapMs / 1000', 'number', 's', 'Median time between the two requests of a pair: how far apart the compared figures were measured.',
+    (row) => (typeof row.pairGapMs === 'number' ? row.pairGapMs / 1000 : null)),
 ]);
 
 /** Rows as flat records keyed by column name, in column order. */

@@ -58,7 +58,13 @@ export interface ComparisonRow {
   speedup: number;
   low: number | null;
   high: number | null;
-  /** 'paired' when rounds were interleaved and paired by round, else 'bootstrap'. */
+  /**
+   * 'paired' when the two sides took turns request by request and pair by round; 'sequential'
+   * when the same rounds ran one side after the other (independent bootstrap of the medians);
+   * 'bootstrap' otherwise (analysis/compare.ts).
+   */
   method: string;
   n: number;
+  /** Median time between a pair's two requests, ms (null when the rounds do not pair up). */
+  pairGapMs?: number | null;
 }

@@ -20,6 +20,12 @@
  *   evict each other's weights from CPU caches, and an endpoint that holds one model at a
  *   time (Ollama with OLLAMA_MAX_LOADED_MODELS=1, a single-model llama.cpp server) would
  *   reload on every request: use it only with the embedded service or Foundry Local.
+ * - 'alternate': every cell of one endpoint and thread setting, whatever its model, provider
+ *   or precision: all of them stay loaded and their rounds alternate request by request, the
+ *   order rotated each round (round 1: A B, round 2: B A, ...), so that background load and
+ *   drift hit every side alike and a ratio can be paired round by round. The default for a
+ *   grid that compares models (planGrid), when their weights fit in memory together; the
+ *   price is 'model''s, for every model at once.
  * - 'none': cell after cell, each with its warmups then all its rounds, as llama-bench
  *   does. For comparing against tools that run that way.
  *
@@ -35,8 +41,8 @@ import { canonicalJson } from './hash';
 import { loadGroupKey, type Cell } from './expand';
 import { recordKey, type RequestKind } from '../store/key';
 
-export type InterleaveMode = 'load-group' | 'model' | 'none';
-export const INTERLEAVE_MODES: readonly InterleaveMode[] = ['load-group', 'model', 'none'];
+export type InterleaveMode = 'load-group' | 'model' | 'alternate' | 'none';
+export const INTERLEAVE_MODES: readonly InterleaveMode[] = ['load-group', 'model', 'alternate', 'none'];
 
 export interface PlannedRequest {
   /** Position in the full plan, from 0 (kept by resumePlan, so progress reads "request 17 of 40"). */
@@ -54,6 +60,8 @@ export interface PlannedRequest {
   group: number;
   /** loadGroupKey(cell): requests with the same one run on the same loaded model. */
   loadKey: string;
+  /** The schedule this request is part of (recorded with it: whether its rounds alternate with other models'). */
+  interleave: InterleaveMode;
   cell: Cell;
 }
 
@@ -63,6 +71,7 @@ export interface ScheduleOptions {
 }
 
 function groupKey(cell: Cell, mode: InterleaveMode): string {
+  if (mode === 'alternate') return canonicalJson([cell.endpoint, cell.threads]);
   return mode === 'model' ? canonicalJson([cell.endpoint, cell.threads, cell.model]) : loadGroupKey(cell);
 }
 
@@ -85,7 +94,7 @@ export function schedule(cells: readonly Cell[], opts: ScheduleOptions = {}): Pl
   const push = (cell: Cell, kind: RequestKind, round: number, group: number): void => {
     for (let slot = 0; slot < cell.concurrency; slot++) {
       const parts = { gridHash: cell.gridHash, cellId: cell.cellId, kind, round, slot };
-      plan.push({ seq: plan.length, key: recordKey(parts), ...parts, group, loadKey: loadGroupKey(cell), cell });
+      plan.push({ seq: plan.length, key: recordKey(parts), ...parts, group, loadKey: loadGroupKey(cell), interleave: mode, cell });
     }
   };
   groupsOf(cells, mode).forEach((members, group) => {
@@ -100,7 +109,12 @@ export function schedule(cells: readonly Cell[], opts: ScheduleOptions = {}): Pl
     const warmups = Math.max(0, ...members.map((c) => c.warmup));
     for (let w = 1; w <= warmups; w++) for (const cell of members) if (w <= cell.warmup) push(cell, 'warmup', w, group);
     const rounds = Math.max(0, ...members.map((c) => c.rounds));
-    for (let r = 1; r <= rounds; r++) for (const cell of members) if (r <= cell.rounds) push(cell, 'measure', r, group);
+    for (let r = 1; r <= rounds; r++) {
+      // 'alternate' rotates who goes first each round; the others keep the cells' order.
+      const shift = mode === 'alternate' ? (r - 1) % members.length : 0;
+      const order = [...members.slice(shift), ...members.slice(0, shift)];
+      for (const cell of order) if (r <= cell.rounds) push(cell, 'measure', r, group);
+    }
   });
   return plan;
 }

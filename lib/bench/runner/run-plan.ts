@@ -32,6 +32,7 @@ import { endpointPool } from './endpoint-pool';
 import { modelIdentity } from './model-identity';
 import { processSampler, type ServingPids } from './process-sampler';
 import { busyWarning, loadTracker } from './load-tracker';
+import { isBusy, readLoad } from '../../util/proc';
 import { modelFilesBytes } from './model-files';
 import { summarizeCell } from './cell-summary';
 import { eta } from './eta';
@@ -146,13 +147,15 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<RunResu
   const runId = randomUUID();
   result.runId = runId;
   const embeddedProviders = [...new Set(cells.filter((c) => c.endpoint === EMBEDDED).map((c) => c.provider))];
+  const load0 = readLoad();
   const statuses = embeddedProviders.length ? await probeProviders({ only: embeddedProviders }) : [];
   const usable = new Map(statuses.map((s) => [s.name, s]));
   const unusable = (c: Cell) => { const s = c.endpoint === EMBEDDED ? usable.get(c.provider) : undefined; return s && !s.usable ? s : null; };
   const run: RunRecord = {
     type: 'run', runId, gridHash, intentHash: plan.intentHash, settings: plan.settings, gridName: plan.name, startedAt: new Date().toISOString(),
     machine: machineMetadata(), overrides: plan.overrides, providers: statuses, cells: cells.length, requestsPlanned: plan.requests.length,
-    requestsToRun: todo.length, workers: opts.workers ?? 1,
+    requestsToRun: todo.length, workers: opts.workers ?? 1, interleave: plan.interleave, interleaveReason: plan.interleaveReason,
+    loadAtStart: { load1: load0.load1, cpuPressureSome10: load0.cpuPressureSome10, logicalCores: load0.logicalCores, busy: isBusy(load0) },
   };
   await appendRecords(file, [run]);
 
@@ -161,7 +164,7 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<RunResu
   const identify = modelIdentity(registry);
   const memory = processSampler();
   const loads = loadTracker();
-  const busy = busyWarning();
+  const busy = busyWarning(load0);
   if (busy) result.warnings.push(busy);
   if (busy) opts.onWarning?.(busy);
   const timing = eta();
