@@ -92,9 +92,20 @@ export function summaryTableHtml(rows: readonly SummaryRow[]): string {
 }
 
 export function comparisonTableHtml(rows: readonly ComparisonRow[]): string {
-  return table(['Kind', 'Comparison', 'Context', 'Metric', 'Speedup (×)', '95 % CI', 'Method', 'n'],
-    rows.map((c) => [c.kind, c.label, c.context, c.metric, num(c.speedup, 2), c.low === null || c.high === null ? '-' : `[${num(c.low, 2)}, ${num(c.high, 2)}]`, c.method, String(c.n)]),
-    [false, false, false, false, true, true, false, true]);
+  return table(['Kind', 'Comparison', 'Context', 'Metric', 'Speedup (×)', '95 % CI', 'Method', 'n', 'Pair gap (s)'],
+    rows.map((c) => [c.kind, c.label, c.context, c.metric, num(c.speedup, 2), c.low === null || c.high === null ? '-' : `[${num(c.low, 2)}, ${num(c.high, 2)}]`, c.method, String(c.n),
+      typeof c.pairGapMs === 'number' ? num(c.pairGapMs / 1000, 1) : '-']),
+    [false, false, false, false, true, true, false, true, true]);
+}
+
+/** Why there is no comparison row, in words that agree with the summary table above. */
+function noComparisons(rows: readonly SummaryRow[]): string {
+  const ran = rows.filter((r) => r.ok > 0);
+  const distinct = (f: (r: SummaryRow) => string) => new Set(ran.map(f)).size;
+  if (distinct((r) => r.model) > 1 || distinct((r) => r.provider) > 1 || distinct((r) => r.precision) > 1) {
+    return `<p>No comparison could be computed: the ${ran.length} groups that ran share no setting they differ in by one axis only (see the summary table).</p>`;
+  }
+  return `<p>No comparisons: ${ran.length ? 'the groups that ran are of one model, provider and precision' : 'no group ran'} (see the summary table).</p>`;
 }
 
 function flagsSection(input: HtmlReportInput): string {
@@ -180,7 +191,7 @@ ${(input.levels ?? []).length ? `<h2 id="load-levels">Load levels</h2>\n${levels
 <h2 id="figures">Figures</h2>
 ${figures.length ? figures.map((f) => figureHtml(f.figure, f.id)).join('\n') : '<p>No successful measurements to plot.</p>'}
 <h2 id="comparisons">Comparisons</h2>
-${comparisons.length ? comparisonTableHtml(comparisons) : '<p>No comparisons (the results compare no providers, precisions or models).</p>'}
+${comparisons.length ? comparisonTableHtml(comparisons) : noComparisons(input.rows)}
 <h2 id="flags">Determinism and outliers</h2>
 ${flagsSection(input)}
 <h2 id="skipped">Skipped and failed groups</h2>
