@@ -16,6 +16,8 @@ import { buildModel } from '../lib/synth/build-model';
 import { SHAPES } from '../lib/synth/shapes';
 import { energyMeter } from '../lib/eval/energy';
 import { compare } from '../lib/analysis/compare';
+import { summarizeResults } from '../lib/analysis/summary';
+import { startScriptedServer } from './helpers/scripted-server';
 import { makeTempDir, removeTempDir } from './helpers/models';
 
 let root: string;
@@ -101,6 +103,45 @@ test("a compare grid's requests alternate between the models, the order rotating
   // The same rounds run one model after the other are not called paired.
   const [seq] = compare(records.map((r) => ({ ...r, interleave: 'load-group' })), { kind: 'model' });
   assert.equal(seq.method, 'sequential');
+  // slmlab's own service reports its per-token timings: the records use them, labelled.
+  for (const r of measured) {
+    assert.equal(r.rateSource, 'server');
+    assert.ok(r.itlMs.length === r.completionTokens! - 1 && r.tpotMs! > 0 && r.decodeTokensPerSecond! > 0);
+  }
+});
+
+test("an endpoint that coalesces 10 tokens into 2 chunks gets 'not measurable (coalesced)' rates, not impossible ones", async () => {
+  const srv = await startScriptedServer();
+  try {
+    const words = Array.from({ length: 10 }, (_, i) => `w${i} `);
+    srv.script('coalescer', { usage: 'final', chunks: [
+      { delayMs: 1, role: true },
+      { delayMs: 20, content: words.slice(0, 5).join(''), tokens: 5 },
+      { delayMs: 1, content: words.slice(5).join(''), tokens: 5 },
+      { delayMs: 0, finishReason: 'length' },
+    ] });
+    srv.script('steady', { usage: 'final', chunks: [{ delayMs: 1, role: true }, ...words.map((content) => ({ delayMs: 3, content })), { delayMs: 0, finishReason: 'length' }] });
+    const out = path.join(root, 'coalesced', 'results.jsonl');
+    await runGrid({ name: 'coalesced', models: ['coalescer', 'steady'], endpoints: [srv.baseURL], rounds: 2, warmup: 0, maxTokens: 10, prompts: ['workshop#haiku-ocean'] },
+      { resultsFile: out, env: {} });
+    const { records, others } = readRecords(out);
+    const co = records.filter((r) => r.model === 'coalescer');
+    assert.equal(co.length, 2);
+    for (const r of co) {
+      assert.equal(r.status, 'ok', r.reason ?? '');
+      assert.equal(r.completionTokens, 10);
+      assert.equal(r.rateSource, 'not measurable (coalesced)');
+      assert.equal(r.tpotMs, null);
+      assert.equal(r.decodeTokensPerSecond, null);
+      assert.deepEqual(r.itlMs, []);
+    }
+    for (const r of records.filter((x) => x.model === 'steady')) assert.equal(r.rateSource, 'client');
+    const rows = summarizeResults(records, others.filter((o) => o.type === 'cell') as never, { synthetic: () => false });
+    assert.equal(rows.find((r) => r.model === 'coalescer')!.rateSource, 'not measurable (coalesced)');
+    const cell = (others as unknown as CellSummaryRecord[]).find((o) => o.type === 'cell' && o.model === 'coalescer')!;
+    assert.equal(cell.memory!.modelProcess, null);
+    assert.match(cell.memory!.notMeasured!, /^not measured here/);
+  } finally { await srv.close(); }
 });
 
 /** A child node process that burns `ms` of CPU, then reports its own CPU time (s) on stdout and, when `stay`, waits to be killed. */

@@ -83,6 +83,7 @@ export const COLUMNS: readonly Column[] = Object.freeze([
   mib('caller_rss_mb', 'peakRssBytes', "Caller's own peak RSS: the runner (CLI or notebook kernel), not the model."),
   mib('model_files_mb', 'modelFileBytes', "Size of the model's files on disk (graph and weights)."),
   col('memory_note', 'memoryNote', 'string', null, 'Why the model process was not measured ("not measured here": an external endpoint).'),
+  col('rate_source', 'rateSource', 'string', null, "Whose TPOT and decode rate: 'client', 'server' (the endpoint's own per-token timings) or 'not measurable (coalesced)' (tokens arrived in fewer chunks than tokens)."),
   col('load_1m', 'load1', 'number', null, "Machine load: the largest 1-minute load average before or after the group's cells."),
   col('cpu_pressure_pct', 'cpuPressure', 'number', '%', 'Largest CPU pressure (/proc/pressure/cpu some avg10) before or after a cell; null where absent.'),
   col('steal_pct', 'stealPercent', 'number', '%', "Largest share of CPU time stolen by the hypervisor during a cell."),

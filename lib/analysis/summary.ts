@@ -126,6 +126,7 @@ export function summarizeResults(requests: readonly RequestRecord[], cells: read
       deterministic,
       peakRssBytes: peak,
       ...processFields(groupCells),
+      rateSource: [...new Set(ok.map((r) => r.rateSource).filter((x): x is string => typeof x === 'string'))].sort().join('+') || null,
     });
   }
   return rows;

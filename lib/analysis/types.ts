@@ -58,6 +58,8 @@ export interface SummaryRow extends GroupKey {
   cpuPressure?: number | null;
   /** Largest steal share of a cell's interval, percent. */
   stealPercent?: number | null;
+  /** Whose TPOT and decode rate ('client', 'server', 'not measurable (coalesced)'; '+'-joined when mixed); null when unknown. */
+  rateSource?: string | null;
   /** A cell of the group ran with the 1-minute load above half the cores. */
   underLoad?: boolean | null;
 }

@@ -30,6 +30,13 @@ export function withCv(s: Summary, value: number | null, digits = 1): string {
   return cv === null ? num(value, digits) : `${num(value, digits)} ±${cv.toFixed(0)} %`;
 }
 
+/** The decode rate with its CI, "(server)" when the endpoint's own timings, or why there is none. */
+export function throughputText(r: SummaryRow): string {
+  if (r.decodeTokensPerSecond.median === null && r.rateSource?.includes('coalesced')) return 'not measurable (coalesced)';
+  const v = medianWithCi(r.decodeTokensPerSecond);
+  return r.rateSource === 'server' && v !== '-' ? `${v} (server)` : v;
+}
+
 /** The model process's peak RSS in MiB, or why it was not measured. */
 export function modelMemoryText(r: SummaryRow): string {
   if (typeof r.modelPeakRssBytes === 'number') return num(r.modelPeakRssBytes / 2 ** 20, 0);
@@ -59,7 +66,7 @@ export const SUMMARY_COLUMNS: readonly SummaryColumn[] = Object.freeze([
   { header: 'Latency (avg, ms ±CV)', numeric: true, value: (r) => withCv(r.e2eMs, r.e2eMs.mean) },
   { header: 'Latency (P95, ms)', numeric: true, value: (r) => num(r.e2eMs.p95) },
   { header: 'TTFT (median, ms ±CV)', numeric: true, value: (r) => withCv(r.ttftMs, r.ttftMs.median) },
-  { header: 'Throughput (decode tok/s, median [95 % CI])', numeric: true, value: (r) => medianWithCi(r.decodeTokensPerSecond) },
+  { header: 'Throughput (decode tok/s, median [95 % CI])', numeric: true, value: throughputText },
   { header: 'Tokens (completion, median)', numeric: true, value: (r) => num(r.completionTokens.median, 0) },
   { header: 'Success', numeric: false, value: successText },
   { header: 'Deterministic', numeric: false, value: (r) => deterministicText(r.deterministic) },
