@@ -86,6 +86,22 @@ function groupsOf(cells: readonly Cell[], mode: InterleaveMode): Cell[][] {
   return [...groups.values()];
 }
 
+/**
+ * 'alternate': the cells of each load (model, provider, precision) take turns, one cell of
+ * each load after the other (A1 B1 A2 B2 ...), and the loads' order rotates by `shift`
+ * (round 2: B1 A1 B2 A2 ...), so no load always goes first.
+ */
+function takingTurns(members: readonly Cell[], shift: number): Cell[] {
+  const loads = new Map<string, Cell[]>();
+  for (const c of members) { const k = loadGroupKey(c); const l = loads.get(k); if (l) l.push(c); else loads.set(k, [c]); }
+  const lists = [...loads.values()];
+  const s = shift % lists.length;
+  const rotated = [...lists.slice(s), ...lists.slice(0, s)];
+  const out: Cell[] = [];
+  for (let i = 0; i < Math.max(...rotated.map((l) => l.length)); i++) for (const l of rotated) if (i < l.length) out.push(l[i]);
+  return out;
+}
+
 /** The requests for `cells`, in the order they are to be sent. */
 export function schedule(cells: readonly Cell[], opts: ScheduleOptions = {}): PlannedRequest[] {
   const mode = opts.interleave ?? 'load-group';
@@ -110,9 +126,7 @@ export function schedule(cells: readonly Cell[], opts: ScheduleOptions = {}): Pl
     for (let w = 1; w <= warmups; w++) for (const cell of members) if (w <= cell.warmup) push(cell, 'warmup', w, group);
     const rounds = Math.max(0, ...members.map((c) => c.rounds));
     for (let r = 1; r <= rounds; r++) {
-      // 'alternate' rotates who goes first each round; the others keep the cells' order.
-      const shift = mode === 'alternate' ? (r - 1) % members.length : 0;
-      const order = [...members.slice(shift), ...members.slice(0, shift)];
+      const order = mode === 'alternate' ? takingTurns(members, r - 1) : members;
       for (const cell of order) if (r <= cell.rounds) push(cell, 'measure', r, group);
     }
   });

@@ -59,6 +59,8 @@ export interface PlanOptions {
   catalog?: CatalogFile;
   /** Names the grid in errors. */
   file?: string;
+  /** Free memory the default schedule may count on (default: os.freemem()); see default-interleave.ts. */
+  availableBytes?: number;
   /** The intent hash, when this plan is one level of a larger search (sweep, --find-max). */
   intent?: string;
 }
@@ -67,7 +69,7 @@ export function planGrid(spec: GridSpec, o: PlanOptions = {}): Plan {
   const { spec: applied, applied: overrides, ignored } = applyEnvOverrides(spec, o.env ?? {}, { catalog: o.catalog, file: o.file });
   const library = o.library ?? loadPromptLibrary();
   const cells = expandGrid(applied, library);
-  const choice = o.interleave ? { interleave: o.interleave, reason: 'asked for' } : defaultInterleave(cells, { catalog: o.catalog ?? defaultCatalog() });
+  const choice = o.interleave ? { interleave: o.interleave, reason: 'asked for' } : defaultInterleave(cells, { catalog: o.catalog ?? defaultCatalog(), availableBytes: o.availableBytes });
   const interleave = choice.interleave;
   const gridHash = cells[0]?.gridHash ?? sha256Hex(canonicalJson(hashedForm(resolveGrid(applied), library)));
   return {
