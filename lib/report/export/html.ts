@@ -81,14 +81,14 @@ export function reportFigures(input: HtmlReportInput): Array<{ id: string; figur
   return out.filter((f) => f.figure.data.length > 0);
 }
 
-const table = (headers: readonly string[], rows: readonly (readonly string[])[], numeric: readonly boolean[] = []): string =>
-  `<div style="overflow-x:auto"><table><thead><tr>${headers.map((h, i) => `<th${numeric[i] ? ' class="num"' : ''}>${escapeHtml(h)}</th>`).join('')}</tr></thead>`
+const table = (headers: readonly string[], rows: readonly (readonly string[])[], numeric: readonly boolean[] = [], cls = ''): string =>
+  `<div style="overflow-x:auto"><table${cls ? ` class="${cls}"` : ''}><thead><tr>${headers.map((h, i) => `<th${numeric[i] ? ' class="num"' : ''}>${escapeHtml(h)}</th>`).join('')}</tr></thead>`
   + `<tbody>${rows.map((r) => `<tr>${r.map((c, i) => `<td${numeric[i] ? ' class="num"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table></div>`;
 
 /** The summary rows as an HTML table (escaped), for the report and for notebooks (showTable). */
 export function summaryTableHtml(rows: readonly SummaryRow[]): string {
   const cols = summaryColumns(rows);
-  return table(cols.map((c) => c.header), rows.map((r) => cols.map((c) => c.value(r))), cols.map((c) => c.numeric));
+  return table(cols.map((c) => c.header), rows.map((r) => cols.map((c) => c.value(r))), cols.map((c) => c.numeric), 'summary');
 }
 
 export function comparisonTableHtml(rows: readonly ComparisonRow[]): string {
@@ -167,7 +167,7 @@ function metricsSection(): string {
 
 const STYLE = `body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1200px;padding:0 1rem;color:#222}
 table{border-collapse:collapse;margin:.5rem 0 1.5rem;font-size:.9rem}th,td{border:1px solid #ccc;padding:.3rem .6rem;text-align:left;vertical-align:top}
-td.num,th.num{text-align:right}thead th{background:#f3f3f3}table.kv th{background:#f8f8f8}.banner{background:#fff4d6;border:1px solid #e0b84c;padding:.8rem 1rem;border-radius:6px}
+td.num,th.num{text-align:right}table.summary{width:100%;font-size:.8rem}table.summary th{overflow-wrap:break-word;hyphens:auto}table.summary td{overflow-wrap:anywhere}table.summary td:first-child{min-width:9em}table.summary th,table.summary td{padding:.25rem .35rem}thead th{background:#f3f3f3}table.kv th{background:#f8f8f8}.banner{background:#fff4d6;border:1px solid #e0b84c;padding:.8rem 1rem;border-radius:6px}
 .slmlab-plot{margin:1rem 0}dt{font-weight:600;margin-top:.6rem}footer{color:#777;font-size:.8rem;margin-top:3rem}`;
 
 export function toHtmlReport(input: HtmlReportInput): string {
