@@ -2,7 +2,9 @@
  * runPlan: executes a Plan (lib/bench/plan), appending JSON lines to the results file
  * (lib/bench/store), resumable. It decides nothing about what to run; its parts each live in
  * their own file: endpoint-pool (where requests go), model-identity (what was served),
- * memory-sampler (peak RSS), cell-summary (the cell line), eta (time left), batches (what is
+ * process-sampler (the memory of the model's engine process, the service and the caller),
+ * load-tracker (the machine's load per cell), measurable-rates (client or server rates, or
+ * none when a stream was coalesced), cell-summary (the cell line), eta (time left), batches (what is
  * sent at once), and lib/bench/load for load levels (closed and open loop, workers, lag).
  *
  * Lines written:
