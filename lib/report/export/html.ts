@@ -155,6 +155,8 @@ function environmentSection(runs: readonly RunRecord[]): string {
       ['onnxruntime-node', m.onnxruntimeNodeVersion ?? '-'], ['slmlab', `${m.slmlabVersion ?? '-'}${m.gitCommit ? ` (${m.gitCommit.slice(0, 12)})` : ''}`],
       ['Providers', (r.providers ?? []).map((p) => `${p.name}: ${p.usable ? 'usable' : `unusable${p.reason ? ` (${p.reason})` : ''}`}`).join('; ') || '-'],
       ['Overrides', (r.overrides ?? []).map((o) => JSON.stringify(o)).join('; ') || 'none'],
+      ['Schedule', r.interleave ? `${r.interleave}${r.interleaveReason ? `: ${r.interleaveReason}` : ''}` : 'not recorded'],
+      ['Load at start', r.loadAtStart ? `1-minute load ${r.loadAtStart.load1 ?? '?'} on ${r.loadAtStart.logicalCores} cores${r.loadAtStart.cpuPressureSome10 !== null ? `, CPU pressure ${r.loadAtStart.cpuPressureSome10} %` : ''}${r.loadAtStart.busy ? ' (busy: speeds below a quiet machine\'s)' : ''}` : 'not recorded'],
     ];
     return `<table class="kv">${pairs.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>`;
   }).join('\n');
