@@ -199,11 +199,11 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<RunResu
   /** Sends one batch; returns its records (empty for requests an abort kept from being sent). */
   const execute = async (batch: Batch): Promise<RequestRecord[]> => {
     const { cell, requests } = batch;
+    const k = cellKey(cell);
+    loads.open(k); // every cell line carries its load, a skipped one's too
     const status = unusable(cell);
     if (status) return requests.map((r) => skippedRecord(r, runId, skipReason(status)));
     const target = await pool.targetFor(cell);
-    const k = cellKey(cell);
-    loads.open(k);
     if (cell.endpoint === EMBEDDED) {
       const svc = await pool.serviceFor(cell);
       const where = await servingOf(cell);
