@@ -1,5 +1,6 @@
 /**
- * Reads one file under /proc, or null when it cannot be read (not Linux, the process is gone,
+ * Reads one file under /proc (proc(5): https://man7.org/linux/man-pages/man5/proc.5.html; PSI:
+ * https://docs.kernel.org/accounting/psi.html), or null when it cannot be read (not Linux, the process is gone,
  * or the file is not ours to read). Every reader in this folder goes through it.
  */
 import * as fs from 'node:fs';
