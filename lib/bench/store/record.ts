@@ -202,7 +202,7 @@ export function recordFor(req: PlannedRequest, runId: string, startedAt: string 
     arrivals: c.rate === null ? null : c.arrivals, burstiness: c.rate !== null && c.arrivals === 'gamma' ? c.burstiness : null,
     maxConcurrency: c.rate === null ? null : c.maxConcurrency,
     rounds: c.rounds, warmupRounds: c.warmup, cooldownRounds: c.cooldown, role: c.role,
-    seq: req.seq, interleave: req.interleave ?? null,
+    rateSource: null, seq: req.seq, interleave: req.interleave ?? null,
   };
 }
 
