@@ -18,6 +18,7 @@ import { energyMeter } from '../lib/eval/energy';
 import { compare } from '../lib/analysis/compare';
 import { summarizeResults } from '../lib/analysis/summary';
 import { startScriptedServer } from './helpers/scripted-server';
+import { startService } from '../lib/service/server';
 import { makeTempDir, removeTempDir } from './helpers/models';
 
 let root: string;
@@ -142,6 +143,24 @@ test("an endpoint that coalesces 10 tokens into 2 chunks gets 'not measurable (c
     assert.equal(cell.memory!.modelProcess, null);
     assert.match(cell.memory!.notMeasured!, /^not measured here/);
   } finally { await srv.close(); }
+});
+
+test('GET /slmlab/processes names the service and each loaded model\'s engine process (read-only)', async () => {
+  const svc = await startService({ registry: new FolderRegistry({ 'small:1': { dir: small, alias: 'small' } }), threads: 1, apiKey: '', host: '127.0.0.1', port: 0 });
+  try {
+    const before = await (await fetch(`${svc.url}/slmlab/processes`)).json() as { service: { pid: number }; models: unknown[] };
+    assert.deepEqual(before, { service: { pid: process.pid }, models: [] });
+    const r = await fetch(`${svc.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'small', messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 }) });
+    assert.equal(r.status, 200);
+    const after = await (await fetch(`${svc.url}/slmlab/processes`)).json() as { models: { id: string; pid: number }[] };
+    assert.equal(after.models.length, 1);
+    assert.equal(after.models[0].id, 'small:1');
+    assert.equal(after.models[0].pid, svc.manager.loadedModel('small:1')!.pid);
+    assert.notEqual(after.models[0].pid, process.pid);
+    assert.ok(childrenRss().has(after.models[0].pid), 'ps sees it as a child of this process');
+    const loaded = await (await fetch(`${svc.url}/slmlab/loaded`)).json() as { pid: number }[];
+    assert.equal(loaded[0].pid, after.models[0].pid);
+  } finally { await svc.close(); }
 });
 
 /** A child node process that burns `ms` of CPU, then reports its own CPU time (s) on stdout and, when `stay`, waits to be killed. */
