@@ -67,7 +67,7 @@ export interface RunPlanOptions {
   registry?: ModelRegistry;
   /** Extra options for the embedded service (threads come from the cell). */
   serviceOptions?: Partial<ServiceOptions>;
-  /** Told at once of a warning (the machine is busy at start); every warning is also in RunResult.warnings. */
+  /** Told at once when the machine is busy at start (also RunResult.busyWarning and the run line's loadAtStart). */
   onWarning?: (message: string) => void;
   /** Client-side limit per request, ms. */
   requestTimeoutMs?: number;
@@ -99,6 +99,8 @@ export interface RunResult {
   /** Lag verdicts of the load levels driven, and a warning per client-bound one. */
   lag: LevelLag[];
   warnings: string[];
+  /** The machine was busy when the run started (load-tracker.ts busyWarning); null when it was not. */
+  busyWarning?: string | null;
   aborted: boolean;
   /** Nothing was left to run (every request and summary already stored). */
   upToDate: boolean;
@@ -167,7 +169,7 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<RunResu
   const memory = processSampler();
   const loads = loadTracker();
   const busy = busyWarning(load0);
-  if (busy) result.warnings.push(busy);
+  result.busyWarning = busy;
   if (busy) opts.onWarning?.(busy);
   const timing = eta();
   /** The variant id and file size a cell's model resolves to (for finding its engine process). */
