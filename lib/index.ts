@@ -115,3 +115,11 @@ export { splitEngine, withEngine, parseEngine } from './engines/model-id';
 export { compareEngines, type EngineComparison, type EngineCompareOptions } from './engines/compare-engines';
 export { exportGguf, type GgufExportOptions, type GgufExportReport } from './gguf';
 export { readGguf, type GgufFile } from './onnx/gguf-reader';
+// --- issue 16: what each figure measures (docs/measuring.md) ---
+export { readProcMemory, readProcSharing, readProcCpu, treeCpuSeconds, readLoad, stealPercent, busyPercent, isBusy, type ProcMemory, type ProcSharing, type ProcCpu, type TreeCpu, type LoadReading } from './util/proc';
+export { processSampler, NOT_MEASURED_HERE, type ProcessSampler, type ServingPids } from './bench/runner/process-sampler';
+export { busyWarning, cellLoad } from './bench/runner/load-tracker';
+export { measurableRates, COALESCED, type RateSource, type MeasurableRates } from './bench/runner/measurable-rates';
+export { defaultInterleave, type InterleaveChoice } from './bench/plan/default-interleave';
+export type { CellMemory, CellLoad, LoadPoint } from './bench/store/cell-record';
+export type { ServingProcesses } from './service/model-manager';

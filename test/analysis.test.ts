@@ -177,7 +177,7 @@ test('frames: column names, order and values; pivot; comparison frame', () => {
   const df = toFrame(rows);
   assert.deepEqual(df.columns, COLUMNS.map((c) => c.name));
   assert.deepEqual(df.columns.slice(0, 9), ['model', 'model_id', 'provider', 'adapter_note', 'precision', 'threads', 'max_tokens', 'temperature', 'prompt_id']);
-  for (const name of ['ttft_ms_median', 'ttft_ms_p95', 'ttft_ms_ci_low', 'ttft_ms_ci_high', 'decode_tps_median', 'ok', 'skipped', 'errors', 'deterministic', 'synthetic', 'peak_rss_mb']) {
+  for (const name of ['ttft_ms_median', 'ttft_ms_p95', 'ttft_ms_ci_low', 'ttft_ms_ci_high', 'decode_tps_median', 'ok', 'skipped', 'errors', 'deterministic', 'synthetic', 'caller_rss_mb', 'model_peak_rss_mb', 'load_1m', 'decode_tps_cv']) {
     assert.ok(df.columns.includes(name), name);
   }
   assert.equal(df.height, 5);
@@ -185,7 +185,8 @@ test('frames: column names, order and values; pivot; comparison frame', () => {
   const a = recs.find((r) => r.model === SLM && r.provider === 'cpu' && r.precision === 'int4')!;
   assert.equal(a.decode_tps_median, 11);
   assert.equal(a.ttft_ms_p95, 119);
-  assert.equal(a.peak_rss_mb, 200);
+  assert.equal(a.caller_rss_mb, 200);
+  assert.equal(a.model_peak_rss_mb, null, 'these cell lines carry no memory field: not measured, and not the caller figure either');
   assert.equal(a.deterministic, true);
   assert.equal(a.ok, 3);
   const b = recs.find((r) => r.model === LLM && r.provider === 'cuda')!;

@@ -114,11 +114,12 @@ test('toMarkdownSummary: header + one row per group, synthetic marked, escaped',
   const rs = rows();
   const md = toMarkdownSummary(rs);
   const lines = md.split('\n').filter((l) => l.startsWith('|'));
-  assert.match(lines[0], /^\| Model \| Provider \|.*Latency \(avg, ms\) \| Latency \(P95, ms\) \| TTFT.*Throughput.*Tokens.*Success \| Deterministic \|$/);
+  assert.match(lines[0], /^\| Model \| Provider \|.*Latency \(avg, ms ±CV\) \| Latency \(P95, ms\) \| TTFT.*Throughput.*Tokens.*Success \| Deterministic \| Model process peak RSS \(MB\) \| Machine load \(1-min avg\) \|$/);
   assert.equal(lines.length, 2 + rs.length);
   assert.equal(rs.length, 4);
   assert.ok(lines.some((l) => l.startsWith(`| ${TWIN} (synthetic) | cuda |`)));
-  assert.ok(lines.some((l) => l.includes('skipped: webgpu is not usable')));
+  assert.ok(lines.some((l) => l.includes('skipped (see below)')));
+  assert.ok(md.split('\n').some((l) => l.startsWith('- ') && l.includes('skipped: webgpu is not usable')), 'the skip reason is a footnote');
   assert.ok(!md.includes('<script>'));
 });
 

@@ -93,6 +93,9 @@ test('a grid on tiny: ok cpu records, skipped unusable providers, deterministic 
     assert.match(s.modelFileHash ?? '', /^[0-9a-f]{64}$/);
   }
   for (const s of sums.filter((x) => x.rounds.ok === 0)) assert.equal(s.deterministic, null);
+  // Every cell line, a skipped one's too, carries the machine's load; a run cell, its engine process's memory.
+  for (const s of sums) assert.ok(s.load && typeof s.load.underLoad === 'boolean' && s.load.logicalCores >= 1, `${s.provider}: load`);
+  for (const s of sums.filter((x) => x.provider === 'cpu')) assert.ok(s.memory!.modelProcess!.pid !== process.pid && s.memory!.modelProcess!.peakRssBytes > 0);
 
   const size = lines(file);
   const again = await runGrid(GRID, { resultsFile: file, env: {} });

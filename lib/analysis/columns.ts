@@ -40,6 +40,7 @@ const METRICS: readonly { prefix: string; field: keyof SummaryRow; unit: string;
 const STATS: readonly { suffix: string; path: string; type: ColumnType; what: string; get?: (s: Summary | null) => number | null }[] = [
   { suffix: 'n', path: 'n', type: 'integer', what: 'ok requests measured' },
   { suffix: 'median', path: 'median', type: 'number', what: 'median' },
+  { suffix: 'cv', path: 'stdev / mean', type: 'number', what: 'coefficient of variation (stdev / mean): the spread beside the median', get: (s) => (s && s.mean && s.stdev !== null ? s.stdev / s.mean : null) },
   { suffix: 'ci_low', path: 'ci95.low', type: 'number', what: 'low end of the 95 % bootstrap CI of the median' },
   { suffix: 'ci_high', path: 'ci95.high', type: 'number', what: 'high end of the 95 % bootstrap CI of the median' },
   { suffix: 'mean', path: 'mean', type: 'number', what: 'mean' },
@@ -51,6 +52,9 @@ const STATS: readonly { suffix: string; path: string; type: ColumnType; what: st
   { suffix: 'p99', path: 'p99', type: 'number', what: '99th percentile (linear interpolation)' },
   { suffix: 'outliers', path: 'outliers', type: 'integer', what: 'values flagged by the MAD modified z-score (> 3.5)', get: (s) => (s ? s.outliers.length : null) },
 ];
+
+const mib = (name: string, field: string, description: string): Column =>
+  col(name, `${field} / 2^20`, 'number', 'MiB', description, (row) => (typeof row[field] === 'number' ? row[field] / 1048576 : null));
 
 /** Summary table columns, in order. */
 export const COLUMNS: readonly Column[] = Object.freeze([
@@ -75,10 +79,20 @@ export const COLUMNS: readonly Column[] = Object.freeze([
   col('skipped', 'skipped', 'integer', 'requests', 'Measured requests not run (unusable provider, no variant).'),
   col('skip_reason', 'skipReason', 'string', null, 'Why the group was skipped, when every request was.'),
   col('deterministic', 'deterministic', 'boolean', null, 'Temperature 0: every round of every cell gave the same output; null when not checked.'),
-  col('peak_rss_mb', 'peakRssBytes / 2^20', 'number', 'MiB', 'Largest peak RSS of the serving process among the cells.',
-    (row) => (typeof row.peakRssBytes === 'number' ? row.peakRssBytes / 1048576 : null)),
+  mib('model_peak_rss_mb', 'modelPeakRssBytes', "Model process peak RSS: the engine process that holds and runs the model (VmHWM and sampled VmRSS, loading included)."),
+  mib('model_pss_mb', 'modelPssBytes', 'Model process peak PSS: its shared pages charged in equal parts to their sharers (smaps_rollup).'),
+  mib('model_uss_mb', 'modelUssBytes', 'Model process peak USS: the pages it alone holds (what unloading it gives back).'),
+  mib('service_rss_mb', 'servicePeakRssBytes', "Service process peak RSS (the process answering HTTP; the embedded service is the caller's own process)."),
+  mib('caller_rss_mb', 'peakRssBytes', "Caller's own peak RSS: the runner (CLI or notebook kernel), not the model."),
+  mib('model_files_mb', 'modelFileBytes', "Size of the model's files on disk (graph and weights)."),
+  col('memory_note', 'memoryNote', 'string', null, 'Why the model process was not measured ("not measured here": an external endpoint).'),
+  col('rate_source', 'rateSource', 'string', null, "Whose TPOT and decode rate: 'client', 'server' (the endpoint's own per-token timings) or 'not measurable (coalesced)' (tokens arrived in fewer chunks than tokens)."),
+  col('load_1m', 'load1', 'number', null, "Machine load: the largest 1-minute load average before or after the group's cells."),
+  col('cpu_pressure_pct', 'cpuPressure', 'number', '%', 'Largest CPU pressure (/proc/pressure/cpu some avg10) before or after a cell; null where absent.'),
+  col('steal_pct', 'stealPercent', 'number', '%', "Largest share of CPU time stolen by the hypervisor during a cell."),
+  col('under_load', 'underLoad', 'boolean', null, 'A cell ran with the 1-minute load above half the logical cores: not a quiet machine\'s figures.'),
   ...METRICS.flatMap((m) => STATS.map((s) => col(`${m.prefix}_${s.suffix}`, `${m.field}.${s.path}`, s.type,
-    s.suffix === 'n' || s.suffix === 'outliers' ? null : m.unit, `${m.what}: ${s.what}`,
+    s.suffix === 'n' || s.suffix === 'outliers' || s.suffix === 'cv' ? null : m.unit, `${m.what}: ${s.what}`,
     s.get ? (row: any) => s.get!(row[m.field] ?? null) : at(`${m.field}.${s.path}`)))),
 ]);
 
@@ -91,8 +105,10 @@ export const COMPARISON_COLUMNS: readonly Column[] = Object.freeze([
   col('speedup', 'speedup', 'number', 'x', '> 1: the candidate is faster (speeds: candidate/baseline; latencies: baseline/candidate).'),
   col('low', 'low', 'number', 'x', 'Low end of the 95 % bootstrap interval.'),
   col('high', 'high', 'number', 'x', 'High end of the 95 % bootstrap interval.'),
-  col('method', 'method', 'string', null, "'paired' (interleaved rounds, per-round ratios) or 'bootstrap' (ratio of medians)."),
+  col('method', 'method', 'string', null, "'paired' (the sides took turns request by request: per-round ratios), 'sequential' (one side's rounds, then the other's: ratio of medians) or 'bootstrap' (ratio of medians)."),
   col('n', 'n', 'integer', null, 'Pairs (paired) or the smaller side\'s ok requests (bootstrap).'),
+  col('pair_gap_s', 'pairGapMs / 1000', 'number', 's', 'Median time between the two requests of a pair: how far apart the compared figures were measured.',
+    (row) => (typeof row.pairGapMs === 'number' ? row.pairGapMs / 1000 : null)),
 ]);
 
 /** Rows as flat records keyed by column name, in column order. */

@@ -5,11 +5,18 @@
  * settings (endpoint, model, provider, precision, threads, maxTokens, temperature; modelId
  * and role left out) form the context, one row per (context, candidate). Within a context the
  * two sides are paired by (promptSetId, promptId, round, slot):
- * - both sides hold the same measured rounds (the runner interleaves them, A B A B …):
- *   pairedRatio over the per-round ratios (a failed round drops its pair), method 'paired',
- *   n = usable pairs;
+ * - both sides hold the same measured rounds AND took turns (their records' schedule is
+ *   'alternate', or 'model' when providers or precisions of one model are compared; for
+ *   records without a schedule, the median gap between a pair's two requests is at most 3x
+ *   their median latency): pairedRatio over the per-round ratios (a failed round drops its
+ *   pair), method 'paired', n = usable pairs;
+ * - the same rounds run one side after the other (the default 'load-group' schedule):
+ *   ratio() of medians with an independent bootstrap, method 'sequential' — background load
+ *   that changed between the two blocks is in the ratio;
  * - otherwise: ratio() of medians with an independent bootstrap, method 'bootstrap',
  *   n = the smaller side's ok count.
+ * pairGapMs: the median time between a pair's two requests (when the rounds pair up), so a
+ * reader sees how far apart the compared figures were measured.
  * speedup > 1 means the candidate is faster: candidate/baseline for decode tokens/s,
  * baseline/candidate for latencies (ttftMs, e2eMs).
  * A context where either side has no ok request gives no row, and a note saying why.
@@ -60,6 +67,27 @@ function contextOf(r: RequestRecord, kind: CompareKind): { id: string; text: str
 }
 
 const pairKey = (r: RequestRecord) => `${r.promptSetId}#${r.promptId}:${r.round}:${r.slot}`;
+
+const sentAt = (r: RequestRecord): number => r.sentAtMs ?? Date.parse(r.startedAt);
+
+function medianOf(xs: number[]): number | null {
+  const v = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+/** Whether paired requests took turns (see the header), from their recorded schedule or, lacking it, their timing. */
+function tookTurns(pairs: [RequestRecord, RequestRecord][], kind: CompareKind, gapMs: number | null): boolean {
+  const modes = new Set(pairs.flatMap(([a, b]) => [a.interleave ?? null, b.interleave ?? null]));
+  if (modes.size === 1 && modes.has('alternate')) return true;
+  if (modes.size === 1 && modes.has('model') && kind !== 'model') return true;
+  if (modes.has(null) && modes.size === 1 && gapMs !== null) {
+    const e2e = medianOf(pairs.flatMap(([a, b]) => [a.e2eMs ?? NaN, b.e2eMs ?? NaN]));
+    return e2e !== null && gapMs <= 3 * e2e;
+  }
+  return false;
+}
 
 export function compare(requests: readonly RequestRecord[], opts: CompareOptions): ComparisonResult {
   const kind = opts.kind;
@@ -120,7 +148,9 @@ export function compare(requests: readonly RequestRecord[], opts: CompareOptions
       let est;
       let n: number;
       let method: string;
-      if (sameRounds) {
+      const pairs = sameRounds ? [...bKeys.keys()].map((k) => [bKeys.get(k)!, cKeys.get(k)!] as [RequestRecord, RequestRecord]) : [];
+      const pairGapMs = sameRounds ? medianOf(pairs.map(([a, b]) => Math.abs(sentAt(a) - sentAt(b)))) : null;
+      if (sameRounds && tookTurns(pairs, kind, pairGapMs)) {
         const keys = [...bKeys.keys()].sort();
         const b = keys.map((k) => value(bKeys.get(k)!));
         const c = keys.map((k) => value(cKeys.get(k)!));
@@ -132,13 +162,13 @@ export function compare(requests: readonly RequestRecord[], opts: CompareOptions
         const c = okC.map(value);
         est = latency ? ratio(b, c, opts.bootstrap) : ratio(c, b, opts.bootstrap);
         n = Math.min(b.length, c.length);
-        method = 'bootstrap';
+        method = sameRounds ? 'sequential' : 'bootstrap';
       }
       if (est.ratio === null) {
         notes.push(`${label} [${ctx.text}]: ratio undefined (no usable pair or a zero ${metric})`);
         continue;
       }
-      rows.push({ kind, label, context: ctx.text, metric, speedup: est.ratio, low: est.low, high: est.high, method, n });
+      rows.push({ kind, label, context: ctx.text, metric, speedup: est.ratio, low: est.low, high: est.high, method, n, pairGapMs });
     }
   }
   return rows;

@@ -8,12 +8,24 @@ import type { LevelRow } from './load-levels';
 
 const fmt = (v: number | null | undefined, digits = 1): string => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
 
-/** One line per summary row: TTFT, decode speed, tokens (medians), outcomes, determinism. */
+/** The decode median, "(server)" when the endpoint's own timings, "coalesced" when not measurable. */
+function decodeText(r: SummaryRow): string {
+  if (r.decodeTokensPerSecond.median === null && r.rateSource?.includes('coalesced')) return 'not measurable (coalesced)';
+  const v = fmt(r.decodeTokensPerSecond.median);
+  return r.rateSource === 'server' && v !== '-' ? `${v} (server)` : v;
+}
+
+/**
+ * One line per summary row: TTFT, decode speed, tokens (medians), outcomes, determinism, the
+ * model process's peak memory and the machine's load (docs/measuring.md).
+ */
 export function formatSummary(rows: readonly SummaryRow[]): string {
   return textTable(
-    ['model', 'provider', 'prompt', 'TTFT ms (median)', 'decode tok/s (median)', 'completion tokens', 'ok/skipped/error', 'deterministic'],
-    rows.map((r) => [r.model, r.adapterNote ? `${r.provider} (${r.adapterNote})` : r.provider, r.promptId ?? 'all', fmt(r.ttftMs.median), fmt(r.decodeTokensPerSecond.median), fmt(r.completionTokens.median, 0),
-      `${r.ok}/${r.skipped}/${r.errors}`, r.deterministic === null ? '-' : r.deterministic ? 'yes' : 'NO']),
+    ['model', 'provider', 'prompt', 'TTFT ms (median)', 'decode tok/s (median)', 'completion tokens', 'ok/skipped/error', 'deterministic', 'model process peak RSS MB', 'load (1-min)'],
+    rows.map((r) => [r.model, r.adapterNote ? `${r.provider} (${r.adapterNote})` : r.provider, r.promptId ?? 'all', fmt(r.ttftMs.median), decodeText(r), fmt(r.completionTokens.median, 0),
+      `${r.ok}/${r.skipped}/${r.errors}`, r.deterministic === null ? '-' : r.deterministic ? 'yes' : 'NO',
+      typeof r.modelPeakRssBytes === 'number' ? fmt(r.modelPeakRssBytes / 2 ** 20, 0) : r.memoryNote?.startsWith('not measured here') ? 'not measured here' : '-',
+      r.load1 === null || r.load1 === undefined ? '-' : `${fmt(r.load1)}${r.underLoad ? ' (busy)' : ''}`]),
   );
 }
 

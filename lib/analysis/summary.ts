@@ -9,7 +9,12 @@
  * - deterministic: AND over the group's cells at temperature 0 of the cell summary's flag
  *   (or, for a cell with no summary line, "its ok measured rounds share one output hash");
  *   null when no cell was checked.
- * - peakRssBytes: the largest among the group's cell summaries; null when none reported one.
+ * - peakRssBytes: the caller's largest RSS among the group's cell summaries; null when none reported one.
+ * - modelPeakRssBytes, modelPssBytes, modelUssBytes, servicePeakRssBytes, modelFileBytes: the
+ *   largest among the cells' `memory` (the model's engine process, the service); memoryNote
+ *   says why they are null (an external endpoint).
+ * - load1, cpuPressure, stealPercent: the largest of the cells' `load` readings; underLoad: any
+ *   cell ran with the 1-minute load above half the cores.
  * - synthetic: isSyntheticModel(model) (catalog entry, or a folder's config.json).
  */
 import { isMeasured, type CellSummaryRecord, type RequestRecord } from '../bench/store';
@@ -27,7 +32,31 @@ export interface SummarizeResultsOptions extends SyntheticOptions {
   synthetic?: (model: string) => boolean;
 }
 
-type CellLike = Pick<CellSummaryRecord, 'gridHash' | 'cellId' | 'temperature' | 'deterministic' | 'peakRssBytes'>;
+type CellLike = Pick<CellSummaryRecord, 'gridHash' | 'cellId' | 'temperature' | 'deterministic' | 'peakRssBytes' | 'memory' | 'load'>;
+
+/** The largest of the numbers (null when none). */
+const maxOf = (xs: readonly (number | null | undefined)[]): number | null => {
+  const v = xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+  return v.length ? Math.max(...v) : null;
+};
+
+/** Whose memory and how busy the machine was, over a group's cell lines. */
+function processFields(cs: readonly CellLike[]): Pick<SummaryRow, 'modelPeakRssBytes' | 'modelPssBytes' | 'modelUssBytes' | 'servicePeakRssBytes' | 'modelFileBytes' | 'memoryNote' | 'load1' | 'cpuPressure' | 'stealPercent' | 'underLoad'> {
+  const mem = cs.map((c) => c.memory).filter((m) => m !== undefined);
+  const load = cs.map((c) => c.load).filter((l) => l !== undefined);
+  return {
+    modelPeakRssBytes: maxOf(mem.map((m) => m.modelProcess?.peakRssBytes)),
+    modelPssBytes: maxOf(mem.map((m) => m.modelProcess?.pssBytes)),
+    modelUssBytes: maxOf(mem.map((m) => m.modelProcess?.ussBytes)),
+    servicePeakRssBytes: maxOf(mem.map((m) => m.serviceProcess?.peakRssBytes)),
+    modelFileBytes: maxOf(mem.map((m) => m.modelFileBytes)),
+    memoryNote: mem.find((m) => m.notMeasured)?.notMeasured ?? null,
+    load1: maxOf(load.flatMap((l) => [l.before.load1, l.after.load1])),
+    cpuPressure: maxOf(load.flatMap((l) => [l.before.cpuPressureSome10, l.after.cpuPressureSome10])),
+    stealPercent: maxOf(load.map((l) => l.stealPercent)),
+    underLoad: load.length ? load.some((l) => l.underLoad) : null,
+  };
+}
 
 const values = (rs: readonly RequestRecord[], f: (r: RequestRecord) => number | null): number[] =>
   rs.map(f).filter((x): x is number => typeof x === 'number');
@@ -72,8 +101,10 @@ export function summarizeResults(requests: readonly RequestRecord[], cells: read
     }
     let deterministic: boolean | null = null;
     let peak: number | null = null;
+    const groupCells: CellLike[] = [];
     for (const [k, crs] of byCell) {
       const c = cellOf.get(k);
+      if (c) groupCells.push(c);
       const flag = c ? (c.temperature === 0 ? c.deterministic : null) : cellDeterminism(crs);
       if (flag !== null) deterministic = (deterministic ?? true) && flag;
       if (c && typeof c.peakRssBytes === 'number') peak = Math.max(peak ?? 0, c.peakRssBytes);
@@ -95,6 +126,8 @@ export function summarizeResults(requests: readonly RequestRecord[], cells: read
       promptTokens: s((r) => r.promptTokens),
       deterministic,
       peakRssBytes: peak,
+      ...processFields(groupCells),
+      rateSource: [...new Set(ok.map((r) => r.rateSource).filter((x): x is string => typeof x === 'string'))].sort().join('+') || null,
     });
   }
   return rows;

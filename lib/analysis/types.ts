@@ -48,8 +48,26 @@ export interface SummaryRow extends GroupKey {
   promptTokens: Summary;
   /** At temperature 0: every round of every cell gave the same output (null: not checked). */
   deterministic: boolean | null;
-  /** Largest peak RSS of the serving process among the group's cells, bytes. */
+  /** Largest peak RSS of the CALLER (the runner's own process: CLI or notebook kernel) among the group's cells, bytes. */
   peakRssBytes: number | null;
+  /** Whose memory, from the cells' `memory` (store/cell-record.ts): largest among the group's cells, bytes; null where not measured. */
+  modelPeakRssBytes?: number | null;
+  modelPssBytes?: number | null;
+  modelUssBytes?: number | null;
+  servicePeakRssBytes?: number | null;
+  modelFileBytes?: number | null;
+  /** Why the model process was not measured (an external endpoint: "not measured here: ..."). */
+  memoryNote?: string | null;
+  /** The machine's load over the group's cells (store/cell-record.ts `load`): the largest 1-minute load before or after a cell. */
+  load1?: number | null;
+  /** Largest /proc/pressure/cpu "some avg10" before or after a cell, percent. */
+  cpuPressure?: number | null;
+  /** Largest steal share of a cell's interval, percent. */
+  stealPercent?: number | null;
+  /** Whose TPOT and decode rate ('client', 'server', 'not measurable (coalesced)'; '+'-joined when mixed); null when unknown. */
+  rateSource?: string | null;
+  /** A cell of the group ran with the 1-minute load above half the cores. */
+  underLoad?: boolean | null;
 }
 
 /** A ratio between two groups that differ in one setting (provider, precision, model). */
@@ -64,7 +82,13 @@ export interface ComparisonRow {
   speedup: number;
   low: number | null;
   high: number | null;
-  /** 'paired' when rounds were interleaved and paired by round, else 'bootstrap'. */
+  /**
+   * 'paired' when the two sides took turns request by request and pair by round; 'sequential'
+   * when the same rounds ran one side after the other (independent bootstrap of the medians);
+   * 'bootstrap' otherwise (analysis/compare.ts).
+   */
   method: string;
   n: number;
+  /** Median time between a pair's two requests, ms (null when the rounds do not pair up). */
+  pairGapMs?: number | null;
 }

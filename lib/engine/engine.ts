@@ -143,6 +143,9 @@ export class LoadedModel {
   /** Most requests decoding together on this model (1: one at a time). */
   get maxBatch(): number { return this.info.batching.maxBatch; }
 
+  /** The process that runs this model: the worker thread shares its host's (see EngineModel.pid). */
+  get pid(): number { return process.pid; }
+
   /**
    * Streams one generation. Requests start in call order; up to maxBatch of them decode
    * together, each with its own sampling, stop strings, max tokens and cancellation.

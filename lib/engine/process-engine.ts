@@ -33,6 +33,13 @@ export interface EngineModel {
   readonly maxBatch: number;
   /** Times the engine (thread or process) died and was restarted. */
   restarts: number;
+  /**
+   * The operating-system process that holds this model's weights and runs it now (its memory
+   * and CPU time are the model's: lib/bench/runner/process-sampler.ts reads them from /proc);
+   * null while no process runs it (crashed, disposed). An engine in a worker thread answers
+   * its host's pid: the model's memory is then mixed with the caller's.
+   */
+  readonly pid: number | null;
   generate(request: GenerateRequest, opts?: GenerateOptions): GenerationStream;
   complete(request: GenerateRequest, opts?: GenerateOptions): Promise<GenerationResult>;
   dispose(): Promise<void>;
@@ -139,6 +146,8 @@ export class ProcessModel implements EngineModel {
   }
 
   get maxBatch(): number { return this.info.batching.maxBatch; }
+
+  get pid(): number | null { return this.child?.pid ?? null; }
 
   complete(request: GenerateRequest, opts: GenerateOptions = {}): Promise<GenerationResult> {
     return this.generate(request, opts).result;

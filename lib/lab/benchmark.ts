@@ -26,8 +26,8 @@ export class LessonRunError extends SlmlabError {
 
 /** The summary columns a lesson table shows, in order (analysis' COLUMNS names). */
 export const LESSON_COLUMNS = [
-  'model', 'provider', 'ok', 'errors', 'peak_rss_mb', 'ttft_ms_median', 'ttft_ms_p95', 'e2e_ms_median', 'e2e_ms_p95',
-  'decode_tps_median', 'completion_tokens_median', 'deterministic',
+  'model', 'provider', 'ok', 'errors', 'model_peak_rss_mb', 'model_files_mb', 'caller_rss_mb', 'ttft_ms_median', 'ttft_ms_p95', 'e2e_ms_median', 'e2e_ms_p95',
+  'decode_tps_median', 'decode_tps_cv', 'completion_tokens_median', 'deterministic', 'load_1m', 'under_load',
 ] as const;
 
 /** LESSON_COLUMNS, with adapter_note after provider when a row ran on a software adapter ("correctness only, not GPU speed"). */

@@ -43,7 +43,15 @@ export interface ReportPaths {
   env: string;
 }
 
-/** Every comparison the records allow: providers vs cpu, precisions vs fp32, models (by role when set). */
+/** The model with the lowest median decode rate: the baseline models are compared against when no roles say which is the large one. */
+function slowestModel(rs: readonly RequestRecord[]): string | undefined {
+  const rates = new Map<string, number[]>();
+  for (const r of rs) if (r.status === 'ok' && typeof r.decodeTokensPerSecond === 'number') rates.set(r.model, [...(rates.get(r.model) ?? []), r.decodeTokensPerSecond]);
+  const med = (v: number[]) => { const s = [...v].sort((a, b) => a - b); return s[s.length >> 1]; };
+  return [...rates].sort((a, b) => med(a[1]) - med(b[1]))[0]?.[0];
+}
+
+/** Every comparison the records allow: providers vs cpu, precisions vs fp32, models (by role when set, else against the slowest). */
 export function defaultComparisons(requests: readonly RequestRecord[]): ComparisonRow[] {
   const measured = requests.filter(isMeasured);
   const distinct = (f: (r: RequestRecord) => string | null) => new Set(measured.map(f).filter((v) => v !== null)).size;
@@ -54,6 +62,7 @@ export function defaultComparisons(requests: readonly RequestRecord[]): Comparis
   if (distinct((r) => r.provider) > 1) tryKind('provider', measured.some((r) => r.provider === 'cpu') ? 'cpu' : undefined);
   if (distinct((r) => r.precision) > 1 && measured.some((r) => r.precision === 'fp32')) tryKind('precision', 'fp32');
   if (distinct((r) => r.role) > 1) tryKind('model', 'llm');
+  else if (distinct((r) => r.model) > 1) tryKind('model', slowestModel(measured));
   if (distinct((r) => r.engine ?? 'onnxruntime') > 1) tryKind('engine', 'onnxruntime'); // issue 23
   return out;
 }

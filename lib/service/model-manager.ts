@@ -69,6 +69,14 @@ export interface LoadedRecord {
   logits: 'last' | 'all' | null;
   /** How the scheduler prefills (null while loading, or when the model runs unbatched). */
   prefill: { batched: boolean; chunk: number; reason: string | null } | null;
+  /** The process that runs the model (EngineModel.pid: each engine fills it); null while loading or when none runs. */
+  pid: number | null;
+}
+
+/** Which processes serve models (ModelManager.processes, GET /slmlab/processes). Plain record. */
+export interface ServingProcesses {
+  service: { pid: number };
+  models: { id: string; provider: ProviderName; dir: string; pid: number | null }[];
 }
 
 /** One finished (or failed) generation, for listeners (tests, logs, metrics). */
@@ -231,6 +239,17 @@ export class ModelManager {
     return this.entries.get(keyOf(id, provider))?.model ?? null;
   }
 
+  /**
+   * The processes serving models now: this service's and each loaded model's engine process
+   * (GET /slmlab/processes). Read-only.
+   */
+  processes(): ServingProcesses {
+    return {
+      service: { pid: process.pid },
+      models: [...this.entries.values()].map((e) => ({ id: e.resolved.id, provider: e.resolved.provider, dir: e.resolved.dir, pid: e.model?.pid ?? null })),
+    };
+  }
+
   /** Subscribe to finished requests; returns the unsubscribe function. */
   onRequestDone(listener: (r: RequestRecord) => void): () => void {
     this.listeners.add(listener);
@@ -337,7 +356,7 @@ export class ModelManager {
       loadedAt: e.loadedAt ? new Date(e.loadedAt).toISOString() : null,
       loadMs: e.model ? Math.round(e.model.info.loadMs * 10) / 10 : null,
       lastUsedAt: new Date(e.lastUsed).toISOString(), ttlSeconds: e.ttlSeconds,
-      inFlight: e.inFlight, requests: e.requests, restarts: e.model?.restarts ?? 0,
+      inFlight: e.inFlight, requests: e.requests, restarts: e.model?.restarts ?? 0, pid: e.model?.pid ?? null,
       logits: e.model ? (e.model.info.lastPositionLogits ? 'last' : 'all') : null,
       prefill: e.model?.info.batching.prefill.check
         ? { batched: e.model.info.batching.prefill.batched, chunk: e.model.info.batching.prefill.chunk, reason: e.model.info.batching.prefill.check.reason }

@@ -29,7 +29,7 @@ function readOnlyRefusal(what: string): ServiceError {
 }
 
 /** The manager's methods a read route may call. */
-const MANAGER_READS = new Set<string | symbol>(['loaded', 'loadedModel']);
+const MANAGER_READS = new Set<string | symbol>(['loaded', 'loadedModel', 'processes']);
 
 const views = new WeakMap<ServiceContext, ServiceContext>();
 

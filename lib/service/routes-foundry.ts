@@ -12,7 +12,8 @@
  *   GET  /openai/status                      {Endpoints, ModelDirPath, PipeName, Preparing}
  * plus slmlab's own GET /slmlab/loaded: each loaded (model, provider) with its device, queue and TTL,
  * GET /slmlab/preparing: downloads and builds started by first use, with their progress,
- * and GET /slmlab/instance: this service's instance token and pid (process-identity.ts).
+ * GET /slmlab/instance: this service's instance token and pid (process-identity.ts),
+ * and GET /slmlab/processes: the pids of this service and of each loaded model's engine process.
  */
 import { parseProvider, type ProviderName } from '../engine/providers';
 import type { Handler } from './context';
@@ -105,6 +106,11 @@ export const loadedModels: Handler = (ctx, _req, res) => {
 
 export const loadedDetail: Handler = (ctx, _req, res) => {
   sendJson(res, 200, ctx.manager.loaded());
+};
+
+/** slmlab's own, read-only: the pids serving models (this service's and each engine process's), for samplers of their memory and CPU time. */
+export const processesRoute: Handler = (ctx, _req, res) => {
+  sendJson(res, 200, ctx.manager.processes());
 };
 
 /** slmlab's own: which service instance this is (the daemon checks it before signalling a pid). */

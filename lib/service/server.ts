@@ -118,6 +118,7 @@ const ROUTES: Route[] = [
   route('GET', '/slmlab/loaded', foundry.loadedDetail, 'read'),
   route('GET', '/slmlab/preparing', foundry.preparing, 'read'),
   route('GET', '/slmlab/instance', foundry.instanceRoute, 'read'),
+  route('GET', '/slmlab/processes', foundry.processesRoute, 'read'),
   // Foundry Local's routes as its Core serves them today (routes-foundry-core.ts) and the Responses API.
   route('GET', '/status', core.coreStatus, 'read'),
   route('GET', '/models/loaded', core.modelsLoaded, 'read'),

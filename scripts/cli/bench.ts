@@ -189,8 +189,9 @@ export async function runBench(grid: string | undefined, o: BenchOptions): Promi
       if (!begun) { bar.start(p.total, p.done, payload); begun = true; } else { bar.setTotal(p.total); bar.update(p.done, payload); }
     };
     process.once('SIGINT', onSigint);
+    let warned = false; // a profile runs one plan per level: say "busy" once
     const result = await runProfile(spec, profile, {
-      resultsFile, signal: controller.signal, onProgress, workers: o.workers, requestTimeoutMs: o.timeout, append: o.append,
+      resultsFile, signal: controller.signal, onProgress, onWarning: (w) => { if (!warned) { warned = true; process.stderr.write(`slmlab: ${w}\n`); } }, workers: o.workers, requestTimeoutMs: o.timeout, append: o.append,
       freshHint: '--fresh', appendHint: '--append', plan: { env: process.env, catalog: planOptions.catalog, file: grid }, levels: { percentiles, slo },
     });
     if (begun) bar?.stop();

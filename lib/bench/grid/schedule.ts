@@ -20,6 +20,12 @@
  *   evict each other's weights from CPU caches, and an endpoint that holds one model at a
  *   time (Ollama with OLLAMA_MAX_LOADED_MODELS=1, a single-model llama.cpp server) would
  *   reload on every request: use it only with the embedded service or Foundry Local.
+ * - 'alternate': every cell of one endpoint and thread setting, whatever its model, provider
+ *   or precision: all of them stay loaded and their rounds alternate request by request, the
+ *   order rotated each round (round 1: A B, round 2: B A, ...), so that background load and
+ *   drift hit every side alike and a ratio can be paired round by round. The default for a
+ *   grid that compares models (planGrid), when their weights fit in memory together; the
+ *   price is 'model''s, for every model at once.
  * - 'none': cell after cell, each with its warmups then all its rounds, as llama-bench
  *   does. For comparing against tools that run that way.
  *
@@ -35,8 +41,8 @@ import { canonicalJson } from './hash';
 import { loadGroupKey, type Cell } from './expand';
 import { recordKey, type RequestKind } from '../store/key';
 
-export type InterleaveMode = 'load-group' | 'model' | 'none';
-export const INTERLEAVE_MODES: readonly InterleaveMode[] = ['load-group', 'model', 'none'];
+export type InterleaveMode = 'load-group' | 'model' | 'alternate' | 'none';
+export const INTERLEAVE_MODES: readonly InterleaveMode[] = ['load-group', 'model', 'alternate', 'none'];
 
 export interface PlannedRequest {
   /** Position in the full plan, from 0 (kept by resumePlan, so progress reads "request 17 of 40"). */
@@ -54,6 +60,8 @@ export interface PlannedRequest {
   group: number;
   /** loadGroupKey(cell): requests with the same one run on the same loaded model. */
   loadKey: string;
+  /** The schedule this request is part of (recorded with it: whether its rounds alternate with other models'). */
+  interleave: InterleaveMode;
   cell: Cell;
 }
 
@@ -63,6 +71,8 @@ export interface ScheduleOptions {
 }
 
 function groupKey(cell: Cell, mode: InterleaveMode): string {
+  // One embedded service per (threads, logits) (LOAD_FIELDS): models that share one take turns.
+  if (mode === 'alternate') return canonicalJson([cell.endpoint, cell.threads, cell.logits]);
   return mode === 'model' ? canonicalJson([cell.endpoint, cell.threads, cell.logits, cell.model]) : loadGroupKey(cell);
 }
 
@@ -77,6 +87,22 @@ function groupsOf(cells: readonly Cell[], mode: InterleaveMode): Cell[][] {
   return [...groups.values()];
 }
 
+/**
+ * 'alternate': the cells of each load (model, provider, precision) take turns, one cell of
+ * each load after the other (A1 B1 A2 B2 ...), and the loads' order rotates by `shift`
+ * (round 2: B1 A1 B2 A2 ...), so no load always goes first.
+ */
+function takingTurns(members: readonly Cell[], shift: number): Cell[] {
+  const loads = new Map<string, Cell[]>();
+  for (const c of members) { const k = loadGroupKey(c); const l = loads.get(k); if (l) l.push(c); else loads.set(k, [c]); }
+  const lists = [...loads.values()];
+  const s = shift % lists.length;
+  const rotated = [...lists.slice(s), ...lists.slice(0, s)];
+  const out: Cell[] = [];
+  for (let i = 0; i < Math.max(...rotated.map((l) => l.length)); i++) for (const l of rotated) if (i < l.length) out.push(l[i]);
+  return out;
+}
+
 /** The requests for `cells`, in the order they are to be sent. */
 export function schedule(cells: readonly Cell[], opts: ScheduleOptions = {}): PlannedRequest[] {
   const mode = opts.interleave ?? 'load-group';
@@ -85,7 +111,7 @@ export function schedule(cells: readonly Cell[], opts: ScheduleOptions = {}): Pl
   const push = (cell: Cell, kind: RequestKind, round: number, group: number): void => {
     for (let slot = 0; slot < cell.concurrency; slot++) {
       const parts = { gridHash: cell.gridHash, cellId: cell.cellId, kind, round, slot };
-      plan.push({ seq: plan.length, key: recordKey(parts), ...parts, group, loadKey: loadGroupKey(cell), cell });
+      plan.push({ seq: plan.length, key: recordKey(parts), ...parts, group, loadKey: loadGroupKey(cell), interleave: mode, cell });
     }
   };
   groupsOf(cells, mode).forEach((members, group) => {
@@ -100,7 +126,10 @@ export function schedule(cells: readonly Cell[], opts: ScheduleOptions = {}): Pl
     const warmups = Math.max(0, ...members.map((c) => c.warmup));
     for (let w = 1; w <= warmups; w++) for (const cell of members) if (w <= cell.warmup) push(cell, 'warmup', w, group);
     const rounds = Math.max(0, ...members.map((c) => c.rounds));
-    for (let r = 1; r <= rounds; r++) for (const cell of members) if (r <= cell.rounds) push(cell, 'measure', r, group);
+    for (let r = 1; r <= rounds; r++) {
+      const order = mode === 'alternate' ? takingTurns(members, r - 1) : members;
+      for (const cell of order) if (r <= cell.rounds) push(cell, 'measure', r, group);
+    }
   });
   return plan;
 }

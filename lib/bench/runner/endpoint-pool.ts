@@ -18,6 +18,8 @@ export interface EndpointTarget {
 
 export interface EndpointPool {
   targetFor(cell: Cell): Promise<EndpointTarget>;
+  /** The embedded service a cell's requests go to (its model manager knows the engine pids); null for URL endpoints. */
+  serviceFor(cell: Cell): Promise<ServiceHandle | null>;
   close(): Promise<void>;
 }
 
@@ -28,6 +30,9 @@ export interface EndpointPoolOptions {
   apiKey?: string;
 }
 
+/** One embedded service per (threads, logits): the same key starts it and finds it again for memory sampling. */
+const serviceKey = (c: Cell): string => `${c.threads}|${c.logits}`;
+
 export function endpointPool(o: EndpointPoolOptions): EndpointPool {
   /** One embedded service per (threads, logits): both are fixed when a model loads. */
   const services = new Map<string, Promise<ServiceHandle>>();
@@ -37,7 +42,7 @@ export function endpointPool(o: EndpointPoolOptions): EndpointPool {
       const apiKey = o.apiKey ?? process.env.OPENAI_API_KEY ?? 'slmlab';
       return { client: new OpenAI({ baseURL: c.endpoint, apiKey, maxRetries: 0 }), baseURL: c.endpoint, apiKey };
     }
-    const key = `${c.threads}|${c.logits}`;
+    const key = serviceKey(c);
     let svc = services.get(key);
     if (!svc) {
       // In-process: a model still to be built or downloaded is waited for, not answered with a 503.
@@ -54,6 +59,11 @@ export function endpointPool(o: EndpointPoolOptions): EndpointPool {
       let t = targets.get(key);
       if (!t) { t = make(c); targets.set(key, t); }
       return t;
+    },
+    serviceFor: async (c) => {
+      if (c.endpoint !== EMBEDDED) return null;
+      const svc = services.get(serviceKey(c));
+      return svc ? svc : null;
     },
     close: async () => {
       await Promise.all([...services.values()].map(async (s) => (await s.catch(() => null))?.close()));

@@ -2,7 +2,9 @@
  * runPlan: executes a Plan (lib/bench/plan), appending JSON lines to the results file
  * (lib/bench/store), resumable. It decides nothing about what to run; its parts each live in
  * their own file: endpoint-pool (where requests go), model-identity (what was served),
- * memory-sampler (peak RSS), cell-summary (the cell line), eta (time left), batches (what is
+ * process-sampler (the memory of the model's engine process, the service and the caller),
+ * load-tracker (the machine's load per cell), measurable-rates (client or server rates, or
+ * none when a stream was coalesced), cell-summary (the cell line), eta (time left), batches (what is
  * sent at once), and lib/bench/load for load levels (closed and open loop, workers, lag).
  *
  * Lines written:
@@ -31,7 +33,10 @@ import { machineMetadata } from '../metadata';
 import { llamaCppStatus } from '../../engines/status';
 import { endpointPool } from './endpoint-pool';
 import { modelIdentity } from './model-identity';
-import { memorySampler } from './memory-sampler';
+import { processSampler, type ServingPids } from './process-sampler';
+import { busyWarning, loadTracker } from './load-tracker';
+import { isBusy, readLoad } from '../../util/proc';
+import { modelFilesBytes } from './model-files';
 import { summarizeCell } from './cell-summary';
 import { eta } from './eta';
 import { batchesOf, type Batch } from './batches';
@@ -63,6 +68,8 @@ export interface RunPlanOptions {
   registry?: ModelRegistry;
   /** Extra options for the embedded service (threads come from the cell). */
   serviceOptions?: Partial<ServiceOptions>;
+  /** Told at once when the machine is busy at start (also RunResult.busyWarning and the run line's loadAtStart). */
+  onWarning?: (message: string) => void;
   /** Client-side limit per request, ms. */
   requestTimeoutMs?: number;
   /** Load levels: spread each over this many worker threads (default 1: this process). */
@@ -93,6 +100,8 @@ export interface RunResult {
   /** Lag verdicts of the load levels driven, and a warning per client-bound one. */
   lag: LevelLag[];
   warnings: string[];
+  /** The machine was busy when the run started (load-tracker.ts busyWarning); null when it was not. */
+  busyWarning?: string | null;
   aborted: boolean;
   /** Nothing was left to run (every request and summary already stored). */
   upToDate: boolean;
@@ -160,6 +169,7 @@ async function runLocked(plan: Plan, opts: RunPlanOptions, file: string): Promis
   const allowSoftwareGpu = softwareGpuAllowed(plan.spec.allowSoftwareGpu);
   const envBefore = process.env.SLMLAB_ALLOW_SOFTWARE_GPU;
   if (plan.spec.allowSoftwareGpu !== undefined) process.env.SLMLAB_ALLOW_SOFTWARE_GPU = allowSoftwareGpu ? '1' : '0';
+  const load0 = readLoad();
   const statuses = embeddedProviders.length ? await probeProviders({ only: embeddedProviders, allowSoftwareGpu }) : [];
   const usable = new Map(statuses.map((s) => [s.name, s]));
   // issue 23: llama.cpp cells without the engine installed are skipped with the fix, like an unusable provider
@@ -172,21 +182,41 @@ async function runLocked(plan: Plan, opts: RunPlanOptions, file: string): Promis
   const run: RunRecord = {
     type: 'run', runId, gridHash, intentHash: plan.intentHash, settings: plan.settings, gridName: plan.name, startedAt: new Date().toISOString(),
     machine: machineMetadata(), overrides: plan.overrides, providers: statuses, cells: cells.length, requestsPlanned: plan.requests.length,
-    requestsToRun: todo.length, workers: opts.workers ?? 1,
+    requestsToRun: todo.length, workers: opts.workers ?? 1, interleave: plan.interleave, interleaveReason: plan.interleaveReason,
+    loadAtStart: { load1: load0.load1, cpuPressureSome10: load0.cpuPressureSome10, logicalCores: load0.logicalCores, busy: isBusy(load0) },
   };
   await appendRecords(file, [run]);
 
   const registry = opts.registry ?? new CatalogRegistry();
   const pool = endpointPool({ registry, serviceOptions: opts.serviceOptions });
   const identify = modelIdentity(registry);
-  const memory = memorySampler();
+  const memory = processSampler();
+  const loads = loadTracker();
+  const busy = busyWarning(load0);
+  result.busyWarning = busy;
+  if (busy) opts.onWarning?.(busy);
   const timing = eta();
+  /** The variant id and file size a cell's model resolves to (for finding its engine process). */
+  const serving = new Map<string, Promise<{ id: string | null; fileBytes: number | null }>>();
+  const servingOf = (c: Cell) => {
+    const key = `${c.model}|${c.provider}`;
+    let p = serving.get(key);
+    if (!p) {
+      p = registry.resolve(c.model, c.provider).then((m) => ({ id: m.id, fileBytes: modelFilesBytes(m.dir) }), () => ({ id: null, fileBytes: null }));
+      serving.set(key, p);
+    }
+    return p;
+  };
 
   const writeSummary = async (c: Cell) => {
     const k = cellKey(c);
     if (summarized.has(k)) return;
     const id = c.endpoint === EMBEDDED && (recordsOf.get(k) ?? []).some((r) => r.status === 'ok') ? await identify(c) : { id: null, hash: null };
-    const s = summarizeCell(c, recordsOf.get(k) ?? [], { runId, modelId: id.id, modelFileHash: id.hash, peakRssBytes: memory.close(k) });
+    const mem = memory.close(k);
+    const load = loads.close(k);
+    const s = summarizeCell(c, recordsOf.get(k) ?? [], {
+      runId, modelId: id.id, modelFileHash: id.hash, peakRssBytes: mem?.callerPeakRssBytes ?? null, ...(mem ? { memory: mem } : {}), ...(load ? { load } : {}),
+    });
     await appendRecords(file, [s]);
     summarized.add(k);
     result.summaries.push(s);
@@ -195,10 +225,22 @@ async function runLocked(plan: Plan, opts: RunPlanOptions, file: string): Promis
   /** Sends one batch; returns its records (empty for requests an abort kept from being sent). */
   const execute = async (batch: Batch): Promise<RequestRecord[]> => {
     const { cell, requests } = batch;
+    const k = cellKey(cell);
+    loads.open(k); // every cell line carries its load, a skipped one's too
     const status = unusable(cell);
     if (status) return requests.map((r) => skippedRecord(r, runId, skipReason(status)));
-    if (cell.endpoint === EMBEDDED) memory.open(cellKey(cell));
     const target = await pool.targetFor(cell);
+    if (cell.endpoint === EMBEDDED) {
+      const svc = await pool.serviceFor(cell);
+      const where = await servingOf(cell);
+      memory.open(k, () => {
+        const found = where.id === null || !svc ? null : svc.manager.processes().models.find((m) => m.id === where.id && m.provider === cell.provider)
+          ?? svc.manager.processes().models.find((m) => m.id === where.id);
+        return { service: svc ? process.pid : null, model: found?.pid ?? null } satisfies ServingPids;
+      }, where.fileBytes);
+    } else {
+      memory.openExternal(k);
+    }
     const send = sender(target.client, { timeoutMs: opts.requestTimeoutMs });
     const t0 = performance.now();
     let sends: LevelSend[];

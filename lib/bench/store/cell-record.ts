@@ -28,8 +28,64 @@ export interface CellSummaryRecord {
   deterministic: boolean | null;
   /** Distinct output hashes among ok measured rounds. */
   distinctOutputs: number;
+  /**
+   * Peak RSS of the CALLER (the runner's own process: the CLI or the notebook kernel), not of
+   * the model: the model runs in its own engine process, see `memory`.
+   */
   peakRssBytes: number | null;
+  /** Memory of the processes that served the cell (absent in lines written before it existed). */
+  memory?: CellMemory;
+  /** How busy the machine was while the cell ran (absent in lines written before it existed). */
+  load?: CellLoad;
   finishedAt: string;
+}
+
+/**
+ * Whose memory is whose, from the cell's first request to its last (lib/bench/runner/process-sampler.ts).
+ * Bytes; RSS counts shared pages (the mapped model file) in every process that maps them.
+ */
+export interface CellMemory {
+  /** The model's engine process (null: not measured, see notMeasured). */
+  modelProcess: {
+    pid: number;
+    /** max(largest sampled VmRSS, VmHWM): the engine process's peak resident memory, loading included. */
+    peakRssBytes: number;
+    sampledPeakRssBytes: number;
+    hwmBytes: number;
+    /** Largest proportional set size (smaps_rollup Pss); null where unreadable. */
+    pssBytes: number | null;
+    /** Largest unique set size (Private_Clean + Private_Dirty); null where unreadable. */
+    ussBytes: number | null;
+  } | null;
+  /** The service process (for the embedded service: the caller's own process). */
+  serviceProcess: { pid: number; peakRssBytes: number } | null;
+  /** The caller's (this runner's) largest RSS while the cell ran. */
+  callerPeakRssBytes: number;
+  /** Size of the model's files on disk (graph and weights). */
+  modelFileBytes: number | null;
+  /** Why modelProcess is null ("not measured here: ..."), else null. */
+  notMeasured: string | null;
+}
+
+/** The machine's load at the cell's first request (before) and after its last (lib/util/proc/load.ts). */
+export interface CellLoad {
+  before: LoadPoint;
+  after: LoadPoint;
+  /** Percent of all CPU time stolen by the hypervisor between the two (null: unknown). */
+  stealPercent: number | null;
+  /** Percent of all CPU time busy on the whole machine between the two (null: unknown). */
+  busyPercent: number | null;
+  logicalCores: number;
+  /** The 1-minute load was above half the logical cores before or after: the figures are not a quiet machine's. */
+  underLoad: boolean;
+}
+
+export interface LoadPoint {
+  at: string;
+  /** 1-minute load average. */
+  load1: number | null;
+  /** /proc/pressure/cpu "some avg10" (percent); null where absent. */
+  cpuPressureSome10: number | null;
 }
 
 /** Why `v` is not a cell line, or null. */

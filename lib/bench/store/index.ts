@@ -10,7 +10,7 @@ export {
   RECORD_FIELDS, RECORD_STATUSES, RECORD_VERSION, recordFor, skippedRecord, recordProblem, keyOfRecord, isMeasured, upgradeRecord,
 } from './record';
 export { type RunRecord, runRecordProblem, intentOf } from './run-record';
-export { type CellSummaryRecord, cellRecordProblem } from './cell-record';
+export { type CellSummaryRecord, type CellMemory, type CellLoad, type LoadPoint, cellRecordProblem } from './cell-record';
 export { readResults, droppedSummary, type ResultsFile } from './results';
 export { lockResults, ResultsLockedError, type HeldResultsLock } from './results-lock';
 export { recordKey, cellKey, type RequestKind, type KeyParts } from './key';

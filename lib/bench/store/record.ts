@@ -107,6 +107,17 @@ export interface RequestRecord {
   warmupRounds: number;
   cooldownRounds: number;
   role: CompareRole | null;
+  // --- where in the run (absent in lines written before these fields existed) ---
+  /** Position of the request in its run's plan, from 0. */
+  seq?: number | null;
+  /**
+   * Whose tpotMs, itlMs and decodeTokensPerSecond these are (runner/measurable-rates.ts):
+   * 'client', 'server' (the endpoint's own per-token timings, the client's being coalesced) or
+   * 'not measurable (coalesced)' (they are null); absent in older files.
+   */
+  rateSource?: string | null;
+  /** The plan's schedule (grid/schedule.ts): 'alternate' means compared models took turns request by request. */
+  interleave?: string | null;
 }
 
 /** A request that counts in statistics: neither warmup nor cooldown. */
@@ -183,6 +194,9 @@ export const RECORD_FIELDS: readonly FieldSpec[] = Object.freeze([
   f('warmupRounds', 'integer', null, false, 'setting', 'Warmup rounds of the cell.'),
   f('cooldownRounds', 'integer', null, false, 'setting', 'Cooldown rounds of the cell (load mode).'),
   f('role', 'string', null, true, 'setting', "'slm' or 'llm' in a session-4 compare grid; else null."),
+  f('rateSource', 'string', null, true, 'timing', "Whose TPOT, ITL and decode rate: 'client', 'server' (the endpoint's per-token timings; the stream was coalesced) or 'not measurable (coalesced)' (then null)."),
+  f('seq', 'integer', null, true, 'load', 'Position of the request in its run\'s plan, from 0 (null in older files).'),
+  f('interleave', 'string', null, true, 'setting', "The schedule: 'alternate' (compared models take turns request by request), 'load-group', 'model' or 'none' (null in older files)."),
 ]);
 
 /**
@@ -205,6 +219,7 @@ export function recordFor(req: PlannedRequest, runId: string, startedAt: string 
     arrivals: c.rate === null ? null : c.arrivals, burstiness: c.rate !== null && c.arrivals === 'gamma' ? c.burstiness : null,
     maxConcurrency: c.rate === null ? null : c.maxConcurrency,
     rounds: c.rounds, warmupRounds: c.warmup, cooldownRounds: c.cooldown, role: c.role,
+    rateSource: null, seq: req.seq, interleave: req.interleave ?? null,
   };
 }
 

@@ -29,6 +29,11 @@ export interface RunRecord {
   requestsToRun: number;
   /** Load-generator processes (--workers); 1 when absent. */
   workers?: number;
+  /** The schedule (grid/schedule.ts) and why it was chosen (plan/default-interleave.ts); absent in older files. */
+  interleave?: string;
+  interleaveReason?: string;
+  /** The machine's load when the run started (lib/util/proc/load.ts); absent in older files. */
+  loadAtStart?: { load1: number | null; cpuPressureSome10: number | null; logicalCores: number; busy: boolean };
 }
 
 /** Why `v` is not a run line, or null. */

@@ -81,20 +81,31 @@ export function reportFigures(input: HtmlReportInput): Array<{ id: string; figur
   return out.filter((f) => f.figure.data.length > 0);
 }
 
-const table = (headers: readonly string[], rows: readonly (readonly string[])[], numeric: readonly boolean[] = []): string =>
-  `<div style="overflow-x:auto"><table><thead><tr>${headers.map((h, i) => `<th${numeric[i] ? ' class="num"' : ''}>${escapeHtml(h)}</th>`).join('')}</tr></thead>`
+const table = (headers: readonly string[], rows: readonly (readonly string[])[], numeric: readonly boolean[] = [], cls = ''): string =>
+  `<div style="overflow-x:auto"><table${cls ? ` class="${cls}"` : ''}><thead><tr>${headers.map((h, i) => `<th${numeric[i] ? ' class="num"' : ''}>${escapeHtml(h)}</th>`).join('')}</tr></thead>`
   + `<tbody>${rows.map((r) => `<tr>${r.map((c, i) => `<td${numeric[i] ? ' class="num"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table></div>`;
 
 /** The summary rows as an HTML table (escaped), for the report and for notebooks (showTable). */
 export function summaryTableHtml(rows: readonly SummaryRow[]): string {
   const cols = summaryColumns(rows);
-  return table(cols.map((c) => c.header), rows.map((r) => cols.map((c) => c.value(r))), cols.map((c) => c.numeric));
+  return table(cols.map((c) => c.header), rows.map((r) => cols.map((c) => c.value(r))), cols.map((c) => c.numeric), 'summary');
 }
 
 export function comparisonTableHtml(rows: readonly ComparisonRow[]): string {
-  return table(['Kind', 'Comparison', 'Context', 'Metric', 'Speedup (×)', '95 % CI', 'Method', 'n'],
-    rows.map((c) => [c.kind, c.label, c.context, c.metric, num(c.speedup, 2), c.low === null || c.high === null ? '-' : `[${num(c.low, 2)}, ${num(c.high, 2)}]`, c.method, String(c.n)]),
-    [false, false, false, false, true, true, false, true]);
+  return table(['Kind', 'Comparison', 'Context', 'Metric', 'Speedup (×)', '95 % CI', 'Method', 'n', 'Pair gap (s)'],
+    rows.map((c) => [c.kind, c.label, c.context, c.metric, num(c.speedup, 2), c.low === null || c.high === null ? '-' : `[${num(c.low, 2)}, ${num(c.high, 2)}]`, c.method, String(c.n),
+      typeof c.pairGapMs === 'number' ? num(c.pairGapMs / 1000, 1) : '-']),
+    [false, false, false, false, true, true, false, true, true]);
+}
+
+/** Why there is no comparison row, in words that agree with the summary table above. */
+function noComparisons(rows: readonly SummaryRow[]): string {
+  const ran = rows.filter((r) => r.ok > 0);
+  const distinct = (f: (r: SummaryRow) => string) => new Set(ran.map(f)).size;
+  if (distinct((r) => r.model) > 1 || distinct((r) => r.provider) > 1 || distinct((r) => r.precision) > 1) {
+    return `<p>No comparison could be computed: the ${ran.length} groups that ran share no setting they differ in by one axis only (see the summary table).</p>`;
+  }
+  return `<p>No comparisons: ${ran.length ? 'the groups that ran are of one model, provider and precision' : 'no group ran'} (see the summary table).</p>`;
 }
 
 function flagsSection(input: HtmlReportInput): string {
@@ -144,6 +155,8 @@ function environmentSection(runs: readonly RunRecord[]): string {
       ['onnxruntime-node', m.onnxruntimeNodeVersion ?? '-'], ['slmlab', `${m.slmlabVersion ?? '-'}${m.gitCommit ? ` (${m.gitCommit.slice(0, 12)})` : ''}`],
       ['Providers', (r.providers ?? []).map((p) => `${p.name}: ${p.usable ? 'usable' : `unusable${p.reason ? ` (${p.reason})` : ''}`}`).join('; ') || '-'],
       ['Overrides', (r.overrides ?? []).map((o) => JSON.stringify(o)).join('; ') || 'none'],
+      ['Schedule', r.interleave ? `${r.interleave}${r.interleaveReason ? `: ${r.interleaveReason}` : ''}` : 'not recorded'],
+      ['Load at start', r.loadAtStart ? `1-minute load ${r.loadAtStart.load1 ?? '?'} on ${r.loadAtStart.logicalCores} cores${r.loadAtStart.cpuPressureSome10 !== null ? `, CPU pressure ${r.loadAtStart.cpuPressureSome10} %` : ''}${r.loadAtStart.busy ? ' (busy: speeds below a quiet machine\'s)' : ''}` : 'not recorded'],
     ];
     return `<table class="kv">${pairs.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>`;
   }).join('\n');
@@ -156,7 +169,7 @@ function metricsSection(): string {
 
 const STYLE = `body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1200px;padding:0 1rem;color:#222}
 table{border-collapse:collapse;margin:.5rem 0 1.5rem;font-size:.9rem}th,td{border:1px solid #ccc;padding:.3rem .6rem;text-align:left;vertical-align:top}
-td.num,th.num{text-align:right}thead th{background:#f3f3f3}table.kv th{background:#f8f8f8}.banner{background:#fff4d6;border:1px solid #e0b84c;padding:.8rem 1rem;border-radius:6px}
+td.num,th.num{text-align:right}table.summary{width:100%;font-size:.8rem}table.summary th{overflow-wrap:break-word;hyphens:auto}table.summary td{overflow-wrap:anywhere}table.summary td:first-child{min-width:9em}table.summary th,table.summary td{padding:.25rem .35rem}thead th{background:#f3f3f3}table.kv th{background:#f8f8f8}.banner{background:#fff4d6;border:1px solid #e0b84c;padding:.8rem 1rem;border-radius:6px}
 .slmlab-plot{margin:1rem 0}dt{font-weight:600;margin-top:.6rem}footer{color:#777;font-size:.8rem;margin-top:3rem}`;
 
 export function toHtmlReport(input: HtmlReportInput): string {
@@ -180,7 +193,7 @@ ${(input.levels ?? []).length ? `<h2 id="load-levels">Load levels</h2>\n${levels
 <h2 id="figures">Figures</h2>
 ${figures.length ? figures.map((f) => figureHtml(f.figure, f.id)).join('\n') : '<p>No successful measurements to plot.</p>'}
 <h2 id="comparisons">Comparisons</h2>
-${comparisons.length ? comparisonTableHtml(comparisons) : '<p>No comparisons (the results compare no providers, precisions or models).</p>'}
+${comparisons.length ? comparisonTableHtml(comparisons) : noComparisons(input.rows)}
 <h2 id="flags">Determinism and outliers</h2>
 ${flagsSection(input)}
 <h2 id="skipped">Skipped and failed groups</h2>

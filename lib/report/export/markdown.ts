@@ -29,7 +29,13 @@ export function toMarkdownSummary(rows: readonly SummaryRow[], options: Markdown
   lines.push(`|${cols.map((c) => (c.numeric ? ' ---: ' : ' --- ')).join('|')}|`);
   for (const r of rows) lines.push(`| ${cols.map((c) => escapeMarkdownCell(c.value(r))).join(' | ')} |`);
   lines.push('');
-  lines.push('Latency is end-to-end (request sent → last content token). Throughput is decode speed, (completion tokens − 1) / (E2E − TTFT): prompt tokens are not counted. Failed requests are counted in Success, not dropped.');
+  lines.push('Latency is end-to-end (request sent → last content token). Throughput is decode speed, (completion tokens − 1) / (E2E − TTFT): prompt tokens are not counted. Failed requests are counted in Success, not dropped. ±CV is the spread of the rounds (stdev / mean).');
+  lines.push('', "Model process peak RSS is the memory of the engine process that holds and runs the model (not the caller's); Machine load is the largest 1-minute load average before or after the group's cells, \"(busy)\" above half the cores: such figures are slower than a quiet machine's. See docs/measuring.md.");
+  const skipped = rows.filter((r) => r.skipReason);
+  if (skipped.length) {
+    lines.push('', 'Skipped:');
+    for (const r of skipped) lines.push(`- ${escapeMarkdownCell(r.model)} · ${r.provider} · ${r.precision}: skipped: ${escapeMarkdownCell(r.skipReason!)}`);
+  }
   if (options.levels?.length) {
     const cols = levelColumns(options.levels);
     lines.push('', '## Load levels', '', ...table(cols, options.levels.map((r) => cols.map((c) => c.value(r)))), '');

@@ -38,3 +38,19 @@ export const BASE_LAYOUT = Object.freeze({
   legend: { orientation: 'h', y: -0.25 },
   font: { family: 'system-ui, -apple-system, Segoe UI, Roboto, sans-serif', size: 13 },
 });
+
+/** Magnitudes further apart than this share no readable linear axis: the smaller bars vanish. */
+export const LOG_AXIS_RATIO = 20;
+
+/**
+ * A value axis for `values`: linear from zero, or logarithmic (title marked "log scale", one tick per power of 10) when
+ * the largest positive value is more than LOG_AXIS_RATIO times the smallest, so that a tiny
+ * test model and a real-size twin both stay visible in one figure.
+ */
+export function valueAxis(title: string, values: readonly (number | null | undefined)[]): Record<string, unknown> {
+  const v = values.filter((x): x is number => typeof x === 'number' && Number.isFinite(x) && x > 0);
+  const spread = v.length > 1 ? Math.max(...v) / Math.min(...v) : 1;
+  return spread > LOG_AXIS_RATIO
+    ? { title: { text: `${title}, log scale` }, type: 'log', dtick: 1 }
+    : { title: { text: title }, rangemode: 'tozero' };
+}

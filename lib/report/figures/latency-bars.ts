@@ -5,7 +5,7 @@
 import type { SummaryRow } from '../../analysis/types';
 import { groupLabel, providerTraceName } from '../labels';
 import type { Figure } from '../types';
-import { BASE_LAYOUT, ciErrorBars, plottableRows, titleWithSynthetic, unique } from './common';
+import { BASE_LAYOUT, ciErrorBars, plottableRows, titleWithSynthetic, unique, valueAxis } from './common';
 
 export interface LatencyBarsOptions {
   metric?: 'e2eMs' | 'ttftMs';
@@ -39,7 +39,7 @@ export function latencyBars(rows: readonly SummaryRow[], options: LatencyBarsOpt
       ...BASE_LAYOUT, height: o.height, barmode: 'group',
       title: titleWithSynthetic(o.title ?? `${NAMES[o.metric]} (median, 95 % CI)`, rs.some((r) => r.synthetic)),
       xaxis: { title: { text: 'model' }, type: 'category' },
-      yaxis: { title: { text: `${NAMES[o.metric]} (ms)` }, rangemode: 'tozero' },
+      yaxis: valueAxis(`${NAMES[o.metric]} (ms)`, data.flatMap((d) => d.y)),
       legend: { ...BASE_LAYOUT.legend, title: { text: 'provider' } },
     },
   };

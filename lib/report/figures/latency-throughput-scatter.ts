@@ -5,7 +5,7 @@
 import type { SummaryRow } from '../../analysis/types';
 import { groupLabel, providerTraceName } from '../labels';
 import type { Figure } from '../types';
-import { BASE_LAYOUT, ciErrorBars, plottableRows, titleWithSynthetic, unique } from './common';
+import { BASE_LAYOUT, ciErrorBars, plottableRows, titleWithSynthetic, unique, valueAxis } from './common';
 
 export interface LatencyThroughputScatterOptions {
   title?: string;
@@ -35,8 +35,8 @@ export function latencyThroughputScatter(rows: readonly SummaryRow[], options: L
     layout: {
       ...BASE_LAYOUT, height: o.height,
       title: titleWithSynthetic(o.title ?? 'Latency vs decode speed (medians, 95 % CI)', rs.some((r) => r.synthetic)),
-      xaxis: { title: { text: 'end-to-end latency (ms, median)' }, rangemode: 'tozero' },
-      yaxis: { title: { text: 'decode tokens/s (median)' }, rangemode: 'tozero' },
+      xaxis: valueAxis('end-to-end latency (ms, median)', data.flatMap((d) => d.x)),
+      yaxis: valueAxis('decode tokens/s (median)', data.flatMap((d) => d.y)),
       legend: { ...BASE_LAYOUT.legend, title: { text: 'provider' } },
     },
   };

@@ -5,7 +5,7 @@
 import type { SummaryRow } from '../../analysis/types';
 import { groupLabel, providerTraceName } from '../labels';
 import type { Figure } from '../types';
-import { BASE_LAYOUT, ciErrorBars, plottableRows, titleWithSynthetic, unique } from './common';
+import { BASE_LAYOUT, ciErrorBars, plottableRows, titleWithSynthetic, unique, valueAxis } from './common';
 
 export interface TokensPerSecondBarsOptions {
   title?: string;
@@ -34,7 +34,7 @@ export function tokensPerSecondBars(rows: readonly SummaryRow[], options: Tokens
       ...BASE_LAYOUT, height: o.height, barmode: 'group',
       title: titleWithSynthetic(o.title ?? 'Decode speed (median tokens/s, 95 % CI)', rs.some((r) => r.synthetic)),
       xaxis: { title: { text: 'model' }, type: 'category' },
-      yaxis: { title: { text: 'decode tokens/s' }, rangemode: 'tozero' },
+      yaxis: valueAxis('decode tokens/s', data.flatMap((d) => d.y)),
       legend: { ...BASE_LAYOUT.legend, title: { text: 'provider' } },
     },
   };

@@ -5,7 +5,7 @@
 import { isMeasured, type RequestRecord } from '../../bench/store/record';
 import { fullGroupLabel, isSynthetic } from '../labels';
 import type { Figure, SyntheticModels } from '../types';
-import { BASE_LAYOUT, titleWithSynthetic, unique } from './common';
+import { BASE_LAYOUT, titleWithSynthetic, unique, valueAxis } from './common';
 
 export interface TtftBoxOptions {
   title?: string;
@@ -33,7 +33,7 @@ export function ttftBox(requests: readonly RequestRecord[], options: TtftBoxOpti
       ...BASE_LAYOUT, height: o.height, showlegend: false,
       title: titleWithSynthetic(o.title ?? 'Time to first token, distribution per group', ok.some((r) => isSynthetic(r.model, o.synthetic))),
       xaxis: { title: { text: 'model · provider' }, type: 'category' },
-      yaxis: { title: { text: 'TTFT (ms)' }, rangemode: 'tozero' },
+      yaxis: valueAxis('TTFT (ms)', data.flatMap((d) => d.y)),
     },
   };
 }
