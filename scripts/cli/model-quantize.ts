@@ -86,6 +86,7 @@ export function quantizeSummary(r: QuantizeReport): string {
   lines.push(`  size        ${bytes(r.totalBytes)} in ${r.files.length} files`);
   lines.push(`  name        ${r.name}${r.registered ? ` (registered: ${r.registered})` : ''}`);
   lines.push(`  time        ${r.seconds.toFixed(1)} s, peak memory ${bytes(r.peakRssBytes)}${r.verified ? ', loads in ONNX Runtime' : ''}`);
+  if (r.noGenaiConfig) lines.push(`  note        no genai_config.json, so ONNX Runtime GenAI and Foundry Local cannot run this folder: ${r.noGenaiConfig}`);
   if (r.registered) lines.push(`  run it      slmlab model run ${r.name} --prompt "Hello"`);
   return lines.join('\n');
 }
