@@ -23,7 +23,7 @@ import { decodeModel, encodeModel } from '../onnx';
 import { gatherLastPosition } from './last-position-logits';
 import { ModelInvalidError, ProviderUnavailableError } from '../errors';
 import { sessionProviderOptions, type ProviderName } from './providers';
-import { halfBitsToFloat } from '../onnx/fp16';
+import { halfBits, halfBitsToFloat } from '../onnx/fp16';
 import { checkKvType, missingOpOf, unsupportedIoTypeError, unsupportedOpError } from './load-checks';
 import { KvBatch, type KvRows } from './kv-batch';
 
@@ -274,7 +274,7 @@ export class DecoderSession {
 function toFloat32(t: ort.Tensor): Float32Array {
   if (t.type === 'float32') return t.data as Float32Array;
   if (t.type === 'float16') {
-    const src = t.data as Uint16Array;
+    const src = halfBits(t.data);
     const out = new Float32Array(src.length);
     for (let i = 0; i < src.length; i++) out[i] = halfBitsToFloat(src[i]);
     return out;
@@ -293,7 +293,7 @@ function rowOf(t: ort.Tensor, b: number, s: number): Float32Array {
   const V = t.dims[2];
   const at = (b * S + s) * V;
   if (t.type === 'float32') return (t.data as Float32Array).subarray(at, at + V);
-  const src = (t.data as Uint16Array).subarray(at, at + V);
+  const src = halfBits(t.data).subarray(at, at + V);
   const out = new Float32Array(V);
   for (let i = 0; i < V; i++) out[i] = halfBitsToFloat(src[i]);
   return out;

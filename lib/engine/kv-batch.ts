@@ -14,6 +14,7 @@
  * changes: a sequence joins (its prefill cache is packed in) or leaves (its row is dropped).
  */
 import * as ort from 'onnxruntime-node';
+import { halfBits } from '../onnx/fp16';
 
 export type KvType = 'float32' | 'float16';
 
@@ -47,7 +48,8 @@ export class KvBatch {
         const { tensors: src, row, length } = rows[b];
         const t = src[i];
         const srcP = t.dims[2];
-        const data = t.data as Float32Array | Uint16Array;
+        // float16 as bits: set() from a Float16Array into a Uint16Array would convert values
+        const data = kvType === 'float16' ? halfBits(t.data) : t.data as Float32Array;
         for (let h = 0; h < kvh; h++) {
           const from = ((row * kvh + h) * srcP) * hs;
           // [kvh, L_b, hs] of this row -> the front of its slot in [kvh, P, hs]

@@ -34,7 +34,7 @@ export class SseWriter {
     if (!this.corked) {
       this.corked = true;
       this.res.cork();
-      process.nextTick(() => { this.corked = false; this.res.uncork(); });
+      process.nextTick(() => this.uncork());
     }
     this.res.write(`data: ${json}\n\n`);
   }
@@ -54,7 +54,15 @@ export class SseWriter {
   end(): void {
     if (this.ended) return;
     this.ended = true;
+    // Node >= 22 drops what is still corked when end() comes first: flush it before ending.
+    this.uncork();
     this.res.end();
+  }
+
+  private uncork(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.res.uncork();
   }
 }
 
