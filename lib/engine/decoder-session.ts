@@ -24,6 +24,7 @@ import { gatherLastPosition } from './last-position-logits';
 import { ModelInvalidError, ProviderUnavailableError } from '../errors';
 import { sessionProviderOptions, type ProviderName } from './providers';
 import { halfBits, halfBitsToFloat } from '../onnx/fp16';
+import { feedable, float16Tensor } from './float16-tensor';
 import { checkKvType, missingOpOf, unsupportedIoTypeError, unsupportedOpError } from './load-checks';
 import { KvBatch, type KvRows } from './kv-batch';
 
@@ -144,8 +145,7 @@ export class DecoderSession {
   /** Empties the KV cache: the next step starts a new sequence. */
   reset(): void {
     const [kvh, hs] = this.kvDims;
-    const empty = this.kvType === 'float16' ? new Uint16Array(0) : new Float32Array(0);
-    this.past = this.kv.map(() => new ort.Tensor(this.kvType, empty, [1, kvh, 0, hs]));
+    this.past = this.kv.map(() => this.kvType === 'float16' ? float16Tensor(new Uint16Array(0), [1, kvh, 0, hs]) : new ort.Tensor('float32', new Float32Array(0), [1, kvh, 0, hs]));
     this.pastLength = 0;
   }
 
@@ -169,7 +169,7 @@ export class DecoderSession {
     }
     for (let i = 0; i < this.kv.length; i++) feeds[this.kv[i].past] = this.past[i];
     const out = await this.session.run(feeds);
-    for (let i = 0; i < this.kv.length; i++) this.past[i] = out[this.kv[i].present];
+    for (let i = 0; i < this.kv.length; i++) this.past[i] = feedable(out[this.kv[i].present]);
     this.pastLength = T;
     return lastRow(out[this.logitsName]);
   }
@@ -191,7 +191,7 @@ export class DecoderSession {
     const empty = this.kvType === 'float16' ? new Uint16Array(0) : new Float32Array(0);
     for (const k of this.kv) feeds[k.past] = new ort.Tensor(this.kvType, empty, [1, kvh, 0, hs]);
     const out = await this.session.run(feeds);
-    return { logits: lastRow(out[this.logitsName]), kv: { tensors: this.kv.map((k) => out[k.present]), row: 0, length: S } };
+    return { logits: lastRow(out[this.logitsName]), kv: { tensors: this.kv.map((k) => feedable(out[k.present])), row: 0, length: S } };
   }
 
   /** Packs sequences' caches (prefills, rows of an older batch) into one batch. */
@@ -209,7 +209,7 @@ export class DecoderSession {
     const t = out[this.logitsName];
     // logits [B, 1, V]
     const logits = Array.from({ length: batch.size }, (_, b) => rowOf(t, b, 0));
-    return { logits, batch: batch.advanced(this.kv.map((k) => out[k.present])) };
+    return { logits, batch: batch.advanced(this.kv.map((k) => feedable(out[k.present]))) };
   }
 
   /**

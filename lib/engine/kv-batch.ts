@@ -15,6 +15,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { halfBits } from '../onnx/fp16';
+import { float16Tensor } from './float16-tensor';
 
 export type KvType = 'float32' | 'float16';
 
@@ -56,7 +57,7 @@ export class KvBatch {
           out.set(data.subarray(from, from + length * hs), ((b * kvh + h) * P) * hs);
         }
       }
-      tensors.push(new ort.Tensor(kvType, out, [B, kvh, P, hs]));
+      tensors.push(out instanceof Uint16Array ? float16Tensor(out, [B, kvh, P, hs]) : new ort.Tensor('float32', out, [B, kvh, P, hs]));
     }
     return new KvBatch(tensors, rows.map((r) => r.length));
   }
