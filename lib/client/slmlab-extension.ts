@@ -29,5 +29,6 @@ export function parseSlmlabExtension(value: unknown): SlmlabTimings | null {
     tokenizeMs: num(t.tokenizeMs),
     prefillMs: num(t.prefillMs),
     decodeMs: Array.isArray(t.decodeMs) ? t.decodeMs.filter((d): d is number => typeof d === 'number') : [],
+    ...(typeof x.template_note === 'string' ? { templateNote: x.template_note } : {}),
   };
 }
