@@ -50,11 +50,16 @@ export function updateConfigs(out: string, onnxRel: string, settings: QuantizeSe
   const genai = readObject(path.join(out, 'genai_config.json'));
   const decoder = (genai?.model as Record<string, unknown> | undefined)?.decoder as Record<string, unknown> | undefined;
   let genaiProblem: string | null = null;
-  if (genai && decoder) {
-    decoder.filename = onnxRel;
-    writeJson(path.join(out, 'genai_config.json'), genai);
-  } else if (onnxRel.startsWith('onnx/')) {
-    genaiProblem = ensureOptimumGenaiConfig(out, onnxRel);
+  if (!(genai && decoder) && onnxRel.startsWith('onnx/')) genaiProblem = ensureOptimumGenaiConfig(out, onnxRel);
+  const written = genai && decoder ? genai : readObject(path.join(out, 'genai_config.json'));
+  const writtenDecoder = (written?.model as Record<string, unknown> | undefined)?.decoder as Record<string, unknown> | undefined;
+  if (written && writtenDecoder) {
+    writtenDecoder.filename = onnxRel;
+    // the provider GenAI opens it with, as the builder writes it for its execution provider
+    const options = (writtenDecoder.session_options ?? {}) as Record<string, unknown>;
+    options.provider_options = settings.target === 'cpu' ? [] : [{ [settings.target]: {} }];
+    writtenDecoder.session_options = options;
+    writeJson(path.join(out, 'genai_config.json'), written);
   }
   const config = readObject(path.join(out, 'config.json'));
   if (config?.slmlab && typeof config.slmlab === 'object') {
