@@ -96,3 +96,9 @@ export { checkExternalData, externalDataRefs, type ExternalDataProblem, type Ext
 export { findDamage, damagedFiles } from './cache/damage';
 export { ProcessModel, loadModelInProcess, type EngineModel } from './engine/process-engine';
 export { isRecordedService, processStartTime } from './service/process-identity';
+// issue 20 (folders, prompts, builder v0.15, Node 22/24): what Foundry Local's scanner would list,
+// genai_config.json for Optimum folders, the note when a prompt is not built with the model's template
+export { checkFoundryFolder, type FoundryCheck, type FoundryReport } from './cache/foundry-check';
+export { optimumGenaiConfig, GENAI_LLM_TYPES } from './cache/optimum-genai-config';
+export { templateNote } from './engine/chat-template';
+export { QUANT_TARGETS, builderAccuracyLevel, type QuantTarget } from './quantize';
