@@ -101,7 +101,7 @@ export function checkFoundryFolder(dir: string): FoundryReport {
       const onnx = fs.readdirSync(path.join(abs, 'onnx')).filter((f) => f.endsWith('.onnx')).sort();
       const trial = onnx.length ? optimumGenaiConfig(abs, `onnx/${onnx[0]}`) : null;
       fix = trial === null ? 'the onnx/ folder has no .onnx file'
-        : trial.config ? 'an Optimum folder: `slmlab model download <id>` (again) or `slmlab model quantize` writes one for it'
+        : trial.config ? 'an Optimum folder: `slmlab model download <id> --force` (for a download) or `slmlab model quantize` writes one for it'
         : `an Optimum folder that ONNX Runtime GenAI cannot run: ${trial.reason}`;
     }
     add(GENAI_CONFIG_FILE, false, `missing (Foundry lists no folder without one): ${fix}`);

@@ -187,7 +187,8 @@ async function download(variant: CatalogVariant & { source: HuggingFaceSource | 
  * What Foundry Local needs to list the folder (Foundry-Local sdk_v2/cpp/src/catalog/local_model_scanner.cc):
  * inference_model.json with the variant's Name, and genai_config.json, which an Optimum-layout
  * download lacks (optimum-genai-config.ts writes it, or `slmlab model check --foundry` says why not).
- * Also run for folders downloaded before slmlab wrote these; a read-only cache is left as it is.
+ * Also run on a cached folder that ensureVariant is asked for (`model download --force` re-verifies
+ * and gets here), for folders downloaded before slmlab wrote these; a read-only cache is left as it is.
  */
 function addFoundryFiles(dir: string, variant: CatalogVariant, opts: EnsureOptions): void {
   try {
