@@ -109,3 +109,16 @@ test('rehearsal: DeepSeek takes its tokenizer from onnx-community, not the broke
   const tokenizerSource = (v.source as HuggingFaceSource).tokenizerSource!;
   assert.ok(hub.requests(undefined, 'api').some((r) => r.url.includes(tokenizerSource.repo)), 'the tokenizer repo was listed');
 });
+
+test('rehearsal: an Optimum download made before slmlab wrote genai_config.json gets one from `model download --force`', async () => {
+  const v = catalog.models.find((m) => m.alias === 'qwen2.5-0.5b')!.variants.find((x) => x.provider === 'cpu' && (x.source as HuggingFaceSource).onnxFile)!;
+  const cache = cacheFor('older-download');
+  const found = await locateModel(v.id, { download: true, catalog, cache });
+  fs.rmSync(path.join(found.dir, 'genai_config.json'));
+  assert.equal(checkFoundryFolder(found.dir).listed, false);
+  await locateModel(v.id, { download: true, catalog, cache }); // cached: used as it is
+  assert.ok(!fs.existsSync(path.join(found.dir, 'genai_config.json')));
+  const again = await locateModel(v.id, { download: true, force: true, catalog, cache });
+  assert.equal(again.dir, found.dir);
+  assert.ok(checkFoundryFolder(found.dir).runnable);
+});
