@@ -34,7 +34,9 @@ export interface QuantizeSettings {
   /**
    * int4/int8: also quantise the token embedding (a Gather over a float [V, H] table) to
    * com.microsoft.GatherBlockQuantized, same bits and block size (8 bits for int8 whatever the
-   * kernel). Off by default, as ONNX Runtime GenAI's builder leaves it float.
+   * kernel), with explicit zero points. Off by default, as ONNX Runtime GenAI's builder leaves an
+   * untied model's embedding float; a tied model in the builder v0.15 form (the embedding reads the
+   * lm_head's weight) is quantised with its lm_head whatever this says (plan.ts).
    */
   embeddings: boolean;
   /** Where the output runs (default cpu); the accuracy_level follows it unless one is given. */

@@ -28,7 +28,7 @@ export function registerModelQuantize(model: Command): void {
     .option('--ep <provider>', `the execution provider the model is for: ${QUANT_TARGETS.join(', ')} (default cpu); sets the accuracy_level as ONNX Runtime GenAI's builder does (4 on cpu/webgpu, 0 on cuda) and genai_config.json's provider`, oneOf('--ep', QUANT_TARGETS))
     .option('--accuracy-level <n>', 'MatMulNBits accuracy_level: 0 float activations (exact), 4 int8 activations (fast on CPU); default from --ep', integer('--accuracy-level', 0, 4))
     .option('--int8-kernel <k>', 'int8 only: matmulinteger (DynamicQuantizeLinear + MatMulInteger, per-column scales; faster here) or matmulnbits (8-bit MatMulNBits blocks)', oneOf('--int8-kernel', INT8_KERNELS), 'matmulinteger' as Int8Kernel)
-    .option('--embeddings', 'int4/int8: also quantise the token embedding (GatherBlockQuantized, same bits and block)')
+    .option('--embeddings', 'int4/int8: also quantise the token embedding (GatherBlockQuantized, same bits and block, explicit zero points); a tied embedding in the builder v0.15 form is shared with lm_head anyway')
     .option('--exclude <pattern>', 'leave matching MatMul nodes or weights in float (repeatable; * is a wildcard), e.g. lm_head', collect, [])
     .option('--name <name>', "the model's name (inference_model.json Name; default <source>-<precision label>)")
     .option('--register', 'make it visible to `slmlab cache list`, `model list` and `model run <name>`')
