@@ -123,3 +123,9 @@ export { measurableRates, COALESCED, type RateSource, type MeasurableRates } fro
 export { defaultInterleave, type InterleaveChoice } from './bench/plan/default-interleave';
 export type { CellMemory, CellLoad, LoadPoint } from './bench/store/cell-record';
 export type { ServingProcesses } from './service/model-manager';
+// issue 20 (folders, prompts, builder v0.15, Node 22/24): what Foundry Local's scanner would list,
+// genai_config.json for Optimum folders, the note when a prompt is not built with the model's template
+export { checkFoundryFolder, type FoundryCheck, type FoundryReport } from './cache/foundry-check';
+export { optimumGenaiConfig, GENAI_LLM_TYPES } from './cache/optimum-genai-config';
+export { templateNote } from './engine/chat-template';
+export { QUANT_TARGETS, builderAccuracyLevel, type QuantTarget } from './quantize';

@@ -17,7 +17,8 @@ const READ_ONLY = new Set(['EACCES', 'EPERM', 'EROFS']);
  */
 export function fromSystemError(e: unknown): unknown {
   if (e instanceof SlmlabError || !(e instanceof Error)) return e;
-  const err = e as NodeJS.ErrnoException;
+  const raw = e as NodeJS.ErrnoException;
+  const err: NodeJS.ErrnoException = { name: raw.name, message: raw.message, code: errnoCode(raw), syscall: raw.syscall, path: raw.path };
   const where = err.path ? ` ${err.path}` : '';
   if (err.code === 'ENOSPC') return new DiskFullError(`the disk is full (writing${where}): free some space, or set SLMLAB_CACHE_DIR to a disk with room`, err.path ?? '', null, { cause: e });
   // Node's recursive mkdir reports ENOENT, not EROFS, when a parent on a read-only mount cannot be made.
@@ -44,6 +45,21 @@ function fileAncestor(p: string): string | null {
     try { if (!fs.statSync(q).isDirectory()) return q; } catch { return null; }
   }
   return null;
+}
+
+/** strerror texts of the codes above, for errors that carry no code (see errnoCode). */
+const BY_TEXT: ReadonlyArray<[RegExp, string]> = [
+  [/Read-only file system/i, 'EROFS'], [/Permission denied/i, 'EACCES'], [/Operation not permitted/i, 'EPERM'], [/No space left on device/i, 'ENOSPC'],
+];
+
+/**
+ * The errno code of a system error. Node >= 22's fs.rmSync (std::filesystem underneath) throws
+ * errors with code '' (errno UV_UNKNOWN) and the system's text in the message, e.g.
+ * "Unknown error: Read-only file system '/path'": the code is then read from that text.
+ */
+export function errnoCode(err: NodeJS.ErrnoException): string | undefined {
+  if (err.code && err.code !== 'UNKNOWN') return err.code;
+  return BY_TEXT.find(([re]) => re.test(err.message ?? ''))?.[1] ?? (err.code || undefined);
 }
 
 /** False when the nearest existing folder above `p` cannot be written. */

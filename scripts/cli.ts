@@ -13,6 +13,7 @@ import { registerModelDownload } from './cli/model-download';
 import { registerCache } from './cli/cache';
 import { registerService } from './cli/service';
 import { registerModelLoad } from './cli/model-load';
+import { registerModelCheck } from './cli/model-check';
 import { registerProviders } from './cli/providers';
 import { registerStart } from './cli/start';
 import { registerBench } from './cli/bench';
@@ -53,6 +54,7 @@ registerModelCompare(model);
 registerModelExport(model); // issue 23: GGUF for llama.cpp
 registerModelRun(model);
 registerModelLoad(model);
+registerModelCheck(model); // issue 20: `model check <folder> --foundry`
 registerCache(program);
 registerService(program);
 registerProviders(program);

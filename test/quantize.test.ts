@@ -227,7 +227,7 @@ describe('model quantize', () => {
     const im = JSON.parse(fs.readFileSync(path.join(r.dir!, 'inference_model.json'), 'utf8'));
     assert.equal(im.Name, 'tiny-q4');
     assert.match(im.PromptTemplate.user, /\{Content\}/);
-    assert.equal(im.ModelConfig.max_length, 512);
+    assert.deepEqual(Object.keys(im).sort(), ['Name', 'PromptTemplate'], 'only the keys Foundry reads (inference_model_writer.cc)');
     assert.equal(derivePromptTemplate(r.dir!)!.exact, true);
   });
 
@@ -260,6 +260,69 @@ describe('model quantize', () => {
     const run = cli('model', 'run', 'my-tiny-q4', '--prompt', 'Hello', '--max-tokens', '3', '--json');
     assert.equal(run.status, 0, run.stderr);
     assert.equal(JSON.parse(run.stdout).completionTokens, 3);
+  });
+});
+
+describe('builder v0.15 tied form', () => {
+  /** tiny with tied embeddings (hidden 64, vocab 259), as Qwen2.5 / Llama-3.2 / Phi-4-mini tie theirs. */
+  const TIED = { ...SHAPES.tiny, name: 'tiny-tied', tiedEmbeddings: true };
+  let classic: string;
+  let v015: string;
+  before(async () => {
+    classic = (await buildModel({ shape: TIED, precision: 'fp32', out: path.join(root, 'tied-classic-fp32'), threads: 1 })).dir;
+    v015 = (await buildModel({ shape: TIED, precision: 'fp32', builder: 'v0.15', out: path.join(root, 'tied-v015-fp32'), threads: 1 })).dir;
+  });
+
+  async function logits(dir: string): Promise<Float32Array> {
+    const session = await DecoderSession.create(path.join(dir, 'model.onnx'), { provider: 'cpu', threads: 1 });
+    try { return await session.step([72, 101, 108, 108, 111]); } finally { await session.release(); }
+  }
+
+  test('the v0.15 fp32 twin embeds through Transpose(lm_head weight) -> Gather and computes what the classic twin computes', async () => {
+    const g = readGraph(v015).graph;
+    const gather = g.nodes.find((n) => n.name === '/model/embed_tokens/Gather')!;
+    const transpose = g.nodes.find((n) => n.outputs[0] === gather.inputs[0])!;
+    assert.equal(transpose.opType, 'Transpose');
+    assert.equal(transpose.inputs[0], 'lm_head.weight');
+    assert.ok(!g.initializers.some((t) => t.name === 'model.embed_tokens.weight'), 'no embedding table of its own');
+    assert.deepEqual(await logits(v015), await logits(classic));
+  });
+
+  test('int4 quantises the shared weight once: MatMulNBits + GatherBlockQuantized over it, explicit zero points, no float matrix left', async () => {
+    const r = await quantize('tied-v015-int4', { precision: 'int4' }, v015);
+    const g = readGraph(r.dir!).graph;
+    assert.ok(!g.nodes.some((n) => n.opType === 'Transpose' || n.opType === 'MatMul'));
+    const gbq = g.nodes.find((n) => n.opType === 'GatherBlockQuantized')!;
+    const reshape = g.nodes.find((n) => n.outputs[0] === gbq.inputs[0])!;
+    assert.deepEqual([reshape.opType, reshape.inputs[0], gbq.inputs[2], gbq.inputs[3]], ['Reshape', 'lm_head.weight_Q4', 'lm_head.weight_scales', 'lm_head.weight_zero_points']);
+    assert.equal(g.nodes.find((n) => n.outputs.includes('logits'))!.inputs[1], 'lm_head.weight_Q4');
+    // every float matrix left is a rotary cache or a scale: the model is fully int4
+    const floats = g.initializers.filter((t) => (t.dataType === DataType.FLOAT || t.dataType === DataType.FLOAT16) && t.dims.length === 2);
+    assert.deepEqual(floats.filter((t) => !/_scales$|^(cos|sin)_cache$/.test(t.name)).map((t) => t.name), []);
+    const reader = new TensorBytesReader(r.dir!);
+    const zp = reader.read(g.initializers.find((t) => t.name === 'lm_head.weight_zero_points')!);
+    reader.close();
+    assert.ok(zp.length === 259 && zp.every((b) => b === 0x88), 'symmetric zero points written out as 8');
+    const tied = r.plan.decisions.find((d) => d.kind === 'embedding')!;
+    assert.equal(tied.sharedWith?.matmul, '/lm_head/MatMul');
+    // the same numbers as quantising the classic twin's separate embedding table (--embeddings): same values, same blocks
+    const separate = await quantize('tied-classic-int4-emb', { precision: 'int4', embeddings: true }, classic);
+    assert.deepEqual(await logits(r.dir!), await logits(separate.dir!));
+    assert.ok(r.totalBytes < separate.totalBytes, `the [V, H] weight is stored once: ${r.totalBytes} < ${separate.totalBytes}`);
+    assert.ok(r.plan.bytesAfter < r.plan.bytesBefore / 4, `${r.plan.bytesBefore} -> ${r.plan.bytesAfter}`);
+  });
+
+  test('symmetric --embeddings outputs carry explicit zero points; --ep cuda writes accuracy_level 0 and a cuda genai_config, cpu 4', async () => {
+    const emb = await quantize('tied-classic-int4-emb-sym', { precision: 'int4', embeddings: true, target: 'cuda' }, classic);
+    const g = readGraph(emb.dir!).graph;
+    const gbq = g.nodes.find((n) => n.opType === 'GatherBlockQuantized')!;
+    assert.equal(gbq.inputs[3], 'model.embed_tokens.weight_zero_points');
+    const levels = g.nodes.filter((n) => n.opType === 'MatMulNBits').map((n) => n.attributes.accuracy_level);
+    assert.ok(levels.length > 0 && levels.every((a) => a?.kind === 'int' && a.value === 0));
+    const genai = JSON.parse(fs.readFileSync(path.join(emb.dir!, 'genai_config.json'), 'utf8'));
+    assert.deepEqual(genai.model.decoder.session_options.provider_options, [{ cuda: {} }]);
+    const cpu = readGraph((await quantize('tied-classic-int4-cpu', { precision: 'int4' }, classic)).dir!).graph;
+    assert.ok(cpu.nodes.filter((n) => n.opType === 'MatMulNBits').every((n) => n.attributes.accuracy_level?.kind === 'int' && n.attributes.accuracy_level.value === 4));
   });
 });
 

@@ -20,6 +20,7 @@ import { locateModel } from '../lib/registry/locate-model';
 import { HubServer } from './helpers/hub-server';
 import { makeTempDir, removeTempDir } from './helpers/models';
 import { catalogRepos } from './helpers/repo-layouts';
+import { checkFoundryFolder } from '../lib/cache/foundry-check';
 
 /** The workshop's bench prompt (BENCH_PROMPT) after a system turn, as a notebook sends it. */
 const WORKSHOP: ChatMessage[] = [
@@ -62,13 +63,18 @@ async function rehearse(model: CatalogModel, v: CatalogVariant): Promise<string>
   assert.ok(!names.some((n) => n.startsWith('.azDownload')), `${v.id}: upload leftovers were not fetched`);
   const folder = inspectModelFolder(found.dir);
   if (src.onnxFile) assert.equal(path.basename(folder.onnxPath), src.onnxFile);
+  // Foundry Local lists the folder and ONNX Runtime GenAI finds its graph: Optimum downloads get a genai_config.json.
+  const foundry = checkFoundryFolder(found.dir);
+  assert.ok(foundry.runnable, `${v.id}: ${foundry.checks.filter((c) => !c.ok).map((c) => `${c.check}: ${c.detail}`).join('; ')}`);
+  if (src.onnxFile) assert.equal(JSON.parse(fs.readFileSync(path.join(found.dir, 'genai_config.json'), 'utf8')).model.decoder.filename, `onnx/${src.onnxFile}`);
 
   // The tokenizer loads (DeepSeek's from its tokenizerSource) and the chat template takes the workshop's messages.
   const tokenizer = await TextTokenizer.fromFolder(found.dir);
   const prompt = tokenizer.renderChat(WORKSHOP);
   assert.ok(prompt.includes('Explain retrieval augmented generation briefly.'), `${v.id}: the user text is in the prompt`);
   assert.ok(prompt.includes('You are a helpful assistant.'), `${v.id}: the system text is in the prompt`);
-  assert.equal(tokenizer.templateSource, model.promptTemplate ? 'inference_model.json' : 'chat_template');
+  // The model's own chat template first, as Foundry Local's Core renders prompts; the catalog's PromptTemplate is metadata.
+  assert.equal(tokenizer.templateSource, 'chat_template');
 
   const loaded = await loadModel(found.dir, { provider: 'cpu', threads: 1 });
   try {
@@ -102,4 +108,17 @@ test('rehearsal: DeepSeek takes its tokenizer from onnx-community, not the broke
   assert.notEqual(json.model, null, 'the onnx-community tokenizer.json replaced the broken one');
   const tokenizerSource = (v.source as HuggingFaceSource).tokenizerSource!;
   assert.ok(hub.requests(undefined, 'api').some((r) => r.url.includes(tokenizerSource.repo)), 'the tokenizer repo was listed');
+});
+
+test('rehearsal: an Optimum download made before slmlab wrote genai_config.json gets one from `model download --force`', async () => {
+  const v = catalog.models.find((m) => m.alias === 'qwen2.5-0.5b')!.variants.find((x) => x.provider === 'cpu' && (x.source as HuggingFaceSource).onnxFile)!;
+  const cache = cacheFor('older-download');
+  const found = await locateModel(v.id, { download: true, catalog, cache });
+  fs.rmSync(path.join(found.dir, 'genai_config.json'));
+  assert.equal(checkFoundryFolder(found.dir).listed, false);
+  await locateModel(v.id, { download: true, catalog, cache }); // cached: used as it is
+  assert.ok(!fs.existsSync(path.join(found.dir, 'genai_config.json')));
+  const again = await locateModel(v.id, { download: true, force: true, catalog, cache });
+  assert.equal(again.dir, found.dir);
+  assert.ok(checkFoundryFolder(found.dir).runnable);
 });

@@ -7,7 +7,7 @@ import { buildModel, type BuildOptions } from '../lib/synth/build-model';
 import { DataType, encodeModel, type TensorRecord } from '../lib/onnx';
 import { GraphBuilder } from '../lib/synth/graph-builder';
 import { dequantizeRow, int4Layout, quantizeRow } from '../lib/onnx/matmul-nbits';
-import { halfBitsToFloat, toHalfArray, toHalfBits } from '../lib/onnx/fp16';
+import { halfBits, halfBitsToFloat, toHalfArray, toHalfBits } from '../lib/onnx/fp16';
 import { inverseFrequencies, rotaryDim } from '../lib/synth/rope';
 import { SHAPES, shapeNames } from '../lib/synth/shapes';
 import { BuildError } from '../lib/errors';
@@ -46,7 +46,7 @@ async function runOnce(onnxPath: string, ids: number[]): Promise<{ dims: readonl
     const t = out.logits;
     let logits: Float32Array;
     if (t.type === 'float16') {
-      const src = t.data as Uint16Array;
+      const src = halfBits(t.data);
       logits = Float32Array.from(src, (h) => halfBitsToFloat(h));
     } else {
       assert.equal(t.type, 'float32');

@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { tokenizerFilesFor, writeTokenizerFiles, type TokenizerFileSet } from '../lib/synth/tokenizer-files';
 import { TextTokenizer, type ChatMessage } from '../lib/engine/tokenizer';
+import { templateNote } from '../lib/engine/chat-template';
 import { InvalidRequestError, ModelInvalidError, ModelNotFoundError } from '../lib/errors';
 import type { TokenizerFamily } from '../lib/synth/shapes';
 
@@ -190,9 +191,21 @@ test('encodeChat writes special tokens as single ids', () => {
   assert.deepEqual(get('byte').tok.encodeChat([{ role: 'user', content: 'A' }]), [257, ...Buffer.from('user\nA'), 258, 10, 257, ...Buffer.from('assistant\n')]);
 });
 
-test('Foundry inference_model.json PromptTemplate replaces the chat template', async () => {
+test('the model\'s own chat template comes first, as Foundry Local renders prompts; PromptTemplate is the fallback', async () => {
+  const own = path.join(root, 'foundry-own');
+  await writeTokenizerFiles(own, tokenizerFilesFor('byte'));
+  await writeFile(path.join(own, 'inference_model.json'), JSON.stringify({ Name: 'x', PromptTemplate: { user: '<|user|>{Content}', assistant: '<|assistant|>{Content}' } }));
+  const withBoth = await TextTokenizer.fromFolder(own);
+  assert.equal(withBoth.templateSource, 'chat_template');
+  assert.equal(templateNote(withBoth.templateSource), null);
+  assert.ok(!withBoth.renderChat(CHAT).includes('<|user|>'), 'the PromptTemplate is not used when the model has a chat template');
+
   const dir = path.join(root, 'foundry');
-  await writeTokenizerFiles(dir, tokenizerFilesFor('byte'));
+  const set = tokenizerFilesFor('byte');
+  await writeTokenizerFiles(dir, set);
+  const config = { ...set.tokenizerConfig };
+  delete config.chat_template;
+  await writeFile(path.join(dir, 'tokenizer_config.json'), JSON.stringify(config));
   await writeFile(path.join(dir, 'inference_model.json'), JSON.stringify({
     Name: 'test-foundry-model',
     PromptTemplate: {
@@ -204,6 +217,7 @@ test('Foundry inference_model.json PromptTemplate replaces the chat template', a
   }));
   const tok = await TextTokenizer.fromFolder(dir);
   assert.equal(tok.templateSource, 'inference_model.json');
+  assert.match(templateNote(tok.templateSource)!, /PromptTemplate/);
   const messages: ChatMessage[] = [...CHAT, { role: 'assistant', content: 'Hello.' }, { role: 'user', content: 'Cost: $& $1' }];
   assert.equal(tok.renderChat(messages),
     '<|system|>\nYou are terse.<|end|><|user|>\nHi<|end|><|assistant|>\nHello.<|end|><|user|>\nCost: $& $1<|end|><|assistant|>\n');
@@ -219,6 +233,7 @@ test('no template anywhere falls back to plain role lines', async () => {
   await writeFile(path.join(dir, 'tokenizer_config.json'), JSON.stringify(config));
   const tok = await TextTokenizer.fromFolder(dir);
   assert.equal(tok.templateSource, 'plain');
+  assert.match(templateNote(tok.templateSource)!, /plain/);
   assert.equal(tok.renderChat(CHAT), 'system: You are terse.\nuser: Hi\nassistant: ');
 });
 

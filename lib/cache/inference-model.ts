@@ -16,7 +16,8 @@ export const INFERENCE_MODEL_FILE = 'inference_model.json';
 
 export interface InferenceModel {
   Name: string;
-  PromptTemplate?: FoundryPromptTemplate;
+  /** Foundry writes null when the catalog has no template (inference_model_writer.cc). */
+  PromptTemplate?: FoundryPromptTemplate | null;
 }
 
 /** The record for a variant: its id as Name, and the catalog's template when it has one. */

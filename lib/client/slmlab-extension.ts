@@ -30,5 +30,6 @@ export function parseSlmlabExtension(value: unknown): SlmlabTimings | null {
     tokenizeMs: num(t.tokenizeMs),
     prefillMs: num(t.prefillMs),
     decodeMs: Array.isArray(t.decodeMs) ? t.decodeMs.filter((d): d is number => typeof d === 'number' && Number.isFinite(d) && d >= 0) : [],
+    ...(typeof x.template_note === 'string' ? { templateNote: x.template_note } : {}),
   };
 }

@@ -62,6 +62,8 @@ export interface SlmlabTimings {
   prefillMs: number | null;
   /** Engine inter-token times, one per decode step. */
   decodeMs: number[];
+  /** Set when the prompt was not built with the model's own chat template (its template_note). */
+  templateNote?: string;
 }
 
 export interface TimedCall {

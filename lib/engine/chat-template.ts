@@ -1,9 +1,13 @@
 /**
- * The model's chat format: how a conversation becomes prompt text. Three sources, in
- * Foundry Local's order of precedence: inference_model.json's PromptTemplate, then the
- * jinja chat_template (tokenizer_config.json or chat_template.jinja), then plain
- * "role: content" lines when the folder has neither. TextTokenizer reads the files and
- * loads one ChatTemplate from them.
+ * The model's chat format: how a conversation becomes prompt text. Three sources, in the
+ * order Foundry Local's Core uses: the model's own jinja chat_template (tokenizer_config.json
+ * or chat_template.jinja; Foundry renders every chat prompt with ONNX Runtime GenAI's
+ * ApplyChatTemplate and the model's template, Foundry-Local
+ * sdk_v2/cpp/src/inferencing/generative/chat/chat_template.cc), then inference_model.json's
+ * PromptTemplate when the model has no template of its own (Foundry keeps it as metadata
+ * only), then plain "role: content" lines when the folder has neither. TextTokenizer reads
+ * the files and loads one ChatTemplate from them; templateNote() says when the prompt was
+ * not built with the model's own template.
  */
 import * as path from 'node:path';
 import { InvalidRequestError, ModelInvalidError, errorText } from '../errors';
@@ -40,9 +44,9 @@ export interface ChatTemplate {
 }
 
 /**
- * Picks the chat format: the Foundry PromptTemplate if there is one, else the jinja
- * chat_template (config's, else chat_template.jinja's text), else plain lines. A jinja
- * template that does not parse is an error even when the Foundry template wins.
+ * Picks the chat format: the jinja chat_template (config's, else chat_template.jinja's text)
+ * if there is one, else the Foundry PromptTemplate, else plain lines. A jinja template that
+ * does not parse is an error.
  */
 export function loadChatTemplate(dir: string, config: Record<string, unknown>,
   promptTemplate: FoundryPromptTemplate | null, jinjaFileText: string | null): ChatTemplate {
@@ -56,14 +60,25 @@ export function loadChatTemplate(dir: string, config: Record<string, unknown>,
         `fix it or copy tokenizer_config.json from the model's original repository`, { cause });
     }
   }
-  if (promptTemplate) {
-    return { source: 'inference_model.json', render: (messages, gen) => renderFoundry(promptTemplate, messages, gen) };
-  }
   if (jinja) {
     const template = jinja;
     return { source: 'chat_template', render: (messages, gen) => renderJinja(template, config, messages, gen) };
   }
+  if (promptTemplate) {
+    return { source: 'inference_model.json', render: (messages, gen) => renderFoundry(promptTemplate, messages, gen) };
+  }
   return { source: 'plain', render: renderPlain };
+}
+
+/**
+ * Null when prompts are built with the model's own chat template (as Foundry Local builds them);
+ * otherwise a sentence for results saying which template was used instead, since token counts
+ * and TTFT can then differ from Foundry Local's for the same request.
+ */
+export function templateNote(source: TemplateSource): string | null {
+  if (source === 'chat_template') return null;
+  if (source === 'inference_model.json') return "prompt built with inference_model.json's PromptTemplate: the model has no chat template of its own (Foundry Local renders with the model's chat template and would refuse a chat without one)";
+  return 'prompt built as plain "role: content" lines: the model has neither a chat template nor a PromptTemplate';
 }
 
 export function validateMessages(messages: unknown): ChatMessage[] {

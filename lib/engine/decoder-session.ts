@@ -23,7 +23,8 @@ import { decodeModel, encodeModel } from '../onnx';
 import { gatherLastPosition } from './last-position-logits';
 import { ModelInvalidError, ProviderUnavailableError } from '../errors';
 import { sessionProviderOptions, type ProviderName } from './providers';
-import { halfBitsToFloat } from '../onnx/fp16';
+import { halfBits, halfBitsToFloat } from '../onnx/fp16';
+import { feedable, float16Tensor } from './float16-tensor';
 import { checkKvType, missingOpOf, unsupportedIoTypeError, unsupportedOpError } from './load-checks';
 import { KvBatch, type KvRows } from './kv-batch';
 import { chunkFeeds, prefillFeeds } from './batch-prefill';
@@ -170,8 +171,7 @@ export class DecoderSession {
     releaseDeviceTensors(this.past);
     this.copies?.reset();
     const [kvh, hs] = this.kvDims;
-    const empty = this.kvType === 'float16' ? new Uint16Array(0) : new Float32Array(0);
-    this.past = this.kv.map(() => new ort.Tensor(this.kvType, empty, [1, kvh, 0, hs]));
+    this.past = this.kv.map(() => this.kvType === 'float16' ? float16Tensor(new Uint16Array(0), [1, kvh, 0, hs]) : new ort.Tensor('float32', new Float32Array(0), [1, kvh, 0, hs]));
     this.pastLength = 0;
   }
 
@@ -196,7 +196,7 @@ export class DecoderSession {
     for (let i = 0; i < this.kv.length; i++) feeds[this.kv[i].past] = this.past[i];
     const out = await this.session.run(feeds);
     const replaced = this.past;
-    this.past = this.kv.map((k) => out[k.present]);
+    this.past = this.kv.map((k) => feedable(out[k.present]));
     releaseDeviceTensors(replaced); // kvOnDevice: the old cache's GPU buffers
     this.pastLength = T;
     const t = out[this.logitsName];
@@ -230,7 +230,7 @@ export class DecoderSession {
     for (const k of this.kv) feeds[k.past] = new ort.Tensor(this.kvType, empty, [prompts.length, kvh, 0, hs]);
     const out = await this.session.run(feeds);
     const t = out[this.logitsName];
-    const tensors = this.kv.map((k) => out[k.present]);
+    const tensors = this.kv.map((k) => feedable(out[k.present]));
     return prompts.map((p, b) => ({
       // logits [B, S, V], or [B, 1, V] when the graph keeps each row's last position only
       logits: Float32Array.from(rowOf(t, b, t.dims[1] === 1 ? 0 : p.length - 1)),
@@ -247,7 +247,7 @@ export class DecoderSession {
     if (this.hasPositionIds) feeds.position_ids = f.positions;
     for (let i = 0; i < this.kv.length; i++) feeds[this.kv[i].past] = past[i];
     const out = await this.session.run(feeds);
-    return { logits: Float32Array.from(lastRow(out[this.logitsName])), kv: { tensors: this.kv.map((k) => out[k.present]), row: 0, length: cache.length + ids.length } };
+    return { logits: Float32Array.from(lastRow(out[this.logitsName])), kv: { tensors: this.kv.map((k) => feedable(out[k.present])), row: 0, length: cache.length + ids.length } };
   }
 
   /**
@@ -291,7 +291,7 @@ export class DecoderSession {
     const t = out[this.logitsName];
     // logits [B, 1, V]
     const logits = Array.from({ length: batch.size }, (_, b) => rowOf(t, b, 0));
-    return { logits, batch: batch.advanced(this.kv.map((k) => out[k.present])) };
+    return { logits, batch: batch.advanced(this.kv.map((k) => feedable(out[k.present]))) };
   }
 
   /**
@@ -362,13 +362,13 @@ function compareLogits(xs: Float32Array[], ys: Float32Array[]): { exact: boolean
 
 /** A host copy of a device tensor's shape around downloaded data. */
 function hostTensor(t: ort.Tensor, data: Float32Array | Uint16Array): ort.Tensor {
-  return t.type === 'float16' ? new ort.Tensor('float16', data as Uint16Array, t.dims) : new ort.Tensor('float32', data as Float32Array, t.dims);
+  return t.type === 'float16' ? float16Tensor(data as Uint16Array, t.dims) : new ort.Tensor('float32', data as Float32Array, t.dims);
 }
 
 function toFloat32(t: ort.Tensor): Float32Array {
   if (t.type === 'float32') return t.data as Float32Array;
   if (t.type === 'float16') {
-    const src = t.data as Uint16Array;
+    const src = halfBits(t.data);
     const out = new Float32Array(src.length);
     for (let i = 0; i < src.length; i++) out[i] = halfBitsToFloat(src[i]);
     return out;
@@ -387,7 +387,7 @@ function rowOf(t: ort.Tensor, b: number, s: number): Float32Array {
   const V = t.dims[2];
   const at = (b * S + s) * V;
   if (t.type === 'float32') return (t.data as Float32Array).subarray(at, at + V);
-  const src = (t.data as Uint16Array).subarray(at, at + V);
+  const src = halfBits(t.data).subarray(at, at + V);
   const out = new Float32Array(V);
   for (let i = 0; i < V; i++) out[i] = halfBitsToFloat(src[i]);
   return out;

@@ -14,6 +14,8 @@
  * changes: a sequence joins (its prefill cache is packed in) or leaves (its row is dropped).
  */
 import * as ort from 'onnxruntime-node';
+import { halfBits } from '../onnx/fp16';
+import { float16Tensor } from './float16-tensor';
 
 export type KvType = 'float32' | 'float16';
 
@@ -47,14 +49,15 @@ export class KvBatch {
         const { tensors: src, row, length } = rows[b];
         const t = src[i];
         const srcP = t.dims[2];
-        const data = t.data as Float32Array | Uint16Array;
+        // float16 as bits: set() from a Float16Array into a Uint16Array would convert values
+        const data = kvType === 'float16' ? halfBits(t.data) : t.data as Float32Array;
         for (let h = 0; h < kvh; h++) {
           const from = ((row * kvh + h) * srcP) * hs;
           // [kvh, L_b, hs] of this row -> the front of its slot in [kvh, P, hs]
           out.set(data.subarray(from, from + length * hs), ((b * kvh + h) * P) * hs);
         }
       }
-      tensors.push(new ort.Tensor(kvType, out, [B, kvh, P, hs]));
+      tensors.push(out instanceof Uint16Array ? float16Tensor(out, [B, kvh, P, hs]) : new ort.Tensor('float32', out, [B, kvh, P, hs]));
     }
     return new KvBatch(tensors, rows.map((r) => r.length));
   }

@@ -150,6 +150,7 @@ function readModelFolder(dir: string, onnxFile?: string): ModelFolder {
   const name = typeof inference?.Name === 'string' ? inference.Name : path.basename(abs);
   const lookedFor: string[] = [];
 
+  let optimumPick: string | undefined;
   if (hasGenai) {
     const genai = readJson(path.join(abs, 'genai_config.json'));
     const model = (genai.model ?? {}) as Record<string, unknown>;
@@ -162,7 +163,11 @@ function readModelFolder(dir: string, onnxFile?: string): ModelFolder {
     }
     lookedFor.push(...candidates.map((c) => `${path.relative(abs, c)} (named by genai_config.json)`));
     const onnxPath = candidates.find((c) => fs.existsSync(c));
-    if (onnxPath) {
+    // genai_config.json naming onnx/<file> beside a config.json: an Optimum folder to which slmlab
+    // (optimum-genai-config.ts) or its publisher added the GenAI file; slmlab reads it as Optimum.
+    if (onnxPath && filename.replace(/\\/g, '/').startsWith('onnx/') && path.dirname(onnxPath) === path.join(abs, 'onnx') && Object.keys(config).length > 0) {
+      optimumPick = path.basename(onnxPath);
+    } else if (onnxPath) {
       if (configProblem) notes.push(`config.json ${configProblem}; ignored (a genai folder takes its settings from genai_config.json)`);
       if (onnxPath !== candidates[0]) notes.push(`${path.relative(abs, onnxPath)} found under onnx/, not beside genai_config.json`);
       const context = num(model.context_length) ?? num((genai.search as Record<string, unknown> | undefined)?.max_length) ?? num(config.max_position_embeddings);
@@ -179,14 +184,15 @@ function readModelFolder(dir: string, onnxFile?: string): ModelFolder {
     }
   }
 
-  const optimumCandidates = (onnxFile ? [onnxFile] : OPTIMUM_FILES).map((f) => path.join(abs, 'onnx', f));
-  if (!onnxFile || !hasGenai) lookedFor.push(...optimumCandidates.map((c) => `${path.relative(abs, c)} (with config.json)`));
+  const pick = onnxFile ?? optimumPick;
+  const optimumCandidates = (pick ? [pick] : OPTIMUM_FILES).map((f) => path.join(abs, 'onnx', f));
+  if (!pick || !hasGenai) lookedFor.push(...optimumCandidates.map((c) => `${path.relative(abs, c)} (with config.json)`));
   const found = optimumCandidates.find((f) => fs.existsSync(f));
   if (found && configProblem) {
     throw new ModelInvalidError(`'${configFile}' ${configProblem}, and this Hugging Face Optimum / transformers.js folder needs it: restore config.json from the model's repository`);
   }
   if (found && Object.keys(config).length > 0) {
-    if (hasGenai) notes.push(`genai_config.json names a model file that is not here; using the Optimum layout (${path.relative(abs, found)})`);
+    if (hasGenai && !optimumPick) notes.push(`genai_config.json names a model file that is not here; using the Optimum layout (${path.relative(abs, found)})`);
     const generation = fs.existsSync(path.join(abs, 'generation_config.json')) ? readJson(path.join(abs, 'generation_config.json')) : {};
     const context = num(config.max_position_embeddings) ?? num(config.n_positions);
     if (context === null) throw new ModelInvalidError(`'${abs}/config.json' has no max_position_embeddings: add the model's context length`);

@@ -17,6 +17,7 @@ import type { StreamDecoder } from './stream-decoder';
 import type { FinishReason, GenerateRequest, GenerationResult, TextDelta } from './types';
 import type { ModelFolder } from './model-folder';
 import type { ProviderName } from './providers';
+import { templateNote } from './chat-template';
 
 export const DEFAULT_MAX_TOKENS = 256;
 
@@ -66,6 +67,8 @@ export class Sequence {
   private prefillMs = 0;
   private last = 0;
   private readonly maxTokens: number;
+  /** templateNote() of the chat format, when the prompt went through it (not for raw prompts). */
+  private readonly note: string | null;
   private readonly sample: (logits: Float32Array) => number;
   private readonly eos: Set<number>;
   private readonly decoder: StreamDecoder;
@@ -87,6 +90,7 @@ export class Sequence {
     this.maxTokens = req.maxTokens ?? DEFAULT_MAX_TOKENS;
     const { tokenizer, folder } = ctx;
     this.ids = promptIds(tokenizer, req);
+    this.note = req.raw && !req.messages ? null : templateNote(tokenizer.templateSource);
     this.tokenized = performance.now();
     const context = folder.contextLength;
     if (this.ids.length === 0) throw new InvalidRequestError('the prompt encodes to no tokens: give some text', 'prompt');
@@ -184,6 +188,7 @@ export class Sequence {
       model: this.ctx.folder.name,
       provider: this.ctx.provider,
       synthetic: this.ctx.folder.synthetic !== null,
+      ...(this.note === null ? {} : { templateNote: this.note }),
     };
   }
 }

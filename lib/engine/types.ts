@@ -80,4 +80,6 @@ export interface GenerationResult {
   model: string;
   provider: ProviderName;
   synthetic: boolean;
+  /** Set when the prompt was not built with the model's own chat template (chat-template.ts templateNote). */
+  templateNote?: string;
 }

@@ -35,7 +35,8 @@ export interface ExternalDataProblem {
 
 const WINDOW = 64 * 1024;
 
-class FileReader {
+/** Reads a file's bytes at any position through a small window (also used by graph-io-names.ts). */
+export class FileReader {
   private buf = Buffer.alloc(0);
   private bufStart = 0;
   constructor(private readonly fd: number, readonly size: number) {}
@@ -71,10 +72,10 @@ class FileReader {
   }
 }
 
-interface Field { no: number; wire: number; start: number; end: number; value: number }
+export interface Field { no: number; wire: number; start: number; end: number; value: number }
 
 /** The fields of the message in [start, end): varints carry `value`; length-delimited ones a range. */
-function* fields(r: FileReader, start: number, end: number): Generator<Field> {
+export function* fields(r: FileReader, start: number, end: number): Generator<Field> {
   let pos = start;
   while (pos < end) {
     const [key, p] = r.varint(pos);

@@ -43,3 +43,15 @@ export function toHalfArray(src: Float32Array, out = new Uint16Array(src.length)
   for (let i = 0; i < src.length; i++) out[i] = toHalfBits(src[i]);
   return out;
 }
+
+/**
+ * The binary16 bits of a float16 tensor's data. onnxruntime-common hands float16 data out as a
+ * Uint16Array of bits where JavaScript has no Float16Array, but as a Float16Array of values
+ * where it has one (Node >= 24): a Uint16Array view of the same bytes serves both.
+ */
+export function halfBits(data: unknown): Uint16Array {
+  if (data instanceof Uint16Array) return data;
+  const view = data as { buffer?: ArrayBufferLike; byteOffset?: number; length?: number; BYTES_PER_ELEMENT?: number };
+  if (view.buffer && view.BYTES_PER_ELEMENT === 2 && typeof view.length === 'number') return new Uint16Array(view.buffer, view.byteOffset ?? 0, view.length);
+  throw new TypeError('float16 tensor data is neither a Uint16Array nor a Float16Array');
+}

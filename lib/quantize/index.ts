@@ -5,8 +5,8 @@
 export { quantizeModel, registerFolder, type QuantizeModelOptions, type QuantizeReport } from './quantize-model';
 export { planQuantization, type QuantizePlan, type WeightDecision } from './plan';
 export {
-  DEFAULT_SETTINGS, INT8_KERNELS, QUANT_BLOCK_SIZES, QUANT_PRECISIONS, resolveSettings, settingsLabel,
-  type Int8Kernel, type QuantPrecision, type QuantizeSettings,
+  DEFAULT_SETTINGS, INT8_KERNELS, QUANT_BLOCK_SIZES, QUANT_PRECISIONS, QUANT_TARGETS, builderAccuracyLevel, resolveSettings, settingsLabel,
+  type Int8Kernel, type QuantPrecision, type QuantizeSettings, type QuantTarget,
 } from './options';
 export { QuantizeError } from './errors';
 export type { StreamProgress } from './stream-weights';

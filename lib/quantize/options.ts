@@ -34,18 +34,38 @@ export interface QuantizeSettings {
   /**
    * int4/int8: also quantise the token embedding (a Gather over a float [V, H] table) to
    * com.microsoft.GatherBlockQuantized, same bits and block size (8 bits for int8 whatever the
-   * kernel). Off by default, as ONNX Runtime GenAI's builder leaves it float.
+   * kernel), with explicit zero points. Off by default, as ONNX Runtime GenAI's builder leaves an
+   * untied model's embedding float; a tied model in the builder v0.15 form (the embedding reads the
+   * lm_head's weight) is quantised with its lm_head whatever this says (plan.ts).
    */
   embeddings: boolean;
+  /** Where the output runs (default cpu); the accuracy_level follows it unless one is given. */
+  target: QuantTarget;
+}
+
+/**
+ * The execution provider the output is meant for. It sets accuracy_level when none is given,
+ * as ONNX Runtime GenAI's builder does (builders/quant_config.py: 4 on cpu and webgpu, 0
+ * elsewhere, e.g. cuda), and the provider_options of an output's genai_config.json.
+ */
+export type QuantTarget = 'cpu' | 'webgpu' | 'cuda';
+export const QUANT_TARGETS: readonly QuantTarget[] = ['cpu', 'webgpu', 'cuda'];
+
+/** The builder's accuracy_level for a target: 4 (int8 activations) on cpu/webgpu, 0 on cuda. */
+export function builderAccuracyLevel(target: QuantTarget): number {
+  return target === 'cuda' ? 0 : 4;
 }
 
 export type Int8Kernel = 'matmulinteger' | 'matmulnbits';
 export const INT8_KERNELS: readonly Int8Kernel[] = ['matmulinteger', 'matmulnbits'];
 
-export const DEFAULT_SETTINGS: QuantizeSettings = { precision: 'int4', blockSize: 32, symmetric: true, accuracyLevel: 4, exclude: [], int8Kernel: 'matmulinteger', embeddings: false };
+export const DEFAULT_SETTINGS: QuantizeSettings = { precision: 'int4', blockSize: 32, symmetric: true, accuracyLevel: 4, exclude: [], int8Kernel: 'matmulinteger', embeddings: false, target: 'cpu' };
 
 export function resolveSettings(partial: Partial<QuantizeSettings> = {}): QuantizeSettings {
-  const s: QuantizeSettings = { ...DEFAULT_SETTINGS, ...stripUndefined(partial) };
+  const given = stripUndefined(partial);
+  const target = given.target ?? DEFAULT_SETTINGS.target;
+  if (!QUANT_TARGETS.includes(target)) throw new QuantizeError(`unknown target provider '${String(target)}': choose one of ${QUANT_TARGETS.join(', ')}`);
+  const s: QuantizeSettings = { ...DEFAULT_SETTINGS, accuracyLevel: builderAccuracyLevel(target), ...given };
   if (!QUANT_PRECISIONS.includes(s.precision)) throw new QuantizeError(`unknown precision '${String(s.precision)}': choose one of ${QUANT_PRECISIONS.join(', ')}`);
   if (!(QUANT_BLOCK_SIZES as readonly number[]).includes(s.blockSize)) throw new QuantizeError(`block size ${s.blockSize} is not supported: choose one of ${QUANT_BLOCK_SIZES.join(', ')} (32 or 128 are the usual)`);
   if (![0, 1, 2, 3, 4].includes(s.accuracyLevel)) throw new QuantizeError(`accuracy level ${s.accuracyLevel} is not valid: choose 0 (float activations), 1, 2, 3 or 4 (int8 activations)`);

@@ -9,10 +9,14 @@
  * int8 with the MatMulInteger kernel (the default): the same weights, as int8 [K, N] with one
  * scale per output column, behind DynamicQuantizeLinear + MatMulInteger.
  * With `embeddings`, a Gather whose table is a float initializer [V, H] becomes a
- * com.microsoft.GatherBlockQuantized (blocks along H; H must be a multiple of the block).
+ * com.microsoft.GatherBlockQuantized (blocks along H; H must be a multiple of the block), with
+ * explicit zero points. A tied model in ONNX Runtime GenAI builder v0.15's float form (the
+ * embedding gathers from Transpose(lm_head weight)) is quantised as that builder quantises it:
+ * the weight once, read by the lm_head's MatMulNBits and by a GatherBlockQuantized, whatever
+ * `embeddings` says.
  * fp16: every float tensor and value becomes float16 (weights, graph I/O, Cast targets, constants).
  */
-import { DataType, dataTypeName, type GraphRecord, type ModelRecord, type NodeRecord, type TensorRecord } from '../onnx';
+import { DataType, dataTypeName, nbitsLayout, type GraphRecord, type ModelRecord, type NodeRecord, type TensorRecord } from '../onnx';
 import { QuantizeError } from './errors';
 import { matchesPattern, precisionBits, usesMatMulInteger, type QuantizeSettings } from './options';
 
@@ -31,6 +35,11 @@ export interface WeightDecision {
   padded: boolean;
   bytesBefore: number;
   bytesAfter: number;
+  /**
+   * An embedding that reads a MatMul's weight (the builder v0.15 tied form): the name of the
+   * MatMul whose quantised weight it gathers from, and the Transpose node it replaces.
+   */
+  sharedWith?: { matmul: string; transpose: string };
 }
 
 export interface QuantizePlan {
@@ -94,6 +103,11 @@ export function planQuantization(model: ModelRecord, settings: QuantizeSettings,
   for (const n of graph.nodes) for (const i of n.inputs) readers.set(i, (readers.get(i) ?? 0) + 1);
   const outputs = new Set(graph.outputs.map((o) => o.name));
 
+  // The builder's float tied form: one weight read by the lm_head MatMul and by a Transpose that
+  // only feeds the embedding Gather. Quantised once, in MatMulNBits' layout, for both readers.
+  const tied = dynamic ? new Map<string, TiedEmbedding>() : findTiedEmbeddings(graph, inits, settings);
+  for (const t of tied.values()) readers.set(t.weight, (readers.get(t.weight) ?? 0) - 1);
+
   const decisions: WeightDecision[] = [];
   for (const n of graph.nodes) {
     if (!isMatMul(n)) continue;
@@ -119,6 +133,22 @@ export function planQuantization(model: ModelRecord, settings: QuantizeSettings,
         bytesAfter: nbitsBytes(K, N, bits, settings.blockSize, settings.symmetric, scaleBytes),
       });
   }
+  for (const t of tied.values()) {
+    const head = decisions.find((d) => d.kind === 'matmul' && d.weight === t.weight);
+    if (!head || head.action !== 'quantize') {
+      // lm_head stays float (excluded, say): so does the embedding that reads it; undo the reader count
+      readers.set(t.weight, (readers.get(t.weight) ?? 0) + 1);
+      if (head) head.reason = `${head.reason}; the embedding reads it too (tied)`;
+      continue;
+    }
+    const layout = nbitsLayout(t.V, t.H, settings.blockSize, bits);
+    // GatherBlockQuantized gets explicit zero points (see planEmbeddings); asymmetric ones are the MatMul's
+    const zp = settings.symmetric ? t.V * layout.zpBytes : 0;
+    decisions.push({
+      kind: 'embedding', node: t.gather, weight: t.weight, K: t.H, N: t.V, action: 'quantize', reason: null, padded: false,
+      bytesBefore: 0, bytesAfter: zp, sharedWith: { matmul: head.node, transpose: t.transpose },
+    });
+  }
   if (settings.embeddings) decisions.push(...planEmbeddings(graph, settings, readers, outputs));
   const quantized = decisions.filter((d) => d.action === 'quantize');
   if (!quantized.some((d) => d.kind === 'matmul')) {
@@ -128,11 +158,45 @@ export function planQuantization(model: ModelRecord, settings: QuantizeSettings,
       : `'${file}' has no MatMul with a float initializer weight to quantise${decisions.length ? ` (${decisions.map((d) => `${d.node}: ${d.reason}`).join('; ')})` : ''}`);
   }
   const saved = quantized.reduce((a, d) => a + d.bytesBefore - d.bytesAfter, 0);
+  // quantizedCount / keptCount count weights: a tied embedding shares its MatMul's
   const warnings: string[] = [];
   if (bits === 8 && !dynamic && settings.accuracyLevel === 0) {
     warnings.push('MatMulNBits with 8 bits at accuracy_level 0 ran about 100x slower than fp32 MatMul on this project\'s CPU (scripts/bench-int8.ts): prefer --accuracy-level 4 or --int8-kernel matmulinteger');
   }
-  return { settings, decisions, bytesBefore, bytesAfter: bytesBefore - saved, quantizedCount: quantized.length, keptCount: decisions.length - quantized.length, warnings };
+  const shared = quantized.filter((d) => d.sharedWith).length;
+  return { settings, decisions, bytesBefore, bytesAfter: bytesBefore - saved, quantizedCount: quantized.length - shared, keptCount: decisions.length - quantized.length, warnings };
+}
+
+export interface TiedEmbedding { weight: string; transpose: string; gather: string; V: number; H: number }
+
+/**
+ * Transpose(W [H, V], perm [1, 0]) -> Gather(axis 0) where W is also a MatMul's B: ONNX Runtime
+ * GenAI's builder >= 0.15 writes tied fp32/fp16 models this way (builders/base.py make_embedding,
+ * tied_unquantized_embeddings). Only this exact shape is taken: one Transpose, read by one Gather
+ * and nothing else, H a multiple of the block size (GatherBlockQuantized needs whole blocks).
+ */
+function findTiedEmbeddings(graph: GraphRecord, inits: Map<string, TensorRecord>, settings: QuantizeSettings): Map<string, TiedEmbedding> {
+  const out = new Map<string, TiedEmbedding>();
+  const readersOf = (name: string) => graph.nodes.filter((n) => n.inputs.includes(name));
+  const outputs = new Set(graph.outputs.map((o) => o.name));
+  for (const tr of graph.nodes) {
+    if (tr.opType !== 'Transpose' || (tr.domain !== '' && tr.domain !== 'ai.onnx')) continue;
+    const w = inits.get(tr.inputs[0]);
+    if (!w || w.dims.length !== 2 || !FLOAT_TYPES.has(w.dataType)) continue;
+    const perm = tr.attributes.perm;
+    if (!perm || perm.kind !== 'ints' || perm.value.length !== 2 || perm.value[0] !== 1 || perm.value[1] !== 0) continue;
+    const [H, V] = w.dims;
+    const users = readersOf(tr.outputs[0]);
+    const g = users[0];
+    if (users.length !== 1 || outputs.has(tr.outputs[0]) || g.opType !== 'Gather' || g.inputs[0] !== tr.outputs[0]) continue;
+    const axis = g.attributes.axis;
+    if (axis && !(axis.kind === 'int' && axis.value === 0)) continue;
+    const wReaders = readersOf(w.name);
+    if (wReaders.length !== 2 || !wReaders.some((n) => isMatMul(n) && n.inputs[1] === w.name)) continue;
+    if (H % settings.blockSize !== 0) continue;
+    out.set(w.name, { weight: w.name, transpose: tr.name, gather: g.name, V, H });
+  }
+  return out;
 }
 
 /** GatherBlockQuantized candidates: Gather(table [V, H] float initializer, indices) along axis 0. */
@@ -156,8 +220,10 @@ function planEmbeddings(graph: GraphRecord, settings: QuantizeSettings, readers:
       if (pattern) reason = `excluded by '${pattern}'`;
     }
     const scaleBytes = t.dataType === DataType.FLOAT16 ? 2 : 4;
+    // Zero points are always written: without them ONNX Runtime's CUDA GatherBlockQuantized read
+    // 0 where the CPU reads 2^(bits-1) (https://github.com/microsoft/onnxruntime/issues/31692).
     out.push(reason ? { ...base, action: 'keep', reason }
-      : { ...base, action: 'quantize', reason: null, bytesAfter: nbitsBytes(H, V, bits, settings.blockSize, settings.symmetric, scaleBytes) });
+      : { ...base, action: 'quantize', reason: null, bytesAfter: nbitsBytes(H, V, bits, settings.blockSize, false, scaleBytes) });
   }
   return out;
 }

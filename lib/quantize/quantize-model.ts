@@ -65,6 +65,8 @@ export interface QuantizeReport {
   peakRssBytes: number;
   verified: boolean;
   dryRun: boolean;
+  /** Why the output has no genai_config.json, so ONNX Runtime GenAI and Foundry Local cannot run it (null: it has one). */
+  noGenaiConfig: string | null;
 }
 
 export async function quantizeModel(options: QuantizeModelOptions): Promise<QuantizeReport> {
@@ -83,11 +85,11 @@ export async function quantizeModel(options: QuantizeModelOptions): Promise<Quan
     const out = options.out ? path.resolve(options.out)
       : options.register ? path.join(modelsDir(cacheRoot), safeModelFolder(name)) : null;
     const sourceInfo = { dir: source.dir, onnx: onnxName, layout: source.layout, weightBytes: plan.bytesBefore };
-    const report = (dir: string | null, registered: string | null, verified: boolean, peak: number): QuantizeReport => {
+    const report = (dir: string | null, registered: string | null, verified: boolean, peak: number, noGenaiConfig: string | null = null): QuantizeReport => {
       const files = dir ? listFiles(dir) : [];
       return {
         name, label, settings, source: sourceInfo, dir, registered, plan, files, totalBytes: files.reduce((a, f) => a + f.bytes, 0),
-        seconds: (performance.now() - started) / 1000, peakRssBytes: peak, verified, dryRun: !dir,
+        seconds: (performance.now() - started) / 1000, peakRssBytes: peak, verified, dryRun: !dir, noGenaiConfig,
       };
     };
     if (options.dryRun) return report(null, null, false, peakRss());
@@ -102,6 +104,7 @@ export async function quantizeModel(options: QuantizeModelOptions): Promise<Quan
     let data: TensorDataWriter | null = null;
     let peak = 0;
     let verified = false;
+    let genaiProblem: string | null = null;
     try {
       const onnxDir = source.layout === 'optimum' ? path.join(tmp, 'onnx') : tmp;
       fs.mkdirSync(onnxDir, { recursive: true });
@@ -115,8 +118,8 @@ export async function quantizeModel(options: QuantizeModelOptions): Promise<Quan
       data = null;
       fs.writeFileSync(path.join(onnxDir, outOnnx), encodeModel(rewritten));
       copyCompanionFiles(source, tmp);
-      updateConfigs(tmp, outOnnx, settings, source.name);
-      writeInferenceModelJson(tmp, inferenceModelJson(source, tmp, name, settings));
+      genaiProblem = updateConfigs(tmp, source.layout === 'optimum' ? `onnx/${outOnnx}` : outOnnx, settings, source.name);
+      writeInferenceModelJson(tmp, inferenceModelJson(source, tmp, name));
       peak = peakRss();
       if (options.verify !== false) {
         await verifyLoads(path.join(onnxDir, outOnnx));
@@ -132,7 +135,7 @@ export async function quantizeModel(options: QuantizeModelOptions): Promise<Quan
     }
     let registered: string | null = null;
     if (options.register) registered = registerFolder(out, name, cacheRoot, !!options.force);
-    return report(out, registered, verified, peak);
+    return report(out, registered, verified, peak, genaiProblem);
   } finally {
     reader.close();
   }

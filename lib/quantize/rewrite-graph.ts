@@ -23,6 +23,8 @@ import type { QuantizePlan } from './plan';
 
 export type StreamJob =
   | { kind: 'copy'; source: TensorRecord; target: TensorRecord; bytes: number }
+  /** A tensor of one repeated byte (explicit symmetric zero points: 0x88 for 4 bits, 0x80 for 8). */
+  | { kind: 'fill'; source: TensorRecord; target: TensorRecord; value: number; bytes: number }
   | { kind: 'fp16'; source: TensorRecord; target: TensorRecord; bytes: number }
   | { kind: 'int8-columns'; source: TensorRecord; bytes: number; K: number; N: number; quantized: TensorRecord; scales: TensorRecord }
   | {
@@ -46,7 +48,17 @@ export function rewriteModel(model: ModelRecord, plan: QuantizePlan, data: Tenso
   const jobs: StreamJob[] = [];
   const initializers: TensorRecord[] = [];
   const reserve = (name: string, dataType: TensorRecord['dataType'], dims: number[], bytes: number): Reserved => data.reserve(name, dataType, dims, bytes);
-  const byWeight = new Map(plan.decisions.filter((d) => d.action === 'quantize').map((d) => [d.weight, d]));
+  // a tied embedding shares its MatMul's weight: the MatMul decision quantises it
+  const byWeight = new Map(plan.decisions.filter((d) => d.action === 'quantize' && !d.sharedWith).map((d) => [d.weight, d]));
+  const sharedByGather = new Map(plan.decisions.filter((d) => d.action === 'quantize' && d.sharedWith).map((d) => [d.node, d]));
+  const droppedTransposes = new Set([...sharedByGather.values()].map((d) => d.sharedWith!.transpose));
+  /** Symmetric zero points written out for a GatherBlockQuantized: its name, or null. */
+  const explicitZeroPoints = (weight: string, N: number, layout: NBitsLayout, source: TensorRecord): string => {
+    const zp = reserve(`${weight}_zero_points`, DataType.UINT8, [N, layout.zpBytes], N * layout.zpBytes);
+    initializers.push(zp);
+    jobs.push({ kind: 'fill', source, target: zp, value: layout.bits === 4 ? 0x88 : 0x80, bytes: N * layout.zpBytes });
+    return zp.name;
+  };
   const bits = precisionBits(s.precision);
   const dynamic = usesMatMulInteger(s);
   const nodes: NodeRecord[] = [];
@@ -62,6 +74,7 @@ export function rewriteModel(model: ModelRecord, plan: QuantizePlan, data: Tenso
       const zeroPoints = s.symmetric ? null : reserve(`${t.name}_zero_points`, DataType.UINT8, [d.N, layout.zpBytes], d.N * layout.zpBytes);
       initializers.push(packed, scales, ...(zeroPoints ? [zeroPoints] : []));
       jobs.push({ kind: 'nbits', rows: true, source: t, bytes: d.bytesBefore, layout, packed, scales, zeroPoints, halfScales: half });
+      if (s.symmetric) explicitZeroPoints(t.name, d.N, layout, t);
     } else if (d && dynamic) {
       const quantized = reserve(`${t.name}_int8`, DataType.INT8, [d.K, d.N], d.K * d.N);
       const scales = reserve(`${t.name}_scale`, DataType.FLOAT, [d.N], d.N * 4);
@@ -75,6 +88,8 @@ export function rewriteModel(model: ModelRecord, plan: QuantizePlan, data: Tenso
       const zeroPoints = s.symmetric ? null : reserve(`${t.name}_zero_points`, DataType.UINT8, [d.N, layout.zpBytes], d.N * layout.zpBytes);
       initializers.push(packed, scales, ...(zeroPoints ? [zeroPoints] : []));
       jobs.push({ kind: 'nbits', rows: false, source: t, bytes: d.bytesBefore, layout, packed, scales, zeroPoints, halfScales: half });
+      // the tied embedding's GatherBlockQuantized reads this weight too: symmetric zero points for it
+      if (s.symmetric && [...sharedByGather.values()].some((e) => e.weight === t.name)) explicitZeroPoints(t.name, d.N, layout, t);
     } else if (s.precision === 'fp16' && t.dataType === DataType.FLOAT) {
       if (t.external) {
         const target = reserve(t.name, DataType.FLOAT16, t.dims, t.external.length / 2);
@@ -96,13 +111,19 @@ export function rewriteModel(model: ModelRecord, plan: QuantizePlan, data: Tenso
     // plan.ts quantises a weight only when this MatMul is its one reader
     const d = n.opType === 'MatMul' ? byWeight.get(n.inputs[1]) : undefined;
     const e = n.opType === 'Gather' ? byWeight.get(n.inputs[0]) : undefined;
-    if (e && e.kind === 'embedding') {
+    const shared = n.opType === 'Gather' ? sharedByGather.get(n.name) : undefined;
+    if (droppedTransposes.has(n.name)) continue; // its Gather reads the quantised weight instead
+    if (shared && bits) {
+      // builders/base.py make_embedding (tied_quantized_embeddings): Reshape the MatMulNBits weight
+      // [V, kBlocks, bs*bits/8] to [V, H*bits/8] and gather rows of it, dequantised with the same scales.
+      const flat = `/model/constants/${shared.weight}_gather_shape`;
+      initializers.push({ name: flat, dataType: DataType.INT64, dims: [2], raw: new Uint8Array(new BigInt64Array([BigInt(shared.N), BigInt(shared.K * bits / 8)]).buffer) });
+      const reshaped = `${n.name}/Reshape_weight/output_0`;
+      nodes.push({ opType: 'Reshape', domain: '', name: `${n.name}/Reshape_weight`, inputs: [`${shared.weight}_Q${bits}`, flat], outputs: [reshaped], attributes: {} });
+      nodes.push(gatherBlockQuantized(n, reshaped, `${shared.weight}_scales`, `${shared.weight}_zero_points`, bits, s.blockSize));
+    } else if (e && e.kind === 'embedding') {
       const eb = s.precision === 'int4' ? 4 : 8;
-      nodes.push({
-        opType: 'GatherBlockQuantized', domain: 'com.microsoft', name: n.name.replace(/Gather$/, 'GatherBlockQuantized') || `${e.weight}/GatherBlockQuantized`,
-        inputs: [`${e.weight}_Q${eb}`, n.inputs[1], `${e.weight}_scales`, ...(s.symmetric ? [] : [`${e.weight}_zero_points`])], outputs: n.outputs, extra: n.extra,
-        attributes: { gather_axis: { kind: 'int', value: 0 }, quantize_axis: { kind: 'int', value: 1 }, block_size: { kind: 'int', value: s.blockSize }, bits: { kind: 'int', value: eb } },
-      });
+      nodes.push(gatherBlockQuantized(n, `${e.weight}_Q${eb}`, `${e.weight}_scales`, `${e.weight}_zero_points`, eb, s.blockSize));
     } else if (d && dynamic) {
       nodes.push(...matMulIntegerNodes(n, d.weight));
     } else if (d && bits) {
@@ -135,6 +156,15 @@ export function rewriteModel(model: ModelRecord, plan: QuantizePlan, data: Tenso
   };
   if ('slmlab.precision' in metadata) metadata['slmlab.precision'] = s.precision;
   return { model: { ...model, opsets, graph, metadata }, jobs };
+}
+
+/** Gather(table, ids) -> com.microsoft.GatherBlockQuantized(data [N, K*bits/8] uint8, ids, scales, zero points), blocks along axis 1. */
+function gatherBlockQuantized(n: NodeRecord, data: string, scales: string, zeroPoints: string, bits: number, blockSize: number): NodeRecord {
+  return {
+    opType: 'GatherBlockQuantized', domain: 'com.microsoft', name: n.name.replace(/Gather$/, 'GatherBlockQuantized') || `${data}/GatherBlockQuantized`,
+    inputs: [data, n.inputs[1], scales, zeroPoints], outputs: n.outputs, extra: n.extra,
+    attributes: { gather_axis: { kind: 'int', value: 0 }, quantize_axis: { kind: 'int', value: 1 }, block_size: { kind: 'int', value: blockSize }, bits: { kind: 'int', value: bits } },
+  };
 }
 
 /** The five nodes that replace MatMul(x, W) -> y in the MatMulInteger form (see the header). */

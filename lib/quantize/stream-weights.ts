@@ -20,7 +20,7 @@ export interface StreamProgress { doneBytes: number; totalBytes: number; tensor:
 
 export async function streamWeights(jobs: readonly StreamJob[], reader: TensorBytesReader, out: TensorDataWriter,
   onProgress?: (p: StreamProgress) => void, signal?: AbortSignal): Promise<void> {
-  const totalBytes = jobs.reduce((a, j) => a + j.bytes, 0);
+  const totalBytes = jobs.reduce((a, j) => a + (j.kind === 'fill' ? 0 : j.bytes), 0); // progress counts source bytes read
   let doneBytes = 0;
   const band = new Uint8Array(BAND_BYTES);
   for (const job of jobs) {
@@ -28,6 +28,7 @@ export async function streamWeights(jobs: readonly StreamJob[], reader: TensorBy
       doneBytes += bytes;
       onProgress?.({ doneBytes, totalBytes, tensor: job.source.name });
     };
+    if (job.kind === 'fill') { out.writeAt(job.target.external!.offset, new Uint8Array(job.bytes).fill(job.value)); continue; }
     if (job.kind === 'nbits') await quantizeWeight(job, reader, out, band, step, signal);
     else if (job.kind === 'int8-columns') await quantizeColumns(job, reader, out, band, step, signal);
     else await copyOrConvert(job, reader, out, band, step, signal);

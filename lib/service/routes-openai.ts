@@ -96,6 +96,8 @@ export function extension(r: GenerationResult, lease: Lease, serviceMs: number) 
     load_wait_ms: r3(lease.loadWaitMs),
     service_ms: r3(serviceMs),
     total_ms: r3(t.totalMs),
+    // set when the prompt was not built with the model's own chat template, as Foundry Local builds it
+    ...(r.templateNote ? { template_note: r.templateNote } : {}),
     timings: {
       queueMs: r3(t.queueMs), tokenizeMs: r3(t.tokenizeMs), prefillMs: r3(t.prefillMs), ttftMs: r3(t.ttftMs),
       firstTextMs: t.firstTextMs === null ? null : r3(t.firstTextMs),

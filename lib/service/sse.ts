@@ -43,7 +43,7 @@ export class SseWriter {
     if (!this.corked) {
       this.corked = true;
       this.res.cork();
-      process.nextTick(() => { this.corked = false; this.res.uncork(); });
+      process.nextTick(() => this.uncork());
     }
     this.res.write(text);
   }
@@ -63,7 +63,15 @@ export class SseWriter {
   end(): void {
     if (this.ended) return;
     this.ended = true;
+    // Node >= 22 drops what is still corked when end() comes first: flush it before ending.
+    this.uncork();
     this.res.end();
+  }
+
+  private uncork(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.res.uncork();
   }
 }
 

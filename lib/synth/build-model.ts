@@ -31,8 +31,9 @@ export type Precision = WeightFormat;
  *   'classic' - slmlab's first layout: the builder's graph before v0.15 (a float embedding
  *               table and a separate lm_head), weights in Optimum's file name model.onnx_data;
  *   'v0.15'   - the builder since v0.15 (2026-07): weights in model.onnx.data, and for tied
- *               int4 models one int4 matrix shared by the embedding (GatherBlockQuantized)
- *               and the lm_head (MatMulNBits).
+ *               models no embedding table of its own: at int4 one int4 matrix shared by the
+ *               embedding (GatherBlockQuantized) and the lm_head (MatMulNBits); at fp32/fp16
+ *               the embedding gathers from Transpose(lm_head weight). (int8 keeps a table.)
  */
 export type BuilderStyle = 'classic' | 'v0.15';
 export const BUILDER_STYLES: readonly BuilderStyle[] = ['classic', 'v0.15'];
@@ -241,7 +242,7 @@ export async function buildModel(options: BuildOptions): Promise<BuildReport> {
       seed, layout, logits, scales,
       differences: logits === 'last' ? [...shape.differences, 'logits for the last position only (the real graph computes every position): prefill is faster than the real model\'s'] : shape.differences,
       tokenizer: tok.source,
-      builder: builder === 'v0.15' ? 'slmlab synth (ONNX Runtime GenAI builder >= 0.15 layout: model.onnx.data, shared int4 embedding)' : 'slmlab synth (ONNX Runtime GenAI builder layout before 0.15, Optimum data file name)',
+      builder: builder === 'v0.15' ? 'slmlab synth (ONNX Runtime GenAI builder >= 0.15 layout: model.onnx.data, embedding shared with the lm_head for tied models)' : 'slmlab synth (ONNX Runtime GenAI builder layout before 0.15, Optimum data file name)',
     };
     const model = encodeModel({
       irVersion: 10,

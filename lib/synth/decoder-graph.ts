@@ -12,10 +12,12 @@
  *     mlp = W_down^T (silu(x2 W_gate^T) * (x2 W_up^T))
  *   logits = SkipSimplifiedLayerNorm(mlp, res) W_lm^T   [B, S, V]
  *
- * With `sharedEmbedding` (the builder's layout since v0.15, for tied models at int4) there is
- * no float embedding table: the embedding gathers rows of the lm_head's int4 matrix itself,
+ * With `sharedEmbedding` (the builder's layout since v0.15, for tied models) there is no
+ * embedding table of its own. At int4 the embedding gathers rows of the lm_head's int4 matrix,
  *   input_ids -> GatherBlockQuantized(W_lm_Q4 [V, kBlocks, bs/2], scales [V, kBlocks, 1]) -> [B, S, H]
- * so one int4 copy of the [V, H] matrix serves both ends of the model.
+ * so one int4 copy of the [V, H] matrix serves both ends of the model; at fp32 / fp16 it
+ * gathers from the lm_head's float weight, transposed:
+ *   input_ids -> Gather(Transpose(W_lm [H, V], perm [1, 0])) -> [B, S, H]
  *
  * logits 'last' (not the builder's default) gathers the last position before lm_head,
  *   normed [B, S, H] -> Gather(axis 1, [-1]) -> [B, 1, H] -> logits [B, 1, V],
@@ -53,7 +55,7 @@ export interface DecoderPlan {
   accuracyLevel: number;
   seed: number;
   layout: Layout;
-  /** Tied int4 models: embed with GatherBlockQuantized over the lm_head's int4 weight (builder >= 0.15). */
+  /** Tied models (builder >= 0.15): embed from the lm_head's weight (GatherBlockQuantized at int4, Transpose + Gather at fp32/fp16). */
   sharedEmbedding?: boolean;
   /** Default 'all' (builder-faithful). */
   logits?: LogitsMode;
@@ -152,6 +154,7 @@ export function planDecoder(plan: DecoderPlan, data: TensorDataWriter): PlannedD
   const embedName = 'model.embed_tokens.weight';
   const embedKey = key(embedName);
   const shared = plan.sharedEmbedding === true && plan.format === 'int4' && s.tiedEmbeddings;
+  const tiedFloat = plan.sharedEmbedding === true && (plan.format === 'fp32' || plan.format === 'fp16') && s.tiedEmbeddings;
   let embedded: string;
   if (shared) {
     // GatherBlockQuantized reads the lm_head's int4 blocks as they are, [V, kBlocks, bs/2] uint8
@@ -166,6 +169,11 @@ export function planDecoder(plan: DecoderPlan, data: TensorDataWriter): PlannedD
     const blocks = b.op('GatherBlockQuantized', '/model/embed_tokens/GatherBlockQuantized', [`${LM_HEAD}_Q4`, inputIds, scales],
       { gather_axis: 0, quantize_axis: 2, block_size: plan.blockSize, bits: 4 }, 'com.microsoft');
     embedded = b.op('Reshape', '/model/embed_tokens/Reshape', [blocks, '/model/constants/embed_out_shape']);
+  } else if (tiedFloat) {
+    // The builder's float tied form (builders/base.py make_embedding, tied_unquantized_embeddings):
+    // no table of its own; the lm_head's B [H, V] transposed to [V, H] is gathered from.
+    const table = b.op('Transpose', '/model/embed_tokens/Transpose', [LM_HEAD], { perm: [1, 0] });
+    embedded = b.op('Gather', '/model/embed_tokens/Gather', [table, inputIds], { axis: 0 });
   } else {
     const t = data.reserve(embedName, ioType, [s.vocab, s.hidden], s.vocab * s.hidden * floatBytes);
     b.initializer(t);

@@ -29,6 +29,7 @@ export function resultSummary(r: GenerationResult): string {
     `${r.model} on ${r.provider}: ${r.promptTokens} prompt tokens, ${r.completionTokens} generated, finish: ${r.finishReason}`,
     `  tokenize ${ms(t.tokenizeMs)} · prefill ${ms(t.prefillMs)} · time to first token ${ms(t.ttftMs)} · decode ${decode} · total ${ms(t.totalMs)}`,
   ];
+  if (r.templateNote) lines.push(`  note: ${r.templateNote}`);
   if (r.synthetic) lines.push(`  ${SYNTHETIC_BANNER}`);
   return lines.join('\n');
 }

@@ -42,7 +42,7 @@ export function registerModelBuild(model: Command): void {
     .option('--accuracy-level <n>', 'int4 MatMulNBits accuracy_level: 0 exact float, 4 int8 activations (fast)', integer('--accuracy-level', 0, 4), 4)
     .option('--seed <n>', 'weights seed: same shape, precision and seed give byte-identical files', integer('--seed', 0, 0xffffffff), 0)
     .option('--layout <layout>', 'genai (ONNX Runtime GenAI / Foundry) or optimum (Hugging Face / transformers.js)', oneOf('--layout', ['genai', 'optimum'] as const), 'genai')
-    .option('--builder <style>', 'classic (model.onnx_data, float embedding) or v0.15 (ONNX Runtime GenAI builder >= 0.15: model.onnx.data, tied int4 models share one int4 embedding/lm_head matrix)', oneOf('--builder', ['classic', 'v0.15'] as const), 'classic')
+    .option('--builder <style>', 'classic (model.onnx_data, float embedding) or v0.15 (ONNX Runtime GenAI builder >= 0.15: model.onnx.data; tied models embed from the lm_head weight: one shared int4 matrix at int4, Transpose + Gather at fp32/fp16)', oneOf('--builder', ['classic', 'v0.15'] as const), 'classic')
     .option('--logits <mode>', 'all (every position, as the real model) or last (last position only: faster prefill, not the real graph)', oneOf('--logits', ['all', 'last'] as const), 'all')
     .option('--scales <type>', 'int4 block scales: fp32 (the builder\'s) or fp16 (exact in GGUF Q4_0, for `slmlab model export --gguf`; id suffix -s16)', oneOf('--scales', ['fp32', 'fp16'] as const), 'fp32')
     .option('--threads <n>', 'worker threads filling the weights (default: one per core, up to 4)', integer('--threads', 1, 64))

@@ -3,7 +3,7 @@
  * decoder, registered for slmlab and Foundry Local (see lib/quantize/).
  */
 import type { Command } from 'commander';
-import { INT8_KERNELS, quantizeModel, QUANT_BLOCK_SIZES, QUANT_PRECISIONS, type Int8Kernel, type QuantizeReport, type QuantPrecision } from '../../lib/quantize';
+import { INT8_KERNELS, quantizeModel, QUANT_BLOCK_SIZES, QUANT_PRECISIONS, QUANT_TARGETS, type Int8Kernel, type QuantizeReport, type QuantPrecision, type QuantTarget } from '../../lib/quantize';
 import { locateModel } from '../../lib/registry/locate-model';
 import { textTable } from '../../lib/util/text-table';
 import { bytes } from './format';
@@ -12,7 +12,7 @@ import { progressBar } from './progress-bar';
 import { fail } from './exit-codes';
 
 interface Opts {
-  out?: string; precision: QuantPrecision; blockSize: number; asymmetric?: boolean; accuracyLevel: number; exclude: string[]; int8Kernel: Int8Kernel; embeddings?: boolean;
+  out?: string; precision: QuantPrecision; blockSize: number; asymmetric?: boolean; accuracyLevel?: number; ep?: QuantTarget; exclude: string[]; int8Kernel: Int8Kernel; embeddings?: boolean;
   name?: string; register?: boolean; dryRun?: boolean; force?: boolean; verify: boolean; json?: boolean; onnxFile?: string;
 }
 
@@ -25,9 +25,10 @@ export function registerModelQuantize(model: Command): void {
     .option('--precision <p>', `${QUANT_PRECISIONS.join(', ')}`, oneOf('--precision', QUANT_PRECISIONS), 'int4' as QuantPrecision)
     .option('--block-size <n>', `int4/int8 elements per scale: ${QUANT_BLOCK_SIZES.join(', ')}`, integer('--block-size', 16, 128), 32)
     .option('--asymmetric', 'int4/int8: a zero point per block (default: symmetric)')
-    .option('--accuracy-level <n>', 'MatMulNBits accuracy_level: 0 float activations (exact), 4 int8 activations (fast on CPU)', integer('--accuracy-level', 0, 4), 4)
+    .option('--ep <provider>', `the execution provider the model is for: ${QUANT_TARGETS.join(', ')} (default cpu); sets the accuracy_level as ONNX Runtime GenAI's builder does (4 on cpu/webgpu, 0 on cuda) and genai_config.json's provider`, oneOf('--ep', QUANT_TARGETS))
+    .option('--accuracy-level <n>', 'MatMulNBits accuracy_level: 0 float activations (exact), 4 int8 activations (fast on CPU); default from --ep', integer('--accuracy-level', 0, 4))
     .option('--int8-kernel <k>', 'int8 only: matmulinteger (DynamicQuantizeLinear + MatMulInteger, per-column scales; faster here) or matmulnbits (8-bit MatMulNBits blocks)', oneOf('--int8-kernel', INT8_KERNELS), 'matmulinteger' as Int8Kernel)
-    .option('--embeddings', 'int4/int8: also quantise the token embedding (GatherBlockQuantized, same bits and block)')
+    .option('--embeddings', 'int4/int8: also quantise the token embedding (GatherBlockQuantized, same bits and block, explicit zero points); a tied embedding in the builder v0.15 form is shared with lm_head anyway')
     .option('--exclude <pattern>', 'leave matching MatMul nodes or weights in float (repeatable; * is a wildcard), e.g. lm_head', collect, [])
     .option('--name <name>', "the model's name (inference_model.json Name; default <source>-<precision label>)")
     .option('--register', 'make it visible to `slmlab cache list`, `model list` and `model run <name>`')
@@ -50,7 +51,7 @@ Examples:
         const located = await locateModel(name);
         const report = await quantizeModel({
           source: located.dir, out: o.out, precision: o.precision, blockSize: o.blockSize, symmetric: !o.asymmetric,
-          accuracyLevel: o.accuracyLevel, exclude: o.exclude, int8Kernel: o.int8Kernel, embeddings: o.embeddings, name: o.name, register: o.register, dryRun: o.dryRun,
+          accuracyLevel: o.accuracyLevel, target: o.ep, exclude: o.exclude, int8Kernel: o.int8Kernel, embeddings: o.embeddings, name: o.name, register: o.register, dryRun: o.dryRun,
           force: o.force, verify: o.verify, onnxFile: o.onnxFile,
           onProgress: (p) => bar.update(p.doneBytes, p.totalBytes, p.tensor), signal: interrupt.signal,
         });
@@ -71,7 +72,7 @@ export function quantizeSummary(r: QuantizeReport): string {
     : `${p.decisions.filter((d) => d.kind === 'matmul' && d.action === 'quantize').length} MatMul weights -> ${kernel} ${r.label}, ${p.keptCount} left in float`;
   lines.push(`${r.dryRun ? 'dry run: would quantise' : 'quantised'} ${r.source.dir} (${r.source.onnx}): ${what}`);
   const emb = p.decisions.filter((d) => d.kind === 'embedding' && d.action === 'quantize');
-  if (emb.length) lines.push(`  embedding   ${emb.map((d) => d.weight).join(', ')} -> GatherBlockQuantized`);
+  if (emb.length) lines.push(`  embedding   ${emb.map((d) => d.sharedWith ? `${d.node} (tied: reads ${d.weight} quantised once for ${d.sharedWith.matmul})` : d.weight).join(', ')} -> GatherBlockQuantized`);
   lines.push(`  weights     ${bytes(p.bytesBefore)} -> ${bytes(p.bytesAfter)} (${(p.bytesAfter / p.bytesBefore * 100).toFixed(1)} %)`);
   const kept = p.decisions.filter((d) => d.action === 'keep');
   const padded = p.decisions.filter((d) => d.padded);
@@ -86,6 +87,7 @@ export function quantizeSummary(r: QuantizeReport): string {
   lines.push(`  size        ${bytes(r.totalBytes)} in ${r.files.length} files`);
   lines.push(`  name        ${r.name}${r.registered ? ` (registered: ${r.registered})` : ''}`);
   lines.push(`  time        ${r.seconds.toFixed(1)} s, peak memory ${bytes(r.peakRssBytes)}${r.verified ? ', loads in ONNX Runtime' : ''}`);
+  if (r.noGenaiConfig) lines.push(`  note        no genai_config.json, so ONNX Runtime GenAI and Foundry Local cannot run this folder: ${r.noGenaiConfig}`);
   if (r.registered) lines.push(`  run it      slmlab model run ${r.name} --prompt "Hello"`);
   return lines.join('\n');
 }

@@ -28,6 +28,7 @@ import { runnableDir } from '../model-scan';
 import { resolveInside, safeModelFolder } from '../safe-name';
 import { ensureSynthetic } from './build-synthetic';
 import { writeInferenceModel, type InferenceModel } from '../inference-model';
+import { addGenaiConfigToOptimumFolder } from '../optimum-genai-config';
 import { ensureFreeSpace } from './disk-space';
 import { DEFAULT_MAX_UNLISTED_BYTES, fetchFile } from './fetch-file';
 import { hubEndpoint, hubToken } from './hub-api';
@@ -87,7 +88,7 @@ export async function ensureVariant(variant: CatalogVariant, opts: EnsureOptions
   const folder = safeModelFolder(variant.id);
   const final = resolveInside(modelsDir(root), folder);
   const cached = opts.force ? null : finishedDir(final);
-  if (cached) { tracker.phase('done'); return { dir: cached, downloaded: false }; }
+  if (cached) { addFoundryFiles(cached, variant, opts); tracker.phase('done'); return { dir: cached, downloaded: false }; }
   if (isDir(final) && !readCompletion(final)) {
     throw new ModelInvalidError(`'${final}' exists but is not a slmlab download of '${variant.id}' (it has no ${COMPLETE_FILE}): move that folder elsewhere (it is listed as a custom model) and run again`);
   }
@@ -102,7 +103,12 @@ export async function ensureVariant(variant: CatalogVariant, opts: EnsureOptions
     if (record) {
       tracker.phase('verifying', '');
       const damage = findDamage(final, record, { hash: opts.force });
-      if (damage === null) { tracker.phase('done'); return { dir: finishedDir(final) ?? final, downloaded: false }; }
+      if (damage === null) {
+        const dir = finishedDir(final) ?? final;
+        addFoundryFiles(dir, variant, opts);
+        tracker.phase('done');
+        return { dir, downloaded: false };
+      }
       repaired = damage;
       moveBackForRepair(final, partial);
     }
@@ -181,13 +187,27 @@ async function download(variant: CatalogVariant & { source: HuggingFaceSource | 
   tracker.phase('verifying', '');
   fs.rmSync(path.join(partial, PLAN_FILE), { force: true });
   const modelDir = path.relative(partial, runnableDir(partial)).split(path.sep).join('/');
-  if (opts.inferenceModel) writeInferenceModel(path.join(partial, modelDir), opts.inferenceModel);
+  addFoundryFiles(path.join(partial, modelDir), variant, opts);
   writeCompletion(partial, { variantId: variant.id, source, files: done, completedAt: new Date().toISOString(), ...(plan.commit ? { commit: plan.commit } : {}), modelDir });
   if (fs.existsSync(final)) fs.rmSync(final, { recursive: true, force: true }); // our own record, files damaged: replaced
   fs.mkdirSync(path.dirname(final), { recursive: true });
   fs.renameSync(partial, final);
   tracker.phase('done', '');
   return { dir: path.join(final, modelDir), downloaded: true };
+}
+
+/**
+ * What Foundry Local needs to list the folder (Foundry-Local sdk_v2/cpp/src/catalog/local_model_scanner.cc):
+ * inference_model.json with the variant's Name, and genai_config.json, which an Optimum-layout
+ * download lacks (optimum-genai-config.ts writes it, or `slmlab model check --foundry` says why not).
+ * Also run on a cached folder that ensureVariant is asked for (`model download --force` re-verifies
+ * and gets here), for folders downloaded before slmlab wrote these; a read-only cache is left as it is.
+ */
+function addFoundryFiles(dir: string, variant: CatalogVariant, opts: EnsureOptions): void {
+  try {
+    if (opts.inferenceModel) writeInferenceModel(dir, opts.inferenceModel);
+    addGenaiConfigToOptimumFolder(dir, variant.source.kind === 'huggingface' ? variant.source.onnxFile : undefined);
+  } catch { /* a read-only cache: the model still runs in slmlab */ }
 }
 
 /**
