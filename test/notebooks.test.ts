@@ -3,7 +3,8 @@
  * parameters, a temp cache and results folder) and their HTML holds the library's DataFrame
  * tables, plotly figures, the scored QA table and the cost table; with chromium on PATH each
  * page is rendered and every figure must have drawn. A mistyped model fails the run with the
- * library's message. No notebook cell imports ../dist or ../lib. Skipped when jupyter is not
+ * library's message, one readable error, the published results untouched; session 4 runs a second
+ * time on the same results folder. No notebook cell imports ../dist or ../lib. Skipped when jupyter is not
  * installed. Also unit-tests run-notebooks' parameter parsing and injection (no jupyter needed).
  */
 import { test } from 'node:test';
@@ -70,16 +71,16 @@ function renderedDom(file: string): string {
   }
 }
 
-test('the notebooks execute headless and render DataFrame tables, plotly figures, the scored QA, RAG and cost tables', { skip: SKIP, timeout: 420_000 }, () => {
+test('the notebooks execute headless and render DataFrame tables, plotly figures, the scored QA, RAG and cost tables', { skip: SKIP, timeout: 620_000 }, () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'slmlab-notebooks-'));
   try {
     const env: NodeJS.ProcessEnv = { ...process.env, SLMLAB_CACHE_DIR: path.join(tmp, 'cache'), SLMLAB_RESULTS_DIR: path.join(tmp, 'results') };
     for (const v of ['BENCH_MODELS', 'BENCH_ROUNDS', 'BENCH_PROMPT', 'BENCH_MAX_TOKENS', 'SLM_ALIAS', 'LLM_ALIAS', 'COMPARE_PROMPT', 'FOUNDRY_LOCAL_ENDPOINT']) delete env[v];
     // Small parameters: tiny (the 0.2 MB test model) and the smallest twin, a few tokens, one round.
+    const params = ['--param', 'rounds=1', '--param', 'maxTokens=6', '--param', 'slm=tiny', '--param', 'llm=qwen2.5-0.5b-twin',
+      '--param', 'refineMaxTokens=6', '--param', 'qaMaxTokens=4', '--param', 'qaRounds=1'];
     const r = spawnSync(process.execPath, [RUNNER,
-      '--param', 'models=tiny', '--param', 'askModel=tiny', '--param', 'prompts=workshop#rag-brief', '--param', 'rounds=1', '--param', 'warmup=0',
-      '--param', 'maxTokens=6', '--param', 'slm=tiny', '--param', 'llm=qwen2.5-0.5b-twin', '--param', 'refineMaxTokens=6',
-      '--param', 'qaMaxTokens=4', '--param', 'qaRounds=1',
+      '--param', 'models=tiny', '--param', 'askModel=tiny', '--param', 'prompts=workshop#rag-brief', '--param', 'warmup=0', ...params,
     ], { cwd: ROOT, env, encoding: 'utf8', timeout: 400_000 });
     assert.equal(r.status, 0, `run-notebooks failed:\n${r.stdout}\n${r.stderr}`);
     const html = (n: string) => path.join(tmp, 'results', `${n}.html`);
@@ -104,6 +105,17 @@ test('the notebooks execute headless and render DataFrame tables, plotly figures
     // The deployment module's notebook (quantise, register, compare, sweep) runs in the same pass.
     const dq = fs.readFileSync(html('deploy_quantize'), 'utf8');
     assert.ok(dq.includes('class="slmlab-plot"'), 'deploy_quantize: no plotly figure');
+    // A class re-runs notebooks all day: session 4 again on the same results (its export once
+    // refused to replace the previous run's results.jsonl). The run is staged and then published whole.
+    const s4dir = path.join(tmp, 'results', 'session04');
+    const firstReport = fs.statSync(path.join(s4dir, 'report.html')).mtimeMs;
+    const again = spawnSync(process.execPath, [RUNNER, '--notebook', 'session04', ...params], { cwd: ROOT, env, encoding: 'utf8', timeout: 200_000 });
+    assert.equal(again.status, 0, `session04 a second time failed:\n${again.stdout}\n${again.stderr}`);
+    assert.ok(fs.statSync(path.join(s4dir, 'report.html')).mtimeMs > firstReport, 'the second run published a new report');
+    assert.equal(fs.readFileSync(path.join(s4dir, 'results.jsonl'), 'utf8'), fs.readFileSync(path.join(s4dir, 'compare.jsonl'), 'utf8'), 'the report describes this run\'s data');
+    assert.ok(fs.existsSync(path.join(s4dir, 'rubric.json')), 'the class\'s rubric file carries over');
+    assert.deepEqual(fs.readdirSync(path.join(tmp, 'results')).filter((f) => f.startsWith('.') || f === 'failed'), [], 'no staging or failed folder left');
+    assert.doesNotMatch(again.stderr, /MissingIDFieldWarning/);
     if (!onPath('chromium')) return;
     for (const n of NAMES) {
       const dom = renderedDom(html(n));
@@ -123,11 +135,19 @@ test('a mistyped model fails the notebook with the library\'s message, and the r
   try {
     const env: NodeJS.ProcessEnv = { ...process.env, SLMLAB_CACHE_DIR: path.join(tmp, 'cache'), SLMLAB_RESULTS_DIR: path.join(tmp, 'results') };
     delete env.BENCH_MODELS;
+    // A previous complete run's results: a failed run must leave them as they were.
+    fs.mkdirSync(path.join(tmp, 'results', 'session03'), { recursive: true });
+    fs.writeFileSync(path.join(tmp, 'results', 'session03', 'results.jsonl'), 'previous run\n');
     const r = spawnSync(process.execPath, [RUNNER, '--notebook', 'session03', '--param', 'models=qwen2.5-0.5-twin', '--param', 'askModel=tiny', '--param', 'maxTokens=4'],
       { cwd: ROOT, env, encoding: 'utf8', timeout: 190_000 });
     assert.equal(r.status, 1, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stderr, /GridError \[invalid_request\]: .*'qwen2\.5-0\.5-twin' is not in the catalog \(did you mean 'qwen2\.5-0\.5b-twin'/);
     assert.match(r.stderr, /session03_benchmark_oss_models FAILED/);
+    // One readable error: no nbclient traceback wall, no nbformat id warning.
+    assert.doesNotMatch(r.stderr, /Traceback \(most recent call last\)|CellExecutionError|MissingIDFieldWarning/);
+    assert.match(r.stderr, /notebook cell \d+ \(id s3-18\) failed/);
+    assert.equal(fs.readFileSync(path.join(tmp, 'results', 'session03', 'results.jsonl'), 'utf8'), 'previous run\n', 'the published results are untouched');
+    assert.match(fs.readFileSync(path.join(tmp, 'results', 'failed', 'session03_benchmark_oss_models', 'FAILED.txt'), 'utf8'), /partial results, not a report/);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
