@@ -96,3 +96,7 @@ export { checkExternalData, externalDataRefs, type ExternalDataProblem, type Ext
 export { findDamage, damagedFiles } from './cache/damage';
 export { ProcessModel, loadModelInProcess, type EngineModel } from './engine/process-engine';
 export { isRecordedService, processStartTime } from './service/process-identity';
+
+// issue 22: one port for the class, and the class pack
+export { startOnWorkshopPort, choosePort, WORKSHOP_PORT, type WorkshopStart, type WorkshopStartOptions } from './service/workshop-port';
+export { packModels, unpackModels, PackError, type PackResult, type UnpackResult, type PackManifest } from './cache/pack';
