@@ -80,7 +80,7 @@ test('the notebooks execute headless and render DataFrame tables, plotly figures
     const params = ['--param', 'rounds=1', '--param', 'maxTokens=6', '--param', 'slm=tiny', '--param', 'llm=qwen2.5-0.5b-twin',
       '--param', 'refineMaxTokens=6', '--param', 'qaMaxTokens=4', '--param', 'qaRounds=1'];
     const r = spawnSync(process.execPath, [RUNNER,
-      '--param', 'models=tiny', '--param', 'askModel=tiny', '--param', 'prompts=workshop#rag-brief', '--param', 'warmup=0', ...params,
+      '--param', 'models=tiny', '--param', 'askModel=tiny', '--param', 'prompts=workshop#rag-brief', '--param', 'warmup=0', '--param', 'shape=tiny', ...params,
     ], { cwd: ROOT, env, encoding: 'utf8', timeout: 400_000 });
     assert.equal(r.status, 0, `run-notebooks failed:\n${r.stdout}\n${r.stderr}`);
     const html = (n: string) => path.join(tmp, 'results', `${n}.html`);

@@ -97,4 +97,6 @@ export function byId<T extends HTMLElement>(id: string): T {
 }
 
 export const SYNTHETIC_NOTE = (id: string) =>
-  `${id} is a synthetic twin built by slmlab: the real model's architecture and size with seeded random weights. Its speed is real; its text is gibberish.`;
+  /^tiny\b/.test(id)
+    ? `${id} is slmlab's synthetic test model: a made-up architecture with seeded random weights. Neither its speed nor its text means anything.`
+    : `${id} is a synthetic twin built by slmlab: the real model's architecture and size with seeded random weights. Its speed is real; its text is gibberish.`;
