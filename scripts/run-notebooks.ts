@@ -153,6 +153,32 @@ export function keepFailed(reportsDir: string, stage: string, notebook: string, 
   return dest;
 }
 
+/**
+ * The notebook without outputs, execution counts or per-cell execution metadata (nbstripout-style),
+ * or null when it is already clean. Jupyter autosaves a run's outputs into the tracked file; the
+ * repository keeps notebooks clean.
+ */
+export function stripOutputs(nb: Notebook): Notebook | null {
+  let changed = false;
+  const cells = nb.cells.map((c) => {
+    if (c.cell_type !== 'code') return c;
+    const { execution, ...meta } = c.metadata as Record<string, unknown>;
+    const dirty = (c.outputs?.length ?? 0) > 0 || (c.execution_count ?? null) !== null || execution !== undefined;
+    if (!dirty) return c;
+    changed = true;
+    return { ...c, metadata: meta, outputs: [], execution_count: null };
+  });
+  return changed ? { ...nb, cells } : null;
+}
+
+/** Writes a notebook back in the file's own JSON style (indent 1; \\u escapes and a final newline when the file had them). */
+export function writeNotebookLike(file: string, original: string, nb: Notebook): void {
+  let out = JSON.stringify(nb, null, 1);
+  if (/^[\x00-\x7f]*$/.test(original) && original.includes('\\u')) out = out.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (original.endsWith('\n')) out += '\n';
+  fs.writeFileSync(file, out);
+}
+
 /** nbformat 4.5 wants an id on every cell (nbformat warns MissingIDFieldWarning otherwise): give one to cells without. */
 export function withCellIds(nb: Notebook): Notebook {
   const used = new Set(nb.cells.map((c) => c.id).filter((id): id is string => typeof id === 'string'));
@@ -185,7 +211,15 @@ function main(): number {
   const problems: string[] = [];
   for (const name of chosen) {
     const file = path.join(ROOT, 'notebooks', `${name}.ipynb`);
-    const nb = JSON.parse(fs.readFileSync(file, 'utf8')) as Notebook;
+    const raw = fs.readFileSync(file, 'utf8');
+    let nb = JSON.parse(raw) as Notebook;
+    const clean = stripOutputs(nb);
+    if (clean) {
+      // Outputs a Jupyter session autosaved into the tracked notebook: cleared, so git stays clean.
+      writeNotebookLike(file, raw, clean);
+      console.log(`run-notebooks: cleared the saved outputs of notebooks/${name}.ipynb (the repository keeps notebooks clean)`);
+      nb = clean;
+    }
     const pcell = nb.cells.find((c) => hasTag(c, 'parameters'));
     const defaults = pcell ? parseDefaults(sourceOf(pcell)) : [];
     const values: Record<string, number | boolean | string> = {};

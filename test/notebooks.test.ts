@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { coerce, injectParameters, parseDefaults } from '../scripts/run-notebooks';
+import { coerce, injectParameters, parseDefaults, stripOutputs, withCellIds, writeNotebookLike } from '../scripts/run-notebooks';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const onPath = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -40,6 +40,28 @@ test('run-notebooks: defaults parse and --param values are validated against the
   assert.equal(out.cells.length, 3);
   assert.deepEqual(out.cells[1].metadata.tags, ['injected-parameters']);
   assert.match([out.cells[1].source].flat().join(''), /const rounds = 5;\nconst models = "a'b";/);
+});
+
+test('run-notebooks: saved outputs are stripped back to the tracked file byte for byte; cells without ids get one', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'slmlab-nbstrip-'));
+  try {
+    for (const file of fs.readdirSync(path.join(ROOT, 'notebooks')).filter((f) => f.endsWith('.ipynb') && !f.startsWith('.'))) {
+      const raw = fs.readFileSync(path.join(ROOT, 'notebooks', file), 'utf8');
+      const nb = JSON.parse(raw);
+      assert.equal(stripOutputs(nb), null, `${file} is tracked clean (no outputs, no execution counts)`);
+      const code = nb.cells.find((c: { cell_type: string }) => c.cell_type === 'code');
+      code.outputs = [{ output_type: 'stream', name: 'stdout', text: ['42\n'] }];
+      code.execution_count = 3;
+      code.metadata.execution = { 'iopub.status.busy': '2026-01-01' };
+      writeNotebookLike(path.join(tmp, file), raw, stripOutputs(nb)!);
+      assert.equal(fs.readFileSync(path.join(tmp, file), 'utf8'), raw, `${file}: stripped back to the tracked bytes`);
+      assert.ok(nb.cells.every((c: { id?: string }) => typeof c.id === 'string'), `${file}: every cell has an id`);
+    }
+    const ids = withCellIds({ metadata: {}, nbformat_minor: 4, cells: [{ cell_type: 'code', source: '', metadata: {} }, { id: 'cell-1', cell_type: 'code', source: '', metadata: {} }] });
+    assert.deepEqual([ids.nbformat_minor, ...ids.cells.map((c) => c.id)], [5, 'cell-2', 'cell-1']);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
 });
 
 const NAMES = ['session03_benchmark_oss_models', 'session04_model_compare'];
