@@ -117,6 +117,7 @@ test('the notebooks execute headless and render DataFrame tables, plotly figures
     assert.ok((s3.match(/data-slmlab="plotly\.js\.gz"/g) ?? []).length >= 3, 'session03: plotly.js inlined once per figure cell');
     assert.match(s3, /<table class="slmlab-table" data-source="danfo"/, 'session03: a danfo frame as a cell\'s last value renders as a table');
     assert.doesNotMatch(s3, /shape: \(\d+, \d+\)/, 'session03: no polars box text');
+    assert.match(s3, /<td[^>]*>tiny \(synthetic\)<\/td>/, 'session03: a synthetic model\'s row says so in the lesson table');
     const s4 = fs.readFileSync(html(NAMES[1]), 'utf8');
     assert.match(s4, /answers counted right under each rule/);
     assert.match(s4, /<th[^>]*>normalised_rate<\/th>/, 'the scored QA table');

@@ -18,6 +18,7 @@ import { loadResults, summarizeResults, toFrame, type GroupBy, type LoadedResult
 import { loadCatalog } from '../catalog';
 import { SlmlabError } from '../errors';
 import { notebookProgress } from '../report/progress-display';
+import { modelLabel } from '../report/labels';
 
 /** A model that only failed: the message of its first error, which names the fix. */
 export class LessonRunError extends SlmlabError {
@@ -46,7 +47,7 @@ export interface BenchmarkResult {
   results: LoadedResults;
   /** One summary row per model × provider × setting that ran (skipped groups left out). */
   rows: SummaryRow[];
-  /** rows as a polars DataFrame with LESSON_COLUMNS. */
+  /** rows as a polars DataFrame with LESSON_COLUMNS; a synthetic model's name carries " (synthetic)". */
   table: pl.DataFrame;
   /** Every column of analysis' summary, for students who want the lot. */
   fullTable: pl.DataFrame;
@@ -82,8 +83,10 @@ export async function benchmark(spec: GridSpec, options: BenchmarkOptions): Prom
   const skipped = new Map<string, string>();
   for (const r of measured) if (r.status === 'skipped' && !skipped.has(r.provider)) skipped.set(r.provider, r.reason ?? 'not run');
   const fullTable = toFrame(rows);
+  // The lesson table names a twin "qwen2.5-0.5b-twin (synthetic)": its figures are real speeds of random weights.
+  const table = toFrame(rows.map((r) => ({ ...r, model: modelLabel(r.model, r.synthetic) }))).select(...LESSON_COLUMNS);
   return {
-    run, results, rows, fullTable, table: fullTable.select(...LESSON_COLUMNS),
+    run, results, rows, fullTable, table,
     skipped: [...skipped].map(([p, why]) => `${p}: ${why}`),
     overrides: applied, ignored, seconds,
   };

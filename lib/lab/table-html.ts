@@ -8,8 +8,10 @@ import { formatCell } from './format-cell';
 import type { Table } from './table';
 
 const STYLE = 'border-collapse:collapse;font-size:12px;font-family:system-ui,sans-serif';
-const TH = 'style="text-align:left;border-bottom:1px solid #888;padding:2px 8px"';
-const td = (numeric: boolean) => `style="padding:2px 8px;border-bottom:1px solid #eee;text-align:${numeric ? 'right' : 'left'};white-space:nowrap"`;
+// Fits a ~1000 px output area (classic Notebook): headers and text cells may wrap (long snake_case names
+// anywhere, labels at their spaces) when the row is too wide; numbers never wrap.
+const TH = 'style="text-align:left;border-bottom:1px solid #888;padding:2px 6px;vertical-align:bottom;overflow-wrap:anywhere"';
+const td = (numeric: boolean) => `style="padding:2px 6px;border-bottom:1px solid #eee;text-align:${numeric ? 'right' : 'left'};${numeric ? 'white-space:nowrap' : 'overflow-wrap:anywhere'}"`;
 
 /** "first 20 of 61 rows" when the table was cut, else "3 rows". */
 export function rowNote(t: Table): string {

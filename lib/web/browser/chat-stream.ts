@@ -13,7 +13,8 @@ export interface StreamedAnswer {
   ttftMs: number | null;
   totalMs: number;
   finishReason: string | null;
-  engine: { synthetic?: boolean; provider?: string; ttft_ms?: number; decode_tokens_per_second?: number | null } | null;
+  /** The service's `slmlab` extension; load_wait_ms: time this request waited for the model to load (its first use). */
+  engine: { synthetic?: boolean; provider?: string; ttft_ms?: number; decode_tokens_per_second?: number | null; load_wait_ms?: number } | null;
   completionTokens: number | null;
 }
 
