@@ -14,6 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { coerce, injectParameters, parseDefaults, stripOutputs, withCellIds, writeNotebookLike } from '../scripts/run-notebooks';
+import { jupyterEnv, projectJupyterPath, writeKernelspec } from '../scripts/kernelspec';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const onPath = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -173,5 +174,30 @@ test('a mistyped model fails the notebook with the library\'s message, and the r
     assert.match(fs.readFileSync(path.join(tmp, 'results', 'failed', 'session03_benchmark_oss_models', 'FAILED.txt'), 'utf8'), /partial results, not a report/);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('a DataFrame as a cell\'s last value is its table alone: no empty stdout line under it', { skip: SKIP, timeout: 120_000 }, () => {
+  // A two-cell notebook next to the workshop's (so `slmlab/notebook` resolves the same way), run to .ipynb.
+  const name = `.display.run-${process.pid}`;
+  const file = path.join(ROOT, 'notebooks', `${name}.ipynb`);
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'slmlab-display-'));
+  const cell = (id: string, source: string) => ({ cell_type: 'code', execution_count: null, id, metadata: {}, outputs: [], source });
+  fs.writeFileSync(file, JSON.stringify({
+    nbformat: 4, nbformat_minor: 5, metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } },
+    cells: [cell('a', "import 'slmlab/notebook';\nimport pl from 'nodejs-polars';"), cell('b', "pl.DataFrame({ model: ['tiny'], ms: [1.5] })")],
+  }));
+  try {
+    writeKernelspec(projectJupyterPath());
+    const r = spawnSync('jupyter', ['nbconvert', '--to', 'notebook', '--execute', '--ExecutePreprocessor.kernel_name=tslab', '--output-dir', out, '--output', 'run', file],
+      { env: jupyterEnv(process.env), encoding: 'utf8', timeout: 110_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const done = JSON.parse(fs.readFileSync(path.join(out, 'run.ipynb'), 'utf8')) as { cells: Array<{ outputs: Array<{ output_type: string; name?: string; data?: Record<string, unknown> }> }> };
+    const outputs = done.cells[1].outputs;
+    assert.ok(outputs.some((o) => o.output_type === 'display_data' && /slmlab-table/.test([o.data?.['text/html'] ?? ''].flat().join(''))), `the table is displayed: ${JSON.stringify(outputs).slice(0, 300)}`);
+    assert.deepEqual(outputs.filter((o) => o.output_type === 'stream'), [], 'no stdout line after the table');
+  } finally {
+    fs.rmSync(file, { force: true });
+    fs.rmSync(out, { recursive: true, force: true });
   }
 });
