@@ -119,7 +119,7 @@ test('the notebooks execute headless and render DataFrame tables, plotly figures
     assert.match(s3, /<table class="slmlab-table" data-source="danfo"/, 'session03: a danfo frame as a cell\'s last value renders as a table');
     assert.doesNotMatch(s3, /shape: \(\d+, \d+\)/, 'session03: no polars box text');
     assert.match(s3, /<td[^>]*>tiny \(synthetic\)<\/td>/, 'session03: a synthetic model\'s row says so in the lesson table');
-    const s4 = fs.readFileSync(html(NAMES[1]), 'utf8');
+    const s4 = fs.readFileSync(html(NAMES[1]), 'utf8').replace(/<wbr>/g, ''); // long headers may break after '_'
     assert.match(s4, /answers counted right under each rule/);
     assert.match(s4, /<th[^>]*>normalised_rate<\/th>/, 'the scored QA table');
     assert.match(s4, /<th[^>]*>priced_as<\/th>/, 'the cost table');
