@@ -129,3 +129,6 @@ export { checkFoundryFolder, type FoundryCheck, type FoundryReport } from './cac
 export { optimumGenaiConfig, GENAI_LLM_TYPES } from './cache/optimum-genai-config';
 export { templateNote } from './engine/chat-template';
 export { QUANT_TARGETS, builderAccuracyLevel, type QuantTarget } from './quantize';
+// issue 22: one port for the class, and the class pack
+export { startOnWorkshopPort, choosePort, WORKSHOP_PORT, type WorkshopStart, type WorkshopStartOptions } from './service/workshop-port';
+export { packModels, unpackModels, PackError, type PackResult, type UnpackResult, type PackManifest } from './cache/pack';

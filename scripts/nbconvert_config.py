@@ -9,10 +9,22 @@ import time
 def _on_cell_error(cell, cell_index, execute_reply, **kw):
     err = "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("name") == "stderr")
     src = "".join(cell.get("source", ""))
-    print(f"--- notebook cell {cell_index} failed; tslab stderr:\n{err or '(none)'}\n--- cell source:\n{src}\n---",
+    cid = f" (id {cell.get('id')})" if cell.get("id") else ""
+    print(f"--- notebook cell {cell_index}{cid} failed; tslab stderr:\n{err or '(none)'}\n--- cell source:\n{src}\n---",
           file=sys.stderr, flush=True)
     time.sleep(0.3)
 
+
+def _excepthook(kind, value, tb):
+    # nbclient's CellExecutionError repeats the cell and an empty "<Error>:" under ~50 lines of Python
+    # traceback; the hook above already printed the cell's real error, so say one line (Python still exits 1).
+    if kind.__name__ == "CellExecutionError":
+        print("--- the notebook stopped at that cell (nbconvert's traceback left out)", file=sys.stderr, flush=True)
+        return
+    sys.__excepthook__(kind, value, tb)
+
+
+sys.excepthook = _excepthook
 
 c = get_config()  # noqa: F821 (provided by traitlets when loading a config file)
 c.ExecutePreprocessor.on_cell_error = _on_cell_error

@@ -72,7 +72,7 @@ test('model run streams the answer to stdout and the timings to stderr', () => {
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, json.text + '\n', 'greedy output is the same streamed or as JSON');
   assert.match(r.stderr, /time to first token/);
-  assert.match(r.stderr, /synthetic model/);
+  assert.match(r.stderr, /synthetic test model: a made-up architecture/, 'tiny is a test model, no twin');
 });
 
 test('model run reads the prompt from piped stdin when --prompt is absent', () => {

@@ -3,7 +3,8 @@
  * parameters, a temp cache and results folder) and their HTML holds the library's DataFrame
  * tables, plotly figures, the scored QA table and the cost table; with chromium on PATH each
  * page is rendered and every figure must have drawn. A mistyped model fails the run with the
- * library's message. No notebook cell imports ../dist or ../lib. Skipped when jupyter is not
+ * library's message, one readable error, the published results untouched; session 4 runs a second
+ * time on the same results folder. No notebook cell imports ../dist or ../lib. Skipped when jupyter is not
  * installed. Also unit-tests run-notebooks' parameter parsing and injection (no jupyter needed).
  */
 import { findSwiftShader } from '../lib/engine/swiftshader';
@@ -13,7 +14,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { coerce, injectParameters, parseDefaults } from '../scripts/run-notebooks';
+import { coerce, injectParameters, parseDefaults, stripOutputs, withCellIds, writeNotebookLike } from '../scripts/run-notebooks';
+import { jupyterEnv, projectJupyterPath, writeKernelspec } from '../scripts/kernelspec';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const onPath = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -40,6 +42,28 @@ test('run-notebooks: defaults parse and --param values are validated against the
   assert.equal(out.cells.length, 3);
   assert.deepEqual(out.cells[1].metadata.tags, ['injected-parameters']);
   assert.match([out.cells[1].source].flat().join(''), /const rounds = 5;\nconst models = "a'b";/);
+});
+
+test('run-notebooks: saved outputs are stripped back to the tracked file byte for byte; cells without ids get one', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'slmlab-nbstrip-'));
+  try {
+    for (const file of fs.readdirSync(path.join(ROOT, 'notebooks')).filter((f) => f.endsWith('.ipynb') && !f.startsWith('.'))) {
+      const raw = fs.readFileSync(path.join(ROOT, 'notebooks', file), 'utf8');
+      const nb = JSON.parse(raw);
+      assert.equal(stripOutputs(nb), null, `${file} is tracked clean (no outputs, no execution counts)`);
+      const code = nb.cells.find((c: { cell_type: string }) => c.cell_type === 'code');
+      code.outputs = [{ output_type: 'stream', name: 'stdout', text: ['42\n'] }];
+      code.execution_count = 3;
+      code.metadata.execution = { 'iopub.status.busy': '2026-01-01' };
+      writeNotebookLike(path.join(tmp, file), raw, stripOutputs(nb)!);
+      assert.equal(fs.readFileSync(path.join(tmp, file), 'utf8'), raw, `${file}: stripped back to the tracked bytes`);
+      assert.ok(nb.cells.every((c: { id?: string }) => typeof c.id === 'string'), `${file}: every cell has an id`);
+    }
+    const ids = withCellIds({ metadata: {}, nbformat_minor: 4, cells: [{ cell_type: 'code', source: '', metadata: {} }, { id: 'cell-1', cell_type: 'code', source: '', metadata: {} }] });
+    assert.deepEqual([ids.nbformat_minor, ...ids.cells.map((c) => c.id)], [5, 'cell-2', 'cell-1']);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
 });
 
 const NAMES = ['session03_benchmark_oss_models', 'session04_model_compare'];
@@ -74,7 +98,7 @@ function renderedDom(file: string): string {
 /** Chromium's SwiftShader: session 4's GPU section then runs webgpu on it. */
 const softwareGpu = findSwiftShader() !== null;
 
-test('the notebooks execute headless and render DataFrame tables, plotly figures, the scored QA, RAG and cost tables', { skip: SKIP, timeout: 420_000 }, () => {
+test('the notebooks execute headless and render DataFrame tables, plotly figures, the scored QA, RAG and cost tables', { skip: SKIP, timeout: 620_000 }, () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'slmlab-notebooks-'));
   try {
     const env: NodeJS.ProcessEnv = { ...process.env, SLMLAB_CACHE_DIR: path.join(tmp, 'cache'), SLMLAB_RESULTS_DIR: path.join(tmp, 'results') };
@@ -82,10 +106,10 @@ test('the notebooks execute headless and render DataFrame tables, plotly figures
     // Session 4's GPU section on the software adapter (tiny on SwiftShader, issue 18), where Chromium ships one.
     if (softwareGpu) env.SESSION04_SOFTWARE_GPU = '1'; else delete env.SESSION04_SOFTWARE_GPU;
     // Small parameters: tiny (the 0.2 MB test model) and the smallest twin, a few tokens, one round.
+    const params = ['--param', 'rounds=1', '--param', 'maxTokens=6', '--param', 'slm=tiny', '--param', 'llm=qwen2.5-0.5b-twin',
+      '--param', 'refineMaxTokens=6', '--param', 'qaMaxTokens=4', '--param', 'qaRounds=1'];
     const r = spawnSync(process.execPath, [RUNNER,
-      '--param', 'models=tiny', '--param', 'askModel=tiny', '--param', 'prompts=workshop#rag-brief', '--param', 'rounds=1', '--param', 'warmup=0',
-      '--param', 'maxTokens=6', '--param', 'slm=tiny', '--param', 'llm=qwen2.5-0.5b-twin', '--param', 'refineMaxTokens=6',
-      '--param', 'qaMaxTokens=4', '--param', 'qaRounds=1',
+      '--param', 'models=tiny', '--param', 'askModel=tiny', '--param', 'prompts=workshop#rag-brief', '--param', 'warmup=0', '--param', 'shape=tiny', ...params,
     ], { cwd: ROOT, env, encoding: 'utf8', timeout: 400_000 });
     assert.equal(r.status, 0, `run-notebooks failed:\n${r.stdout}\n${r.stderr}`);
     const html = (n: string) => path.join(tmp, 'results', `${n}.html`);
@@ -100,7 +124,8 @@ test('the notebooks execute headless and render DataFrame tables, plotly figures
     assert.ok((s3.match(/data-slmlab="plotly\.js\.gz"/g) ?? []).length >= 3, 'session03: plotly.js inlined once per figure cell');
     assert.match(s3, /<table class="slmlab-table" data-source="danfo"/, 'session03: a danfo frame as a cell\'s last value renders as a table');
     assert.doesNotMatch(s3, /shape: \(\d+, \d+\)/, 'session03: no polars box text');
-    const s4 = fs.readFileSync(html(NAMES[1]), 'utf8');
+    assert.match(s3, /<td[^>]*>tiny \(synthetic\)<\/td>/, 'session03: a synthetic model\'s row says so in the lesson table');
+    const s4 = fs.readFileSync(html(NAMES[1]), 'utf8').replace(/<wbr>/g, ''); // long headers may break after '_'
     assert.match(s4, /answers counted right under each rule/);
     if (softwareGpu) {
       assert.match(s4, /software adapter — correctness only, not GPU speed/, 'session 4: the GPU on/off comparison on the software adapter, labelled');
@@ -114,6 +139,17 @@ test('the notebooks execute headless and render DataFrame tables, plotly figures
     // The deployment module's notebook (quantise, register, compare, sweep) runs in the same pass.
     const dq = fs.readFileSync(html('deploy_quantize'), 'utf8');
     assert.ok(dq.includes('class="slmlab-plot"'), 'deploy_quantize: no plotly figure');
+    // A class re-runs notebooks all day: session 4 again on the same results (its export once
+    // refused to replace the previous run's results.jsonl). The run is staged and then published whole.
+    const s4dir = path.join(tmp, 'results', 'session04');
+    const firstReport = fs.statSync(path.join(s4dir, 'report.html')).mtimeMs;
+    const again = spawnSync(process.execPath, [RUNNER, '--notebook', 'session04', ...params], { cwd: ROOT, env, encoding: 'utf8', timeout: 200_000 });
+    assert.equal(again.status, 0, `session04 a second time failed:\n${again.stdout}\n${again.stderr}`);
+    assert.ok(fs.statSync(path.join(s4dir, 'report.html')).mtimeMs > firstReport, 'the second run published a new report');
+    assert.equal(fs.readFileSync(path.join(s4dir, 'results.jsonl'), 'utf8'), fs.readFileSync(path.join(s4dir, 'compare.jsonl'), 'utf8'), 'the report describes this run\'s data');
+    assert.ok(fs.existsSync(path.join(s4dir, 'rubric.json')), 'the class\'s rubric file carries over');
+    assert.deepEqual(fs.readdirSync(path.join(tmp, 'results')).filter((f) => f.startsWith('.') || f === 'failed'), [], 'no staging or failed folder left');
+    assert.doesNotMatch(again.stderr, /MissingIDFieldWarning/);
     if (!onPath('chromium')) return;
     for (const n of NAMES) {
       const dom = renderedDom(html(n));
@@ -133,12 +169,45 @@ test('a mistyped model fails the notebook with the library\'s message, and the r
   try {
     const env: NodeJS.ProcessEnv = { ...process.env, SLMLAB_CACHE_DIR: path.join(tmp, 'cache'), SLMLAB_RESULTS_DIR: path.join(tmp, 'results') };
     delete env.BENCH_MODELS;
+    // A previous complete run's results: a failed run must leave them as they were.
+    fs.mkdirSync(path.join(tmp, 'results', 'session03'), { recursive: true });
+    fs.writeFileSync(path.join(tmp, 'results', 'session03', 'results.jsonl'), 'previous run\n');
     const r = spawnSync(process.execPath, [RUNNER, '--notebook', 'session03', '--param', 'models=qwen2.5-0.5-twin', '--param', 'askModel=tiny', '--param', 'maxTokens=4'],
       { cwd: ROOT, env, encoding: 'utf8', timeout: 190_000 });
     assert.equal(r.status, 1, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stderr, /GridError \[invalid_request\]: .*'qwen2\.5-0\.5-twin' is not in the catalog \(did you mean 'qwen2\.5-0\.5b-twin'/);
     assert.match(r.stderr, /session03_benchmark_oss_models FAILED/);
+    // One readable error: no nbclient traceback wall, no nbformat id warning.
+    assert.doesNotMatch(r.stderr, /Traceback \(most recent call last\)|CellExecutionError|MissingIDFieldWarning/);
+    assert.match(r.stderr, /notebook cell \d+ \(id s3-18\) failed/);
+    assert.equal(fs.readFileSync(path.join(tmp, 'results', 'session03', 'results.jsonl'), 'utf8'), 'previous run\n', 'the published results are untouched');
+    assert.match(fs.readFileSync(path.join(tmp, 'results', 'failed', 'session03_benchmark_oss_models', 'FAILED.txt'), 'utf8'), /partial results, not a report/);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('a DataFrame as a cell\'s last value is its table alone: no empty stdout line under it', { skip: SKIP, timeout: 120_000 }, () => {
+  // A two-cell notebook next to the workshop's (so `slmlab/notebook` resolves the same way), run to .ipynb.
+  const name = `.display.run-${process.pid}`;
+  const file = path.join(ROOT, 'notebooks', `${name}.ipynb`);
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'slmlab-display-'));
+  const cell = (id: string, source: string) => ({ cell_type: 'code', execution_count: null, id, metadata: {}, outputs: [], source });
+  fs.writeFileSync(file, JSON.stringify({
+    nbformat: 4, nbformat_minor: 5, metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } },
+    cells: [cell('a', "import 'slmlab/notebook';\nimport pl from 'nodejs-polars';"), cell('b', "pl.DataFrame({ model: ['tiny'], ms: [1.5] })")],
+  }));
+  try {
+    writeKernelspec(projectJupyterPath());
+    const r = spawnSync('jupyter', ['nbconvert', '--to', 'notebook', '--execute', '--ExecutePreprocessor.kernel_name=tslab', '--output-dir', out, '--output', 'run', file],
+      { env: jupyterEnv(process.env), encoding: 'utf8', timeout: 110_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const done = JSON.parse(fs.readFileSync(path.join(out, 'run.ipynb'), 'utf8')) as { cells: Array<{ outputs: Array<{ output_type: string; name?: string; data?: Record<string, unknown> }> }> };
+    const outputs = done.cells[1].outputs;
+    assert.ok(outputs.some((o) => o.output_type === 'display_data' && /slmlab-table/.test([o.data?.['text/html'] ?? ''].flat().join(''))), `the table is displayed: ${JSON.stringify(outputs).slice(0, 300)}`);
+    assert.deepEqual(outputs.filter((o) => o.output_type === 'stream'), [], 'no stdout line after the table');
+  } finally {
+    fs.rmSync(file, { force: true });
+    fs.rmSync(out, { recursive: true, force: true });
   }
 });

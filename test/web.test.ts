@@ -71,7 +71,7 @@ describe('the RAG chat page', () => {
   test('streams an answer with numbered citations, the passage that matches the question first', async () => {
     const page = await openPage(`${svc.url}/chat?model=${encodeURIComponent(MODEL_ID)}`);
     assert.equal(await page.locator('#docs li').count(), 3, 'the workshop documents by default');
-    assert.match(await page.locator('#model-note').innerText(), /synthetic twin .* gibberish/);
+    assert.match(await page.locator('#model-note').innerText(), /synthetic test model: a made-up architecture/, 'tiny is no twin of a real model');
     await page.fill('#question', 'What does Foundry Local enable on my machine?');
     await page.click('#send');
     const answer = page.locator('.msg.assistant[data-state="done"]');
@@ -80,7 +80,9 @@ describe('the RAG chat page', () => {
     assert.equal(await citations.count(), 2);
     assert.equal(await citations.first().getAttribute('data-source'), 'foundry-local');
     assert.ok(Number(await answer.getAttribute('data-deltas')) > 1, 'the answer arrived in several streamed deltas');
-    assert.match(await answer.locator('.stats').innerText(), /TTFT \d+ ms · total \d+ ms/);
+    // The model's first answer waited for it to load: shown apart from TTFT (which leaves it out).
+    assert.match(await answer.locator('.stats').innerText(), /model load \d+ ms \(first use\) · TTFT \d+ ms · total \d+ ms/);
+    assert.ok(Number(await answer.getAttribute('data-load-ms')) >= 20);
     assert.equal(await page.locator('#chart svg rect').count() >= 2, true, 'the latency chart has bars');
 
     // A pasted document joins the corpus and wins for a question about it.
@@ -92,6 +94,7 @@ describe('the RAG chat page', () => {
     await page.click('#send');
     await page.locator('.msg.assistant[data-state="done"]').nth(1).waitFor({ timeout: 30_000 });
     assert.equal(await page.locator('.msg.assistant').nth(1).locator('ol.citations li').first().getAttribute('data-source'), 'gardening.txt');
+    assert.doesNotMatch(await page.locator('.msg.assistant').nth(1).locator('.stats').innerText(), /model load/, 'loaded once');
     await page.screenshot({ path: path.join(shots, 'chat.png'), fullPage: true });
     await page.close();
     assert.deepEqual(pageErrors, []);

@@ -97,13 +97,19 @@ export function findVariant(catalog: CatalogFile, id: string): { model: CatalogM
   return best;
 }
 
+/** Whether `name` (any case) is the model's alias or one of its other names (`aliases`: the workshop's spellings). */
+export function isAliasOf(model: CatalogModel, name: string): boolean {
+  const n = name.trim().toLowerCase();
+  return model.alias.toLowerCase() === n || (model.aliases ?? []).some((a) => a.toLowerCase() === n);
+}
+
 /**
- * The model named by an alias (any case) or by one of its variant ids (with or without
+ * The model named by an alias (any case; `aliases` too) or by one of its variant ids (with or without
  * ':version'). Throws ModelNotFoundError naming the closest aliases.
  */
 export function findModel(catalog: CatalogFile, aliasOrId: string): CatalogModel {
   const name = typeof aliasOrId === 'string' ? aliasOrId.trim() : '';
-  const byAlias = catalog.models.find((m) => m.alias.toLowerCase() === name.toLowerCase());
+  const byAlias = catalog.models.find((m) => isAliasOf(m, name));
   if (byAlias) return byAlias;
   const byId = name ? findVariant(catalog, name) : null;
   if (byId) return byId.model;
@@ -193,7 +199,7 @@ function selectAny(model: CatalogModel, opts: SelectOptions): CatalogVariant {
 export async function resolveVariant(catalog: CatalogFile, nameOrId: string, opts: { ep?: ProviderName | string } = {}):
   Promise<{ model: CatalogModel; variant: CatalogVariant }> {
   const model = findModel(catalog, nameOrId);
-  const byId = model.alias.toLowerCase() === nameOrId.trim().toLowerCase() ? null : nameOrId;
+  const byId = isAliasOf(model, nameOrId) ? null : nameOrId;
   const usable = byId !== null || opts.ep !== undefined ? [] : await probeProviders();
   const variant = selectVariant(model, { usable, ...(byId !== null ? { id: byId } : {}), ...(opts.ep !== undefined ? { ep: opts.ep } : {}) });
   return { model, variant };

@@ -50,8 +50,8 @@ export function formatModelList(rows: ModelListRow[]): string {
   });
   const unavailable = [...new Map(rows.filter((r) => r.unavailable !== null).map((r) => [r.alias, r.unavailable])).entries()]
     .map(([alias, why]) => `${UNAVAILABLE_MARK} ${alias}: ${why}`);
-  const legend = `${SYNTHETIC_MARK} = built offline by slmlab: the real model's architecture and size with random weights; ` +
-    `its speed is the real model's, its text is meaningless. ${CACHED_MARK} = already in the local cache. ` +
+  const legend = `${SYNTHETIC_MARK} = built offline by slmlab with random weights: a twin (…-twin) has its real model's architecture and size, ` +
+    `so its speed is the real model's and its text is meaningless; tiny is a made-up test model (neither means anything). ${CACHED_MARK} = already in the local cache. ` +
     `Run a model by alias (best variant for this machine) or by Model ID.`;
   return [...table(LIST_HEADER, body, separators), '', legend, ...(unavailable.length ? ['', ...unavailable] : [])].join('\n') + '\n';
 }

@@ -7,7 +7,7 @@
  */
 export type { CatalogFile, CatalogModel, CatalogVariant, Device, HuggingFaceSource, UrlSource, SyntheticSource, VariantSource, TokenizerSource } from './types';
 export {
-  loadCatalog, parseCatalog, clearCatalogCache, findModel, findVariant, selectVariant, resolveVariant, providersOf, unavailableReason,
+  loadCatalog, parseCatalog, clearCatalogCache, findModel, findVariant, isAliasOf, selectVariant, resolveVariant, providersOf, unavailableReason,
   DEFAULT_CATALOG_FILE, PROVIDER_PREFERENCE, type SelectOptions,
 } from './catalog';
 export { catalogProblems, validateCatalog, unsafePathReason, DEVICES, VARIANT_PRECISIONS, SYNTHETIC_PRECISIONS, SOURCE_KINDS, TASKS, PROVIDER_DEVICE } from './schema';

@@ -24,7 +24,7 @@ export const TASKS = ['chat-completion'] as const;
 /** Which device each provider runs on. */
 export const PROVIDER_DEVICE = { cpu: 'CPU', webgpu: 'GPU', cuda: 'GPU' } as const;
 
-const MODEL_KEYS = ['alias', 'displayName', 'family', 'publisher', 'parameters', 'contextLength', 'license', 'licenseUrl',
+const MODEL_KEYS = ['alias', 'aliases', 'displayName', 'family', 'publisher', 'parameters', 'contextLength', 'license', 'licenseUrl',
   'task', 'promptTemplate', 'supportsToolCalling', 'synthetic', 'twinOf', 'description', 'unavailable', 'variants'];
 const VARIANT_KEYS = ['id', 'device', 'provider', 'precision', 'version', 'sizeBytes', 'source', 'unverified', 'evidence', 'unavailable'];
 const TOKENIZER_SOURCE_KEYS = ['repo', 'revision', 'subfolder', 'include', 'reason'];
@@ -210,6 +210,18 @@ export function catalogProblems(value: unknown): string[] {
       const prev = aliases.get(key);
       if (prev) p.add(`${at}.alias`, `duplicate alias ${show(m.alias)} (also at ${prev})`);
       else aliases.set(key, `${at}.alias`);
+    }
+    if (m.aliases !== undefined) {
+      if (!Array.isArray(m.aliases)) p.add(`${at}.aliases`, `expected an array of names, got ${show(m.aliases)}`);
+      else m.aliases.forEach((a, ai) => {
+        const aat = `${at}.aliases[${ai}]`;
+        if (!str(p, aat, a)) return;
+        const why = /[:]/.test(a) ? "it holds ':'" : unsafeIdReason(a);
+        if (why) p.add(aat, `unsafe alias ${show(a)}: ${why}`);
+        const prev = aliases.get(a.toLowerCase());
+        if (prev) p.add(aat, `duplicate alias ${show(a)} (also at ${prev})`);
+        else aliases.set(a.toLowerCase(), aat);
+      });
     }
     for (const k of ['displayName', 'family', 'publisher', 'license'] as const) str(p, `${at}.${k}`, m[k]);
     int(p, `${at}.parameters`, m.parameters, 1);

@@ -76,6 +76,8 @@ export interface CatalogVariant {
 
 export interface CatalogModel {
   alias: string;
+  /** Other names that resolve to this model, such as the workshop's spelling 'mistral-7b' (unique like aliases). */
+  aliases?: string[];
   displayName: string;
   family: string;
   publisher: string;

@@ -18,6 +18,7 @@ import { loadResults, summarizeResults, toFrame, type GroupBy, type LoadedResult
 import { loadCatalog } from '../catalog';
 import { SlmlabError } from '../errors';
 import { notebookProgress } from '../report/progress-display';
+import { modelLabel } from '../report/labels';
 
 /** A model that only failed: the message of its first error, which names the fix. */
 export class LessonRunError extends SlmlabError {
@@ -55,7 +56,7 @@ export interface BenchmarkResult {
   results: LoadedResults;
   /** One summary row per model × provider × setting that ran (skipped groups left out). */
   rows: SummaryRow[];
-  /** rows as a polars DataFrame with LESSON_COLUMNS. */
+  /** rows as a polars DataFrame with LESSON_COLUMNS; a synthetic model's name carries " (synthetic)". */
   table: pl.DataFrame;
   /** Every column of analysis' summary, for students who want the lot. */
   fullTable: pl.DataFrame;
@@ -93,8 +94,10 @@ export async function benchmark(spec: GridSpec, options: BenchmarkOptions): Prom
   const skipKey = (r: (typeof measured)[number]) => (r.engine && r.engine !== 'onnxruntime' && r.reason?.startsWith('engine ') ? r.engine : r.provider);
   for (const r of measured) if (r.status === 'skipped' && !skipped.has(skipKey(r))) skipped.set(skipKey(r), r.reason ?? 'not run');
   const fullTable = toFrame(rows);
+  // The lesson table names a twin "qwen2.5-0.5b-twin (synthetic)": its figures are real speeds of random weights.
+  const table = toFrame(rows.map((r) => ({ ...r, model: modelLabel(r.model, r.synthetic) }))).select(...lessonColumns(rows));
   return {
-    run, results, rows, fullTable, table: fullTable.select(...lessonColumns(rows)),
+    run, results, rows, fullTable, table,
     skipped: [...skipped].map(([p, why]) => `${p}: ${why}`),
     overrides: applied, ignored, seconds,
   };

@@ -11,7 +11,8 @@
  *   - a danfojs DataFrame likewise, by patching its class prototype once one is seen
  *     (hookDanfoClass, called by show() and toDanfo()).
  *   - an slmlab error prints as one line (name, code, message: the message names the fix).
- * The inspect text of a hooked frame is empty (its table is the display). Outside a kernel
+ * The inspect text of a hooked frame is empty (its table is the display), and the newline console.log
+ * adds after it is dropped (no empty stdout line under the table). Outside a kernel
  * nothing is patched. installDisplayHooks() runs when `slmlab/notebook` is imported; idempotent.
  */
 import * as util from 'node:util';
@@ -24,11 +25,27 @@ const PATCHED = Symbol.for('slmlab.displayHook');
 
 type Obj = Record<PropertyKey, unknown>;
 
+/**
+ * tslab prints a cell's last value with console.log(value); a frame's inspect text is empty (its
+ * table was sent), so console.log would still write a lone "\n" — an empty stdout line under the
+ * table. The kernel's process.stdout.write (tslab sets it per execution, tslab/dist/jupyter.js) is
+ * wrapped for exactly the next write: a lone "\n" is dropped, anything else goes through.
+ */
+function dropNextNewline(): void {
+  const out = process.stdout as unknown as { write: (chunk: unknown, ...rest: unknown[]) => boolean };
+  const current = out.write;
+  out.write = function (this: unknown, chunk: unknown, ...rest: unknown[]): boolean {
+    out.write = current;
+    if (chunk === '\n') return true;
+    return current.call(this, chunk, ...rest);
+  };
+}
+
 /** The inspect hook: in a kernel, send the table and print nothing; else the original text. */
 function tableInspect(original: ((this: unknown, ...a: unknown[]) => unknown) | undefined) {
   return function (this: unknown, ...args: unknown[]): unknown {
     const b = tslabWriter() ? tableBundle(this) : null;
-    if (b) { sendBundle(b); return ''; }
+    if (b) { sendBundle(b); dropNextNewline(); return ''; }
     return original ? original.apply(this, args) : '[DataFrame]';
   };
 }

@@ -8,8 +8,16 @@ import { formatCell } from './format-cell';
 import type { Table } from './table';
 
 const STYLE = 'border-collapse:collapse;font-size:12px;font-family:system-ui,sans-serif';
-const TH = 'style="text-align:left;border-bottom:1px solid #888;padding:2px 8px"';
-const td = (numeric: boolean) => `style="padding:2px 8px;border-bottom:1px solid #eee;text-align:${numeric ? 'right' : 'left'};white-space:nowrap"`;
+// Fits a ~1000 px output area (classic Notebook): when a row is too wide, long snake_case headers wrap
+// after an underscore (<wbr>), text cells at their spaces and hyphens; numbers never wrap.
+const TH = 'style="text-align:left;border-bottom:1px solid #888;padding:2px 6px;vertical-align:bottom"';
+const td = (numeric: boolean) => `style="padding:2px 6px;border-bottom:1px solid #eee;text-align:${numeric ? 'right' : 'left'}${numeric ? ';white-space:nowrap' : ''}"`;
+
+/** A header, escaped, with a line-break opportunity after each underscore of a long name ("ttft_ms_<wbr>median"). */
+function headerHtml(name: string): string {
+  const e = escapeHtml(name);
+  return name.length > 10 ? e.replace(/_/g, '_<wbr>') : e;
+}
 
 /** "first 20 of 61 rows" when the table was cut, else "3 rows". */
 export function rowNote(t: Table): string {
@@ -19,7 +27,7 @@ export function rowNote(t: Table): string {
 
 export function tableHtml(t: Table, caption?: string): string {
   const numeric = t.columns.map((_, i) => t.rows.length > 0 && t.rows.every((r) => r[i] === null || r[i] === undefined || typeof r[i] === 'number'));
-  const head = t.columns.map((c) => `<th ${TH}>${escapeHtml(c)}</th>`).join('');
+  const head = t.columns.map((c) => `<th ${TH}>${headerHtml(c)}</th>`).join('');
   const body = t.rows.map((r) => `<tr>${r.map((v, i) => `<td ${td(numeric[i])}>${escapeHtml(formatCell(v))}</td>`).join('')}</tr>`).join('\n');
   const cap = `<caption style="caption-side:bottom;text-align:left;color:#666;font-size:11px">${caption ? `${escapeHtml(caption)} · ` : ''}${escapeHtml(rowNote(t))} (${t.source})</caption>`;
   return `<table class="slmlab-table" data-source="${t.source}" style="${STYLE}">${cap}<thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;

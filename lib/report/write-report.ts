@@ -7,7 +7,7 @@
  * Refuses, writing nothing, when: the input does not exist (ResultsNotFoundError); it holds
  * no valid request line (ReportInputError: `slmlab report /etc/passwd` must not write into
  * /etc); outDir exists and is not a folder; or outDir already holds a results.jsonl that is
- * not the input (a subset's report must not replace its folder's results).
+ * not the input (a subset's report must not replace its folder's results), unless replaceResults.
  *
  * Load-mode results add the load-level table (throughput, percentiles, goodput under
  * `slo`) and the serving figures: latency vs throughput, goodput vs load, TTFT and ITL per level.
@@ -32,6 +32,12 @@ export interface WriteReportOptions {
   slo?: Slo | null;
   /** Latency percentiles of the load-level table (default 50, 90, 95, 99). */
   percentiles?: readonly number[];
+  /**
+   * Replace outDir's results.jsonl when it is not the input (default false: refuse). For a caller
+   * that owns outDir and whose previous report copied the input there (a notebook's exportReport
+   * re-run on the same checkout).
+   */
+  replaceResults?: boolean;
 }
 
 export interface ReportPaths {
@@ -96,7 +102,7 @@ export function writeReport(resultsFile: string, outDir: string = path.dirname(r
   }
   if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory()) throw new ReportInputError(`--out ${outDir} is not a folder: give a folder for the report`);
   const existing = path.join(outDir, 'results.jsonl');
-  if (fs.existsSync(existing) && !sameFile(existing, resultsFile)) {
+  if (!options.replaceResults && fs.existsSync(existing) && !sameFile(existing, resultsFile)) {
     throw new ReportInputError(`${outDir} already holds a results.jsonl that is not ${resultsFile}: write this report elsewhere with --out DIR (nothing was written)`);
   }
   const summarize = options.summarize ?? ((rq, cells) => summarizeResults(rq, cells, { by: 'setting' }));

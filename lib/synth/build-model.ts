@@ -18,7 +18,7 @@ import { fillInWorkers, fillThreads } from './fill-parallel';
 import { SHAPES, parameterCount, shapeNames, type ModelShape } from './shapes';
 import type { WeightFormat } from './linear';
 import { tokenizerFilesFor, writeTokenizerFiles } from './tokenizer-files';
-import { generationConfig, genaiConfig, hfConfig, SYNTHETIC_NOTE, type SyntheticInfo } from './model-config';
+import { generationConfig, genaiConfig, hfConfig, syntheticNote, type SyntheticInfo } from './model-config';
 import { syntheticDir } from '../cache/location';
 import { BUILD_FILE, readCompletion, writeCompletion, type CompletedFile } from '../cache/completion';
 import { findDamage } from '../cache/damage';
@@ -237,7 +237,7 @@ export async function buildModel(options: BuildOptions): Promise<BuildReport> {
     }
 
     const info: SyntheticInfo = {
-      synthetic: true, note: SYNTHETIC_NOTE, shape: shape.name, twin_of: shape.twinOf, precision,
+      synthetic: true, note: syntheticNote(shape.twinOf), shape: shape.name, twin_of: shape.twinOf, precision,
       block_size: precision === 'int4' ? blockSize : null, accuracy_level: precision === 'int4' ? accuracyLevel : null,
       seed, layout, logits, scales,
       differences: logits === 'last' ? [...shape.differences, 'logits for the last position only (the real graph computes every position): prefill is faster than the real model\'s'] : shape.differences,

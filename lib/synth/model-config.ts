@@ -28,6 +28,22 @@ export interface SyntheticInfo {
 
 export const SYNTHETIC_NOTE = 'Synthetic model: real architecture and size, seeded random weights. Its speed is that of the real model; its text is meaningless.';
 
+/**
+ * What a synthetic model is, in one sentence: a twin (twinOf set) has its real model's
+ * architecture and size; a test model (tiny, and models quantised from it) has no real model.
+ */
+export function syntheticNote(twinOf: string | null | undefined): string {
+  return twinOf
+    ? `Synthetic twin of ${twinOf}: its architecture and size, seeded random weights. Its speed is that of the real model; its text is meaningless.`
+    : 'Synthetic test model: a small made-up architecture that no real model has, seeded random weights. Neither its speed nor its text means anything; it shows that things run.';
+}
+
+/** The twin_of recorded in a synthetic folder's config.json `slmlab` block (kept by quantisation), or null. */
+export function twinOfRecord(synthetic: Record<string, unknown> | null | undefined): string | null {
+  const t = synthetic?.twin_of;
+  return typeof t === 'string' && t !== '' ? t : null;
+}
+
 export function genaiConfig(shape: ModelShape, tok: TokenizerFileSet, filename: string): Record<string, unknown> {
   return {
     model: {

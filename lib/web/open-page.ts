@@ -5,7 +5,8 @@
  */
 import { spawn } from 'node:child_process';
 import { SlmlabError } from '../errors';
-import { daemonStatus, startDaemon, type DaemonOptions } from '../service/daemon';
+import { daemonStatus, type DaemonOptions } from '../service/daemon';
+import { startOnWorkshopPort } from '../service/workshop-port';
 import { readDocs } from './docsets';
 
 export interface PageRequest extends DaemonOptions {
@@ -14,6 +15,8 @@ export interface PageRequest extends DaemonOptions {
   model?: string;
   /** chat only: a text file or a folder of .txt/.md files to use as the documents. */
   docs?: string;
+  /** The port to take when the service must be started (default 5273, the workshop's, when free). */
+  preferredPort?: number;
 }
 
 export interface PageUrl {
@@ -22,6 +25,8 @@ export interface PageUrl {
   service: string;
   /** True when this call started the service. */
   started: boolean;
+  /** Set when this call started the service off the workshop's port: which port it took, in one line. */
+  note: string | null;
 }
 
 function authHeaders(o: DaemonOptions): Record<string, string> {
@@ -39,13 +44,16 @@ export async function pageUrl(req: PageRequest): Promise<PageUrl> {
   const status = await daemonStatus({ ...req, probe: true });
   let service: string;
   let started = false;
+  let note: string | null = null;
   if (status.running && status.url && status.responding) {
     service = status.url;
   } else {
-    const r = await startDaemon({ cacheDir: req.cacheDir, apiKey: req.apiKey });
+    // The same start as `slmlab service start`: 5273 when free, so the workshop's curl reaches this page's service.
+    const r = await startOnWorkshopPort({ cacheDir: req.cacheDir, apiKey: req.apiKey, preferredPort: req.preferredPort });
     if (!r.url) throw new SlmlabError('engine_crashed', 'the slmlab service did not start: see `slmlab service status` and its log', 500);
     service = r.url;
     started = !r.alreadyRunning;
+    note = r.note;
   }
   const probe = await fetch(`${service}/${req.page}`, { headers: authHeaders(req) });
   await probe.arrayBuffer();
@@ -61,7 +69,7 @@ export async function pageUrl(req: PageRequest): Promise<PageUrl> {
     if (!res.ok) throw new SlmlabError('invalid_request', `the service refused the documents: ${await errorMessage(res)}`, res.status);
     q.set('docs', ((await res.json()) as { id: string }).id);
   }
-  return { url: `${service}/${req.page}${q.size ? `?${q}` : ''}`, service, started };
+  return { url: `${service}/${req.page}${q.size ? `?${q}` : ''}`, service, started, note };
 }
 
 /** Opens `url` with the desktop's opener (xdg-open, open, start); false when there is none. */

@@ -1,8 +1,9 @@
-/** `slmlab cache list|location|remove|clean`: the one folder where models live. */
+/** `slmlab cache list|location|remove|clean|pack|unpack`: the one folder where models live, and the class pack. */
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { cacheDir, cleanCache, listCache, removeFromCache, type CacheEntry } from '../../lib/cache';
 import { bytes } from './format';
+import { packModels, unpackModels } from '../../lib/cache/pack';
 import { textTable } from '../../lib/util/text-table';
 import { fail } from './exit-codes';
 
@@ -87,6 +88,40 @@ export function registerCache(program: Command): void {
         for (const item of r.removed) process.stdout.write(`${o.dryRun ? 'would remove' : 'removed'} ${item.path} (${bytes(item.bytes)})\n`);
         for (const b of r.busy) process.stdout.write(`kept ${b} (in use by another process)\n`);
         process.stdout.write(`${o.dryRun ? 'would free' : 'freed'} ${bytes(r.freedBytes)}\n`);
+      } catch (e) {
+        fail(e);
+      }
+    });
+  cache
+    .command('pack')
+    .description('write cached models (built twins, downloads) with their records and SHA-256s into one tar for student machines')
+    .argument('<models...>', 'cache ids (`slmlab cache list`) or catalog aliases (every cached variant of it)')
+    .requiredOption('--out <file>', 'the tar file to write, e.g. class.tar')
+    .option('--force', 'replace --out when it exists')
+    .option('--json', 'print the result as JSON')
+    .action(async (models: string[], o: { out: string; force?: boolean; json?: boolean }) => {
+      try {
+        const r = await packModels(models, { out: o.out, force: o.force, onFile: o.json ? undefined : (f) => process.stderr.write(`  hashing ${f}\n`) });
+        if (o.json) { process.stdout.write(JSON.stringify({ file: r.file, bytes: r.bytes, modelBytes: r.modelBytes, models: r.manifest.models.map((m) => ({ id: m.id, kind: m.kind, files: m.files.length })) }, null, 2) + '\n'); return; }
+        for (const m of r.manifest.models) process.stdout.write(`packed ${m.id} (${m.kind}, ${m.files.length} files, ${bytes(m.files.reduce((a, f) => a + f.size, 0))})\n`);
+        process.stdout.write(`${r.file}: ${bytes(r.bytes)}; install it on another machine with \`slmlab cache unpack ${path.basename(r.file)}\` (offline, verified)\n`);
+      } catch (e) {
+        fail(e);
+      }
+    });
+
+  cache
+    .command('unpack')
+    .description('verify a class pack (made by `cache pack`) and install its models into this cache, offline; resumable')
+    .argument('<file>', 'the pack, e.g. class.tar')
+    .option('--json', 'print the result as JSON')
+    .action(async (file: string, o: { json?: boolean }) => {
+      try {
+        const r = await unpackModels(file, { onFile: o.json ? undefined : (f, _size, kept) => process.stderr.write(`  ${kept ? 'kept (checked)' : 'verified'} ${f}\n`) });
+        if (o.json) { process.stdout.write(JSON.stringify({ installed: r.installed, alreadyInstalled: r.alreadyInstalled, writtenBytes: r.writtenBytes, modelBytes: r.modelBytes }, null, 2) + '\n'); return; }
+        for (const id of r.installed) process.stdout.write(`installed ${id}\n`);
+        for (const id of r.alreadyInstalled) process.stdout.write(`already installed ${id}\n`);
+        process.stdout.write(`${bytes(r.writtenBytes)} written into ${cacheDir()}; \`slmlab cache list\` shows the models\n`);
       } catch (e) {
         fail(e);
       }

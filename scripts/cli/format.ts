@@ -11,6 +11,26 @@ export function ms(v: number): string {
 
 export const SYNTHETIC_BANNER = 'synthetic model: real architecture and size, random weights (its text is meaningless; its speed is real)';
 
+/** The banner for a synthetic model: a twin's (real architecture and size) or a test model's (tiny and models quantised from it). */
+export function syntheticBanner(twinOf: string | null): string {
+  return twinOf
+    ? `synthetic twin of ${twinOf}: its architecture and size, random weights (its text is meaningless; its speed is real)`
+    : 'synthetic test model: a made-up architecture, random weights (neither its text nor its speed means anything)';
+}
+
+/**
+ * Generated text made safe for a terminal: control characters other than newline and tab
+ * (ESC sequences, BEL, backspace, C1 controls, ...) are shown as \xNN / \u{NNNN} instead of
+ * being interpreted. A random-weight model emits any token, control bytes included.
+ */
+export function escapeControl(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+    const n = c.charCodeAt(0);
+    return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u{${n.toString(16)}}`;
+  });
+}
+
 export function buildSummary(r: BuildReport): string {
   const what = r.twinOf ? `twin of ${r.twinOf}` : 'test model';
   const verb = r.reused ? 'already built' : `built in ${r.seconds.toFixed(1)} s`;
@@ -22,7 +42,7 @@ export function buildSummary(r: BuildReport): string {
   ].join('\n');
 }
 
-export function resultSummary(r: GenerationResult): string {
+export function resultSummary(r: GenerationResult, twinOf: string | null = null): string {
   const t = r.timings;
   const decode = r.decodeTokensPerSecond === null ? 'n/a' : `${r.decodeTokensPerSecond.toFixed(1)} tok/s`;
   const lines = [
@@ -30,6 +50,6 @@ export function resultSummary(r: GenerationResult): string {
     `  tokenize ${ms(t.tokenizeMs)} · prefill ${ms(t.prefillMs)} · time to first token ${ms(t.ttftMs)} · decode ${decode} · total ${ms(t.totalMs)}`,
   ];
   if (r.templateNote) lines.push(`  note: ${r.templateNote}`);
-  if (r.synthetic) lines.push(`  ${SYNTHETIC_BANNER}`);
+  if (r.synthetic) lines.push(`  ${syntheticBanner(twinOf)}`);
   return lines.join('\n');
 }

@@ -9,7 +9,8 @@ import { PROVIDERS, type ProviderName } from '../../lib/engine/providers';
 import type { GraphOptimizationLevel } from '../../lib/engine/decoder-session';
 import type { ChatMessage, GenerateRequest, GenerationResult } from '../../lib/engine/types';
 import { collect, decimal, integer, oneOf } from './parse';
-import { resultSummary, SYNTHETIC_BANNER } from './format';
+import { escapeControl, resultSummary, syntheticBanner } from './format';
+import { twinOfRecord } from '../../lib/synth/model-config';
 import { fail } from './exit-codes';
 import { NoVariantError } from '../../lib/errors';
 import { configuredProvider } from '../../lib/config/config-file';
@@ -41,7 +42,8 @@ function request(o: RunOptions, messages: ChatMessage[] | null, prompt: string):
 /** Streams one answer to stdout (or collects it for --json) and returns the result. */
 export async function streamAnswer(model: LoadedModel, req: GenerateRequest, json: boolean, signal?: AbortSignal): Promise<GenerationResult> {
   const stream = model.generate(req, { signal });
-  for await (const d of stream) if (!json) process.stdout.write(d.text);
+  // The text as it streams, control bytes escaped (--json gives it exactly).
+  for await (const d of stream) if (!json) process.stdout.write(escapeControl(d.text));
   const result = await stream.result;
   if (!json) process.stdout.write('\n');
   return result;
@@ -61,7 +63,7 @@ async function interactive(model: LoadedModel, o: RunOptions): Promise<void> {
   const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
   const history: ChatMessage[] = o.system ? [{ role: 'system', content: o.system }] : [];
   process.stderr.write(`Chatting with ${model.info.folder.name} on ${model.provider}. Empty line or Ctrl-D to quit; /reset forgets the conversation.\n`);
-  if (model.info.folder.synthetic) process.stderr.write(`(${SYNTHETIC_BANNER})\n`);
+  if (model.info.folder.synthetic) process.stderr.write(`(${syntheticBanner(twinOfRecord(model.info.folder.synthetic))})\n`);
   rl.setPrompt('> ');
   rl.prompt();
   for await (const raw of rl) {
@@ -75,7 +77,7 @@ async function interactive(model: LoadedModel, o: RunOptions): Promise<void> {
     try {
       const r = await streamAnswer(model, request(o, history, line), false, ac.signal);
       history.push({ role: 'assistant', content: r.text });
-      process.stderr.write(resultSummary(r) + '\n');
+      process.stderr.write(resultSummary(r, twinOfRecord(model.info.folder.synthetic)) + '\n');
     } catch (e) {
       history.pop();
       process.stderr.write(`slmlab: error: ${(e as Error).message}\n`);
@@ -148,7 +150,7 @@ export async function runModel(spec: string, o: RunOptions, how: { interactive?:
       const messages: ChatMessage[] | null = o.system ? [{ role: 'system', content: o.system }, { role: 'user', content: prompt }] : null;
       const result = await streamAnswer(model, request(o, messages, prompt), !!o.json);
       if (o.json) process.stdout.write(JSON.stringify({ ...result, loadMs: model.info.loadMs, fellBackFrom: model.fellBackFrom, ...(model.adapter ? { adapter: model.adapter, adapterNote: model.adapterNote } : {}) }, null, 2) + '\n');
-      else process.stderr.write(resultSummary(result) + '\n');
+      else process.stderr.write(resultSummary(result, twinOfRecord(model.info.folder.synthetic)) + '\n');
     }
   } catch (e) {
     await model?.dispose();

@@ -19,7 +19,9 @@ async function show(page: 'chat' | 'browser', o: PageOptions): Promise<void> {
   if (o.json) {
     process.stdout.write(JSON.stringify(r, null, 2) + '\n');
   } else {
+    if (r.note) process.stderr.write(`slmlab: ${r.note}\n`);
     if (r.started) process.stderr.write(`started the slmlab service at ${r.service} (stop it with \`slmlab service stop\`)\n`);
+    else process.stderr.write(`using the slmlab service already running at ${r.service}\n`);
     process.stdout.write(r.url + '\n');
   }
   if (o.open && !(await openInBrowser(r.url))) process.stderr.write('no desktop browser opener found: open the URL above by hand\n');

@@ -3,10 +3,10 @@
  * endpoint, run in the background with a state file (or in the foreground for containers and tests).
  */
 import type { Command } from 'commander';
-import { daemonPs, daemonStatus, formatPs, formatStatus, restartDaemon, startDaemon, stopDaemon, type StartDaemonOptions } from '../../lib/service/daemon';
+import { daemonPs, daemonStatus, formatPs, formatStatus, stopDaemon, type StartDaemonOptions } from '../../lib/service/daemon';
 import { runServiceMain } from '../../lib/service/main';
 import { integer, oneOf } from './parse';
-import { choosePort, WORKSHOP_PORT } from '../../lib/service/workshop-port';
+import { choosePort, startOnWorkshopPort, WORKSHOP_PORT } from '../../lib/service/workshop-port';
 import { EXIT, fail } from './exit-codes';
 import { registerServiceLogs } from './service-logs';
 
@@ -39,9 +39,9 @@ export function registerService(program: Command): void {
     .option('--foreground', 'serve in this process until Ctrl-C (containers, tests)')
     .action(async (o: StartOptions) => {
       try {
-        const chosen = await choosePort(o.host ?? '127.0.0.1', o.port);
-        o = { ...o, port: chosen.port };
         if (o.foreground) {
+          const chosen = await choosePort(o.host ?? '127.0.0.1', o.port);
+          o = { ...o, port: chosen.port };
           if (chosen.note) process.stderr.write(`slmlab: ${chosen.note}\n`);
           const args = ['--foreground'];
           if (o.host) args.push('--host', o.host);
@@ -58,8 +58,8 @@ export function registerService(program: Command): void {
           await stopped;
           return;
         }
-        const r = await startDaemon(daemonOptions(o));
-        if (chosen.note && !r.alreadyRunning) process.stderr.write(`slmlab: ${chosen.note}\n`);
+        const r = await startOnWorkshopPort(daemonOptions(o));
+        if (r.note) process.stderr.write(`slmlab: ${r.note}\n`);
         process.stdout.write(o.json ? JSON.stringify(r, null, 2) + '\n' : `${r.alreadyRunning ? 'already running' : 'started'}: ${r.url} (OpenAI base URL ${r.url}/v1)\n`);
       } catch (e) {
         fail(e);
@@ -68,7 +68,8 @@ export function registerService(program: Command): void {
 
   serviceOptions(service.command('restart').description('stop the service if it runs, then start it')).action(async (o: StartOptions) => {
     try {
-      const r = await restartDaemon(daemonOptions(o));
+      const r = await startOnWorkshopPort({ ...daemonOptions(o), restart: true });
+      if (r.note) process.stderr.write(`slmlab: ${r.note}\n`);
       process.stdout.write(o.json ? JSON.stringify(r, null, 2) + '\n' : `restarted: ${r.url}\n`);
     } catch (e) {
       fail(e);

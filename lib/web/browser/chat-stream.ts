@@ -13,7 +13,8 @@ export interface StreamedAnswer {
   ttftMs: number | null;
   totalMs: number;
   finishReason: string | null;
-  engine: { synthetic?: boolean; provider?: string; ttft_ms?: number; decode_tokens_per_second?: number | null } | null;
+  /** The service's `slmlab` extension; load_wait_ms: time this request waited for the model to load (its first use). */
+  engine: { synthetic?: boolean; provider?: string; ttft_ms?: number; decode_tokens_per_second?: number | null; load_wait_ms?: number } | null;
   completionTokens: number | null;
 }
 
@@ -97,4 +98,6 @@ export function byId<T extends HTMLElement>(id: string): T {
 }
 
 export const SYNTHETIC_NOTE = (id: string) =>
-  `${id} is a synthetic twin built by slmlab: the real model's architecture and size with seeded random weights. Its speed is real; its text is gibberish.`;
+  /^tiny\b/.test(id)
+    ? `${id} is slmlab's synthetic test model: a made-up architecture with seeded random weights. Neither its speed nor its text means anything.`
+    : `${id} is a synthetic twin built by slmlab: the real model's architecture and size with seeded random weights. Its speed is real; its text is gibberish.`;
