@@ -2,7 +2,7 @@
 # Runs on the GPU machine (no Node.js, no network): unpacks the bundle made by pack.sh, puts
 # Debian's Vulkan loader in place for Dawn (ONNX Runtime's WebGPU provider), then runs
 # dist/scripts/device/gpu-check.js, which probes the providers, times the qwen2.5-0.5b twin on
-# each usable one and runs the default grid with --providers cpu,webgpu. Everything it writes
+# each usable one and runs the default grid with --providers cpu,webgpu,cuda. Everything it writes
 # goes to OUT_DIR, with nvidia-smi's view of the GPU before and after.
 #
 #   scripts/device/run-on-device.sh BUNDLE OUT_DIR [gpu-check options]
