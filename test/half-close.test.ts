@@ -46,7 +46,9 @@ test('a client that leaves for good (whole or streamed answer) still cancels its
   for (const stream of [false, true]) {
     const done: RequestRecord[] = [];
     const off = svc.manager.onRequestDone((r) => done.push(r));
-    await send(chat({ max_tokens: 480, stream }), { halfClose: false, destroyAfterMs: 100 });
+    // tiny writes 480 tokens in ~0.15 s on a quiet machine: the client leaves well before that, so the
+    // cancel has time to reach the engine process (100 ms was too close on a loaded machine).
+    await send(chat({ max_tokens: 480, stream }), { halfClose: false, destroyAfterMs: 20 });
     for (let i = 0; i < 200 && !done.length; i++) await new Promise((r) => setTimeout(r, 20));
     off();
     assert.equal(done.length, 1);

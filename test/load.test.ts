@@ -120,7 +120,9 @@ test('closed loop at concurrency 4: throughput and percentiles match the script'
   const serverTtft = pct(served.map((q) => q.sends.find((x) => x.kind === 'text')!.at - q.arrivedAt), 0.9);
   const serverTpot = pct(served.map((q) => { const t = q.sends.filter((x) => x.kind === 'text'); return (t[t.length - 1].at - t[0].at) / (t.length - 1); }), 0.9);
   assert.ok(row.ttftMs.p50! >= 48 && row.ttftMs.p50! < serverTtft + 25, `TTFT p50 ${row.ttftMs.p50} (script 50, server p90 ${serverTtft})`);
-  assert.ok(row.tpotMs.p50! >= 10.5 && row.tpotMs.p50! < serverTpot + 5, `TPOT p50 ${row.tpotMs.p50} (script 11, server p90 ${serverTpot})`);
+  // Lower bound: the script at n = 3 (9 ms), as for ITL below: a first token that reaches the client late
+  // shortens (E2E - TTFT) and so the client's TPOT (seen at 10.4 ms on a loaded CI run).
+  assert.ok(row.tpotMs.p50! >= 9 && row.tpotMs.p50! < serverTpot + 5, `TPOT p50 ${row.tpotMs.p50} (script 11, server p90 ${serverTpot})`);
   // ITL pools every gap, so the odd request that found 3 in flight (script 9 ms) pulls the mean a little: bound it by n = 3.
   assert.ok(row.itlMs.mean! >= 9 && row.itlMs.mean! < serverTpot + 5, `ITL mean ${row.itlMs.mean} (script 11 at 4 in flight, 9 at 3)`);
   assert.ok(row.e2eMs.p50! >= 125, `E2E p50 ${row.e2eMs.p50} (script 127)`);
