@@ -14,7 +14,7 @@
 import type { ProviderName } from '../engine/providers';
 import { AbortedError, errorText } from '../errors';
 import { ServiceError } from './errors';
-import type { DownloadProgress, ModelRegistry, RegistryEntry, ResolvedModel } from './registry';
+import type { RegistryDownloadProgress, ModelRegistry, RegistryEntry, ResolvedModel } from './registry';
 
 /** What a registry says about a name whose files are not there yet. */
 export interface PreparationNeed {
@@ -74,7 +74,7 @@ export class Preparations {
   }
 
   /** The running job for `need.id`, or a new one running `work`. A failed job is replaced. */
-  ensure(need: PreparationNeed, work: (onProgress: (p: DownloadProgress) => void) => Promise<unknown>): PreparationJob {
+  ensure(need: PreparationNeed, work: (onProgress: (p: RegistryDownloadProgress) => void) => Promise<unknown>): PreparationJob {
     const running = this.jobs.get(need.id);
     if (running && running.record.state !== 'failed') return running;
     const record: PreparationRecord = {
@@ -190,7 +190,7 @@ export class PreparingRegistry implements ModelRegistry {
   }
 
   /** POST /openai/download joins a running preparation instead of starting a second one. */
-  async download(name: string, opts: { onProgress?: (p: DownloadProgress) => void; signal?: AbortSignal } = {}): Promise<{ id: string; dir: string }> {
+  async download(name: string, opts: { onProgress?: (p: RegistryDownloadProgress) => void; signal?: AbortSignal } = {}): Promise<{ id: string; dir: string }> {
     const need = await this.inner.needsPreparation?.(name) ?? null;
     if (need) {
       const job = this.start(need);

@@ -34,7 +34,7 @@ export interface ResolvedModel {
   synthetic: boolean;
 }
 
-export interface DownloadProgress {
+export interface RegistryDownloadProgress {
   /** 0..1 of the whole download. */
   fraction: number;
   /** The file being fetched (or built) now. */
@@ -51,7 +51,7 @@ export interface ModelRegistry {
    */
   resolve(name: string, ep?: ProviderName): Promise<ResolvedModel>;
   /** Downloads (or builds) a model into the cache; resolves when the folder is complete. */
-  download(name: string, opts: { onProgress?: (p: DownloadProgress) => void; signal?: AbortSignal }): Promise<{ id: string; dir: string }>;
+  download(name: string, opts: { onProgress?: (p: RegistryDownloadProgress) => void; signal?: AbortSignal }): Promise<{ id: string; dir: string }>;
   /** Optional: the folder models live in, reported by GET /openai/status as ModelDirPath. */
   readonly modelDirPath?: string;
 }
