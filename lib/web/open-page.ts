@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { SlmlabError } from '../errors';
 import { daemonStatus, startDaemon, type DaemonOptions } from '../service/daemon';
 import { readDocs } from './docsets';
+import { envValue } from '../config/env';
 
 export interface PageRequest extends DaemonOptions {
   page: 'chat' | 'browser';
@@ -25,7 +26,7 @@ export interface PageUrl {
 }
 
 function authHeaders(o: DaemonOptions): Record<string, string> {
-  const key = o.apiKey ?? process.env.SLMLAB_API_KEY;
+  const key = o.apiKey ?? envValue('SLMLAB_API_KEY');
   return key ? { Authorization: `Bearer ${key}` } : {};
 }
 
