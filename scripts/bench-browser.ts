@@ -13,7 +13,7 @@ import { chromium } from 'playwright-core';
 import { FolderRegistry } from '../lib/service/folder-registry';
 import { startService } from '../lib/service/server';
 import { median } from '../lib/bench/stats';
-import { envValue } from '../lib/config/env';
+import { envValue } from '../lib/environment';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(name);

@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { envValue } from '../lib/config/env';
+import { envValue } from '../lib/environment';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const KERNEL_NAME = 'tslab';

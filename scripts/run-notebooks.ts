@@ -20,7 +20,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UsageError } from '../lib/errors';
 import { jupyterEnv, projectJupyterPath, writeKernelspec } from './kernelspec';
-import { envValue } from '../lib/config/env';
+import { envValue } from '../lib/environment';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 export const NOTEBOOKS = ['session03_benchmark_oss_models', 'session04_model_compare', 'deploy_quantize'];

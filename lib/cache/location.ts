@@ -5,7 +5,7 @@
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { envValue } from '../config/env';
+import { envValue } from '../environment';
 
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   const own = envValue('SLMLAB_CACHE_DIR', env), localAppData = envValue('LOCALAPPDATA', env), xdg = envValue('XDG_CACHE_HOME', env);

@@ -17,7 +17,7 @@ import { daemonStatus } from '../service/daemon';
 import { normalizeBaseURL } from './base-url';
 import { EndpointError } from './errors';
 import { foundryServiceStatus } from './foundry-status';
-import { envValue } from '../config/env';
+import { envValue } from '../environment';
 
 export type EndpointKind = 'explicit' | 'env' | 'slmlab' | 'foundry';
 

@@ -11,7 +11,7 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { envValue } from '../config/env';
+import { envValue } from '../environment';
 
 /** scheme://host:port, host a name, an IPv4 address or a bracketed IPv6 address; the path is left off. */
 const SERVICE_URL = /https?:\/\/(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}/;

@@ -14,7 +14,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { envValue } from '../config/env';
+import { envValue } from '../environment';
 
 /** The mark every software-adapter result carries. */
 export const SOFTWARE_ADAPTER_NOTE = 'software adapter — correctness only, not GPU speed';

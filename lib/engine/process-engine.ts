@@ -22,7 +22,7 @@ import type { ProviderName } from './providers';
 import { DeltaStream } from './delta-stream';
 import type { GenerateRequest, GenerationResult, TextDelta } from './types';
 import type { LoadedInfo } from './worker-protocol';
-import { envValue } from '../config/env';
+import { envValue } from '../environment';
 
 /** What the service needs of a loaded model, whichever engine hosts it. */
 export interface EngineModel {

@@ -19,7 +19,7 @@ import { DataType } from '../onnx/records';
 import { encodeModel } from '../onnx/encode-model';
 import { adapterFor, SOFTWARE_ADAPTER_NOTE, type AdapterInfo } from './adapter';
 import { activateSwiftShader, findSwiftShader, swiftShaderEnv, SWIFTSHADER_HOWTO, type SwiftShaderLocation } from './swiftshader';
-import { envValue } from '../config/env';
+import { envValue } from '../environment';
 
 export type ProviderName = 'cpu' | 'webgpu' | 'cuda';
 

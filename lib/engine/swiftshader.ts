@@ -17,7 +17,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { icdLibrary } from './adapter';
-import { envValue } from '../config/env';
+import { envValue } from '../environment';
 
 export interface SwiftShaderLocation {
   /** The vk_swiftshader_icd.json manifest. */

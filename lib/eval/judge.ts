@@ -9,7 +9,7 @@
 import OpenAI from 'openai';
 import { SlmlabError } from '../errors';
 import { RUBRIC_CRITERIA, RUBRIC_GUIDE, type RubricItem, type RubricScores } from './rubric';
-import { envValue } from '../config/env';
+import { envValue } from '../environment';
 
 export class JudgeError extends SlmlabError {
   constructor(message: string) { super('invalid_request', message, 502); }

@@ -4,7 +4,7 @@
  * a notebook's results file and a notebook never resumes the CLI's.
  */
 import * as path from 'node:path';
-import { envValue } from '../config/env';
+import { envValue } from '../environment';
 
 export const RESULTS_ROOT = path.resolve(__dirname, '..', '..', '..', 'results', 'notebooks');
 

@@ -6,8 +6,7 @@
 import { findModel, loadCatalog, resolveVariant, type CatalogFile } from '../catalog';
 import { cacheDir, cachedFolderFor, listCache, modelsDir, type CacheOptions } from '../cache';
 import type { ProviderName } from '../engine/providers';
-import { deviceOf, type RegistryDownloadProgress, type RegistryEntry, type ResolvedModel } from '../service/registry';
-import type { PreparableRegistry, PreparationNeed } from '../service/preparation';
+import { deviceOf, type RegistryDownloadProgress, type RegistryEntry, type ResolvedModel, type PreparableRegistry, type PreparationNeed } from './model-registry';
 import { locateModel } from './locate-model';
 
 export interface CatalogRegistryOptions {

@@ -19,7 +19,7 @@ import { cachedFolderFor, ensureVariant, entryMatches, findCachedModel, listCach
 import { inferenceModelFor } from '../cache/inference-model';
 import { twinHint } from './twin-hint';
 import { OfflineError } from '../cache/download/offline';
-import { envValue } from '../config/env';
+import { envValue } from '../environment';
 
 export interface LocateOptions {
   /** Execution provider wanted: picks the catalog variant made for it. */

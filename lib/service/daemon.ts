@@ -16,7 +16,7 @@ import type { LoadedRecord } from './model-manager';
 import { pidAlive, readState, removeState, stateFilePath, type ServiceState } from './state-file';
 import { askInstance, isRecordedService, processStartTime } from './process-identity';
 import { acquireLock, lockFile } from '../cache/lock';
-import { envValue } from '../config/env';
+import { envValue } from '../environment';
 
 export { stateFilePath, readState, type ServiceState } from './state-file';
 

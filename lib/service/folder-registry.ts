@@ -12,7 +12,7 @@ import { ModelNotFoundError, SlmlabError } from '../errors';
 import { inspectModelFolder, type ModelFolder } from '../engine/model-folder';
 import type { ProviderName } from '../engine/providers';
 import { buildModel, type Precision } from '../synth/build-model';
-import { deviceOf, type RegistryDownloadProgress, type ModelRegistry, type RegistryEntry, type ResolvedModel } from './registry';
+import { deviceOf, type RegistryDownloadProgress, type ModelRegistry, type RegistryEntry, type ResolvedModel } from '../registry/model-registry';
 
 export interface SyntheticSpec {
   shape: string;

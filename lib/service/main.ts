@@ -35,10 +35,10 @@ import { CatalogRegistry } from '../registry/catalog-registry';
 import { jsonLogger } from './context';
 import { DEFAULT_STORED_RESPONSES } from './response-store';
 import { FolderRegistry } from './folder-registry';
-import type { ModelRegistry } from './registry';
+import type { ModelRegistry } from '../registry/model-registry';
 import { startService, type ServiceHandle } from './server';
 import { readState, removeState, stateFilePath, writeState } from './state-file';
-import { envValue, type EnvName } from '../config/env';
+import { envValue, type EnvName } from '../environment';
 
 export interface MainOptions {
   host: string;

@@ -13,7 +13,7 @@ import type { ProviderName } from '../engine/providers';
 import { splitEngine } from '../engines/model-id';
 import type { FinishReason } from '../engine/types';
 import { modelUnloaded, queueFull, shuttingDown } from './errors';
-import { deviceOf, type ModelRegistry, type ResolvedModel } from './registry';
+import { deviceOf, type ModelRegistry, type ResolvedModel } from '../registry/model-registry';
 import type { PreparableRegistry } from './preparation';
 
 /**

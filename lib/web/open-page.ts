@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { SlmlabError } from '../errors';
 import { daemonStatus, startDaemon, type DaemonOptions } from '../service/daemon';
 import { readDocs } from './docsets';
-import { envValue } from '../config/env';
+import { envValue } from '../environment';
 
 export interface PageRequest extends DaemonOptions {
   page: 'chat' | 'browser';

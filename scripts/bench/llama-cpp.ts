@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cacheDir } from '../../lib/cache/location';
-import { envValue } from '../../lib/config/env';
+import { envValue } from '../../lib/environment';
 
 /* Only the parts of node-llama-cpp's API used here (its own types live in its package). */
 interface LlamaSequence {

@@ -5,7 +5,7 @@ import { ServiceNotRunningError, SlmlabError, type ErrorCode } from '../../lib/e
 import { PROVIDERS, type ProviderName } from '../../lib/engine/providers';
 import { integer, oneOf } from './parse';
 import { EXIT, fail } from './exit-codes';
-import { envValue } from '../../lib/config/env';
+import { envValue } from '../../lib/environment';
 
 async function callService(route: string): Promise<void> {
   const s = await daemonStatus({ probe: false });

@@ -24,7 +24,7 @@
  * "benchmark my Foundry Local". To compare Foundry Local with the embedded service, list
  * both in the grid's endpoints instead.
  */
-import { envValue } from '../../config/env';
+import { envValue } from '../../environment';
 import { GridError, problemsMessage } from './errors';
 import { singlePromptSet } from './prompts';
 import { EMBEDDED, normalizeEndpoint, type GridSpec } from './spec';

@@ -8,7 +8,7 @@ import OpenAI from 'openai';
 import type { Cell } from '../grid/expand';
 import { EMBEDDED } from '../grid/spec';
 import { startService, silentLogger, type ModelRegistry, type ServiceHandle, type ServiceOptions } from '../../service';
-import { envValue } from '../../config/env';
+import { envValue } from '../../environment';
 
 export interface EndpointTarget {
   client: OpenAI;

@@ -48,7 +48,7 @@ import { sender } from '../load/chat-request';
 import { lagVerdict, lagWarning, type LagVerdict } from '../load/lag';
 import { isMeasured } from '../store/record';
 import { nowEpochMs } from '../load/clock';
-import { envValue } from '../../config/env';
+import { envValue } from '../../environment';
 
 export interface RunProgress {
   /** Requests handled in this run (run, errored or skipped). */

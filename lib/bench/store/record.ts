@@ -19,7 +19,7 @@ import { LOGITS_AXIS, NUMERIC_AXES, type LogitsMode } from '../grid/axes';
 import type { CompareRole } from '../grid/expand';
 import type { PlannedRequest } from '../grid/schedule';
 import type { ArrivalProcess, LoadMode } from '../grid/spec';
-import { recordKey } from './key';
+import { recordKey } from '../grid/record-key';
 
 /**
  * 'interrupted' (issue 21): the run was stopped (Ctrl-C) while the request was in flight. Not a

@@ -35,7 +35,7 @@ import { hubEndpoint, hubToken } from './hub-api';
 import { planHuggingFaceWithTokenizer, planUrl, type DownloadPlan } from './plan';
 import { ProgressTracker, type ProgressCallback } from './progress';
 import { retryPolicy, type RetryPolicy } from './retry';
-import { envValue } from '../../config/env';
+import { envValue } from '../../environment';
 
 export interface EnsureOptions {
   onProgress?: ProgressCallback;

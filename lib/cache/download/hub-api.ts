@@ -15,7 +15,7 @@ import { DownloadError, InvalidRequestError } from '../../errors';
 import { httpGet, readText, TransientError } from './http';
 import { exhaustedError, statusError } from './http-errors';
 import { backoffMs, sleep, type RetryPolicy } from './retry';
-import { envValue } from '../../config/env';
+import { envValue } from '../../environment';
 
 export const DEFAULT_HF_ENDPOINT = 'https://huggingface.co';
 

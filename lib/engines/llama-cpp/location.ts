@@ -8,7 +8,7 @@
  */
 import * as path from 'node:path';
 import { cacheDir } from '../../cache/location';
-import { envValue } from '../../config/env';
+import { envValue } from '../../environment';
 
 export const ENGINE_RECORD = 'slmlab-engine.json';
 

@@ -1,5 +1,5 @@
 /**
- * lib/config/env.ts is the one list of environment variables: every slmlab variable named in
+ * lib/environment.ts is the one list of environment variables: every slmlab variable named in
  * lib/ or scripts/ is in it, every read goes through envValue(), and docs/environment.md
  * describes every entry.
  */
@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ENVIRONMENT, envValue } from '../lib/config/env';
+import { ENVIRONMENT, envValue } from '../lib/environment';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const NAMES = new Set<string>(ENVIRONMENT.map((v) => v.name));
@@ -17,7 +17,7 @@ function sources(dir: string): string[] {
     .filter((e) => e.isFile() && e.name.endsWith('.ts'))
     .map((e) => path.relative(ROOT, path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name)));
 }
-const FILES = [...sources('lib'), ...sources('scripts')].filter((f) => f !== path.join('lib', 'config', 'env.ts'));
+const FILES = [...sources('lib'), ...sources('scripts')].filter((f) => f !== path.join('lib', 'environment.ts'));
 
 test('every SLMLAB_/BENCH_/HF_/FOUNDRY_ variable named in lib/ and scripts/ is in the table', () => {
   const text = new Map(FILES.map((f) => [f, fs.readFileSync(path.join(ROOT, f), 'utf8')]));
@@ -29,7 +29,7 @@ test('every SLMLAB_/BENCH_/HF_/FOUNDRY_ variable named in lib/ and scripts/ is i
       if (!NAMES.has(m[0]) && !constants.has(m[0])) missing.add(`${m[0]} (${f})`);
     }
   }
-  assert.deepEqual([...missing], [], 'add them to ENVIRONMENT in lib/config/env.ts and to docs/environment.md');
+  assert.deepEqual([...missing], [], 'add them to ENVIRONMENT in lib/environment.ts and to docs/environment.md');
 });
 
 test('the environment is read only through envValue() (writes and deletes stay where they are)', () => {
@@ -42,7 +42,7 @@ test('the environment is read only through envValue() (writes and deletes stay w
       }
     });
   }
-  assert.deepEqual(reads, [], 'read them with envValue(NAME, env) from lib/config/env.ts');
+  assert.deepEqual(reads, [], 'read them with envValue(NAME, env) from lib/environment.ts');
 });
 
 test('docs/environment.md describes every variable in the table', () => {

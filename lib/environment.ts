@@ -1,7 +1,7 @@
 /**
  * Every environment variable slmlab reads, in one table: its meaning, its default, and the
  * file that reads it. Readers go through envValue(), so a name that is not in this table does
- * not compile. docs/environment.md is this table in words (test/config-env.test.ts checks that
+ * not compile. docs/environment.md is this table in words (test/environment.test.ts checks that
  * every name here is there, and that lib/ and scripts/ read no SLMLAB_/BENCH_/HF_/FOUNDRY_
  * variable that is missing here).
  *
