@@ -17,8 +17,9 @@ import { readResults, keyOfRecord, isMeasured, recordFor, RECORD_FIELDS, Results
 import { NUMERIC_AXES, GRID_KEYS } from '../lib/bench/grid';
 import { COLUMNS } from '../lib/analysis';
 import {
-  arrivalOffsets, interArrivalGaps, durationMs, findMax, sloVerdict, levelStats, levelsOf, meetsSlo, parseSlo, runProfile, splitLevel, mergeSends, lagVerdict,
+  arrivalOffsets, interArrivalGaps, durationMs, findMax, sloVerdict, levelStats, levelsOf, meetsSlo, parseSlo, splitLevel, mergeSends, lagVerdict,
 } from '../lib/bench/load';
+import { runProfile } from '../lib/bench/run-profile';
 import { summarizeLevels } from '../lib/analysis';
 import { writeReport } from '../lib/report/write-report';
 import { ReportInputError } from '../lib/report/errors';
