@@ -58,7 +58,7 @@ export {
   decodeModel, encodeModel, OnnxDecodeError, TensorBytesReader, DataType, dataTypeName, tensorByteLength,
   type ModelRecord, type GraphRecord, type NodeRecord, type TensorRecord, type ValueInfoRecord, type AttrValue,
 } from './onnx';
-export { checkExternalData, type ExternalDataProblem, type ExternalRef } from './onnx/external-data-check';
+export { checkExternalData, type ExternalDataProblem, type ExternalDataRef } from './onnx/external-data-check';
 
 // models: GGUF (the same weights for llama.cpp)
 export { exportGguf, type GgufExportOptions, type GgufExportReport } from './gguf';

@@ -96,5 +96,5 @@ export function byId<T extends HTMLElement>(id: string): T {
   return e as T;
 }
 
-export const SYNTHETIC_NOTE = (id: string) =>
+export const syntheticNoteFor = (id: string) =>
   `${id} is a synthetic twin built by slmlab: the real model's architecture and size with seeded random weights. Its speed is real; its text is gibberish.`;
