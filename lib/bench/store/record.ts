@@ -262,7 +262,7 @@ function rangeProblem(r: Record<string, unknown>): string | null {
   return null;
 }
 
-/** The key of a stored record (see key.ts). */
+/** The key of a stored record (see lib/bench/grid/record-key.ts). */
 export function keyOfRecord(r: Pick<RequestRecord, 'gridHash' | 'cellId' | 'warmup' | 'round' | 'slot'> & { cooldown?: boolean }): string {
   return recordKey({ gridHash: r.gridHash, cellId: r.cellId, kind: r.warmup ? 'warmup' : r.cooldown ? 'cooldown' : 'measure', round: r.round, slot: r.slot });
 }
