@@ -13,6 +13,7 @@ import { chromium } from 'playwright-core';
 import { FolderRegistry } from '../lib/service/folder-registry';
 import { startService } from '../lib/service/server';
 import { median } from '../lib/bench/stats';
+import { envValue } from '../lib/environment';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(name);
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
   const id = path.basename(path.resolve(dir));
   const svc = await startService({ registry: new FolderRegistry({ [id]: path.resolve(dir) }), threads });
   const browser = await chromium.launch({
-    executablePath: process.env.SLMLAB_CHROMIUM ?? '/usr/bin/chromium',
+    executablePath: envValue('SLMLAB_CHROMIUM') ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
   try {

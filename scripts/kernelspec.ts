@@ -9,6 +9,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { envValue } from '../lib/environment';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const KERNEL_NAME = 'tslab';
@@ -18,10 +19,11 @@ export function projectJupyterPath(): string { return path.join(ROOT, '.jupyter'
 
 /** The user's Jupyter data folder (JUPYTER_DATA_DIR, else the platform default). */
 export function userJupyterPath(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.JUPYTER_DATA_DIR) return path.resolve(env.JUPYTER_DATA_DIR);
+  const own = envValue('JUPYTER_DATA_DIR', env), appData = envValue('APPDATA', env);
+  if (own) return path.resolve(own);
   if (process.platform === 'darwin') return path.join(os.homedir(), 'Library', 'Jupyter');
-  if (process.platform === 'win32' && env.APPDATA) return path.join(env.APPDATA, 'jupyter');
-  return path.join(env.XDG_DATA_HOME ?? path.join(os.homedir(), '.local', 'share'), 'jupyter');
+  if (process.platform === 'win32' && appData) return path.join(appData, 'jupyter');
+  return path.join(envValue('XDG_DATA_HOME', env) ?? path.join(os.homedir(), '.local', 'share'), 'jupyter');
 }
 
 export interface KernelSpec { argv: string[]; display_name: string; language: string; env?: Record<string, string> }
@@ -49,5 +51,6 @@ export function writeKernelspec(jupyterPath: string): string {
 /** process.env with the project's kernelspec folder first on JUPYTER_PATH. */
 export function jupyterEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const first = projectJupyterPath();
-  return { ...env, JUPYTER_PATH: env.JUPYTER_PATH ? `${first}${path.delimiter}${env.JUPYTER_PATH}` : first };
+  const rest = envValue('JUPYTER_PATH', env);
+  return { ...env, JUPYTER_PATH: rest ? `${first}${path.delimiter}${rest}` : first };
 }

@@ -22,6 +22,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UsageError } from '../lib/errors';
 import { jupyterEnv, projectJupyterPath, writeKernelspec } from './kernelspec';
+import { envValue } from '../lib/environment';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 export const NOTEBOOKS = ['session03_benchmark_oss_models', 'session04_model_compare', 'deploy_quantize'];
@@ -235,7 +236,8 @@ function main(): number {
   for (const p of args.params.keys()) if (!known.has(p)) problems.push(`--param ${p}: no notebook has this parameter (known: ${[...known].sort().join(', ')})`);
   if (problems.length > 0) { console.error(problems.map((p) => `run-notebooks: ${p}`).join('\n')); return 1; }
 
-  const reportsDir = process.env.SLMLAB_RESULTS_DIR ? path.resolve(process.env.SLMLAB_RESULTS_DIR) : path.join(ROOT, 'results', 'notebooks');
+  const ownResults = envValue('SLMLAB_RESULTS_DIR');
+  const reportsDir = ownResults ? path.resolve(ownResults) : path.join(ROOT, 'results', 'notebooks');
   fs.mkdirSync(reportsDir, { recursive: true });
   const failed: string[] = [];
   for (const plan of plans) {

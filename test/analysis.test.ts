@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import pl from 'nodejs-polars';
 import { upgradeRecord, type RequestRecord } from '../lib/bench/store';
 import {
-  loadResults, summarizeResults, compare, toFrame, comparisonFrame, pivot, toDanfo, COLUMNS, COMPARISON_COLUMNS,
+  loadResults, summarizeResults, compare, toFrame, comparisonFrame, pivot, polarsToDanfo, COLUMNS, COMPARISON_COLUMNS,
   type SummaryRow,
 } from '../lib/analysis';
 
@@ -205,9 +205,9 @@ test('frames: column names, order and values; pivot; comparison frame', () => {
   assert.equal(cf.getColumn('speedup').toArray()[0], 4);
 });
 
-test('toDanfo hands the same table to danfojs-node (slow: loads danfo)', () => {
+test('polarsToDanfo hands the same table to danfojs-node (slow: loads danfo)', () => {
   const df = toFrame(rows);
-  const dd = toDanfo(df);
+  const dd = polarsToDanfo(df);
   assert.deepEqual(dd.columns, df.columns);
   assert.deepEqual(dd.shape, [5, df.width]);
   assert.deepEqual(dd['decode_tps_median'].values, df.getColumn('decode_tps_median').toArray());

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import type { ServiceHandle } from '../lib/service/server';
-import type { RequestRecord } from '../lib/service/model-manager';
+import type { ServedRequest } from '../lib/service/model-manager';
 import { MODEL_ID, tinyFixture, type TinyFixture } from './helpers/service';
 
 let fx: TinyFixture;
@@ -44,7 +44,7 @@ test('a half-closed client gets its whole answer, and its streamed answer to [DO
 
 test('a client that leaves for good (whole or streamed answer) still cancels its generation', async () => {
   for (const stream of [false, true]) {
-    const done: RequestRecord[] = [];
+    const done: ServedRequest[] = [];
     const off = svc.manager.onRequestDone((r) => done.push(r));
     // tiny writes 480 tokens in ~0.15 s on a quiet machine: the client leaves well before that, so the
     // cancel has time to reach the engine process (100 ms was too close on a loaded machine).

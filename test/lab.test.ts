@@ -113,7 +113,7 @@ test('`slmlab`, `slmlab/notebook` and `slmlab/eval` import by name from outside 
   fs.writeFileSync(path.join(dir, 'package.json'), '{"name":"consumer","private":true}');
   const cjs = spawnSync(process.execPath, ['-e',
     "const s=require('slmlab'),n=require('slmlab/notebook'),e=require('slmlab/eval');"
-    + "console.log(typeof s.runGrid, typeof s.loadCatalog, typeof n.show, typeof e.scoreAnswer, typeof s.lab.benchmark)"], { cwd: dir, encoding: 'utf8' });
+    + "console.log(typeof s.runGrid, typeof s.loadCatalog, typeof n.show, typeof e.scoreAnswer, typeof n.benchmark)"], { cwd: dir, encoding: 'utf8' });
   assert.equal(cjs.status, 0, cjs.stderr);
   assert.equal(cjs.stdout.trim(), 'function function function function function');
   const esm = spawnSync(process.execPath, ['--input-type=module', '-e', "import { show } from 'slmlab/notebook'; import { runGrid } from 'slmlab'; console.log(typeof show, typeof runGrid);"], { cwd: dir, encoding: 'utf8' });

@@ -17,8 +17,9 @@ import { readResults, keyOfRecord, isMeasured, recordFor, RECORD_FIELDS, Results
 import { NUMERIC_AXES, GRID_KEYS } from '../lib/bench/grid';
 import { COLUMNS } from '../lib/analysis';
 import {
-  arrivalOffsets, interArrivalGaps, durationMs, findMax, judge, levelStats, levelsOf, meetsSlo, parseSlo, runProfile, splitLevel, mergeSends, lagVerdict,
+  arrivalOffsets, interArrivalGaps, durationMs, findMax, sloVerdict, levelStats, levelsOf, meetsSlo, parseSlo, splitLevel, mergeSends, lagVerdict,
 } from '../lib/bench/load';
+import { runProfile } from '../lib/bench/run-profile';
 import { summarizeLevels } from '../lib/analysis';
 import { writeReport } from '../lib/report/write-report';
 import { ReportInputError } from '../lib/report/errors';
@@ -77,10 +78,10 @@ test('goodput counts exactly the requests that meet every objective; Wilson inte
   const w = wilsonInterval(20, 20)!;
   assert.ok(Math.abs(w.low - 0.8389) < 1e-3 && w.high === 1);
   assert.ok(Math.abs(wilsonInterval(0, 10)!.high - 0.2775) < 1e-3);
-  assert.equal(judge(wilsonInterval(95, 100), 0.8), 'pass');
-  assert.equal(judge(wilsonInterval(10, 100), 0.8), 'fail');
-  assert.equal(judge(wilsonInterval(19, 20), 0.9), 'pass (inconclusive)');
-  assert.equal(judge(null, 0.9), 'fail');
+  assert.equal(sloVerdict(wilsonInterval(95, 100), 0.8), 'pass');
+  assert.equal(sloVerdict(wilsonInterval(10, 100), 0.8), 'fail');
+  assert.equal(sloVerdict(wilsonInterval(19, 20), 0.9), 'pass (inconclusive)');
+  assert.equal(sloVerdict(null, 0.9), 'fail');
 });
 
 test('find-max (pure): doubles, then bisects to the knee', async () => {

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import OpenAI from 'openai';
 import type { ServiceHandle } from '../lib/service/server';
-import { ModelManager, type RequestRecord } from '../lib/service/model-manager';
+import { ModelManager, type ServedRequest } from '../lib/service/model-manager';
 import { loadModel, type LoadedModel } from '../lib/engine/engine';
 import { FolderRegistry } from '../lib/service/folder-registry';
 import { ModelNotFoundError } from '../lib/errors';
@@ -32,7 +32,7 @@ before(async () => {
 after(async () => { await fx.cleanup(); });
 
 /** Waits for the next finished request on `svc` that matches. */
-function nextDone(s: ServiceHandle, match: (r: RequestRecord) => boolean = () => true): Promise<RequestRecord> {
+function nextDone(s: ServiceHandle, match: (r: ServedRequest) => boolean = () => true): Promise<ServedRequest> {
   return new Promise((resolve) => {
     const off = s.manager.onRequestDone((r) => { if (match(r)) { off(); resolve(r); } });
   });

@@ -7,7 +7,7 @@ import type pl from 'nodejs-polars';
 let danfo: any = null;
 
 /** A danfo DataFrame with `frame`'s columns, in order, and values (nulls stay null). */
-export function toDanfo(frame: pl.DataFrame): any {
+export function polarsToDanfo(frame: pl.DataFrame): any {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   danfo ??= require('danfojs-node');
   const columns = frame.columns;

@@ -16,4 +16,4 @@ export { formatLevels, formatSummary } from './format';
 export { compare, type CompareOptions, type CompareKind, type CompareMetric, type ComparisonResult } from './compare';
 export { COLUMNS, COMPARISON_COLUMNS, flatten, type Column, type ColumnType } from './columns';
 export { toFrame, comparisonFrame, frameOf, pivot, type PivotOptions, type DataFrame } from './frame';
-export { toDanfo } from './danfo';
+export { polarsToDanfo } from './danfo';

@@ -62,7 +62,7 @@ function sized(dir: string): { sizeBytes: number; files: number } {
 
 function foundryId(rel: string, name: string | null): string {
   if (name) return name;
-  // Foundry's download layout Microsoft/<Id>-<ver>/v<ver> (third-party observation, foundry-local.md §3): <Id>:<ver>.
+  // Foundry's download layout Microsoft/<Id>-<ver>/v<ver> (third-party observation, docs/models.md): <Id>:<ver>.
   const m = /^[^/]+\/(.+)-(\d+)\/v\2$/.exec(rel);
   return m ? `${m[1]}:${m[2]}` : path.posix.basename(rel);
 }

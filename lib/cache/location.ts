@@ -5,12 +5,14 @@
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { envValue } from '../environment';
 
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.SLMLAB_CACHE_DIR) return path.resolve(env.SLMLAB_CACHE_DIR);
-  if (process.platform === 'win32' && env.LOCALAPPDATA) return path.join(env.LOCALAPPDATA, 'slmlab');
+  const own = envValue('SLMLAB_CACHE_DIR', env), localAppData = envValue('LOCALAPPDATA', env), xdg = envValue('XDG_CACHE_HOME', env);
+  if (own) return path.resolve(own);
+  if (process.platform === 'win32' && localAppData) return path.join(localAppData, 'slmlab');
   if (process.platform === 'darwin') return path.join(os.homedir(), 'Library', 'Caches', 'slmlab');
-  if (env.XDG_CACHE_HOME) return path.join(env.XDG_CACHE_HOME, 'slmlab');
+  if (xdg) return path.join(xdg, 'slmlab');
   return path.join(os.homedir(), '.cache', 'slmlab');
 }
 
@@ -41,16 +43,17 @@ export function locksDir(root: string = cacheDir()): string {
 /**
  * Foundry Local's model cache (read only for slmlab): FOUNDRY_CACHE_DIR (slmlab's own
  * variable, not Foundry's), else Foundry's documented default ~/.foundry/cache/models
- * (foundry-local.md §3; `foundry cache location` prints the one in use).
+ * (https://github.com/microsoft/Foundry-Local, docs/reference; `foundry cache location` prints the one in use).
  */
 export function foundryCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.FOUNDRY_CACHE_DIR) return path.resolve(env.FOUNDRY_CACHE_DIR);
+  const dir = envValue('FOUNDRY_CACHE_DIR', env);
+  if (dir) return path.resolve(dir);
   return path.join(os.homedir(), '.foundry', 'cache', 'models');
 }
 
 /** Extra bring-your-own model roots: SLMLAB_MODEL_DIRS, separated like PATH (':' or ';' on Windows). */
 export function extraModelDirs(env: NodeJS.ProcessEnv = process.env): string[] {
-  const raw = env.SLMLAB_MODEL_DIRS;
+  const raw = envValue('SLMLAB_MODEL_DIRS', env);
   if (!raw) return [];
   return raw.split(path.delimiter).map((d) => d.trim()).filter((d) => d.length > 0).map((d) => path.resolve(d));
 }

@@ -1,7 +1,7 @@
 /**
  * Finds model folders under a root, for bring-your-own models and Foundry Local's cache.
  * A folder is a model folder when it holds Foundry's `inference_model.json` (custom models,
- * foundry-local.md §3 "Custom model") or ONNX Runtime GenAI's `genai_config.json`. The
+ * https://github.com/microsoft/Foundry-Local, "Custom model" in docs/how-to) or ONNX Runtime GenAI's `genai_config.json`. The
  * search goes down at most 3 levels, enough for Foundry's `Microsoft/<Id>-<ver>/v<ver>/`
  * download layout, and stops at the first model folder on each branch.
  * Runnable = what the engine accepts: inspectModelFolder (engine/model-folder.ts) succeeds.

@@ -1,7 +1,7 @@
 /**
  * Removes one model from slmlab's cache, by id, folder or name. Folders slmlab does not own
  * are refused with a typed error that names who owns them: Foundry Local's cache (remove with
- * `foundry cache remove <model>`, foundry-local.md §1) and bring-your-own roots outside the
+ * `foundry cache remove <model>`, https://github.com/microsoft/Foundry-Local) and bring-your-own roots outside the
  * cache. Every path removed is checked to lie inside the cache first.
  */
 import * as fs from 'node:fs';

@@ -17,6 +17,7 @@ import { daemonStatus } from '../service/daemon';
 import { normalizeBaseURL } from './base-url';
 import { EndpointError } from './errors';
 import { foundryServiceStatus } from './foundry-status';
+import { envValue } from '../environment';
 
 export type EndpointKind = 'explicit' | 'env' | 'slmlab' | 'foundry';
 
@@ -56,13 +57,13 @@ export async function findEndpoint(o: FindEndpointOptions = {}): Promise<Endpoin
   }
   tried.push('no explicit base URL given');
 
-  const fromEnv = env.FOUNDRY_LOCAL_ENDPOINT?.trim();
+  const fromEnv = envValue('FOUNDRY_LOCAL_ENDPOINT', env)?.trim();
   if (fromEnv) {
     return { baseURL: normalizeBaseURL(fromEnv, 'FOUNDRY_LOCAL_ENDPOINT'), kind: 'env', apiKey: key(), source: 'FOUNDRY_LOCAL_ENDPOINT' };
   }
   tried.push('FOUNDRY_LOCAL_ENDPOINT is not set');
 
-  const slmlabKey = env.SLMLAB_API_KEY || undefined;
+  const slmlabKey = envValue('SLMLAB_API_KEY', env) || undefined;
   const status = await daemonStatus({ cacheDir: o.cacheDir ?? cacheDir(env), apiKey: slmlabKey ?? '' });
   if (status.running && status.url && status.responding !== false) {
     return { baseURL: normalizeBaseURL(status.url, 'the slmlab state file'), kind: 'slmlab', apiKey: key(slmlabKey), source: status.stateFile };

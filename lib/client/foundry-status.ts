@@ -11,6 +11,7 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { envValue } from '../environment';
 
 /** scheme://host:port, host a name, an IPv4 address or a bracketed IPv6 address; the path is left off. */
 const SERVICE_URL = /https?:\/\/(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}/;
@@ -29,8 +30,8 @@ export function parseFoundryStatus(output: string): string | null {
 
 /** The `foundry` executable on env.PATH (foundry.exe etc. per PATHEXT on Windows), or null. */
 export function findFoundryBinary(env: NodeJS.ProcessEnv = process.env): string | null {
-  const dirs = (env.PATH ?? env.Path ?? '').split(path.delimiter).filter(Boolean);
-  const exts = process.platform === 'win32' ? (env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';').filter(Boolean) : [''];
+  const dirs = (envValue('PATH', env) ?? env.Path ?? '').split(path.delimiter).filter(Boolean);
+  const exts = process.platform === 'win32' ? (envValue('PATHEXT', env) ?? '.EXE;.CMD;.BAT').split(';').filter(Boolean) : [''];
   for (const dir of dirs) {
     for (const ext of exts) {
       const file = path.join(dir, 'foundry' + ext);

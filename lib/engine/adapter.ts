@@ -14,6 +14,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { envValue } from '../environment';
 
 /** The mark every software-adapter result carries. */
 export const SOFTWARE_ADAPTER_NOTE = 'software adapter — correctness only, not GPU speed';
@@ -45,9 +46,10 @@ const ICD_DIRS = ['/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d', '/usr/sh
 
 /** The ICD manifests the Vulkan loader will read with `env`, in its order. */
 export function icdManifests(env: NodeJS.ProcessEnv = process.env): string[] {
-  const forced = env.VK_DRIVER_FILES || env.VK_ICD_FILENAMES;
+  const forced = envValue('VK_DRIVER_FILES', env) || envValue('VK_ICD_FILENAMES', env);
   if (forced) return forced.split(':').filter(Boolean);
-  const home = env.XDG_DATA_HOME || (env.HOME ? path.join(env.HOME, '.local/share') : null);
+  const homeDir = envValue('HOME', env);
+  const home = envValue('XDG_DATA_HOME', env) || (homeDir ? path.join(homeDir, '.local/share') : null);
   const dirs = [...ICD_DIRS, ...(home ? [path.join(home, 'vulkan/icd.d')] : [])];
   const out: string[] = [];
   for (const d of dirs) {

@@ -22,6 +22,7 @@ import type { ProviderName } from './providers';
 import { DeltaStream } from './delta-stream';
 import type { GenerateRequest, GenerationResult, TextDelta } from './types';
 import type { LoadedInfo } from './worker-protocol';
+import { envValue } from '../environment';
 
 /** What the service needs of a loaded model, whichever engine hosts it. */
 export interface EngineModel {
@@ -77,7 +78,7 @@ export class ModelUnavailableError extends SlmlabError {
 }
 
 function frozenAfterDefault(): number {
-  const env = Number(process.env.SLMLAB_ENGINE_FROZEN_MS);
+  const env = Number(envValue('SLMLAB_ENGINE_FROZEN_MS'));
   return Number.isFinite(env) && env > 0 ? env : DEFAULT_FROZEN_AFTER_MS;
 }
 

@@ -19,6 +19,7 @@ import { DataType } from '../onnx/records';
 import { encodeModel } from '../onnx/encode-model';
 import { adapterFor, SOFTWARE_ADAPTER_NOTE, type AdapterInfo } from './adapter';
 import { activateSwiftShader, findSwiftShader, swiftShaderEnv, SWIFTSHADER_HOWTO, type SwiftShaderLocation } from './swiftshader';
+import { envValue } from '../environment';
 
 export type ProviderName = 'cpu' | 'webgpu' | 'cuda';
 
@@ -81,7 +82,7 @@ export interface ProviderStatus {
  */
 export function softwareGpuAllowed(flag?: boolean): boolean {
   if (flag !== undefined) return flag;
-  const v = (process.env.SLMLAB_ALLOW_SOFTWARE_GPU ?? '').trim().toLowerCase();
+  const v = (envValue('SLMLAB_ALLOW_SOFTWARE_GPU') ?? '').trim().toLowerCase();
   return v === '1' || v === 'true' || v === 'yes';
 }
 

@@ -17,6 +17,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { icdLibrary } from './adapter';
+import { envValue } from '../environment';
 
 export interface SwiftShaderLocation {
   /** The vk_swiftshader_icd.json manifest. */
@@ -54,7 +55,8 @@ export function systemVulkanLoader(): string | null {
  * layouts above. Null when none exists (SWIFTSHADER_HOWTO says what to do).
  */
 export function findSwiftShader(env: NodeJS.ProcessEnv = process.env, candidates: readonly string[] = SWIFTSHADER_CANDIDATES): SwiftShaderLocation | null {
-  const list = env.SLMLAB_SWIFTSHADER_ICD ? [env.SLMLAB_SWIFTSHADER_ICD] : candidates;
+  const own = envValue('SLMLAB_SWIFTSHADER_ICD', env);
+  const list = own ? [own] : candidates;
   for (const icd of list) {
     const lib = icdLibrary(icd);
     if (!lib || !fs.existsSync(lib)) continue;
@@ -69,7 +71,7 @@ export function findSwiftShader(env: NodeJS.ProcessEnv = process.env, candidates
 export function swiftShaderEnv(loc: SwiftShaderLocation, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base, VK_ICD_FILENAMES: loc.icd };
   delete env.VK_DRIVER_FILES; // it would take precedence over VK_ICD_FILENAMES in newer loaders
-  if (loc.loaderDir) env.LD_LIBRARY_PATH = [loc.loaderDir, base.LD_LIBRARY_PATH].filter(Boolean).join(':');
+  if (loc.loaderDir) env.LD_LIBRARY_PATH = [loc.loaderDir, envValue('LD_LIBRARY_PATH', base)].filter(Boolean).join(':');
   return env;
 }
 
@@ -89,7 +91,7 @@ export function activateSwiftShader(loc: SwiftShaderLocation): string {
   process.env.VK_ICD_FILENAMES = loc.icd;
   delete process.env.VK_DRIVER_FILES;
   if (loc.loaderDir) {
-    process.env.LD_LIBRARY_PATH = [loc.loaderDir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');
+    process.env.LD_LIBRARY_PATH = [loc.loaderDir, envValue('LD_LIBRARY_PATH')].filter(Boolean).join(':');
     const RTLD_NODELETE = 0x1000; // glibc's value; os.constants.dlopen does not list it
     const flags = os.constants.dlopen.RTLD_NOW | os.constants.dlopen.RTLD_GLOBAL | RTLD_NODELETE;
     try {

@@ -9,6 +9,7 @@
 import OpenAI from 'openai';
 import { SlmlabError } from '../errors';
 import { RUBRIC_CRITERIA, RUBRIC_GUIDE, type RubricItem, type RubricScores } from './rubric';
+import { envValue } from '../environment';
 
 export class JudgeError extends SlmlabError {
   constructor(message: string) { super('invalid_request', message, 502); }
@@ -54,7 +55,7 @@ export function parseJudgeReply(reply: string): { scores: RubricScores } | { pro
 }
 
 export async function judge(items: readonly RubricItem[], o: JudgeOptions): Promise<JudgedItem[]> {
-  const client = new OpenAI({ baseURL: o.baseURL, apiKey: o.apiKey ?? process.env.OPENAI_API_KEY ?? 'not-needed', maxRetries: 0, timeout: o.timeoutMs ?? 120_000 });
+  const client = new OpenAI({ baseURL: o.baseURL, apiKey: o.apiKey ?? envValue('OPENAI_API_KEY') ?? 'not-needed', maxRetries: 0, timeout: o.timeoutMs ?? 120_000 });
   const out: JudgedItem[] = [];
   for (const item of items) {
     let reply: string;

@@ -1,10 +1,10 @@
 /** A polars frame as a danfojs DataFrame (loaded on first use: seconds); show() and a cell's last value render it as a table. */
 import type pl from 'nodejs-polars';
-import { toDanfo as analysisToDanfo } from '../analysis/danfo';
+import { polarsToDanfo } from '../analysis/danfo';
 import { hookDanfoClass } from './display-hooks';
 
 export function toDanfo(frame: pl.DataFrame): any {
-  const df = analysisToDanfo(frame);
+  const df = polarsToDanfo(frame);
   hookDanfoClass(df);
   return df;
 }

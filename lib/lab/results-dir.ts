@@ -4,10 +4,13 @@
  * a notebook's results file and a notebook never resumes the CLI's.
  */
 import * as path from 'node:path';
+import { envValue } from '../environment';
+import { UsageError } from '../errors';
 
 export const RESULTS_ROOT = path.resolve(__dirname, '..', '..', '..', 'results', 'notebooks');
 
 export function resultsDir(lesson: string, env: NodeJS.ProcessEnv = process.env): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(lesson)) throw new TypeError(`resultsDir: '${lesson}' is not a plain folder name`);
-  return path.join(env.SLMLAB_RESULTS_DIR ? path.resolve(env.SLMLAB_RESULTS_DIR) : RESULTS_ROOT, lesson);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(lesson)) throw new UsageError(`resultsDir: '${lesson}' is not a plain folder name: use letters, digits, '.', '_' or '-', e.g. 'session03'`);
+  const own = envValue('SLMLAB_RESULTS_DIR', env);
+  return path.join(own ? path.resolve(own) : RESULTS_ROOT, lesson);
 }

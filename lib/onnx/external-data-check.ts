@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkInside } from '../util/inside-folder';
 
-export interface ExternalRef {
+export interface ExternalDataRef {
   tensor: string;
   location: string;
   offset: number;
@@ -101,7 +101,7 @@ const ELEMENT_BYTES: Record<number, number> = {
   17: 1, 18: 1, 19: 1, 20: 1, 21: 0.5, 22: 0.5, 23: 0.5,
 };
 
-function tensor(r: FileReader, start: number, end: number, out: ExternalRef[]): void {
+function tensor(r: FileReader, start: number, end: number, out: ExternalDataRef[]): void {
   const dims: number[] = [];
   let type = 0;
   let name = '';
@@ -131,7 +131,7 @@ function tensor(r: FileReader, start: number, end: number, out: ExternalRef[]): 
   out.push({ tensor: name, location: entries.location ?? '', offset: Number(entries.offset ?? 0), length });
 }
 
-function graph(r: FileReader, start: number, end: number, out: ExternalRef[]): void {
+function graph(r: FileReader, start: number, end: number, out: ExternalDataRef[]): void {
   for (const f of fields(r, start, end)) {
     if (f.wire !== 2) continue;
     if (f.no === 5) tensor(r, f.start, f.end, out); // initializer
@@ -143,7 +143,7 @@ function graph(r: FileReader, start: number, end: number, out: ExternalRef[]): v
   }
 }
 
-function attribute(r: FileReader, start: number, end: number, out: ExternalRef[]): void {
+function attribute(r: FileReader, start: number, end: number, out: ExternalDataRef[]): void {
   for (const f of fields(r, start, end)) {
     if (f.wire !== 2) continue;
     if (f.no === 5 || f.no === 10) tensor(r, f.start, f.end, out); // t, tensors
@@ -152,11 +152,11 @@ function attribute(r: FileReader, start: number, end: number, out: ExternalRef[]
 }
 
 /** Every external-data reference of the model at `onnxPath`. Throws RangeError on a malformed file. */
-export function externalDataRefs(onnxPath: string): ExternalRef[] {
+export function externalDataRefs(onnxPath: string): ExternalDataRef[] {
   const fd = fs.openSync(onnxPath, 'r');
   try {
     const r = new FileReader(fd, fs.fstatSync(fd).size);
-    const out: ExternalRef[] = [];
+    const out: ExternalDataRef[] = [];
     for (const f of fields(r, 0, r.size)) if (f.no === 7 && f.wire === 2) graph(r, f.start, f.end, out); // ModelProto.graph
     return out;
   } finally {
@@ -170,7 +170,7 @@ export function externalDataRefs(onnxPath: string): ExternalRef[] {
  * inside its file. A .onnx that is not valid protobuf is left to ONNX Runtime, which reports it.
  */
 export function checkExternalData(onnxPath: string, folder?: string): ExternalDataProblem[] {
-  let refs: ExternalRef[];
+  let refs: ExternalDataRef[];
   try {
     refs = externalDataRefs(onnxPath);
   } catch {

@@ -16,7 +16,7 @@ import { compareWindow, summarizeFidelity, type FidelitySummary, type PositionSt
 import { measureSpeed, type SpeedOptions, type SpeedRecord } from './speed';
 import { defaultTexts } from './texts';
 
-export interface CompareOptions extends SpeedOptions {
+export interface ModelCompareOptions extends SpeedOptions {
   /** Texts to read (default: the workshop prompts and the shipped paragraphs). */
   texts?: string[];
   /** Tokens per teacher-forced window (default 128). */
@@ -107,7 +107,7 @@ export async function measureFidelityMany(baseDir: string, candidateDirs: readon
  * Compares `candidate` with `base` (folders, or names `slmlab model run` accepts).
  * Returns plain records: fidelity, and speed of both unless `speed: false`.
  */
-export async function compareModels(base: string, candidate: string, opts: CompareOptions = {}): Promise<ComparisonRecord> {
+export async function compareModels(base: string, candidate: string, opts: ModelCompareOptions = {}): Promise<ComparisonRecord> {
   const b = await resolve(base);
   const c = await resolve(candidate);
   const texts = opts.texts ?? defaultTexts();

@@ -11,9 +11,9 @@ export {
 export { QuantizeError } from './errors';
 export type { StreamProgress } from './stream-weights';
 export { derivePromptTemplate } from './prompt-template';
-export { compareModels, measureFidelity, measureFidelityMany, SYNTHETIC_FIDELITY_NOTE, type CompareOptions, type ComparisonRecord, type FidelityRecord } from './compare-models';
+export { compareModels, measureFidelity, measureFidelityMany, SYNTHETIC_FIDELITY_NOTE, type ModelCompareOptions, type ComparisonRecord, type FidelityRecord } from './compare-models';
 export { compareWindow, summarizeFidelity, logSoftmax, klDivergence, topK, type FidelitySummary, type PositionStats } from './fidelity';
 export { measureSpeed, modelBytes, SPEED_DEFAULTS, type SpeedOptions, type SpeedRecord, type SpeedSample } from './speed';
-export { precisionSweep, SWEEP_VARIANTS, type SweepOptions, type SweepRow } from './sweep';
+export { precisionSweep, SWEEP_VARIANTS, type PrecisionSweepOptions, type SweepRow } from './sweep';
 export { defaultTexts, textsFromFile, splitParagraphs } from './texts';
 export { formatComparison, formatSweepTable } from './format';

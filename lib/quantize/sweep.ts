@@ -46,7 +46,7 @@ export interface SweepRow {
   perplexity: number;
 }
 
-export interface SweepOptions extends SpeedOptions {
+export interface PrecisionSweepOptions extends SpeedOptions {
   /** Where the variants are written (one folder per label). */
   outDir: string;
   variants?: readonly Partial<QuantizeSettings>[];
@@ -58,7 +58,7 @@ export interface SweepOptions extends SpeedOptions {
   onProgress?: QuantizeModelOptions['onProgress'];
 }
 
-export async function precisionSweep(source: string, opts: SweepOptions): Promise<SweepRow[]> {
+export async function precisionSweep(source: string, opts: PrecisionSweepOptions): Promise<SweepRow[]> {
   const base = inspectModelFolder(source);
   const texts = opts.texts ?? defaultTexts();
   const variants = (opts.variants ?? SWEEP_VARIANTS).map((v) => resolveSettings({ ...opts.common, ...v }));

@@ -6,8 +6,7 @@
 import { findModel, loadCatalog, resolveVariant, type CatalogFile } from '../catalog';
 import { cacheDir, cachedFolderFor, listCache, modelsDir, type CacheOptions } from '../cache';
 import type { ProviderName } from '../engine/providers';
-import { deviceOf, type DownloadProgress, type RegistryEntry, type ResolvedModel } from '../service/registry';
-import type { PreparableRegistry, PreparationNeed } from '../service/preparation';
+import { deviceOf, type RegistryDownloadProgress, type RegistryEntry, type ResolvedModel, type PreparableRegistry, type PreparationNeed } from './model-registry';
 import { locateModel } from './locate-model';
 
 export interface CatalogRegistryOptions {
@@ -73,7 +72,7 @@ export class CatalogRegistry implements PreparableRegistry {
     return { id: found.variant.id, kind: found.variant.source.kind === 'synthetic' ? 'build' : 'download', sizeBytes: found.variant.sizeBytes };
   }
 
-  async download(name: string, opts: { onProgress?: (p: DownloadProgress) => void; signal?: AbortSignal }): Promise<{ id: string; dir: string }> {
+  async download(name: string, opts: { onProgress?: (p: RegistryDownloadProgress) => void; signal?: AbortSignal }): Promise<{ id: string; dir: string }> {
     const found = await locateModel(name, {
       download: true, allowFolders: false, catalog: this.options.catalog, cache: this.options.cache, signal: opts.signal,
       onProgress: (p) => opts.onProgress?.({ fraction: p.total ? Math.min(1, p.bytes / p.total) : p.phase === 'done' ? 1 : 0, file: p.file }),

@@ -19,6 +19,7 @@ import { cachedFolderFor, ensureVariant, entryMatches, findCachedModel, listCach
 import { inferenceModelFor } from '../cache/inference-model';
 import { twinHint } from './twin-hint';
 import { OfflineError } from '../cache/download/offline';
+import { envValue } from '../environment';
 
 export interface LocateOptions {
   /** Execution provider wanted: picks the catalog variant made for it. */
@@ -81,7 +82,7 @@ export async function locateModel(name: string, opts: LocateOptions = {}): Promi
   if (opts.allowFolders === false) {
     if (looksLikePath(trimmed)) throw new ModelNotFoundError(`'${trimmed}' is not a model name: name a catalog alias, a variant id or a cached model (folders cannot be named here)`);
   } else if (looksLikePath(trimmed) || (fs.existsSync(trimmed) && fs.statSync(trimmed).isDirectory())) {
-    const dir = path.resolve(trimmed.startsWith('~') ? trimmed.replace(/^~/, process.env.HOME ?? '~') : trimmed);
+    const dir = path.resolve(trimmed.startsWith('~') ? trimmed.replace(/^~/, envValue('HOME') ?? '~') : trimmed);
     if (!fs.existsSync(dir)) throw new ModelNotFoundError(`model folder '${dir}' does not exist: check the path, name a catalog model (see \`slmlab model list\`), or build one with \`slmlab model build tiny\``);
     return { id: path.basename(dir), dir, provider: null, synthetic: isSyntheticFolder(dir), from: 'folder', fetched: false };
   }

@@ -12,6 +12,6 @@ export { writeReport, defaultComparisons, type WriteReportOptions, type ReportPa
 export { figureHtml, figureText } from './figure-html';
 export { plotlyScriptTag } from './plotly-js';
 export { escapeHtml } from './escape';
-export { modelLabel, groupLabel, fullGroupLabel, SYNTHETIC_MARK } from './labels';
+export { modelLabel, groupLabel, fullGroupLabel, SYNTHETIC_SUFFIX } from './labels';
 export type { Figure, PlotlyTrace, PlotlyLayout, SyntheticModels } from './types';
 export { notebookProgress, type ProgressEvent } from './progress-display';

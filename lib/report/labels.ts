@@ -5,7 +5,7 @@
 import type { GroupKey, SummaryRow } from '../analysis/types';
 import type { SyntheticModels } from './types';
 
-export const SYNTHETIC_MARK = ' (synthetic)';
+export const SYNTHETIC_SUFFIX = ' (synthetic)';
 
 /** Fallback when no SummaryRow says: the catalog's synthetic twins are named '<alias>-twin'. */
 export function looksSynthetic(model: string): boolean {
@@ -24,7 +24,7 @@ export function syntheticModelsOf(rows: readonly Pick<SummaryRow, 'model' | 'syn
 
 /** "qwen2.5-0.5b-twin (synthetic)". */
 export function modelLabel(model: string, synthetic: boolean): string {
-  return synthetic ? `${model}${SYNTHETIC_MARK}` : model;
+  return synthetic ? `${model}${SYNTHETIC_SUFFIX}` : model;
 }
 
 /** A group's label without its provider (the provider is the trace): "model (synthetic) int4 #prompt". */

@@ -1,12 +1,12 @@
 /** What every route handler gets: the model manager, the registry, the service's settings. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ModelManager } from './model-manager';
-import type { ModelRegistry } from './registry';
+import type { ModelRegistry } from '../registry/model-registry';
 import type { ResponseStore } from './response-store';
 import type { EmbedderPool } from './embedders';
 import type { Preparations, PrepareAnswer } from './preparation';
 import type { ProviderName } from '../engine/providers';
-import type { ResolvedModel } from './registry';
+import type { ResolvedModel } from '../registry/model-registry';
 
 /** The registry as routes see it: the service's registry plus explicit, never implicit, preparation. */
 export interface ServiceRegistry extends ModelRegistry {

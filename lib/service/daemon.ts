@@ -16,6 +16,7 @@ import type { LoadedRecord } from './model-manager';
 import { pidAlive, readState, removeState, stateFilePath, type ServiceState } from './state-file';
 import { askInstance, isRecordedService, processStartTime } from './process-identity';
 import { acquireLock, lockFile } from '../cache/lock';
+import { envValue } from '../environment';
 
 export { stateFilePath, readState, type ServiceState } from './state-file';
 
@@ -75,7 +76,7 @@ export function logFilePath(dir: string = cacheDir()): string {
 }
 
 function authHeaders(o: DaemonOptions): Record<string, string> {
-  const key = o.apiKey ?? process.env.SLMLAB_API_KEY;
+  const key = o.apiKey ?? envValue('SLMLAB_API_KEY');
   return key ? { Authorization: `Bearer ${key}` } : {};
 }
 

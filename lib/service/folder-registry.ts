@@ -12,7 +12,7 @@ import { ModelNotFoundError, SlmlabError } from '../errors';
 import { inspectModelFolder, type ModelFolder } from '../engine/model-folder';
 import type { ProviderName } from '../engine/providers';
 import { buildModel, type Precision } from '../synth/build-model';
-import { deviceOf, type DownloadProgress, type ModelRegistry, type RegistryEntry, type ResolvedModel } from './registry';
+import { deviceOf, type RegistryDownloadProgress, type ModelRegistry, type RegistryEntry, type ResolvedModel } from '../registry/model-registry';
 
 export interface SyntheticSpec {
   shape: string;
@@ -81,7 +81,7 @@ export class FolderRegistry implements ModelRegistry {
     return { id: hit.id, dir: hit.spec.dir, provider: ep ?? hit.spec.provider ?? 'cpu', synthetic: isSynthetic(hit.spec, folder) };
   }
 
-  async download(name: string, opts: { onProgress?: (p: DownloadProgress) => void; signal?: AbortSignal } = {}): Promise<{ id: string; dir: string }> {
+  async download(name: string, opts: { onProgress?: (p: RegistryDownloadProgress) => void; signal?: AbortSignal } = {}): Promise<{ id: string; dir: string }> {
     const hit = this.find(name);
     const { dir, synthetic } = hit.spec;
     if (tryInspect(dir)) {

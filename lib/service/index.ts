@@ -1,8 +1,8 @@
 /** The service room's public surface: start a service, manage it as a daemon, plug in a registry. */
 export { startService, type ServiceOptions, type ServiceHandle } from './server';
 export { FolderRegistry, type FolderModelSpec, type FolderRegistryOptions, type SyntheticSpec } from './folder-registry';
-export { deviceOf, type ModelRegistry, type RegistryEntry, type ResolvedModel, type DownloadProgress } from './registry';
-export { ModelManager, type LoadedRecord, type RequestRecord, type Lease } from './model-manager';
+export { deviceOf, type ModelRegistry, type RegistryEntry, type ResolvedModel, type RegistryDownloadProgress } from '../registry/model-registry';
+export { ModelManager, type LoadedRecord, type ServedRequest, type Lease } from './model-manager';
 export { jsonLogger, silentLogger, type ServiceLogger } from './context';
 export { ServiceError, toErrorResponse, type OpenAIErrorBody } from './errors';
 export { parseChatRequest, type ChatCall } from './validation';

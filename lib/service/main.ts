@@ -35,9 +35,10 @@ import { CatalogRegistry } from '../registry/catalog-registry';
 import { jsonLogger } from './context';
 import { DEFAULT_STORED_RESPONSES } from './response-store';
 import { FolderRegistry } from './folder-registry';
-import type { ModelRegistry } from './registry';
+import type { ModelRegistry } from '../registry/model-registry';
 import { startService, type ServiceHandle } from './server';
 import { readState, removeState, stateFilePath, writeState } from './state-file';
+import { envValue, type EnvName } from '../environment';
 
 export interface MainOptions {
   host: string;
@@ -83,22 +84,24 @@ function batchSize(name: string, v: string | undefined): number {
 }
 
 export function parseServiceArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): MainOptions {
+  // a variable set (not empty) is parsed and checked like its flag; unset or empty: the default
+  const intEnv = (name: EnvName, fallback: number): number => { const v = envValue(name, env); return v ? int(name, v, 0) : fallback; };
   const o: MainOptions = {
-    host: env.SLMLAB_HOST || '127.0.0.1',
-    port: env.SLMLAB_PORT ? int('SLMLAB_PORT', env.SLMLAB_PORT, 0) : 0,
-    ttlSeconds: env.SLMLAB_TTL ? int('SLMLAB_TTL', env.SLMLAB_TTL, 0) : 600,
-    maxQueue: env.SLMLAB_MAX_QUEUE ? int('SLMLAB_MAX_QUEUE', env.SLMLAB_MAX_QUEUE, 0) : 16,
+    host: envValue('SLMLAB_HOST', env) || '127.0.0.1',
+    port: intEnv('SLMLAB_PORT', 0),
+    ttlSeconds: intEnv('SLMLAB_TTL', 600),
+    maxQueue: intEnv('SLMLAB_MAX_QUEUE', 16),
     maxBodyBytes: 1024 * 1024,
-    threads: env.SLMLAB_THREADS ? int('SLMLAB_THREADS', env.SLMLAB_THREADS, 0) : 0,
-    maxBatch: env.SLMLAB_MAX_BATCH ? batchSize('SLMLAB_MAX_BATCH', env.SLMLAB_MAX_BATCH) : DEFAULT_MAX_BATCH,
-    storedResponses: env.SLMLAB_STORED_RESPONSES ? int('SLMLAB_STORED_RESPONSES', env.SLMLAB_STORED_RESPONSES, 0) : DEFAULT_STORED_RESPONSES,
-    prefillChunk: env.SLMLAB_PREFILL_CHUNK ? int('SLMLAB_PREFILL_CHUNK', env.SLMLAB_PREFILL_CHUNK, 0) : DEFAULT_SERVICE_PREFILL_CHUNK,
-    lastPositionLogits: env.SLMLAB_LOGITS ? logitsMode('SLMLAB_LOGITS', env.SLMLAB_LOGITS) : true,
+    threads: intEnv('SLMLAB_THREADS', 0),
+    maxBatch: envValue('SLMLAB_MAX_BATCH', env) ? batchSize('SLMLAB_MAX_BATCH', envValue('SLMLAB_MAX_BATCH', env)) : DEFAULT_MAX_BATCH,
+    storedResponses: intEnv('SLMLAB_STORED_RESPONSES', DEFAULT_STORED_RESPONSES),
+    prefillChunk: intEnv('SLMLAB_PREFILL_CHUNK', DEFAULT_SERVICE_PREFILL_CHUNK),
+    lastPositionLogits: envValue('SLMLAB_LOGITS', env) ? logitsMode('SLMLAB_LOGITS', envValue('SLMLAB_LOGITS', env)) : true,
     models: {},
     modelsDirs: [],
     stateFile: stateFilePath(cacheDir(env)),
     logFile: null,
-    prepareWaitMs: env.SLMLAB_PREPARE_WAIT_MS ? int('SLMLAB_PREPARE_WAIT_MS', env.SLMLAB_PREPARE_WAIT_MS, 0) : 5000,
+    prepareWaitMs: intEnv('SLMLAB_PREPARE_WAIT_MS', 5000),
     autoDownload: true,
   };
   const usage = (msg: string): never => { throw new UsageError(msg); };
@@ -159,7 +162,7 @@ export async function runServiceMain(
   const o = parseServiceArgs(argv, env);
   if (o.stateFile) {
     const prior = readState(o.stateFile);
-    const key = env.SLMLAB_API_KEY;
+    const key = envValue('SLMLAB_API_KEY', env);
     if (prior && prior.pid !== process.pid && await isRecordedService(prior, key ? { Authorization: `Bearer ${key}` } : {})) {
       throw new UsageError(`a service is already running at ${prior.url} (pid ${prior.pid}): stop it with \`slmlab service stop\`, or pass --state-file for a second one`);
     }
@@ -170,7 +173,7 @@ export async function runServiceMain(
   const service = await startService({
     onShutdownRequest: () => stop('POST /shutdown'),
     instance,
-    registry: deps.registry ?? defaultRegistry(o, env), host: o.host, port: o.port, apiKey: env.SLMLAB_API_KEY || undefined,
+    registry: deps.registry ?? defaultRegistry(o, env), host: o.host, port: o.port, apiKey: envValue('SLMLAB_API_KEY', env) || undefined,
     ttlSeconds: o.ttlSeconds, maxQueue: o.maxQueue, maxBodyBytes: o.maxBodyBytes, threads: o.threads, maxBatch: o.maxBatch, logger,
     prepareWaitMs: o.prepareWaitMs, autoDownload: o.autoDownload, storedResponses: o.storedResponses,
     prefillChunk: o.prefillChunk, lastPositionLogits: o.lastPositionLogits,

@@ -13,7 +13,7 @@ import type { ProviderName } from '../engine/providers';
 import { splitEngine } from '../engines/model-id';
 import type { FinishReason } from '../engine/types';
 import { modelUnloaded, queueFull, shuttingDown } from './errors';
-import { deviceOf, type ModelRegistry, type ResolvedModel } from './registry';
+import { deviceOf, type ModelRegistry, type ResolvedModel } from '../registry/model-registry';
 import type { PreparableRegistry } from './preparation';
 
 /**
@@ -80,7 +80,7 @@ export interface ServingProcesses {
 }
 
 /** One finished (or failed) generation, for listeners (tests, logs, metrics). */
-export interface RequestRecord {
+export interface ServedRequest {
   id: string;
   provider: ProviderName;
   finishReason: FinishReason | 'error';
@@ -135,7 +135,7 @@ export class ModelManager {
   private readonly entries = new Map<string, Entry>();
   /** (name, ep) -> entry key, for names resolved while their entry is loaded: skips the registry on the hot path. */
   private readonly names = new Map<string, string>();
-  private readonly listeners = new Set<(r: RequestRecord) => void>();
+  private readonly listeners = new Set<(r: ServedRequest) => void>();
   private readonly ttlSeconds: number;
   readonly maxQueue: number;
   private readonly threads: number;
@@ -251,13 +251,13 @@ export class ModelManager {
   }
 
   /** Subscribe to finished requests; returns the unsubscribe function. */
-  onRequestDone(listener: (r: RequestRecord) => void): () => void {
+  onRequestDone(listener: (r: ServedRequest) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
   /** Called by the routes when a generation ends (any way). */
-  reportDone(r: RequestRecord): void {
+  reportDone(r: ServedRequest): void {
     for (const l of this.listeners) {
       try { l(r); } catch { /* a listener's bug must not break serving */ }
     }

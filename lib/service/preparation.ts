@@ -14,15 +14,10 @@
 import type { ProviderName } from '../engine/providers';
 import { AbortedError, errorText } from '../errors';
 import { ServiceError } from './errors';
-import type { DownloadProgress, ModelRegistry, RegistryEntry, ResolvedModel } from './registry';
+import type { RegistryDownloadProgress, ModelRegistry, RegistryEntry, ResolvedModel, PreparableRegistry, PreparationNeed } from '../registry/model-registry';
 
-/** What a registry says about a name whose files are not there yet. */
-export interface PreparationNeed {
-  /** The variant id that will be fetched. */
-  id: string;
-  kind: 'download' | 'build';
-  sizeBytes: number | null;
-}
+// the registry's side of preparation lives with the registry (lib/registry/model-registry.ts)
+export type { PreparableRegistry, PreparationNeed };
 
 /** A preparation as GET /slmlab/preparing reports it. Plain record. */
 export interface PreparationRecord {
@@ -39,10 +34,6 @@ export interface PreparationRecord {
   error: string | null;
 }
 
-/** A registry that can tell, cheaply, that a name needs a download or a build first. */
-export interface PreparableRegistry extends ModelRegistry {
-  needsPreparation?(name: string, ep?: ProviderName): Promise<PreparationNeed | null>;
-}
 
 export interface PreparationOptions {
   /** How long a request waits for a preparation before the 503 (default 5000 ms). */
@@ -74,7 +65,7 @@ export class Preparations {
   }
 
   /** The running job for `need.id`, or a new one running `work`. A failed job is replaced. */
-  ensure(need: PreparationNeed, work: (onProgress: (p: DownloadProgress) => void) => Promise<unknown>): PreparationJob {
+  ensure(need: PreparationNeed, work: (onProgress: (p: RegistryDownloadProgress) => void) => Promise<unknown>): PreparationJob {
     const running = this.jobs.get(need.id);
     if (running && running.record.state !== 'failed') return running;
     const record: PreparationRecord = {
@@ -190,7 +181,7 @@ export class PreparingRegistry implements ModelRegistry {
   }
 
   /** POST /openai/download joins a running preparation instead of starting a second one. */
-  async download(name: string, opts: { onProgress?: (p: DownloadProgress) => void; signal?: AbortSignal } = {}): Promise<{ id: string; dir: string }> {
+  async download(name: string, opts: { onProgress?: (p: RegistryDownloadProgress) => void; signal?: AbortSignal } = {}): Promise<{ id: string; dir: string }> {
     const need = await this.inner.needsPreparation?.(name) ?? null;
     if (need) {
       const job = this.start(need);

@@ -19,7 +19,7 @@ import { parseProvider, type ProviderName } from '../engine/providers';
 import type { Handler } from './context';
 import { badRequest, toErrorResponse } from './errors';
 import { readJson, sendEmpty, sendJson } from './http';
-import type { RegistryEntry } from './registry';
+import type { RegistryEntry } from '../registry/model-registry';
 
 const EP_CLASS: Record<ProviderName, string> = { cpu: 'CPUExecutionProvider', cuda: 'CUDAExecutionProvider', webgpu: 'WebGpuExecutionProvider' };
 

@@ -23,7 +23,7 @@ import { badRequest, methodNotAllowed, payloadTooLarge, routeNotFound, ServiceEr
 import { sendError } from './http';
 import { ModelManager } from './model-manager';
 import { PreparingRegistry } from './preparation';
-import type { ModelRegistry } from './registry';
+import type { ModelRegistry } from '../registry/model-registry';
 import * as foundry from './routes-foundry';
 import * as openai from './routes-openai';
 import * as core from './routes-foundry-core';
@@ -35,6 +35,7 @@ import { ResponseStore } from './response-store';
 import { WEB_ROUTES } from '../web/routes';
 import { changesState, readOnlyContext, type RouteEffect, type RouteSpec } from './route-table';
 import { checkApiKey, checkBinding, checkCrossSite, checkOrigin, corsHeaders, isAllowedOrigin, isLoopback, preflightHeaders } from './security';
+import { envValue } from '../environment';
 
 export interface ServiceOptions {
   registry: ModelRegistry;
@@ -150,7 +151,7 @@ function urlFor(host: string, port: number): string {
 
 export async function startService(options: ServiceOptions): Promise<ServiceHandle> {
   const host = options.host ?? '127.0.0.1';
-  const apiKey = options.apiKey ?? (process.env.SLMLAB_API_KEY || undefined);
+  const apiKey = options.apiKey ?? (envValue('SLMLAB_API_KEY') || undefined);
   checkBinding(host, apiKey);
   const logger = options.logger ?? silentLogger;
   const registry = new PreparingRegistry(options.registry, { waitMs: options.prepareWaitMs, autoDownload: options.autoDownload });

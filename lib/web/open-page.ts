@@ -8,6 +8,7 @@ import { SlmlabError } from '../errors';
 import { daemonStatus, type DaemonOptions } from '../service/daemon';
 import { startOnWorkshopPort } from '../service/workshop-port';
 import { readDocs } from './docsets';
+import { envValue } from '../environment';
 
 export interface PageRequest extends DaemonOptions {
   page: 'chat' | 'browser';
@@ -30,7 +31,7 @@ export interface PageUrl {
 }
 
 function authHeaders(o: DaemonOptions): Record<string, string> {
-  const key = o.apiKey ?? process.env.SLMLAB_API_KEY;
+  const key = o.apiKey ?? envValue('SLMLAB_API_KEY');
   return key ? { Authorization: `Bearer ${key}` } : {};
 }
 

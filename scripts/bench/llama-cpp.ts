@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cacheDir } from '../../lib/cache/location';
+import { envValue } from '../../lib/environment';
 
 /* Only the parts of node-llama-cpp's API used here (its own types live in its package). */
 interface LlamaSequence {
@@ -30,7 +31,8 @@ export interface LlamaRun { ttftMs: number; decodeMs: number[]; completionTokens
 
 /** The default install folder, as issue 23's `slmlab engines add llama.cpp` lays it out. */
 export function defaultLlamaCppDir(env: NodeJS.ProcessEnv = process.env): string {
-  const engines = env.SLMLAB_ENGINES_DIR ? path.resolve(env.SLMLAB_ENGINES_DIR) : path.join(cacheDir(env), 'engines');
+  const own = envValue('SLMLAB_ENGINES_DIR', env);
+  const engines = own ? path.resolve(own) : path.join(cacheDir(env), 'engines');
   return path.join(engines, 'llama.cpp');
 }
 

@@ -21,7 +21,8 @@ import { formatDryRun, formatOverrides, loadGrid, ARRIVAL_PROCESSES, type Arriva
 import { planGrid, type Plan } from '../../lib/bench/plan';
 import { readResults, isMeasured, type RequestRecord } from '../../lib/bench/store';
 import { BenchFailedError, type RunProgress } from '../../lib/bench/runner';
-import { runProfile, parseSlo, formatSlo, type Profile, type Slo } from '../../lib/bench/load';
+import { parseSlo, formatSlo, type Slo } from '../../lib/bench/load';
+import { runProfile, type Profile } from '../../lib/bench/run-profile';
 import { formatLevels, formatSummary, summarizeLevels, summarizeResults } from '../../lib/analysis';
 import { loadCatalog } from '../../lib/catalog';
 import { writeReport, type ReportPaths } from '../../lib/report/write-report';

@@ -5,11 +5,12 @@ import { ServiceNotRunningError, SlmlabError, type ErrorCode } from '../../lib/e
 import { PROVIDERS, type ProviderName } from '../../lib/engine/providers';
 import { integer, oneOf } from './parse';
 import { EXIT, fail } from './exit-codes';
+import { envValue } from '../../lib/environment';
 
 async function callService(route: string): Promise<void> {
   const s = await daemonStatus({ probe: false });
   if (!s.running || !s.url) throw new ServiceNotRunningError();
-  const headers: Record<string, string> = process.env.SLMLAB_API_KEY ? { authorization: `Bearer ${process.env.SLMLAB_API_KEY}` } : {};
+  const headers: Record<string, string> = envValue('SLMLAB_API_KEY') ? { authorization: `Bearer ${envValue('SLMLAB_API_KEY')}` } : {};
   const res = await fetch(s.url + route, { headers });
   if (!res.ok) {
     const body = await res.text();

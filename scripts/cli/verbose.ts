@@ -3,8 +3,10 @@
  * `foundry --verbose …`). It sets SLMLAB_VERBOSE=1 for this process, so that errors print their
  * causes and stack, and verbs that load models say what they loaded, where from and how fast.
  */
+import { envValue } from '../../lib/environment';
+
 export function isVerbose(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env.SLMLAB_VERBOSE === '1';
+  return envValue('SLMLAB_VERBOSE', env) === '1';
 }
 
 /** One line on stderr, only with --verbose. */

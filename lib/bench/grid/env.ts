@@ -1,6 +1,6 @@
 /**
- * The workshop's environment variables (../shared/seeds: session03/benchmark_oss_models.py,
- * session04/model_compare.py and their notebooks) as overrides of a grid, so a class that
+ * The workshop's environment variables (Foundry Local's workshop, https://github.com/microsoft/Foundry-Local:
+ * session 3's benchmark_oss_models.py, session 4's model_compare.py and their notebooks) as overrides of a grid, so a class that
  * exports them gets what it asked for:
  *
  *   BENCH_MODELS            comma list of models            -> models
@@ -24,6 +24,7 @@
  * "benchmark my Foundry Local". To compare Foundry Local with the embedded service, list
  * both in the grid's endpoints instead.
  */
+import { envValue } from '../../environment';
 import { GridError, problemsMessage } from './errors';
 import { singlePromptSet } from './prompts';
 import { EMBEDDED, normalizeEndpoint, type GridSpec } from './spec';
@@ -64,7 +65,7 @@ export function applyEnvOverrides(spec: GridSpec, env: Readonly<Record<string, s
   const ignored: IgnoredOverride[] = [];
   const problems: string[] = [];
   const get = (name: EnvVariable): string | undefined => {
-    const v = env[name];
+    const v = envValue(name, env);
     return v === undefined || v.trim() === '' ? undefined : v.trim();
   };
   const apply = (variable: EnvVariable, value: string, field: keyof GridSpec, effect: string) => applied.push({ variable, value, field, effect });

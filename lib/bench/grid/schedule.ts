@@ -39,7 +39,7 @@
  */
 import { canonicalJson } from './hash';
 import { loadGroupKey, type Cell } from './expand';
-import { recordKey, type RequestKind } from '../store/key';
+import { recordKey, type RequestKind } from './record-key';
 
 export type InterleaveMode = 'load-group' | 'model' | 'alternate' | 'none';
 export const INTERLEAVE_MODES: readonly InterleaveMode[] = ['load-group', 'model', 'alternate', 'none'];

@@ -16,7 +16,7 @@ import type { Proportion } from '../stats/wilson';
 
 export type Verdict = 'pass' | 'fail' | 'pass (inconclusive)' | 'fail (inconclusive)';
 
-export function judge(share: Proportion | null, target: number): Verdict {
+export function sloVerdict(share: Proportion | null, target: number): Verdict {
   if (!share) return 'fail';
   if (share.low >= target) return 'pass';
   if (share.high < target) return 'fail';
@@ -59,7 +59,7 @@ export async function findMax(o: FindMaxOptions): Promise<FindMaxResult> {
     const known = tried.get(load);
     if (known !== undefined) return known;
     const share = await o.measure(load);
-    const verdict = judge(share, target);
+    const verdict = sloVerdict(share, target);
     steps.push({ load, share, verdict });
     tried.set(load, passed(verdict));
     return passed(verdict);

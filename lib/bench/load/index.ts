@@ -9,7 +9,7 @@ export { driveLevelInWorkers, splitLevel, mergeSends, workerOf, type WorkerJob, 
 export { lagVerdict, lagWarning, type LagVerdict, type LagOptions } from './lag';
 export { parseSlo, formatSlo, meetsSlo, SloError, SLO_METRICS, type Slo } from './slo';
 export { levelStats, levelsOf, levelLabel, durationMs, type LevelStats, type LevelOptions, type Distribution, type Goodput } from './level-stats';
-export { findMax, judge, passed, type FindMaxOptions, type FindMaxResult, type SearchStep, type Verdict } from './find-max';
+export { findMax, sloVerdict, passed, type FindMaxOptions, type FindMaxResult, type SearchStep, type Verdict } from './find-max';
 export { sweep, linspace, roundRate, type SweepOptions, type SweepResult, type SweepLevel } from './sweep';
-export { runProfile, levelSpec, type Profile, type ProfileResult, type ProfileOptions } from './run-profile';
+// runProfile (a load profile run as a plan) sits above the runner: lib/bench/run-profile.ts
 export { chatRequestOf, sender } from './chat-request';

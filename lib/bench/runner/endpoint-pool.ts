@@ -8,6 +8,7 @@ import OpenAI from 'openai';
 import type { Cell } from '../grid/expand';
 import { EMBEDDED } from '../grid/spec';
 import { startService, silentLogger, type ModelRegistry, type ServiceHandle, type ServiceOptions } from '../../service';
+import { envValue } from '../../environment';
 
 export interface EndpointTarget {
   client: OpenAI;
@@ -39,7 +40,7 @@ export function endpointPool(o: EndpointPoolOptions): EndpointPool {
   const targets = new Map<string, Promise<EndpointTarget>>();
   const make = async (c: Cell): Promise<EndpointTarget> => {
     if (c.endpoint !== EMBEDDED) {
-      const apiKey = o.apiKey ?? process.env.OPENAI_API_KEY ?? 'slmlab';
+      const apiKey = o.apiKey ?? envValue('OPENAI_API_KEY') ?? 'slmlab';
       return { client: new OpenAI({ baseURL: c.endpoint, apiKey, maxRetries: 0 }), baseURL: c.endpoint, apiKey };
     }
     const key = serviceKey(c);

@@ -48,6 +48,7 @@ import { sender } from '../load/chat-request';
 import { lagVerdict, lagWarning, type LagVerdict } from '../load/lag';
 import { isMeasured } from '../store/record';
 import { nowEpochMs } from '../load/clock';
+import { envValue } from '../../environment';
 
 export interface RunProgress {
   /** Requests handled in this run (run, errored or skipped). */
@@ -167,7 +168,7 @@ async function runLocked(plan: Plan, opts: RunPlanOptions, file: string): Promis
   const embeddedProviders = [...new Set(cells.filter((c) => c.endpoint === EMBEDDED).map((c) => c.provider))];
   // A grid's allowSoftwareGpu holds for this run: the embedded service's model loads read it from the environment.
   const allowSoftwareGpu = softwareGpuAllowed(plan.spec.allowSoftwareGpu);
-  const envBefore = process.env.SLMLAB_ALLOW_SOFTWARE_GPU;
+  const envBefore = envValue('SLMLAB_ALLOW_SOFTWARE_GPU');
   if (plan.spec.allowSoftwareGpu !== undefined) process.env.SLMLAB_ALLOW_SOFTWARE_GPU = allowSoftwareGpu ? '1' : '0';
   const load0 = readLoad();
   const statuses = embeddedProviders.length ? await probeProviders({ only: embeddedProviders, allowSoftwareGpu }) : [];

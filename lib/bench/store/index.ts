@@ -13,7 +13,7 @@ export { type RunRecord, runRecordProblem, intentOf } from './run-record';
 export { type CellSummaryRecord, type CellMemory, type CellLoad, type LoadPoint, cellRecordProblem } from './cell-record';
 export { readResults, droppedSummary, type ResultsFile } from './results';
 export { lockResults, ResultsLockedError, type HeldResultsLock } from './results-lock';
-export { recordKey, cellKey, type RequestKind, type KeyParts } from './key';
+export { recordKey, cellKey, type RequestKind, type KeyParts } from '../grid/record-key';
 export { appendRecord, appendRecords, readRecords, type AppendResult, type ReadResult, type StoreLine } from './jsonl';
 export { finishedCells, resumePlan } from './resume';
 export { checkIntent, settingDifferences, type IntentCheck } from './intent';

@@ -19,7 +19,7 @@ import { LOGITS_AXIS, NUMERIC_AXES, type LogitsMode } from '../grid/axes';
 import type { CompareRole } from '../grid/expand';
 import type { PlannedRequest } from '../grid/schedule';
 import type { ArrivalProcess, LoadMode } from '../grid/spec';
-import { recordKey } from './key';
+import { recordKey } from '../grid/record-key';
 
 /**
  * 'interrupted' (issue 21): the run was stopped (Ctrl-C) while the request was in flight. Not a
@@ -262,7 +262,7 @@ function rangeProblem(r: Record<string, unknown>): string | null {
   return null;
 }
 
-/** The key of a stored record (see key.ts). */
+/** The key of a stored record (see lib/bench/grid/record-key.ts). */
 export function keyOfRecord(r: Pick<RequestRecord, 'gridHash' | 'cellId' | 'warmup' | 'round' | 'slot'> & { cooldown?: boolean }): string {
   return recordKey({ gridHash: r.gridHash, cellId: r.cellId, kind: r.warmup ? 'warmup' : r.cooldown ? 'cooldown' : 'measure', round: r.round, slot: r.slot });
 }

@@ -13,7 +13,7 @@
  * which keeps their keys new. Cells with nothing left get no warmup.
  */
 import type { PlannedRequest } from '../grid/schedule';
-import { cellKey, recordKey } from './key';
+import { cellKey, recordKey } from '../grid/record-key';
 import { keyOfRecord, type RequestRecord } from './record';
 
 /** cellKey (gridHash:cellId) of every finished cell in `records`. */

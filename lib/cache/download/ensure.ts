@@ -35,6 +35,7 @@ import { hubEndpoint, hubToken } from './hub-api';
 import { planHuggingFaceWithTokenizer, planUrl, type DownloadPlan } from './plan';
 import { ProgressTracker, type ProgressCallback } from './progress';
 import { retryPolicy, type RetryPolicy } from './retry';
+import { envValue } from '../../environment';
 
 export interface EnsureOptions {
   onProgress?: ProgressCallback;
@@ -132,7 +133,7 @@ export async function ensureVariant(variant: CatalogVariant, opts: EnsureOptions
  */
 export function unlistedCap(variantBytes: number | null | undefined, env: NodeJS.ProcessEnv): number {
   if (variantBytes && variantBytes > 0) return Math.ceil(variantBytes * 1.1) + 1024 * 1024;
-  const v = Number(env.SLMLAB_MAX_UNLISTED_BYTES);
+  const v = Number(envValue('SLMLAB_MAX_UNLISTED_BYTES', env));
   return Number.isFinite(v) && v > 0 ? v : DEFAULT_MAX_UNLISTED_BYTES;
 }
 

@@ -15,6 +15,7 @@ import { DownloadError, InvalidRequestError } from '../../errors';
 import { httpGet, readText, TransientError } from './http';
 import { exhaustedError, statusError } from './http-errors';
 import { backoffMs, sleep, type RetryPolicy } from './retry';
+import { envValue } from '../../environment';
 
 export const DEFAULT_HF_ENDPOINT = 'https://huggingface.co';
 
@@ -40,11 +41,11 @@ export interface HubRequestOptions {
 }
 
 export function hubEndpoint(env: NodeJS.ProcessEnv = process.env): string {
-  return (env.HF_ENDPOINT || DEFAULT_HF_ENDPOINT).replace(/\/+$/, '');
+  return (envValue('HF_ENDPOINT', env) || DEFAULT_HF_ENDPOINT).replace(/\/+$/, '');
 }
 
 export function hubToken(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return env.HF_TOKEN || env.HUGGING_FACE_HUB_TOKEN || undefined;
+  return envValue('HF_TOKEN', env) || envValue('HUGGING_FACE_HUB_TOKEN', env) || undefined;
 }
 
 /** `owner/name` (or a bare `name` for legacy repos), characters the Hub allows. */

@@ -8,6 +8,7 @@
  */
 import * as path from 'node:path';
 import { cacheDir } from '../../cache/location';
+import { envValue } from '../../environment';
 
 export const ENGINE_RECORD = 'slmlab-engine.json';
 
@@ -17,7 +18,8 @@ export const ENGINE_RECORD = 'slmlab-engine.json';
  */
 export function enginesDir(root?: string, env: NodeJS.ProcessEnv = process.env): string {
   if (root) return path.join(root, 'engines');
-  if (env.SLMLAB_ENGINES_DIR) return path.resolve(env.SLMLAB_ENGINES_DIR);
+  const own = envValue('SLMLAB_ENGINES_DIR', env);
+  if (own) return path.resolve(own);
   return path.join(cacheDir(env), 'engines');
 }
 

@@ -9,7 +9,7 @@
 import type { RagDocument } from '../../rag/chunk';
 import { buildIndex, retrieve, type RagIndex, type RetrievedPassage } from '../../rag/retrieve';
 import { ragMessages } from '../../rag/prompt';
-import { byId, el, servedModels, streamChat, SYNTHETIC_NOTE, type ServedModel } from './chat-stream';
+import { byId, el, servedModels, streamChat, syntheticNoteFor, type ServedModel } from './chat-stream';
 import { drawLatencyChart, type AnswerLatency } from './latency-chart';
 
 const params = new URLSearchParams(location.search);
@@ -44,7 +44,7 @@ async function loadDocset(id: string): Promise<void> {
 function showModelNote(): void {
   const m = models.find((x) => x.id === modelSelect.value);
   note.hidden = !m?.synthetic;
-  note.textContent = m?.synthetic ? SYNTHETIC_NOTE(m.id) : '';
+  note.textContent = m?.synthetic ? syntheticNoteFor(m.id) : '';
 }
 
 function uniqueSource(name: string): string {

@@ -97,7 +97,7 @@ export function byId<T extends HTMLElement>(id: string): T {
   return e as T;
 }
 
-export const SYNTHETIC_NOTE = (id: string) =>
+export const syntheticNoteFor = (id: string) =>
   /^tiny\b/.test(id)
     ? `${id} is slmlab's synthetic test model: a made-up architecture with seeded random weights. Neither its speed nor its text means anything.`
     : `${id} is a synthetic twin built by slmlab: the real model's architecture and size with seeded random weights. Its speed is real; its text is gibberish.`;

@@ -11,7 +11,7 @@
  * note of the speed to expect.
  */
 import type { BrowserManifest } from '../browser-model';
-import { byId, el, servedModels, streamChat, SYNTHETIC_NOTE, type ServedModel } from './chat-stream';
+import { byId, el, servedModels, streamChat, syntheticNoteFor, type ServedModel } from './chat-stream';
 import { defaultBrowserModels, INT4_ON_WASM_NOTE, looksInt4, WASM_INT4_SPEED_NOTE, WASM_INT8_SHAPE } from './default-model';
 import { isSoftwareAdapter, type GpuAdapterLike } from './software-adapter';
 import type { FromWorker, ToWorker, BrowserRunResult } from './worker-messages';
@@ -176,7 +176,7 @@ function showModelNote(): void {
   const m = models.find((x) => x.id === modelSelect.value);
   const n = byId('model-note');
   n.hidden = !m?.synthetic;
-  n.textContent = m?.synthetic ? SYNTHETIC_NOTE(m.id) : '';
+  n.textContent = m?.synthetic ? syntheticNoteFor(m.id) : '';
 }
 
 /** 'gpu', 'software' (SwiftShader, llvmpipe) or 'none': what navigator.gpu gives this page. */

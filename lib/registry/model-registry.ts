@@ -1,7 +1,7 @@
 /**
  * What the service needs to know about models, and nothing more: which names exist, where a
  * cached model's folder is, and how to fetch one. The service never reads the catalog or the
- * cache itself; it talks to a ModelRegistry. FolderRegistry (folder-registry.ts) is the
+ * cache itself; it talks to a ModelRegistry. FolderRegistry (lib/service/folder-registry.ts) is the
  * bring-your-own-folders implementation; the catalog + cache one lives with those rooms.
  */
 import type { ProviderName } from '../engine/providers';
@@ -34,7 +34,7 @@ export interface ResolvedModel {
   synthetic: boolean;
 }
 
-export interface DownloadProgress {
+export interface RegistryDownloadProgress {
   /** 0..1 of the whole download. */
   fraction: number;
   /** The file being fetched (or built) now. */
@@ -51,7 +51,7 @@ export interface ModelRegistry {
    */
   resolve(name: string, ep?: ProviderName): Promise<ResolvedModel>;
   /** Downloads (or builds) a model into the cache; resolves when the folder is complete. */
-  download(name: string, opts: { onProgress?: (p: DownloadProgress) => void; signal?: AbortSignal }): Promise<{ id: string; dir: string }>;
+  download(name: string, opts: { onProgress?: (p: RegistryDownloadProgress) => void; signal?: AbortSignal }): Promise<{ id: string; dir: string }>;
   /** Optional: the folder models live in, reported by GET /openai/status as ModelDirPath. */
   readonly modelDirPath?: string;
 }
@@ -59,4 +59,17 @@ export interface ModelRegistry {
 /** 'CPU' for the cpu provider, 'GPU' for the others. */
 export function deviceOf(provider: ProviderName): 'CPU' | 'GPU' {
   return provider === 'cpu' ? 'CPU' : 'GPU';
+}
+
+/** What a registry says about a name whose files are not there yet. */
+export interface PreparationNeed {
+  /** The variant id that will be fetched. */
+  id: string;
+  kind: 'download' | 'build';
+  sizeBytes: number | null;
+}
+
+/** A registry that can tell, cheaply, that a name needs a download or a build first. */
+export interface PreparableRegistry extends ModelRegistry {
+  needsPreparation?(name: string, ep?: ProviderName): Promise<PreparationNeed | null>;
 }

@@ -8,16 +8,16 @@
  *   r.findMax?.best
  */
 import * as fs from 'node:fs';
-import { canonicalJson, sha256Hex } from '../grid/hash';
-import type { GridSpec } from '../grid/spec';
-import { GridError } from '../grid/errors';
-import { planGrid, type PlanOptions } from '../plan';
-import { runPlan, type RunPlanOptions, type RunResult } from '../runner/run-plan';
-import { readResults } from '../store/results';
-import { levelStats, levelsOf, type LevelOptions } from './level-stats';
-import { findMax, type FindMaxResult } from './find-max';
-import { sweep, type SweepLevel, type SweepResult } from './sweep';
-import type { Slo } from './slo';
+import { canonicalJson, sha256Hex } from './grid/hash';
+import type { GridSpec } from './grid/spec';
+import { GridError } from './grid/errors';
+import { planGrid, type PlanOptions } from './plan';
+import { runPlan, type RunPlanOptions, type RunResult } from './runner/run-plan';
+import { readResults } from './store/results';
+import { levelStats, levelsOf, type LevelOptions } from './load/level-stats';
+import { findMax, type FindMaxResult } from './load/find-max';
+import { sweep, type SweepLevel, type SweepResult } from './load/sweep';
+import type { Slo } from './load/slo';
 
 export type Profile =
   | { kind: 'grid' }
