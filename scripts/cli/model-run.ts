@@ -61,15 +61,20 @@ async function readStdin(): Promise<string> {
  */
 async function interactive(model: LoadedModel, o: RunOptions): Promise<void> {
   const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+  // Piped input ends while the last answer streams: the interface is closed by then, and Node >= 24
+  // throws ERR_USE_AFTER_CLOSE on a prompt() after close.
+  let closed = false;
+  rl.once('close', () => { closed = true; });
+  const prompt = () => { if (!closed) rl.prompt(); };
   const history: ChatMessage[] = o.system ? [{ role: 'system', content: o.system }] : [];
   process.stderr.write(`Chatting with ${model.info.folder.name} on ${model.provider}. Empty line or Ctrl-D to quit; /reset forgets the conversation.\n`);
   if (model.info.folder.synthetic) process.stderr.write(`(${syntheticBanner(twinOfRecord(model.info.folder.synthetic))})\n`);
   rl.setPrompt('> ');
-  rl.prompt();
+  prompt();
   for await (const raw of rl) {
     const line = raw.trim();
     if (!line) break;
-    if (line === '/reset') { history.splice(o.system ? 1 : 0); rl.prompt(); continue; }
+    if (line === '/reset') { history.splice(o.system ? 1 : 0); prompt(); continue; }
     history.push({ role: 'user', content: line });
     const ac = new AbortController();
     const onSigint = () => ac.abort();
@@ -84,7 +89,7 @@ async function interactive(model: LoadedModel, o: RunOptions): Promise<void> {
     } finally {
       rl.off('SIGINT', onSigint);
     }
-    rl.prompt();
+    prompt();
   }
   rl.close();
 }
