@@ -10,8 +10,9 @@ import type { ServerResponse } from 'node:http';
 import type { GenerationResult, GenerationTimings } from '../engine/types';
 import { AbortedError } from '../errors';
 import type { Handler, ServiceContext } from './context';
-import { ServiceError, shuttingDown, toErrorResponse } from './errors';
+import { ServiceError, toErrorResponse } from './errors';
 import { readJson, sendJson } from './http';
+import { withLeasedModel } from './leased-generation';
 import type { Lease } from './model-manager';
 import { ChunkFormatter, SseWriter } from './sse';
 import { parseChatRequest, type ChatCall } from './validation';
@@ -36,29 +37,9 @@ export const getModel: Handler = async (ctx, _req, res, params) => {
 export const chatCompletions: Handler = async (ctx, req, res) => {
   const arrived = performance.now();
   const call = parseChatRequest(await readJson(req, ctx.maxBodyBytes));
-  // One signal for both ways a request can end early: the client leaves, or the service stops.
-  const ac = new AbortController();
-  const onClose = () => { if (!res.writableFinished) ac.abort(); };
-  const onShutdown = () => ac.abort();
-  res.on('close', onClose);
-  ctx.shutdown.addEventListener('abort', onShutdown, { once: true });
-  let lease: Lease | null = null;
-  try {
-    lease = await ctx.manager.acquire(call.model, { ep: call.ep, ttl: call.ttl });
-    if (ac.signal.aborted) throw new AbortedError();
-    if (call.stream) await streamChat(ctx, call, lease, res, ac.signal, arrived);
-    else await completeChat(ctx, call, lease, res, ac.signal, arrived);
-  } catch (e) {
-    // Stopping aborts running requests and disposes models under queued ones: say so, whatever the engine said.
-    if (ctx.shutdown.aborted) throw shuttingDown();
-    // A forced unload did the same to this model's requests: 503, retryable.
-    if (lease?.revoked.aborted) throw lease.revoked.reason;
-    throw e;
-  } finally {
-    res.off('close', onClose);
-    ctx.shutdown.removeEventListener('abort', onShutdown);
-    lease?.release();
-  }
+  await withLeasedModel(ctx, res, call.model, { ep: call.ep, ttl: call.ttl }, (lease, signal) => call.stream
+    ? streamChat(ctx, call, lease, res, signal, arrived)
+    : completeChat(ctx, call, lease, res, signal, arrived));
 };
 
 function newId(): string {

@@ -20,8 +20,9 @@ import type { ServerResponse } from 'node:http';
 import type { ChatMessage, GenerateRequest, GenerationResult } from '../engine/types';
 import { AbortedError } from '../errors';
 import type { Handler, ServiceContext } from './context';
-import { ServiceError, shuttingDown, toErrorResponse } from './errors';
+import { ServiceError, toErrorResponse } from './errors';
 import { readJson, sendJson } from './http';
+import { withLeasedModel } from './leased-generation';
 import type { Lease } from './model-manager';
 import { extension } from './routes-openai';
 import { newId, parseResponsesRequest, type ResponsesCall } from './responses-request';
@@ -103,30 +104,14 @@ export const createResponse: Handler = async (ctx, req, res) => {
   const messages: ChatMessage[] = call.instructions ? [{ role: 'system', content: call.instructions }, ...conversation] : conversation;
   const request: GenerateRequest = { ...call.sampling, messages };
 
-  const ac = new AbortController();
-  const onClose = () => { if (!res.writableFinished) ac.abort(); };
-  const onShutdown = () => ac.abort();
-  res.on('close', onClose);
-  ctx.shutdown.addEventListener('abort', onShutdown, { once: true });
-  let lease: Lease | null = null;
-  try {
-    lease = await ctx.manager.acquire(call.model, { ep: call.ep, ttl: call.ttl });
-    if (ac.signal.aborted) throw new AbortedError();
+  await withLeasedModel(ctx, res, call.model, { ep: call.ep, ttl: call.ttl }, async (lease, signal) => {
     const t: Turn = {
-      ctx, call, lease, res, signal: ac.signal, request, conversation,
+      ctx, call, lease, res, signal, request, conversation,
       id: newId('resp'), createdAt: Math.floor(Date.now() / 1000), serviceMs: performance.now() - arrived,
     };
     if (call.stream) await streamResponse(t);
     else await completeResponse(t);
-  } catch (e) {
-    if (ctx.shutdown.aborted) throw shuttingDown();
-    if (lease?.revoked.aborted) throw lease.revoked.reason;
-    throw e;
-  } finally {
-    res.off('close', onClose);
-    ctx.shutdown.removeEventListener('abort', onShutdown);
-    lease?.release();
-  }
+  });
 };
 
 async function completeResponse(t: Turn): Promise<void> {
