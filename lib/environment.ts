@@ -27,7 +27,7 @@ export const ENVIRONMENT = spec([
   { name: 'SLMLAB_MODEL_DIRS', meaning: 'extra folders of your own models, separated like PATH', default: 'none', readBy: 'lib/cache/location.ts' },
   { name: 'FOUNDRY_CACHE_DIR', meaning: "Foundry Local's model cache, read only (slmlab's variable, not Foundry's)", default: '~/.foundry/cache/models', readBy: 'lib/cache/location.ts' },
   { name: 'SLMLAB_ENGINES_DIR', meaning: 'where llama.cpp (node-llama-cpp) is installed on demand', default: "engines/ in the cache folder", readBy: 'lib/engines/llama-cpp/location.ts' },
-  { name: 'SLMLAB_RESULTS_DIR', meaning: "root of the notebooks' results folders", default: 'results/notebooks in the repository', readBy: 'lib/lab/results-dir.ts, scripts/run-notebooks.ts' },
+  { name: 'SLMLAB_RESULTS_DIR', meaning: "root of the notebooks' results folders", default: 'results/notebooks in the repository', readBy: 'lib/lab/results-dir.ts, scripts/notebooks/run-notebooks.ts' },
   // downloads
   { name: 'HF_ENDPOINT', meaning: 'the Hugging Face Hub to download from', default: 'https://huggingface.co', readBy: 'lib/cache/download/hub-api.ts' },
   { name: 'HF_TOKEN', meaning: 'Hugging Face token for gated models', default: 'none (anonymous)', readBy: 'lib/cache/download/hub-api.ts' },
@@ -66,14 +66,14 @@ export const ENVIRONMENT = spec([
   { name: 'COMPARE_PROMPT', meaning: "workshop, session 4: a compare grid's prompt (wins over BENCH_PROMPT)", default: "the grid's", readBy: 'lib/bench/grid/env.ts' },
   // the CLI and scripts
   { name: 'SLMLAB_VERBOSE', meaning: "'1': errors print their causes and stack, and verbs that load models say what they loaded; set by --verbose", default: 'off', readBy: 'scripts/cli/verbose.ts, scripts/cli.ts' },
-  { name: 'SLMLAB_CHROMIUM', meaning: 'the Chromium that the browser benchmark drives', default: '/usr/bin/chromium', readBy: 'scripts/bench-browser.ts' },
-  { name: 'JUPYTER_DATA_DIR', meaning: 'where the tslab kernelspec is written', default: '$XDG_DATA_HOME/jupyter, else ~/.local/share/jupyter (Windows %APPDATA%\\jupyter)', readBy: 'scripts/kernelspec.ts' },
-  { name: 'JUPYTER_PATH', meaning: "Jupyter's extra data folders; the kernelspec's folder is put first for nbconvert", default: 'unset', readBy: 'scripts/kernelspec.ts' },
+  { name: 'SLMLAB_CHROMIUM', meaning: 'the Chromium that the browser benchmark drives', default: '/usr/bin/chromium', readBy: 'scripts/bench/browser.ts' },
+  { name: 'JUPYTER_DATA_DIR', meaning: 'where the tslab kernelspec is written', default: '$XDG_DATA_HOME/jupyter, else ~/.local/share/jupyter (Windows %APPDATA%\\jupyter)', readBy: 'scripts/notebooks/kernelspec.ts' },
+  { name: 'JUPYTER_PATH', meaning: "Jupyter's extra data folders; the kernelspec's folder is put first for nbconvert", default: 'unset', readBy: 'scripts/notebooks/kernelspec.ts' },
   // the platform's own (read for default folders)
   { name: 'XDG_CACHE_HOME', meaning: 'the cache root on Linux', default: '~/.cache', readBy: 'lib/cache/location.ts' },
-  { name: 'XDG_DATA_HOME', meaning: 'the data root on Linux (Vulkan ICDs, Jupyter)', default: '~/.local/share', readBy: 'lib/engine/adapter.ts, scripts/kernelspec.ts' },
+  { name: 'XDG_DATA_HOME', meaning: 'the data root on Linux (Vulkan ICDs, Jupyter)', default: '~/.local/share', readBy: 'lib/engine/adapter.ts, scripts/notebooks/kernelspec.ts' },
   { name: 'LOCALAPPDATA', meaning: 'the cache root on Windows', default: 'unset', readBy: 'lib/cache/location.ts' },
-  { name: 'APPDATA', meaning: "Jupyter's data root on Windows", default: 'unset', readBy: 'scripts/kernelspec.ts' },
+  { name: 'APPDATA', meaning: "Jupyter's data root on Windows", default: 'unset', readBy: 'scripts/notebooks/kernelspec.ts' },
   { name: 'HOME', meaning: 'the home folder (~ in model paths, Vulkan ICDs)', default: "the OS's", readBy: 'lib/registry/locate-model.ts, lib/engine/adapter.ts' },
   { name: 'PATH', meaning: 'where the foundry executable is looked for', default: "the OS's", readBy: 'lib/client/foundry-status.ts' },
   { name: 'PATHEXT', meaning: 'executable suffixes on Windows', default: '.EXE;.CMD;.BAT', readBy: 'lib/client/foundry-status.ts' },

@@ -6,7 +6,7 @@
  * layer shapes of the qwen2.5-0.5b and phi-4-mini twins (hidden size, heads, KV heads, head
  * size, partial rotary, int4 block 32 at accuracy level 4), with fewer layers and the byte
  * tokenizer's small vocabulary so that they build in seconds. Batch invariance is a property of
- * each layer's kernels, so depth does not change it; the benchmark (scripts/bench-batching.ts)
+ * each layer's kernels, so depth does not change it; the benchmark (scripts/bench/batching.ts)
  * checks the full qwen2.5-0.5b twin as well.
  */
 import { after, before, describe, test } from 'node:test';

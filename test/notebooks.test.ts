@@ -14,8 +14,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { coerce, injectParameters, parseDefaults, stripOutputs, withCellIds, writeNotebookLike } from '../scripts/run-notebooks';
-import { jupyterEnv, projectJupyterPath, writeKernelspec } from '../scripts/kernelspec';
+import { coerce, injectParameters, parseDefaults, stripOutputs, withCellIds, writeNotebookLike } from '../scripts/notebooks/run-notebooks';
+import { jupyterEnv, projectJupyterPath, writeKernelspec } from '../scripts/notebooks/kernelspec';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const onPath = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -67,7 +67,7 @@ test('run-notebooks: saved outputs are stripped back to the tracked file byte fo
 });
 
 const NAMES = ['session03_benchmark_oss_models', 'session04_model_compare'];
-const RUNNER = path.join(ROOT, 'dist', 'scripts', 'run-notebooks.js');
+const RUNNER = path.join(ROOT, 'dist', 'scripts', 'notebooks', 'run-notebooks.js');
 
 test('no notebook reaches into ../dist or ../lib: everything comes from `slmlab` by name', () => {
   for (const file of fs.readdirSync(path.join(ROOT, 'notebooks')).filter((f) => f.endsWith('.ipynb') && !f.startsWith('.'))) {

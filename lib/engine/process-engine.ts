@@ -11,7 +11,7 @@
  *   for await (const d of model.generate({ prompt: 'Hi', maxTokens: 8 })) process.stdout.write(d.text);
  *
  * Cost: one IPC message per event-loop turn of the engine process (deltas are coalesced);
- * scripts/bench-process-engine.ts measures it per token against the worker-thread engine.
+ * scripts/bench/process-engine.ts measures it per token against the worker-thread engine.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';

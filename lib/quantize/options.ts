@@ -28,7 +28,7 @@ export interface QuantizeSettings {
    * form (DynamicQuantizeLinear + MatMulInteger, int8 weights with one scale per output column;
    * blockSize, symmetric and accuracyLevel do not apply); 'matmulnbits' is MatMulNBits with
    * bits = 8 (blocks, zero points, accuracy level like int4). The default is the one that ran
-   * faster here (scripts/bench-int8.ts; docs/quantize.md).
+   * faster here (scripts/bench/int8.ts; docs/quantize.md).
    */
   int8Kernel: Int8Kernel;
   /**

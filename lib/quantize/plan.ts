@@ -161,7 +161,7 @@ export function planQuantization(model: ModelRecord, settings: QuantizeSettings,
   // quantizedCount / keptCount count weights: a tied embedding shares its MatMul's
   const warnings: string[] = [];
   if (bits === 8 && !dynamic && settings.accuracyLevel === 0) {
-    warnings.push('MatMulNBits with 8 bits at accuracy_level 0 ran about 100x slower than fp32 MatMul on this project\'s CPU (scripts/bench-int8.ts): prefer --accuracy-level 4 or --int8-kernel matmulinteger');
+    warnings.push('MatMulNBits with 8 bits at accuracy_level 0 ran about 100x slower than fp32 MatMul on this project\'s CPU (scripts/bench/int8.ts): prefer --accuracy-level 4 or --int8-kernel matmulinteger');
   }
   const shared = quantized.filter((d) => d.sharedWith).length;
   return { settings, decisions, bytesBefore, bytesAfter: bytesBefore - saved, quantizedCount: quantized.length - shared, keptCount: decisions.length - quantized.length, warnings };

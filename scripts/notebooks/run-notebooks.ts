@@ -11,7 +11,7 @@
  * cell (papermill's convention; tslab allows re-declaring a const in a later cell), in a temporary
  * copy next to the notebook (so `slmlab` resolves the same way), which
  * `jupyter nbconvert --to html --execute` runs with slmlab's tslab kernelspec (.jupyter/, absolute paths).
- * scripts/nbconvert_config.py prints the failing cell's real error (tslab leaves nbclient an empty
+ * scripts/notebooks/nbconvert_config.py prints the failing cell's real error (tslab leaves nbclient an empty
  * `<Error>:`) and leaves out nbclient's traceback. Each run writes into a staging folder and
  * replaces the published results only when the notebook finished; a failed run's partial results
  * go to <results>/failed/<notebook>/ with a FAILED.txt, the previous results untouched. Exit 0: all rendered; 1: a notebook failed or bad arguments; 2: jupyter or the tslab
@@ -20,11 +20,11 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UsageError } from '../lib/errors';
+import { UsageError } from '../../lib/errors';
 import { jupyterEnv, projectJupyterPath, writeKernelspec } from './kernelspec';
-import { envValue } from '../lib/environment';
+import { envValue } from '../../lib/environment';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const NOTEBOOKS = ['session03_benchmark_oss_models', 'session04_model_compare', 'deploy_quantize'];
 
 type ParamType = 'number' | 'boolean' | 'string';
@@ -254,7 +254,7 @@ function main(): number {
       const r = spawnSync('jupyter', [
         'nbconvert', '--to', 'html', '--execute', '--ExecutePreprocessor.timeout=1800',
         '--ExecutePreprocessor.kernel_name=tslab',
-        '--config', path.join(ROOT, 'scripts', 'nbconvert_config.py'),
+        '--config', path.join(ROOT, 'scripts', 'notebooks', 'nbconvert_config.py'),
         '--output-dir', stage, '--output', plan.name, tmp,
       ], { env: { ...env, SLMLAB_RESULTS_DIR: stage }, stdio: 'inherit', cwd: ROOT });
       const secs = ((Date.now() - t0) / 1000).toFixed(1);

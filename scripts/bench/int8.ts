@@ -11,16 +11,16 @@
  *   dynamic     DynamicQuantizeLinear(x) -> MatMulInteger(x_q, W_int8) -> Cast -> Mul
  *               (onnxruntime.quantization.quantize_dynamic's form; ORT fuses it on CPU)
  *
- *   npm run build && node dist/scripts/bench-int8.js [--rounds 40] [--K 896] [--N 4864] [--threads 0]
+ *   npm run build && node dist/scripts/bench/int8.js [--rounds 40] [--K 896] [--N 4864] [--threads 0]
  *
  * The machine may be shared: read the ratios, not the absolute times.
  */
 import * as ort from 'onnxruntime-node';
 import { parseArgs } from 'node:util';
-import { DataType, encodeModel, nbitsLayout, quantizeBlocks, type AttrValue, type NodeRecord, type TensorRecord } from '../lib/onnx';
-import { median } from '../lib/bench/stats';
-import { mulberry32 } from '../lib/util/rng';
-import { textTable } from '../lib/util/text-table';
+import { DataType, encodeModel, nbitsLayout, quantizeBlocks, type AttrValue, type NodeRecord, type TensorRecord } from '../../lib/onnx';
+import { median } from '../../lib/bench/stats';
+import { mulberry32 } from '../../lib/util/rng';
+import { textTable } from '../../lib/util/text-table';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '40' }, K: { type: 'string', default: '896' }, N: { type: 'string', default: '4864' }, threads: { type: 'string', default: '0' } } });
 const ROUNDS = Number(values.rounds);

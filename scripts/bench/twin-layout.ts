@@ -18,10 +18,10 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { median } from '../lib/bench/stats';
-import { buildModel, type BuilderStyle } from '../lib/synth/build-model';
-import { loadModel } from '../lib/engine/engine';
-import { intArg, walkArgs } from '../lib/util/argv';
+import { median } from '../../lib/bench/stats';
+import { buildModel, type BuilderStyle } from '../../lib/synth/build-model';
+import { loadModel } from '../../lib/engine/engine';
+import { intArg, walkArgs } from '../../lib/util/argv';
 
 interface Sample { loadMs: number; rssAfterLoadMb: number; rssAfterDecodeMb: number; decodeTps: number; tokens: number }
 

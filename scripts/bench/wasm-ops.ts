@@ -4,16 +4,16 @@
  * runtime per process (onnxruntime-web and onnxruntime-node share onnxruntime-common's backend
  * registry, so they must not load in the same process). Median of 15 runs after one warm-up.
  *
- *   node dist/scripts/bench-wasm-ops.js web  [K=896] [N=4864] [threads=1]
- *   node dist/scripts/bench-wasm-ops.js node [K=896] [N=4864] [threads=1]
+ *   node dist/scripts/bench/wasm-ops.js web  [K=896] [N=4864] [threads=1]
+ *   node dist/scripts/bench/wasm-ops.js node [K=896] [N=4864] [threads=1]
  *
  * Run both, side by side, several times: the machine's load moves every figure.
  */
-import { GraphBuilder } from '../lib/synth/graph-builder';
-import { DataType, encodeModel } from '../lib/onnx';
-import { int4Layout, quantizeRow } from '../lib/onnx/matmul-nbits';
-import { mulberry32 } from '../lib/util/rng';
-import { median } from '../lib/bench/stats';
+import { GraphBuilder } from '../../lib/synth/graph-builder';
+import { DataType, encodeModel } from '../../lib/onnx';
+import { int4Layout, quantizeRow } from '../../lib/onnx/matmul-nbits';
+import { mulberry32 } from '../../lib/util/rng';
+import { median } from '../../lib/bench/stats';
 
 type Kind = 'fp32 MatMul' | 'int8 DynamicQuantizeMatMul' | 'int4 MatMulNBits acc4 b32' | 'int4 MatMulNBits acc0 b32' | 'int4 MatMulNBits acc4 b128';
 const KINDS: Kind[] = ['fp32 MatMul', 'int8 DynamicQuantizeMatMul', 'int4 MatMulNBits acc4 b32', 'int4 MatMulNBits acc0 b32', 'int4 MatMulNBits acc4 b128'];
@@ -59,7 +59,7 @@ function oneNodeModel(kind: Kind, W: Float32Array, K: number, N: number): Uint8A
 
 async function main(): Promise<void> {
   const [runtime, Ka = '896', Na = '4864', threadsArg = '1'] = process.argv.slice(2);
-  if (runtime !== 'web' && runtime !== 'node') throw new Error('usage: node dist/scripts/bench-wasm-ops.js web|node [K] [N] [threads]');
+  if (runtime !== 'web' && runtime !== 'node') throw new Error('usage: node dist/scripts/bench/wasm-ops.js web|node [K] [N] [threads]');
   const K = Number(Ka), N = Number(Na), threads = Number(threadsArg);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ort = (runtime === 'web' ? require('onnxruntime-web') : require('onnxruntime-node')) as typeof import('onnxruntime-node');

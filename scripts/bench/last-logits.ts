@@ -4,13 +4,13 @@
  * alternation (A B A B ...), medians of time to first token and of decode ms/token, and the
  * ratio rewrite / as-is per round. Also checks the two give the same tokens.
  *
- *   node dist/scripts/bench-last-logits.js [--shape qwen2.5-0.5b] [--rounds 10] [--tokens 16] [--threads 2]
+ *   node dist/scripts/bench/last-logits.js [--shape qwen2.5-0.5b] [--rounds 10] [--tokens 16] [--threads 2]
  */
-import { loadModel } from '../lib/engine/engine';
-import { buildModel } from '../lib/synth/build-model';
-import { median } from '../lib/bench/stats';
-import { walkArgs } from '../lib/util/argv';
-import { UsageError } from '../lib/errors';
+import { loadModel } from '../../lib/engine/engine';
+import { buildModel } from '../../lib/synth/build-model';
+import { median } from '../../lib/bench/stats';
+import { walkArgs } from '../../lib/util/argv';
+import { UsageError } from '../../lib/errors';
 
 async function main(): Promise<void> {
   let shape = 'qwen2.5-0.5b', rounds = 10, tokens = 16, threads = 2;

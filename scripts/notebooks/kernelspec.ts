@@ -9,9 +9,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { envValue } from '../lib/environment';
+import { envValue } from '../../lib/environment';
 
-export const ROOT = path.resolve(__dirname, '..', '..');
+export const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const KERNEL_NAME = 'tslab';
 
 /** The data folder to put first on JUPYTER_PATH: its kernels/ wins over every other kernelspec of that name. */

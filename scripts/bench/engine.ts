@@ -3,7 +3,7 @@
  * against @huggingface/transformers, on one model folder, in one process.
  *
  *   npm run bench:engine -- --shape qwen2.5-0.5b --rounds 5
- *   node dist/scripts/bench-engine.js --help
+ *   node dist/scripts/bench/engine.js --help
  *
  * All three see the same prompt token ids (raw, no chat template), decode greedily and must
  * produce exactly --tokens new tokens; a run that ends early (EOS) is reported and left out
@@ -25,19 +25,19 @@
  * On a shared machine a burst of load from elsewhere can hit one run and not the next, so the
  * same ratios are also printed on each run's median decode interval (a check, not the target).
  */
-import { collectGarbage } from '../lib/util/gc';
-import * as stats from '../lib/bench/stats';
-import { intArg, walkArgs } from '../lib/util/argv';
+import { collectGarbage } from '../../lib/util/gc';
+import * as stats from '../../lib/bench/stats';
+import { intArg, walkArgs } from '../../lib/util/argv';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { Floor, type RunSample } from './bench/floor';
-import { buildModel, type Precision, PRECISIONS } from '../lib/synth/build-model';
-import { shapeNames } from '../lib/synth/shapes';
-import { loadModel, type LoadedModel } from '../lib/engine/engine';
-import { inspectModelFolder, type ModelFolder } from '../lib/engine/model-folder';
-import { TextTokenizer } from '../lib/engine/tokenizer';
+import { Floor, type RunSample } from './floor';
+import { buildModel, type Precision, PRECISIONS } from '../../lib/synth/build-model';
+import { shapeNames } from '../../lib/synth/shapes';
+import { loadModel, type LoadedModel } from '../../lib/engine/engine';
+import { inspectModelFolder, type ModelFolder } from '../../lib/engine/model-folder';
+import { TextTokenizer } from '../../lib/engine/tokenizer';
 
 // ---- options ----------------------------------------------------------------------------
 
@@ -54,7 +54,7 @@ interface Options {
   rotate: boolean;
 }
 
-const USAGE = `Usage: node dist/scripts/bench-engine.js [options]
+const USAGE = `Usage: node dist/scripts/bench/engine.js [options]
 
 Measures, in one process and interleaved round by round, greedy decoding of exactly
 --tokens new tokens from the same prompt token ids with:

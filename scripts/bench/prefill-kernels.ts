@@ -2,7 +2,7 @@
  * bench-prefill-kernels: which int4 MatMulNBits path prefills fastest on this CPU, and what it
  * does to the logits. One run, interleaved round by round, bare session.run (scripts/bench/floor.ts):
  *
- *   node dist/scripts/bench-prefill-kernels.js <int4 model folder> [--rounds 5] [--prompt-tokens 32]
+ *   node dist/scripts/bench/prefill-kernels.js <int4 model folder> [--rounds 5] [--prompt-tokens 32]
  *     [--threads 1,2] [--levels 0,1,2,4] [--lut] [--profile] [--json]
  *
  * Variants are made at load from the same weights: the graph's MatMulNBits nodes get another
@@ -22,12 +22,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { Floor } from './bench/floor';
-import { decodeModel, encodeModel } from '../lib/onnx';
-import { inspectModelFolder } from '../lib/engine/model-folder';
-import { intArg, walkArgs } from '../lib/util/argv';
-import * as stats from '../lib/bench/stats';
-import { collectGarbage } from '../lib/util/gc';
+import { Floor } from './floor';
+import { decodeModel, encodeModel } from '../../lib/onnx';
+import { inspectModelFolder } from '../../lib/engine/model-folder';
+import { intArg, walkArgs } from '../../lib/util/argv';
+import * as stats from '../../lib/bench/stats';
+import { collectGarbage } from '../../lib/util/gc';
 
 interface Options { dir: string; rounds: number; promptTokens: number; threads: number[]; levels: number[]; lut: boolean; profile: boolean; json: boolean; decodeTokens: number }
 
@@ -48,7 +48,7 @@ function parseArgs(argv: string[]): Options {
       case '--lut': o.lut = true; break;
       case '--profile': o.profile = true; break;
       case '--json': o.json = true; break;
-      case '-h': case '--help': process.stdout.write('see the header of scripts/bench-prefill-kernels.ts\n'); process.exit(0);
+      case '-h': case '--help': process.stdout.write('see the header of scripts/bench/prefill-kernels.ts\n'); process.exit(0);
       // eslint-disable-next-line no-fallthrough
       default:
         if (!flag.startsWith('-') && !o.dir) { o.dir = path.resolve(arg ?? flag); break; }

@@ -4,16 +4,16 @@
  * then each round generates in the browser and then the same prompt on the service
  * (the page's side-by-side run), interleaved, greedy. Prints the medians and their ratio.
  *
- *   node dist/scripts/bench-browser.js <model-folder> [--rounds 5] [--tokens 16] [--threads 1]
+ *   node dist/scripts/bench/browser.js <model-folder> [--rounds 5] [--tokens 16] [--threads 1]
  *
  * The machine's load skews both sides; the ratio of medians from interleaved rounds is the figure to quote.
  */
 import * as path from 'node:path';
 import { chromium } from 'playwright-core';
-import { FolderRegistry } from '../lib/service/folder-registry';
-import { startService } from '../lib/service/server';
-import { median } from '../lib/bench/stats';
-import { envValue } from '../lib/environment';
+import { FolderRegistry } from '../../lib/service/folder-registry';
+import { startService } from '../../lib/service/server';
+import { median } from '../../lib/bench/stats';
+import { envValue } from '../../lib/environment';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(name);
@@ -22,7 +22,7 @@ function arg(name: string, dflt: number): number {
 
 async function main(): Promise<void> {
   const dir = process.argv[2];
-  if (!dir || dir.startsWith('--')) throw new Error('usage: node dist/scripts/bench-browser.js <model-folder> [--rounds 5] [--tokens 16] [--threads 1]');
+  if (!dir || dir.startsWith('--')) throw new Error('usage: node dist/scripts/bench/browser.js <model-folder> [--rounds 5] [--tokens 16] [--threads 1]');
   const rounds = arg('--rounds', 5), tokens = arg('--tokens', 16), threads = arg('--threads', 1);
   const id = path.basename(path.resolve(dir));
   const svc = await startService({ registry: new FolderRegistry({ [id]: path.resolve(dir) }), threads });

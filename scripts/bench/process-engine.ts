@@ -11,7 +11,7 @@
  * run-to-run noise, so `outside` is the transport alone (IPC + JSON vs a thread's postMessage).
  * Target: process - thread <= 0.1 ms per token (the service's streaming budget).
  *
- *   npm run build && node dist/scripts/bench-process-engine.js [--model DIR] [--tokens 200] [--rounds 30]
+ *   npm run build && node dist/scripts/bench/process-engine.js [--model DIR] [--tokens 200] [--rounds 30]
  *
  * The default model is the tiny shape (built into a temp folder): the fastest model, so the
  * transport's share of each token is the largest it can be.
@@ -19,12 +19,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadModel } from '../lib/engine/engine';
-import { ProcessModel, type EngineModel } from '../lib/engine/process-engine';
-import { buildModel } from '../lib/synth/build-model';
-import { collectGarbage } from '../lib/util/gc';
-import { walkArgs } from '../lib/util/argv';
-import { UsageError } from '../lib/errors';
+import { loadModel } from '../../lib/engine/engine';
+import { ProcessModel, type EngineModel } from '../../lib/engine/process-engine';
+import { buildModel } from '../../lib/synth/build-model';
+import { collectGarbage } from '../../lib/util/gc';
+import { walkArgs } from '../../lib/util/argv';
+import { UsageError } from '../../lib/errors';
 
 interface Sample { asSeen: number; outside: number; tokens: number; text: string }
 

@@ -5,20 +5,20 @@
  *   2. client-measured TTFT through the service (openai client, streaming) minus the engine's own
  *      TTFT for the same request, as the service reports it (target: p95 within 2 ms).
  *
- *   node dist/scripts/bench-harness.js [--model qwen2.5-0.5b-twin] [--requests 30] [--max-tokens 8] [--json]
+ *   node dist/scripts/bench/harness.js [--model qwen2.5-0.5b-twin] [--requests 30] [--max-tokens 8] [--json]
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import OpenAI from 'openai';
-import { startService } from '../lib/service';
-import { CatalogRegistry } from '../lib/registry/catalog-registry';
-import { timedChat } from '../lib/client';
-import { expandGrid, schedule, loadPromptLibrary, type GridSpec } from '../lib/bench/grid';
-import { appendRecords } from '../lib/bench/store';
-import { fromCall } from '../lib/bench/runner';
-import { summarize } from '../lib/bench/stats';
-import { intArg, walkArgs } from '../lib/util/argv';
+import { startService } from '../../lib/service';
+import { CatalogRegistry } from '../../lib/registry/catalog-registry';
+import { timedChat } from '../../lib/client';
+import { expandGrid, schedule, loadPromptLibrary, type GridSpec } from '../../lib/bench/grid';
+import { appendRecords } from '../../lib/bench/store';
+import { fromCall } from '../../lib/bench/runner';
+import { summarize } from '../../lib/bench/stats';
+import { intArg, walkArgs } from '../../lib/util/argv';
 
 interface Options { model: string; requests: number; maxTokens: number; json: boolean }
 
@@ -32,7 +32,7 @@ function parseArgs(argv: string[]): Options {
   walkArgs(argv, (flag, value, raw) => {
     switch (flag) {
       case '-h': case '--help':
-        process.stdout.write('Usage: node dist/scripts/bench-harness.js [--model ALIAS] [--requests N] [--max-tokens N] [--json]\n');
+        process.stdout.write('Usage: node dist/scripts/bench/harness.js [--model ALIAS] [--requests N] [--max-tokens N] [--json]\n');
         process.exit(0);
         break;
       case '--model': o.model = value(); break;

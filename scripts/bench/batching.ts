@@ -2,8 +2,8 @@
  * bench-batching: continuous batching and time to first token, in one run.
  *
  *   npm run bench:batching
- *   node dist/scripts/bench-batching.js --rounds 3 --streams 1,2,4,8 --json
- *   node dist/scripts/bench-batching.js --help
+ *   node dist/scripts/bench/batching.js --rounds 3 --streams 1,2,4,8 --json
+ *   node dist/scripts/bench/batching.js --help
  *
  * Three parts, on the qwen2.5-0.5b twin by default (built or reused under SLMLAB_CACHE_DIR):
  *
@@ -42,19 +42,19 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { Floor } from './bench/floor';
+import { Floor } from './floor';
 import * as fs from 'node:fs';
-import { defaultLlamaCppDir, llamaCppEntry, LlamaCppBench } from './bench/llama-cpp';
+import { defaultLlamaCppDir, llamaCppEntry, LlamaCppBench } from './llama-cpp';
 import OpenAI from 'openai';
-import { collectGarbage } from '../lib/util/gc';
-import { intArg, walkArgs } from '../lib/util/argv';
-import * as stats from '../lib/bench/stats';
-import { buildModel } from '../lib/synth/build-model';
-import { shapeNames } from '../lib/synth/shapes';
-import { loadModel, type LoadedModel } from '../lib/engine/engine';
-import { inspectModelFolder } from '../lib/engine/model-folder';
-import { TextTokenizer } from '../lib/engine/tokenizer';
-import type { GenerationResult } from '../lib/engine/types';
+import { collectGarbage } from '../../lib/util/gc';
+import { intArg, walkArgs } from '../../lib/util/argv';
+import * as stats from '../../lib/bench/stats';
+import { buildModel } from '../../lib/synth/build-model';
+import { shapeNames } from '../../lib/synth/shapes';
+import { loadModel, type LoadedModel } from '../../lib/engine/engine';
+import { inspectModelFolder } from '../../lib/engine/model-folder';
+import { TextTokenizer } from '../../lib/engine/tokenizer';
+import type { GenerationResult } from '../../lib/engine/types';
 
 interface Options {
   shape: string;
@@ -80,9 +80,9 @@ interface Options {
   prefillChunk: number;
 }
 
-const USAGE = `Usage: node dist/scripts/bench-batching.js [options]
+const USAGE = `Usage: node dist/scripts/bench/batching.js [options]
 
-Measures continuous batching and time to first token (see the header of scripts/bench-batching.ts).
+Measures continuous batching and time to first token (see the header of scripts/bench/batching.ts).
 
 Options:
   --shape NAME         synthetic twin to build or reuse (default qwen2.5-0.5b; ${shapeNames().join(', ')})
@@ -274,7 +274,7 @@ async function soloTtft(dirs: { all: string; last: string | null }, o: Options, 
 interface Service { url: string; child: ChildProcess }
 
 function startService(dir: string, o: Options, maxBatch: number): Promise<Service> {
-  const main = path.join(__dirname, '..', 'lib', 'service', 'main.js');
+  const main = path.join(__dirname, '..', '..', 'lib', 'service', 'main.js');
   const child = spawn(process.execPath, [main, '--foreground', '--no-state-file', '--model', `twin=${dir}`, '--threads', String(o.threads),
     '--max-batch', String(maxBatch), '--max-queue', '64', '--ttl', '0', '--logits', o.logits, '--prefill-chunk', String(o.prefillChunk)], { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, SLMLAB_API_KEY: '' } });
   return new Promise((resolve, reject) => {

@@ -1,4 +1,4 @@
-# nbconvert config for slmlab's tslab notebooks: `jupyter nbconvert --execute --config scripts/nbconvert_config.py`.
+# nbconvert config for slmlab's tslab notebooks: `jupyter nbconvert --execute --config scripts/notebooks/nbconvert_config.py`.
 # tslab prints a failing cell's error only to stderr and sends no ename/evalue, so nbclient reports an
 # empty "<Error>:". This hook prints the cell's real error (its stderr output) before that, and waits
 # out tslab's 200 ms "abort everything after an error" window (docs: shared/reference/notebooks.md §1).

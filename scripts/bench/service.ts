@@ -7,7 +7,7 @@
  *
  *   npm run bench:service
  *   npm run bench:service -- --model DIR --tokens 128 --rounds 60
- *   node dist/scripts/bench-service.js --help
+ *   node dist/scripts/bench/service.js --help
  *
  * By default the service runs as `slmlab service` does, in its own process (dist/lib/service/
  * main.js), and the null server in another; --same-process runs both in this process instead.
@@ -38,9 +38,9 @@
  * Then --concurrency clients (default 64), each its own openai client, stream the same request
  * at once; every answer must arrive complete and equal the greedy reference, with zero errors.
  */
-import { collectGarbage } from '../lib/util/gc';
-import * as stats from '../lib/bench/stats';
-import { intArg, walkArgs } from '../lib/util/argv';
+import { collectGarbage } from '../../lib/util/gc';
+import * as stats from '../../lib/bench/stats';
+import { intArg, walkArgs } from '../../lib/util/argv';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -48,10 +48,10 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import OpenAI from 'openai';
-import { loadModel, type LoadedModel } from '../lib/engine/engine';
-import { buildModel } from '../lib/synth/build-model';
-import { FolderRegistry } from '../lib/service/folder-registry';
-import { startService } from '../lib/service/server';
+import { loadModel, type LoadedModel } from '../../lib/engine/engine';
+import { buildModel } from '../../lib/synth/build-model';
+import { FolderRegistry } from '../../lib/service/folder-registry';
+import { startService } from '../../lib/service/server';
 
 interface Options {
   model: string | null;
@@ -65,7 +65,7 @@ interface Options {
   json: boolean;
 }
 
-const USAGE = `Usage: node dist/scripts/bench-service.js [options]
+const USAGE = `Usage: node dist/scripts/bench/service.js [options]
 
 Measures the service's overhead over in-process generation (streaming, the real openai client),
 interleaved round by round, then a burst of concurrent streaming clients.
@@ -246,7 +246,7 @@ async function startBenchService(o: Options, name: string, dir: string): Promise
     const svc = await startService({ registry: new FolderRegistry({ [name]: dir }), threads: o.threads, apiKey: '', maxQueue, ttlSeconds: 0, lastPositionLogits: false });
     return { url: svc.url, stop: () => svc.close() };
   }
-  const main = path.join(__dirname, '..', 'lib', 'service', 'main.js');
+  const main = path.join(__dirname, '..', '..', 'lib', 'service', 'main.js');
   const child = spawn(process.execPath, [main, '--foreground', '--no-state-file', '--model', `${name}=${dir}`, '--threads', String(o.threads), '--max-queue', String(maxQueue), '--ttl', '0', '--logits', 'all'],
     { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, SLMLAB_API_KEY: '' } });
   const url = await waitForUrl(child, 'the service');
