@@ -138,8 +138,7 @@ export async function runBench(grid: string | undefined, o: BenchOptions): Promi
     if (percentiles?.some((p) => p > 100)) throw new BenchUsageError('--percentiles: each must be from 0 to 100, e.g. 50,90,99');
     const profile = profileOf(o, slo);
     const { spec, file } = readGrid(grid ?? 'default');
-    // models are checked after the flags (an --endpoint may serve others)
-    const catalog = loadCatalog();
+    const catalog = loadCatalog(); // planGrid checks the models after the flags (an --endpoint may serve others)
     const plan = planGrid(spec, { env: process.env, catalog, file, overrides: overridesFromFlags(o) });
     if (plan.onePrompt) process.stderr.write(`slmlab: load levels use one prompt, ${plan.onePrompt} (choose with --prompts or --input-tokens)\n`);
     const printed = formatOverrides({ applied: plan.overrides, ignored: plan.ignored });
