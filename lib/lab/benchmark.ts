@@ -4,7 +4,8 @@
  * progress display that updates in place, reads the results back, and fails the cell when a
  * model produced errors and no result at all (a 404, an endpoint that is down) instead of
  * leaving empty figures behind. Unusable providers are not failures: they come back as one
- * note each in `skipped`.
+ * note each in `skipped`. A thin caller: planGrid (with the catalog and `overrides`), runPlan
+ * (`fresh`, resume), runVerdict with the 'model' policy (lib/bench/runner/verdict.ts), then the tables.
  *
  *   const b = await benchmark(spec, { resultsFile: 'results/session03/grid.jsonl' });
  *   show(b.table);   show(latencyBars(b.rows));   b.skipped  // ['webgpu: ...', 'cuda: ...']
