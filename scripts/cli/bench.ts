@@ -62,7 +62,7 @@ function numbers(flag: string, v: string, o: { min: number; integer?: boolean })
 
 
 /** The flags as planGrid's overrides: argv strings parsed here, applied and validated by planGrid. */
-export function overridesFromFlags(o: BenchOptions): PlanOverrides {
+function overridesFromFlags(o: BenchOptions): PlanOverrides {
   return {
     models: o.models ? list(o.models) : undefined, providers: o.providers ? list(o.providers) : undefined, engines: o.engines ? list(o.engines) : undefined,
     prompts: o.prompts ? list(o.prompts) : undefined, rounds: o.rounds, warmup: o.warmup, cooldown: o.cooldown, maxTokens: o.maxTokens, endpoint: o.endpoint || undefined,
