@@ -143,3 +143,11 @@ export * as report from './report';
 export { writeReport, latencyBars, tokensPerSecondBars, ttftBox, speedupBars, latencyThroughputScatter, tokenTimeline, toCsv, toMarkdownSummary, type Figure } from './report';
 export { precisionSweepScatter, type PrecisionSweepPoint, type PrecisionSweepScatterOptions } from './report/figures';
 export { showFigure } from './report/display';
+
+// ---------------------------------------------------------------------------------------------
+// issue 19 (one benchmark entry): the caller's overrides for planGrid, a profile on a plan made
+// by planGrid, and the one verdict on a run (the CLI's exit, benchmark()'s error)
+
+export { type PlanOverrides } from './bench/plan';
+export { runProfilePlan } from './bench/run-profile';
+export { runVerdict, type Verdict, type VerdictOptions } from './bench/runner';

@@ -60,17 +60,23 @@ test('bench --concurrency against a URL prints the level table and writes the re
   const other = await cli(['bench', path.join(root, 'grid.json'), '--endpoint', srv.baseURL, '--concurrency', '1,2', '--rounds', '4', '--out', out]);
   assert.equal(other.code, 2);
   assert.match(other.stderr, /other settings: .*rounds: 3 -> 4.*--fresh.*--append/);
+  // --fresh starts the file over (runPlan, inside the results lock): one run line, the new rounds.
+  const fresh = await cli(['bench', path.join(root, 'grid.json'), '--endpoint', srv.baseURL, '--concurrency', '1,2', '--rounds', '4', '--warmup', '0', '--out', out, '--fresh', '--no-report', '--json']);
+  assert.equal(fresh.code, 0, fresh.stderr);
+  const restarted = readResults(path.join(out, 'results.jsonl'));
+  assert.equal(restarted.runs.length, 1);
+  assert.equal(restarted.requests.length, 4 * 1 + 4 * 2);
 });
 
 test('bench --no-report writes only the results; --json carries levels and find-max', async () => {
   const out = path.join(root, 'find');
   srv.script('knee', { load: { ttftMs: 20, ttftPerInflightMs: 40, itlMs: 2, tokens: 3 } });
-  const r = await cli(['bench', path.join(root, 'grid.json'), '--models', 'knee', '--endpoint', srv.baseURL, '--find-max', '--slo', 'ttft=120', '--rounds', '2', '--warmup', '1', '--cooldown', '1', '--out', out, '--no-report', '--json']);
+  const r = await cli(['bench', path.join(root, 'grid.json'), '--models', 'knee', '--endpoint', srv.baseURL, '--find-max', '--slo', 'ttft=120', '--rounds', '2', '--warmup', '1', '--cooldown', '1', '--out', out, '--no-report', '--json', '--fresh']);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(fs.readdirSync(out), ['results.jsonl']);
   const j = JSON.parse(r.stdout);
   assert.ok(j.findMax.steps.length >= 1);
-  assert.equal(j.levels.length, j.findMax.steps.length, 'one level row per level tried');
+  assert.equal(j.levels.length, j.findMax.steps.length, 'one level row per level tried (--fresh starts the profile over once, not each level)');
   // TTFT = 20 + 40 (n - 1) <= 120 holds to n = 3; a busy machine can only land lower (the exact knee: load.test.ts).
   assert.ok(j.findMax.best === null || j.findMax.best <= 3, JSON.stringify(j.findMax));
 });

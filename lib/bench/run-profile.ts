@@ -1,23 +1,27 @@
 /**
  * A load profile on a grid, run: plain levels (the grid's own concurrency/rate axes), a
- * sweep (sweep.ts) or a --find-max search (find-max.ts). Each level is a plan of its own
- * (planGrid with that concurrency or rate) run into the same results file under one intent
- * hash, so a re-run resumes the whole profile and a different one is refused.
+ * sweep (sweep.ts) or a --find-max search (find-max.ts). The grid is planned once (planGrid,
+ * which applies the overrides and validates); each level of a sweep or search is a plan of
+ * its own derived from that one (plan/plan-level.ts: that concurrency or rate, nothing checked
+ * again), run into the same results file under one intent hash, so a re-run resumes the whole
+ * profile and a different one is refused. `fresh` is runPlan's (the first level starts over).
  *
  *   const r = await runProfile(spec, { kind: 'find-max', axis: 'concurrency', slo }, { resultsFile });
  *   r.findMax?.best
+ *   await runProfilePlan(planGrid(spec, { overrides }), profile, { resultsFile })   // planned by the caller
  */
-import * as fs from 'node:fs';
 import { canonicalJson, sha256Hex } from './grid/hash';
 import type { GridSpec } from './grid/spec';
 import { GridError } from './grid/errors';
-import { planGrid, type PlanOptions } from './plan';
+import { planGrid, planLevel, type Plan, type PlanOptions } from './plan';
 import { runPlan, type RunPlanOptions, type RunResult } from './runner/run-plan';
 import { readResults } from './store/results';
 import { levelStats, levelsOf, type LevelOptions } from './load/level-stats';
 import { findMax, type FindMaxResult } from './load/find-max';
 import { sweep, type SweepLevel, type SweepResult } from './load/sweep';
 import type { Slo } from './load/slo';
+
+export { levelSpec } from './plan';
 
 export type Profile =
   | { kind: 'grid' }
@@ -34,40 +38,40 @@ export interface ProfileResult {
 }
 
 export interface ProfileOptions extends RunPlanOptions {
+  /** How the grid is planned (runProfile) and its levels (prompt library, schedule, catalog). */
   plan?: Omit<PlanOptions, 'intent'>;
   /** For the level statistics the searches read (percentiles). */
   levels?: LevelOptions;
 }
 
-/** One level of the base grid: its concurrency or rate axis replaced. */
-export function levelSpec(base: GridSpec, level: SweepLevel): GridSpec {
-  return level.kind === 'concurrency'
-    ? { ...base, mode: 'load', concurrency: [level.concurrency], rate: undefined, maxConcurrency: undefined }
-    : { ...base, mode: 'load', concurrency: undefined, rate: [level.rate] };
+/** planGrid(base, opts.plan), then runProfilePlan. */
+export async function runProfile(base: GridSpec, profile: Profile, opts: ProfileOptions): Promise<ProfileResult> {
+  return runProfilePlan(planGrid(base, opts.plan), profile, opts);
 }
 
-export async function runProfile(base: GridSpec, profile: Profile, opts: ProfileOptions): Promise<ProfileResult> {
+/** Runs `profile` on a plan made by planGrid (its levels derived from it, not planned again). */
+export async function runProfilePlan(base: Plan, profile: Profile, opts: ProfileOptions): Promise<ProfileResult> {
   const out: ProfileResult = { runs: [], warnings: [], aborted: false };
-  if (opts.fresh) fs.rmSync(opts.resultsFile, { force: true });
-  const o: ProfileOptions = { ...opts, fresh: false }; // once for the whole profile, not per level
   if (profile.kind === 'grid') {
-    const r = await runPlan(planGrid(base, o.plan), o);
+    const r = await runPlan(base, opts);
     return { runs: [r], warnings: r.warnings, aborted: r.aborted };
   }
-  const probe = planGrid(levelSpec(base, { kind: 'concurrency', concurrency: 1 }), o.plan);
+  const probe = planLevel(base, { kind: 'concurrency', concurrency: 1 }, opts.plan);
   if (probe.cells.length !== 1) {
     throw new GridError(`a ${profile.kind} runs one model on one endpoint with one prompt, but this grid has ${probe.cells.length} cells per level: narrow it with --models, --prompts or --input-tokens`, []);
   }
   const intent = sha256Hex(canonicalJson({ base: probe.settings, profile }));
+  let fresh = opts.fresh; // the first level starts over when asked; the others add to it
   const measure = async (level: SweepLevel) => {
     if (out.aborted) return null;
-    const plan = planGrid(levelSpec(base, level), { ...o.plan, intent });
-    const r = await runPlan(plan, o);
+    const plan = planLevel(base, level, { ...opts.plan, intent });
+    const r = await runPlan(plan, { ...opts, fresh });
+    fresh = false;
     out.runs.push(r);
     out.warnings.push(...r.warnings);
     if (r.aborted) out.aborted = true;
-    const rs = levelsOf(readResults(o.resultsFile).requests).find((l) => l[0].cellId === plan.cells[0].cellId && l[0].gridHash === plan.gridHash);
-    return rs ? levelStats(rs, { ...o.levels, slo: profile.kind === 'find-max' ? profile.slo : o.levels?.slo }) : null;
+    const rs = levelsOf(readResults(opts.resultsFile).requests).find((l) => l[0].cellId === plan.cells[0].cellId && l[0].gridHash === plan.gridHash);
+    return rs ? levelStats(rs, { ...opts.levels, slo: profile.kind === 'find-max' ? profile.slo : opts.levels?.slo }) : null;
   };
   if (profile.kind === 'sweep') {
     out.sweep = await sweep({ size: profile.size, throughputConcurrency: profile.throughputConcurrency, measure: async (l) => (await measure(l))?.requestsPerSecond ?? null });

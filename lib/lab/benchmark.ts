@@ -4,26 +4,23 @@
  * progress display that updates in place, reads the results back, and fails the cell when a
  * model produced errors and no result at all (a 404, an endpoint that is down) instead of
  * leaving empty figures behind. Unusable providers are not failures: they come back as one
- * note each in `skipped`.
+ * note each in `skipped`. A thin caller: planGrid (with the catalog and `overrides`), runPlan
+ * (`fresh`, resume), runVerdict with the 'model' policy (lib/bench/runner/verdict.ts), then the tables.
  *
  *   const b = await benchmark(spec, { resultsFile: 'results/session03/grid.jsonl' });
  *   show(b.table);   show(latencyBars(b.rows));   b.skipped  // ['webgpu: ...', 'cuda: ...']
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type pl from 'nodejs-polars';
-import { applyEnvOverrides, validateGrid, type AppliedOverride, type GridSpec, type IgnoredOverride } from '../bench/grid';
-import { runGrid, type RunGridResult } from '../bench/runner';
+import type { AppliedOverride, GridSpec, IgnoredOverride } from '../bench/grid';
+import { planGrid, type PlanOverrides } from '../bench/plan';
+import { runPlan, runVerdict, type RunGridResult } from '../bench/runner';
 import { loadResults, summarizeResults, toFrame, type GroupBy, type LoadedResults, type SummaryRow } from '../analysis';
 import { loadCatalog } from '../catalog';
-import { SlmlabError } from '../errors';
 import { notebookProgress } from '../report/progress-display';
 import { modelLabel } from '../report/labels';
 
-/** A model that only failed: the message of its first error, which names the fix. */
-export class LessonRunError extends SlmlabError {
-  constructor(message: string) { super('invalid_request', message, 400); }
-}
+/** A model that only failed: the message of its first error, which names the fix (raised by runVerdict, lib/bench/runner/verdict.ts). */
+export { LessonRunError } from '../bench/runner/errors';
 
 /** The summary columns a lesson table shows, in order (analysis' COLUMNS names). */
 export const LESSON_COLUMNS = [
@@ -49,6 +46,8 @@ export interface BenchmarkOptions {
   /** Group rows by 'setting' (every prompt together, default) or 'cell' (one row per prompt). */
   by?: GroupBy;
   env?: Readonly<Record<string, string | undefined>>;
+  /** Changes on top of the grid, as the CLI's flags make them (e.g. { rounds: 1, models: ['tiny'] }); the workshop variables still apply after them. */
+  overrides?: PlanOverrides;
 }
 
 export interface BenchmarkResult {
@@ -68,25 +67,15 @@ export interface BenchmarkResult {
 }
 
 export async function benchmark(spec: GridSpec, options: BenchmarkOptions): Promise<BenchmarkResult> {
-  const env = options.env ?? process.env;
-  const { spec: effective, applied, ignored } = applyEnvOverrides(spec, env);
-  validateGrid(effective, { catalog: loadCatalog() });
-  if (options.fresh !== false) fs.rmSync(options.resultsFile, { force: true });
-  fs.mkdirSync(path.dirname(options.resultsFile), { recursive: true });
+  const plan = planGrid(spec, { env: options.env ?? process.env, catalog: loadCatalog(), overrides: options.overrides });
   const t0 = Date.now();
-  const run = await runGrid(spec, { resultsFile: options.resultsFile, env, onProgress: notebookProgress(options.title ?? effective.name ?? 'benchmark') });
+  const run = await runPlan(plan, { resultsFile: options.resultsFile, fresh: options.fresh !== false, onProgress: notebookProgress(options.title ?? plan.spec.name ?? 'benchmark') });
   const seconds = (Date.now() - t0) / 1000;
   const results = loadResults(options.resultsFile);
+  const verdict = runVerdict(results.requests, { policy: 'model' });
+  if (verdict.error) throw verdict.error;
 
   const measured = results.requests.filter((r) => !r.warmup);
-  const failures: string[] = [];
-  for (const model of new Set(measured.map((r) => r.model))) {
-    const own = measured.filter((r) => r.model === model);
-    const firstError = own.find((r) => r.status === 'error');
-    if (firstError && !own.some((r) => r.status === 'ok')) failures.push(`${model} on ${firstError.provider}: ${firstError.reason ?? 'failed'}`);
-  }
-  if (failures.length > 0) throw new LessonRunError(`no request succeeded for ${failures.join('; ')}`);
-
   const all = summarizeResults(results.requests, results.cells, { by: options.by ?? 'setting' });
   const rows = all.filter((r) => r.ok + r.errors > 0);
   const skipped = new Map<string, string>();
@@ -99,6 +88,6 @@ export async function benchmark(spec: GridSpec, options: BenchmarkOptions): Prom
   return {
     run, results, rows, fullTable, table,
     skipped: [...skipped].map(([p, why]) => `${p}: ${why}`),
-    overrides: applied, ignored, seconds,
+    overrides: plan.overrides, ignored: plan.ignored, seconds,
   };
 }

@@ -9,24 +9,24 @@
  * highest load meeting --slo. They run against the embedded service or any --endpoint URL.
  *
  * Precedence: the grid file, then the flags, then the workshop variables (BENCH_*,
- * FOUNDRY_LOCAL_ENDPOINT, ...), which are printed when they apply. Planning happens once
- * (planGrid); the runner executes the plan.
+ * FOUNDRY_LOCAL_ENDPOINT, ...), which are printed when they apply. A thin caller: the flags
+ * become planGrid's overrides (planGrid applies and validates them, once), runProfilePlan runs
+ * the plan (runPlan handles --fresh and resume), runVerdict decides the exit, this file renders.
  */
 import { printable } from '../../lib/util/printable';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { formatDryRun, formatOverrides, loadGrid, ARRIVAL_PROCESSES, type ArrivalProcess, type GridSpec } from '../../lib/bench/grid';
-import { planGrid, type Plan } from '../../lib/bench/plan';
-import { readResults, isMeasured, type RequestRecord } from '../../lib/bench/store';
-import { BenchFailedError, type RunProgress } from '../../lib/bench/runner';
+import { formatDryRun, formatOverrides, readGrid, ARRIVAL_PROCESSES, type ArrivalProcess } from '../../lib/bench/grid';
+import { planGrid, type PlanOverrides } from '../../lib/bench/plan';
+import { readResults } from '../../lib/bench/store';
+import { runVerdict, type RunProgress } from '../../lib/bench/runner';
 import { parseSlo, formatSlo, type Slo } from '../../lib/bench/load';
-import { runProfile, type Profile } from '../../lib/bench/run-profile';
+import { runProfilePlan, type Profile } from '../../lib/bench/run-profile';
 import { formatLevels, formatSummary, summarizeLevels, summarizeResults } from '../../lib/analysis';
 import { loadCatalog } from '../../lib/catalog';
 import { writeReport, type ReportPaths } from '../../lib/report/write-report';
-import { SlmlabError, type ErrorCode } from '../../lib/errors';
+import { SlmlabError } from '../../lib/errors';
 import { fail } from './exit-codes';
 import { decimal, integer, oneOf } from './parse';
 
@@ -61,29 +61,17 @@ function numbers(flag: string, v: string, o: { min: number; integer?: boolean })
 }
 
 
-/** The grid with the flags applied; `load` when a load flag asks for load mode. */
-export function specFromFlags(base: GridSpec, o: BenchOptions): { spec: GridSpec; load: boolean } {
-  const load = o.concurrency !== undefined || o.rate !== undefined || o.sweep !== undefined || o.findMax !== undefined || o.cooldown !== undefined;
-  const spec: GridSpec = {
-    ...base,
-    ...(o.models ? { models: list(o.models), compare: undefined } : {}),
-    ...(o.providers ? { providers: list(o.providers) } : {}),
-    ...(o.engines ? { engines: list(o.engines) } : {}),
-    ...(o.prompts ? { prompts: list(o.prompts) } : {}),
-    ...(o.rounds !== undefined ? { rounds: o.rounds } : {}),
-    ...(o.warmup !== undefined ? { warmup: o.warmup } : {}),
-    ...(o.cooldown !== undefined ? { cooldown: o.cooldown } : {}),
-    ...(o.maxTokens !== undefined ? { maxTokens: o.maxTokens } : {}),
-    ...(o.endpoint ? { endpoints: [o.endpoint] } : {}),
-    ...(o.concurrency !== undefined ? { concurrency: numbers('--concurrency', o.concurrency, { min: 1, integer: true }) } : {}),
-    ...(o.rate !== undefined ? { rate: numbers('--rate', o.rate, { min: 0.001 }) } : {}),
-    ...(o.arrivals ? { arrivals: o.arrivals } : {}),
-    ...(o.burstiness !== undefined ? { burstiness: o.burstiness, arrivals: o.arrivals ?? 'gamma' } : {}),
-    ...(o.maxConcurrency !== undefined ? { maxConcurrency: o.maxConcurrency } : {}),
-    ...(o.inputTokens !== undefined ? { inputTokens: numbers('--input-tokens', o.inputTokens, { min: 1, integer: true }), prompts: undefined } : {}),
-    ...(load ? { mode: 'load' as const } : {}),
+/** The flags as planGrid's overrides: argv strings parsed here, applied and validated by planGrid. */
+function overridesFromFlags(o: BenchOptions): PlanOverrides {
+  return {
+    models: o.models ? list(o.models) : undefined, providers: o.providers ? list(o.providers) : undefined, engines: o.engines ? list(o.engines) : undefined,
+    prompts: o.prompts ? list(o.prompts) : undefined, rounds: o.rounds, warmup: o.warmup, cooldown: o.cooldown, maxTokens: o.maxTokens, endpoint: o.endpoint || undefined,
+    concurrency: o.concurrency !== undefined ? numbers('--concurrency', o.concurrency, { min: 1, integer: true }) : undefined,
+    rate: o.rate !== undefined ? numbers('--rate', o.rate, { min: 0.001 }) : undefined,
+    arrivals: o.arrivals, burstiness: o.burstiness, maxConcurrency: o.maxConcurrency,
+    inputTokens: o.inputTokens !== undefined ? numbers('--input-tokens', o.inputTokens, { min: 1, integer: true }) : undefined,
+    load: o.concurrency !== undefined || o.rate !== undefined || o.sweep !== undefined || o.findMax !== undefined || o.cooldown !== undefined,
   };
-  return { spec, load };
 }
 
 function profileOf(o: BenchOptions, slo: Slo | null): Profile {
@@ -139,14 +127,6 @@ export function registerBench(program: Command): void {
 
 export interface BenchOutcome { resultsFile: string | null; aborted: boolean; report: ReportPaths | null }
 
-/** The distinct failure reasons of `rs`, and the error code they amount to. */
-function failure(rs: readonly RequestRecord[]): { reasons: string[]; code: ErrorCode } {
-  const reasons = [...new Set(rs.map((r) => r.reason ?? 'failed'))];
-  const notFound = reasons.every((r) => /404|not found|does not exist/i.test(r));
-  // 'endpoint_not_found' is the code of "no endpoint answering" (exit 8) in the unified error table.
-  return { reasons, code: (notFound ? 'model_not_found' : 'endpoint_not_found') as ErrorCode };
-}
-
 /** Runs (or resumes) a grid or load profile with a progress bar, prints the summary, writes the report; `slmlab start` uses it too. */
 export async function runBench(grid: string | undefined, o: BenchOptions): Promise<BenchOutcome> {
   const controller = new AbortController();
@@ -157,17 +137,10 @@ export async function runBench(grid: string | undefined, o: BenchOptions): Promi
     const percentiles = o.percentiles ? numbers('--percentiles', o.percentiles, { min: 0 }) : undefined;
     if (percentiles?.some((p) => p > 100)) throw new BenchUsageError('--percentiles: each must be from 0 to 100, e.g. 50,90,99');
     const profile = profileOf(o, slo);
-    const { spec: flagged, load } = specFromFlags(loadGrid(grid ?? 'default', { catalog: false }), o); // models are checked after the flags (an --endpoint may serve others)
-    const planOptions = { env: process.env, catalog: loadCatalog(), file: grid ?? 'default' };
-    let spec = flagged;
-    let plan: Plan = planGrid(spec, planOptions);
-    // A load level measures one workload: unless prompts were chosen, use the grid's first prompt.
-    if (load && !o.prompts && o.inputTokens === undefined && new Set(plan.cells.map((c) => `${c.promptSetId}#${c.promptId}`)).size > 1) {
-      const first = plan.cells[0];
-      spec = { ...spec, prompts: [`${first.promptSetId}#${first.promptId}`] };
-      plan = planGrid(spec, planOptions);
-      process.stderr.write(`slmlab: load levels use one prompt, ${first.promptSetId}#${first.promptId} (choose with --prompts or --input-tokens)\n`);
-    }
+    const { spec, file } = readGrid(grid ?? 'default');
+    const catalog = loadCatalog(); // planGrid checks the models after the flags (an --endpoint may serve others)
+    const plan = planGrid(spec, { env: process.env, catalog, file, overrides: overridesFromFlags(o) });
+    if (plan.onePrompt) process.stderr.write(`slmlab: load levels use one prompt, ${plan.onePrompt} (choose with --prompts or --input-tokens)\n`);
     const printed = formatOverrides({ applied: plan.overrides, ignored: plan.ignored });
     if (printed) process.stderr.write(`${printed}\n`);
     if (o.dryRun) {
@@ -178,7 +151,6 @@ export async function runBench(grid: string | undefined, o: BenchOptions): Promi
     }
 
     const resultsFile = path.resolve(o.out ?? path.join('reports', plan.name), 'results.jsonl');
-    if (o.fresh) fs.rmSync(resultsFile, { force: true });
     const bar = process.stderr.isTTY ? new cliProgress.SingleBar({
       stream: process.stderr, hideCursor: true,
       format: 'bench {bar} {percentage}% | {value}/{total} requests | ETA {etaText} | {label}',
@@ -191,9 +163,9 @@ export async function runBench(grid: string | undefined, o: BenchOptions): Promi
     };
     process.once('SIGINT', onSigint);
     let warned = false; // a profile runs one plan per level: say "busy" once
-    const result = await runProfile(spec, profile, {
-      resultsFile, signal: controller.signal, onProgress, onWarning: (w) => { if (!warned) { warned = true; process.stderr.write(`slmlab: ${w}\n`); } }, workers: o.workers, requestTimeoutMs: o.timeout, append: o.append,
-      freshHint: '--fresh', appendHint: '--append', plan: { env: process.env, catalog: planOptions.catalog, file: grid }, levels: { percentiles, slo },
+    const result = await runProfilePlan(plan, profile, {
+      resultsFile, signal: controller.signal, onProgress, onWarning: (w) => { if (!warned) { warned = true; process.stderr.write(`slmlab: ${w}\n`); } }, workers: o.workers, requestTimeoutMs: o.timeout,
+      fresh: o.fresh, append: o.append, freshHint: '--fresh', appendHint: '--append', plan: { catalog }, levels: { percentiles, slo },
     });
     if (begun) bar?.stop();
     process.removeListener('SIGINT', onSigint);
@@ -228,11 +200,8 @@ export async function runBench(grid: string | undefined, o: BenchOptions): Promi
       if (!o.json) process.stdout.write(`report: ${report.html}\n`);
     }
 
-    const measured = mine.filter(isMeasured);
-    if (!result.aborted && measured.length > 0 && measured.every((r) => r.status !== 'ok') && measured.some((r) => r.status === 'error')) {
-      const f = failure(measured.filter((r) => r.status === 'error'));
-      throw new BenchFailedError(f.reasons, f.code);
-    }
+    const verdict = runVerdict(mine, { aborted: result.aborted });
+    if (verdict.error) throw verdict.error;
     return { resultsFile, aborted: result.aborted, report };
   } catch (e) {
     process.removeListener('SIGINT', onSigint);

@@ -55,12 +55,37 @@ export interface EnvOverrideResult {
 const show = (v: string): string => JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v);
 
 /**
- * `spec` with the workshop variables in `env` applied (pass process.env). The spec is not
- * changed; the result is validated again (with `opts.catalog`, BENCH_MODELS's names are
- * looked up too). Throws GridError listing every bad variable.
+ * `spec` with the workshop variables in `env` applied (pass process.env). The spec is
+ * validated first, not changed, and the result is validated again (with `opts.catalog`,
+ * BENCH_MODELS's names are looked up too). Throws GridError listing every bad variable.
+ * planGrid (lib/bench/plan/plan-grid.ts) applies envOverrides() and validates once instead.
  */
 export function applyEnvOverrides(spec: GridSpec, env: Readonly<Record<string, string | undefined>>, opts: ValidateOptions = {}): EnvOverrideResult {
-  const out: GridSpec = structuredClone(validateGrid(spec));
+  const r = envOverrides(validateGrid(spec), env);
+  return { ...r, spec: validateGrid(r.spec, { ...opts, file: envOverriddenName(opts.file) }) };
+}
+
+/** How a grid with the workshop variables applied is named in a GridError. */
+export function envOverriddenName(file: string | undefined): string {
+  return `${file ?? '(inline grid)'} with environment overrides`;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A compare section well formed enough to rename its models (validation judges the rest). */
+function compareOf(spec: GridSpec): { slm: string; llm: string } | null {
+  const c: unknown = spec.compare;
+  return isRecord(c) && typeof c.slm === 'string' && typeof c.llm === 'string' ? { slm: c.slm, llm: c.llm } : null;
+}
+
+/**
+ * The workshop variables applied to `spec`, not validated: the caller validates the result
+ * (planGrid does, once). A spec that is not a grid object comes back as it is. Throws
+ * GridError listing every bad variable.
+ */
+export function envOverrides(spec: GridSpec, env: Readonly<Record<string, string | undefined>>): EnvOverrideResult {
+  if (!isRecord(spec)) return { spec, applied: [], ignored: [] };
+  const out: GridSpec = structuredClone(spec);
   const applied: AppliedOverride[] = [];
   const ignored: IgnoredOverride[] = [];
   const problems: string[] = [];
@@ -125,17 +150,22 @@ export function applyEnvOverrides(spec: GridSpec, env: Readonly<Record<string, s
   for (const [variable, role] of [['SLM_ALIAS', 'slm'], ['LLM_ALIAS', 'llm']] as const) {
     const alias = get(variable);
     if (alias === undefined) continue;
-    if (!out.compare) { ignore(variable, alias, 'this grid has no compare section (session 4 grids have one)'); continue; }
-    const before = out.compare[role];
-    out.compare = { ...out.compare, [role]: alias };
+    const section = compareOf(out);
+    if (!section) {
+      if (!compare) ignore(variable, alias, 'this grid has no compare section (session 4 grids have one)');
+      continue; // a malformed compare section: validation names it
+    }
+    const before = section[role];
+    out.compare = { ...section, [role]: alias };
     if (out.models !== undefined) {
       const list = Array.isArray(out.models) ? out.models : [out.models];
-      out.models = list.map((m) => (m.trim().toLowerCase() === before.trim().toLowerCase() ? alias : m));
+      out.models = list.map((m) => (typeof m === 'string' && m.trim().toLowerCase() === before.trim().toLowerCase() ? alias : m));
     }
     apply(variable, alias, 'compare', `compare.${role} = ${alias} (was ${before})`);
   }
-  if (out.compare && out.compare.slm.toLowerCase() === out.compare.llm.toLowerCase()) {
-    problems.push(`SLM_ALIAS/LLM_ALIAS: the small and the large model are both ${show(out.compare.slm)}; compare two different models`);
+  const pair = compareOf(out);
+  if (pair && applied.some((a) => a.field === 'compare') && pair.slm.toLowerCase() === pair.llm.toLowerCase()) {
+    problems.push(`SLM_ALIAS/LLM_ALIAS: the small and the large model are both ${show(pair.slm)}; compare two different models`);
   }
 
   const comparePrompt = get('COMPARE_PROMPT');
@@ -153,7 +183,7 @@ export function applyEnvOverrides(spec: GridSpec, env: Readonly<Record<string, s
   if (problems.length) {
     throw new GridError(problemsMessage('the environment', problems, 'fix or unset these variables'), problems);
   }
-  return { spec: validateGrid(out, { ...opts, file: `${opts.file ?? '(inline grid)'} with environment overrides` }), applied, ignored };
+  return { spec: out, applied, ignored };
 }
 
 /** One line per override, for a CLI or notebook to print: "BENCH_ROUNDS=5 -> rounds = 5". */

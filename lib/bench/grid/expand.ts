@@ -108,7 +108,16 @@ export function cellSettings(c: Omit<Cell, 'cellId' | 'gridHash' | 'index' | 'ro
  * unknown prompt set, or two entries that would make the same cell.
  */
 export function expandGrid(spec: GridSpec, library: readonly PromptSet[] = []): Cell[] {
-  const grid = resolveGrid(validateGrid(spec));
+  return expandValidGrid(validateGrid(spec), library);
+}
+
+/**
+ * expandGrid for a spec already validated (planGrid validates once, then expands): the spec
+ * is trusted, not checked again. Still throws GridError for an unknown prompt set or two
+ * entries that would make the same cell.
+ */
+export function expandValidGrid(spec: GridSpec, library: readonly PromptSet[] = []): Cell[] {
+  const grid = resolveGrid(spec);
   const hash = sha256Hex(canonicalJson(hashedForm(grid, library)));
   const synthetic = grid.inputTokens.some((t) => t !== null);
   const prompts = synthetic ? [null] : grid.prompts.flatMap((ref, i) => {

@@ -14,7 +14,7 @@ export { NUMERIC_AXES, NUMERIC_AXIS_KEYS, type NumericAxis, type NumericAxisKey 
 export { syntheticText, syntheticMessages, SYNTHETIC_SET_ID, syntheticPromptId } from './synthetic-prompt';
 export { GridError } from './errors';
 export { validateGrid, gridProblems, type ValidateOptions } from './validate';
-export { loadGrid, gridFile, DEFAULT_GRIDS_DIR, type LoadGridOptions } from './load';
+export { loadGrid, readGrid, gridFile, DEFAULT_GRIDS_DIR, type LoadGridOptions } from './load';
 export {
   type Prompt, type PromptSet, type PromptMessage, type PromptRole, DEFAULT_PROMPTS_DIR, PROMPT_ROLES,
   validatePromptSet, promptSetProblems, loadPromptSet, loadPromptLibrary, resolvePromptRef, splitPromptRef, singlePromptSet,

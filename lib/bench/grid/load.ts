@@ -31,10 +31,18 @@ export interface LoadGridOptions {
   catalog?: CatalogFile | false;
 }
 
+/**
+ * A grid file's JSON and its absolute path, read and parsed but not validated: for a caller
+ * that hands it to planGrid with overrides (the CLI), which validates the grid as it will run, once.
+ */
+export function readGrid(file: string): { spec: GridSpec; file: string } {
+  const abs = gridFile(file);
+  return { spec: readJson(abs, 'grid') as GridSpec, file: abs };
+}
+
 /** Reads and validates a grid file (a path, or a shipped grid's name). Throws GridError listing every problem. */
 export function loadGrid(file: string, opts: LoadGridOptions = {}): GridSpec {
-  const abs = gridFile(file);
-  const value = readJson(abs, 'grid');
+  const { spec: value, file: abs } = readGrid(file);
   const catalog = opts.catalog === false ? undefined : opts.catalog ?? loadCatalog();
   return validateGrid(value, { file: abs, ...(catalog ? { catalog } : {}) });
 }

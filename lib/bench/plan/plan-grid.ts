@@ -5,30 +5,30 @@
  *   console.log(formatDryRun(plan.cells));      // --dry-run
  *   await runPlan(plan, { resultsFile });        // the runner executes it, deciding nothing
  *
- * spec -> workshop overrides applied (env.ts) -> validated (with a catalog: model names
- * checked) -> cells (expand.ts) -> request order (schedule.ts) -> grid hash. Pure but for
- * one reading: without `interleave`, a grid comparing models alternates their requests when
- * their weights fit in the free memory (default-interleave.ts reads it); nothing is written
- * (the prompt library is read by the caller; loadPromptLibrary() when none is given).
+ * spec -> the caller's overrides applied (overrides.ts: CLI flags, notebook options) -> the
+ * workshop variables applied (grid/env.ts) -> validated, once (with a catalog: model names
+ * checked) -> cells (expand.ts), narrowed to one prompt when a load run asks for it -> request
+ * order (schedule.ts) -> grid hash (plan-valid.ts). This is the only place that applies
+ * overrides and validates: the runner, the load profiles and the levels of a sweep
+ * (plan-level.ts) trust the plan. Pure but for one reading: without `interleave`, a grid
+ * comparing models alternates their requests when their weights fit in the free memory
+ * (default-interleave.ts reads it); nothing is written (the prompt library is read by the
+ * caller; loadPromptLibrary() when none is given).
  */
-import { applyEnvOverrides, type AppliedOverride, type IgnoredOverride } from '../grid/env';
-import { expandGrid, type Cell } from '../grid/expand';
-import { hashedForm, sha256Hex, canonicalJson } from '../grid/hash';
+import { envOverrides, envOverriddenName, type AppliedOverride, type IgnoredOverride } from '../grid/env';
+import { expandValidGrid, type Cell } from '../grid/expand';
 import { loadPromptLibrary, type PromptSet } from '../grid/prompts';
-import { schedule, type InterleaveMode, type PlannedRequest } from '../grid/schedule';
-import { resolveGrid, type GridSpec } from '../grid/spec';
+import type { InterleaveMode, PlannedRequest } from '../grid/schedule';
+import type { GridSpec } from '../grid/spec';
+import { validateGrid } from '../grid/validate';
 import type { CatalogFile } from '../../catalog/types';
-import { loadCatalog } from '../../catalog/catalog';
-import { defaultInterleave } from './default-interleave';
-
-function defaultCatalog(): CatalogFile | undefined {
-  try { return loadCatalog(); } catch { return undefined; }
-}
+import { applyOverrides, wantsOnePrompt, type PlanOverrides } from './overrides';
+import { planValidGrid } from './plan-valid';
 
 export interface Plan {
   /** The grid's name (report folders, run lines). */
   name: string;
-  /** The grid as run: the spec with the workshop overrides applied. */
+  /** The grid as run: the spec with the overrides and the workshop variables applied. */
   spec: GridSpec;
   /** Its hash, prompts bound to their content; every cell and request carries it. '' for an empty grid. */
   gridHash: string;
@@ -47,9 +47,13 @@ export interface Plan {
   interleave: InterleaveMode;
   /** Why this schedule (default-interleave.ts): 'asked for', or why compared loads alternate or run one after the other. */
   interleaveReason: string;
+  /** 'set#prompt' when a load run asked for by the overrides was narrowed to the grid's first prompt (PlanOverrides.load); else null. */
+  onePrompt: string | null;
 }
 
 export interface PlanOptions {
+  /** What the caller asks on top of the grid (CLI flags, notebook options), applied before the workshop variables. */
+  overrides?: PlanOverrides;
   /** Workshop variables (BENCH_*); default {} (none): pass process.env to apply them. */
   env?: Readonly<Record<string, string | undefined>>;
   /** Prompt sets grids may name; default loadPromptLibrary(). */
@@ -66,14 +70,15 @@ export interface PlanOptions {
 }
 
 export function planGrid(spec: GridSpec, o: PlanOptions = {}): Plan {
-  const { spec: applied, applied: overrides, ignored } = applyEnvOverrides(spec, o.env ?? {}, { catalog: o.catalog, file: o.file });
+  const { spec: withEnv, applied, ignored } = envOverrides(applyOverrides(spec, o.overrides), o.env ?? {});
+  // The one validation of a run: the grid as it will run, flags and variables applied.
+  const valid = validateGrid(withEnv, { catalog: o.catalog, file: applied.length ? envOverriddenName(o.file) : o.file });
   const library = o.library ?? loadPromptLibrary();
-  const cells = expandGrid(applied, library);
-  const choice = o.interleave ? { interleave: o.interleave, reason: 'asked for' } : defaultInterleave(cells, { catalog: o.catalog ?? defaultCatalog(), availableBytes: o.availableBytes });
-  const interleave = choice.interleave;
-  const gridHash = cells[0]?.gridHash ?? sha256Hex(canonicalJson(hashedForm(resolveGrid(applied), library)));
-  return {
-    name: applied.name ?? 'grid', spec: applied, gridHash, intentHash: o.intent ?? gridHash,
-    settings: hashedForm(resolveGrid(applied)), overrides, ignored, cells, requests: schedule(cells, { interleave }), interleave, interleaveReason: choice.reason,
-  };
+  const parts = { library, interleave: o.interleave, catalog: o.catalog, availableBytes: o.availableBytes, intent: o.intent, overrides: applied, ignored, onePrompt: null };
+  const cells = expandValidGrid(valid, library);
+  if (wantsOnePrompt(o.overrides) && new Set(cells.map((c) => `${c.promptSetId}#${c.promptId}`)).size > 1) {
+    const onePrompt = `${cells[0].promptSetId}#${cells[0].promptId}`;
+    return planValidGrid({ ...valid, prompts: [onePrompt] }, { ...parts, onePrompt });
+  }
+  return planValidGrid(valid, { ...parts, cells });
 }

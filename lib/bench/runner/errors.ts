@@ -14,3 +14,8 @@ export class BenchFailedError extends SlmlabError {
     this.reasons = reasons;
   }
 }
+
+/** A lesson's model that only failed (runVerdict's 'model' policy): the message of its first error, which names the fix. */
+export class LessonRunError extends SlmlabError {
+  constructor(message: string) { super('invalid_request', message, 400); }
+}

@@ -13,7 +13,8 @@ import { runPlan, type RunPlanOptions, type RunResult } from './run-plan';
 export { runPlan, cellLabel, type RunPlanOptions, type RunResult, type RunProgress, type LevelLag } from './run-plan';
 export { fromCall } from './from-call';
 export { summarizeCell } from './cell-summary';
-export { BenchFailedError } from './errors';
+export { BenchFailedError, LessonRunError } from './errors';
+export { runVerdict, type Verdict, type VerdictStatus, type VerdictOptions, type FailedModel } from './verdict';
 // The line types live in the store now; re-exported here for code written against the runner.
 export type { RunRecord, CellSummaryRecord } from '../store';
 

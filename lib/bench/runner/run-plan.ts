@@ -14,6 +14,10 @@
  *   (provider unusable, with the probe's reason and fix; or no variant for that provider);
  * - `{type:'cell'}` per cell after its last measured request (store/cell-record.ts).
  *
+ * Starting over (`fresh`) is decided here and nowhere else: the file is removed inside the
+ * results lock, before it is read (the CLI's --fresh, benchmark()'s default; a load profile
+ * passes it to its first level only).
+ *
  * Resuming: requests whose key is stored are not run again, so a re-run of a finished plan
  * writes nothing and a killed or aborted run continues where it stopped. A file holding runs
  * of another intent (other rounds, tokens, prompts...) is refused unless `append` is set
@@ -77,7 +81,7 @@ export interface RunPlanOptions {
   workers?: number;
   /** Add to a results file that holds runs of other settings (default: refuse, see store/intent.ts). */
   append?: boolean;
-  /** Start over: remove the results file first. */
+  /** Start over: remove the results file first (inside the lock; the one place that does). */
   fresh?: boolean;
   /** How the caller spells "start fresh" and "append" in the refusal (the CLI: '--fresh', '--append'). */
   freshHint?: string;
