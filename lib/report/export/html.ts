@@ -48,12 +48,17 @@ export function levelFigures(input: HtmlReportInput): Array<{ id: string; figure
   ].filter((f) => f.figure.data.length > 0);
 }
 
+/** The load-level rows as an HTML table (escaped). */
+export function levelTableHtml(levels: readonly LevelRow[]): string {
+  const cols = levelColumns(levels);
+  return table(cols.map((c) => c.header), levels.map((r) => cols.map((c) => c.value(r))), cols.map((c) => c.numeric));
+}
+
 function levelsSection(input: HtmlReportInput): string {
   const levels = input.levels ?? [];
-  const cols = levelColumns(levels);
   const figs = levelFigures(input);
   const note = `<p>One row per load level. Requests/s and output tok/s over the level's duration (first send to last end); latency percentiles over ok requests (ITL over every gap); warmup and cooldown requests excluded. ${input.slo ? `Goodput: the requests meeting every objective (${escapeHtml(formatSlo(input.slo))}); errors count as not good; the share has a Wilson 95 % interval.` : 'No SLO given (bench --slo ttft=…,tpot=…,e2e=…): no goodput.'} Client lag is how late the load generator sent requests; “client-bound” means the client, not the server, limited the level.</p>`;
-  return table(cols.map((c) => c.header), levels.map((r) => cols.map((c) => c.value(r))), cols.map((c) => c.numeric)) + note
+  return levelTableHtml(levels) + note
     + figs.map((f) => figureHtml(f.figure, f.id)).join('\n');
 }
 
