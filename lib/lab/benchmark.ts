@@ -17,7 +17,7 @@ import { runGrid, type RunGridResult } from '../bench/runner';
 import { loadResults, summarizeResults, toFrame, type GroupBy, type LoadedResults, type SummaryRow } from '../analysis';
 import { loadCatalog } from '../catalog';
 import { SlmlabError } from '../errors';
-import { notebookProgress } from '../report/progress-display';
+import { notebookProgress } from './progress';
 import { modelLabel } from '../report/labels';
 
 /** A model that only failed: the message of its first error, which names the fix. */
