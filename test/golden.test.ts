@@ -6,6 +6,7 @@
  * is compared, byte for byte, with the files in test/golden/:
  *   summary.md            writeReport's summary.md (summary table and load-level table)
  *   summary.txt           the summary as `slmlab bench` prints it (text renderer)
+ *   summary.csv           the summary's data columns as CSV (the DataFrame's columns)
  *   levels.txt            the load levels as `slmlab bench` prints them
  *   report-tables.html    report.html's summary, load-level and comparison tables
  *   figures/<id>.json     every figure spec of report.html (plotly JSON)
@@ -22,6 +23,8 @@ import { formatLevels, formatSummary, loadResults, summarizeLevels, summarizeRes
 import { writeReport } from '../lib/report/write-report';
 import { defaultComparisons } from '../lib/report/write-report';
 import { comparisonTableHtml, levelFigures, levelTableHtml, reportFigures, summaryTableHtml } from '../lib/report/export/html';
+import { csvTable } from '../lib/report/export/csv';
+import { COLUMNS } from '../lib/analysis/table/summary-table';
 import { parseSlo } from '../lib/bench/load/slo';
 import { makeTempDir, removeTempDir } from './helpers/models';
 
@@ -45,7 +48,12 @@ function golden(name: string, actual: string): void {
   const a = actual.split('\n'), e = expected.split('\n');
   const i = a.findIndex((line, k) => line !== e[k]);
   const at = i === -1 ? e.length : i;
-  assert.fail(`test/golden/${name} differs at line ${at + 1}:\n  expected: ${e[at] ?? '(end of file)'}\n  actual:   ${a[at] ?? '(end of file)'}\n`
+  // Long lines (an HTML table): show where they part, 40 characters either side.
+  const la = a[at] ?? '(end of file)', le = e[at] ?? '(end of file)';
+  let c = 0;
+  while (c < la.length && la[c] === le[c]) c++;
+  const cut = (l: string) => (l.length > 100 ? `…${l.slice(Math.max(0, c - 40), c + 40)}…` : l);
+  assert.fail(`test/golden/${name} differs at line ${at + 1}, column ${c + 1}:\n  expected: ${cut(le)}\n  actual:   ${cut(la)}\n`
     + 'if the change is meant, rewrite the golden files with UPDATE_GOLDEN=1 node --test dist/test/golden.test.js and review the diff');
 }
 
@@ -70,6 +78,11 @@ test('golden: the text tables slmlab bench prints', () => {
   const { rows, levels } = load();
   golden('summary.txt', `${formatSummary(rows)}\n`);
   golden('levels.txt', `${formatLevels(levels)}\n`);
+});
+
+test('golden: the summary as CSV (its data columns, as the DataFrame has them)', () => {
+  const { rows } = load();
+  golden('summary.csv', csvTable(COLUMNS, rows));
 });
 
 test("golden: report.html's tables", () => {
