@@ -7,6 +7,7 @@
  *   summary.md            writeReport's summary.md (summary table and load-level table)
  *   summary.txt           the summary as `slmlab bench` prints it (text renderer)
  *   summary.csv           the summary's data columns as CSV (the DataFrame's columns)
+ *   levels.csv            the load levels' data columns as CSV (levelFrame's columns)
  *   levels.txt            the load levels as `slmlab bench` prints them
  *   report-tables.html    report.html's summary, load-level and comparison tables
  *   figures/<id>.json     every figure spec of report.html (plotly JSON)
@@ -25,6 +26,7 @@ import { defaultComparisons } from '../lib/report/write-report';
 import { comparisonTableHtml, levelFigures, levelTableHtml, reportFigures, summaryTableHtml } from '../lib/report/export/html';
 import { csvTable } from '../lib/report/export/csv';
 import { COLUMNS } from '../lib/analysis/table/summary-table';
+import { levelDataColumns } from '../lib/analysis/table/level-table';
 import { parseSlo } from '../lib/bench/load/slo';
 import { makeTempDir, removeTempDir } from './helpers/models';
 
@@ -80,9 +82,10 @@ test('golden: the text tables slmlab bench prints', () => {
   golden('levels.txt', `${formatLevels(levels)}\n`);
 });
 
-test('golden: the summary as CSV (its data columns, as the DataFrame has them)', () => {
-  const { rows } = load();
+test('golden: the summary and the load levels as CSV (their data columns, as their DataFrames have them)', () => {
+  const { rows, levels } = load();
   golden('summary.csv', csvTable(COLUMNS, rows));
+  golden('levels.csv', csvTable(levelDataColumns(levels), levels));
 });
 
 test("golden: report.html's tables", () => {

@@ -8,8 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { formatLevels, formatSummary, loadResults, summarizeLevels, summarizeResults, toFrame, frameOf } from '../lib/analysis';
-import { column, pick, COLUMNS, SUMMARY_TABLE, summaryColumns, summaryTextColumns, levelColumns, renderText } from '../lib/analysis/table';
+import { formatLevels, formatSummary, loadResults, summarizeLevels, summarizeResults, toFrame, frameOf, levelFrame } from '../lib/analysis';
+import { column, pick, COLUMNS, SUMMARY_TABLE, summaryColumns, summaryTextColumns, levelColumns, levelDataColumns, renderText } from '../lib/analysis/table';
 import type { SummaryRow } from '../lib/analysis/types';
 import { markdownTable } from '../lib/report/export/markdown-table';
 import { htmlTable } from '../lib/report/export/html-table';
@@ -78,6 +78,14 @@ test('the load-level table: one set of columns behind summary.md, report.html an
   assert.ok(text.includes('TTFT ms (p50/p99)'));
   const withoutSlo = levels.map((l) => ({ ...l, goodput: null }));
   assert.ok(!levelColumns(withoutSlo).some((c) => c.name.startsWith('good')), 'no SLO: no goodput columns');
+  // The DataFrame: flat data columns, the same set with or without an SLO; shared columns are the printed ones.
+  const df = levelFrame(levels);
+  assert.deepEqual(df.columns, levelDataColumns(levels).map((c) => c.name));
+  assert.deepEqual(levelFrame(withoutSlo).columns, df.columns);
+  assert.deepEqual(df.getColumn('ttft_ms_p50').toArray(), levels.map((l) => l.ttftMs.p50));
+  assert.deepEqual(df.getColumn('ok').toArray(), [6, 11]);
+  const rps = all.find((c) => c.name === 'requests_per_second')!;
+  assert.ok(levelDataColumns(levels).some((c) => c.name === rps.name && c.description === rps.description));
 });
 
 test('notebook display lives in lib/lab: nothing in lib/report reaches tslab', () => {

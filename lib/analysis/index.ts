@@ -15,6 +15,6 @@ export { summarizeLevels, levelLabel, type LevelRow, type LevelOptions, type Dis
 export { formatLevels, formatSummary } from './format';
 export { compare, type CompareOptions, type CompareKind, type CompareMetric, type ComparisonResult } from './compare';
 export { COLUMNS, COMPARISON_COLUMNS, flatten, type Column, type ColumnType } from './columns';
-export { SUMMARY_TABLE, summaryColumns, summaryTextColumns, levelColumns, comparisonColumns, renderText, loadText, type LevelColumnOptions, type CellValue } from './table';
-export { toFrame, comparisonFrame, frameOf, pivot, type PivotOptions, type DataFrame } from './frame';
+export { SUMMARY_TABLE, summaryColumns, summaryTextColumns, levelColumns, levelDataColumns, comparisonColumns, renderText, loadText, type LevelColumnOptions, type CellValue } from './table';
+export { toFrame, comparisonFrame, levelFrame, frameOf, pivot, type PivotOptions, type DataFrame } from './frame';
 export { polarsToDanfo } from './danfo';

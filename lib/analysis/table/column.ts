@@ -80,9 +80,14 @@ export function column<Row = any>(c: ColumnInit<Row>): Column<Row> {
  * a `when` that does not hold for them is left out. An unknown name is a bug in the view.
  */
 export function pick<Row>(columns: readonly Column<Row>[], names: readonly string[], rows: readonly Row[]): Column<Row>[] {
+  return byName(columns, names).filter((c) => !c.when || c.when(rows));
+}
+
+/** The columns of `names`, in that order, whatever the rows (a data view: the same set every time). */
+export function byName<Row>(columns: readonly Column<Row>[], names: readonly string[]): Column<Row>[] {
   return names.map((n) => {
     const c = columns.find((x) => x.name === n);
     if (!c) throw new TypeError(`table view names an unknown column: ${n}`);
     return c;
-  }).filter((c) => !c.when || c.when(rows));
+  });
 }
