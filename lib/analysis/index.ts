@@ -1,5 +1,6 @@
 /**
- * Analysis: results JSONL -> plain summary and comparison rows (types.ts) -> DataFrames.
+ * Analysis: results JSONL -> plain summary, comparison and load-level rows (types.ts,
+ * load-levels.ts) -> DataFrames and printed tables, each table's columns described once in table/.
  *
  *   const { requests, cells } = loadResults('reports/default/results.jsonl');
  *   const rows = summarizeResults(requests, cells, { by: 'setting' });

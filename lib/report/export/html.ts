@@ -1,9 +1,9 @@
 /**
  * toHtmlReport: ONE self-contained HTML page that opens offline. plotly.js is inlined once
- * (plotly.js-dist-min); then the figures, the summary, load-level and comparison tables (their
- * columns: analysis/table/), comparisons,
- * determinism and outlier flags, skipped and failed groups with reasons, the environment of
- * each run, and how each metric is defined. Every string from results is escaped; figure data
+ * (plotly.js-dist-min); then the summary table, the load-level table, the figures, comparisons
+ * (each table's columns: analysis/table/, rendered by html-table.ts), determinism and outlier
+ * flags, skipped and failed groups with reasons, the environment of each run, and how each
+ * metric is defined. Every string from results is escaped; figure data
  * is JSON escaped for <script>.
  */
 import type { ComparisonRow, SummaryRow } from '../../analysis/types';
