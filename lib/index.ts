@@ -142,7 +142,7 @@ export { loadResults, summarizeResults, compare, toFrame, comparisonFrame, pivot
 export * as report from './report';
 export { writeReport, latencyBars, tokensPerSecondBars, ttftBox, speedupBars, latencyThroughputScatter, tokenTimeline, toCsv, toMarkdownSummary, type Figure } from './report';
 export { precisionSweepScatter, type PrecisionSweepPoint, type PrecisionSweepScatterOptions } from './report/figures';
-export { showFigure } from './report/display';
+export { showFigure } from './lab/display';
 
 // ---------------------------------------------------------------------------------------------
 // issue 19 (one benchmark entry): the caller's overrides for planGrid, a profile on a plan made

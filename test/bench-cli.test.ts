@@ -44,8 +44,8 @@ test('bench --concurrency against a URL prints the level table and writes the re
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /concurrency 1/);
   assert.match(r.stdout, /concurrency 2/);
-  assert.match(r.stdout, /TTFT ms p50\/p95/);
-  assert.match(r.stdout, /goodput % \[95% CI\]/);
+  assert.match(r.stdout, /TTFT ms \(p50\/p95\)/);
+  assert.match(r.stdout, /Goodput % \[95 % CI\]/);
   assert.match(r.stdout, /SLO: ttft≤500ms/);
   for (const f of ['results.jsonl', 'report.html', 'summary.md', 'results.csv', 'env.json']) assert.ok(fs.existsSync(path.join(out, f)), f);
   assert.match(fs.readFileSync(path.join(out, 'report.html'), 'utf8'), /id="load-levels"/);

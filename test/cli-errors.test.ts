@@ -72,7 +72,7 @@ describe('one error base', () => {
     // errors, and two that are text of generated browser code (plotly-gz, bundle), not lib throws.
     assert.deepEqual(plainThrows.sort(), [
       'bench/grid/validate.ts', 'bench/load/workers.ts', 'engine/model-folder.ts', 'engine/worker.ts', 'onnx/tensor-data-writer.ts',
-      'report/plotly-gz.ts', 'web/bundle.ts',
+      'lab/plotly-gz.ts', 'web/bundle.ts',
     ].sort(),
       'a new `throw new Error(` in lib/: raise a SlmlabError subclass (lib/errors.ts) whose code maps to an exit code, or list it here if only a bug can reach it');
   });

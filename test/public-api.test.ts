@@ -57,7 +57,7 @@ test('the export lists of the three faces match the reviewed snapshot', () => {
 
 test('importing slmlab installs no display hook; importing slmlab/notebook does (inside a kernel)', () => {
   // A stand-in for tslab's kernel module: display hooks install only where
-  // lib/report/display.ts finds tslab's jupyter.js in require.cache with a display writer.
+  // lib/lab/display.ts finds tslab's jupyter.js in require.cache with a display writer.
   // Starting a real kernel costs seconds; notebooks.test.ts runs the real one through nbconvert.
   const script = `
     const path = require('node:path'), fs = require('node:fs'), os = require('node:os'), util = require('node:util');

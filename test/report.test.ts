@@ -8,9 +8,10 @@ import { summarizeResults } from '../lib/analysis';
 import type { ComparisonRow, SummaryRow } from '../lib/analysis/types';
 import { RECORD_FIELDS, upgradeRecord, type RequestRecord } from '../lib/bench/store';
 import {
-  displayBundle, latencyBars, latencyThroughputScatter, PLOTLY_MIME, resetPlotlyInlined, speedupBars, toCsv, toHtmlReport,
+  latencyBars, latencyThroughputScatter, speedupBars, toCsv, toHtmlReport,
   toJsonl, toMarkdownSummary, tokenTimeline, tokensPerSecondBars, ttftBox, writeReport,
 } from '../lib/report';
+import { displayBundle, PLOTLY_MIME, resetPlotlyInlined } from '../lib/lab/display';
 
 /** A minimal RFC 4180 reader (quoted fields, doubled quotes, newlines inside quotes). */
 function parseCsv(text: string): string[][] {

@@ -1,11 +1,14 @@
 /**
- * nodejs-polars at the edge: summary and comparison rows as DataFrames with COLUMNS' names
- * and order, and pivots (model x provider tables). Numbers are Float64 (integers too: JS
+ * nodejs-polars at the edge (the DataFrame renderer): summary, comparison and load-level rows as
+ * DataFrames with their tables' data columns (table/*-table.ts), names and order, and pivots
+ * (model x provider tables). Numbers are Float64 (integers too: JS
  * numbers, no BigInt), strings Utf8, flags Bool; missing values are null.
  * In a notebook: tslab.display.html(df.toHTML()).
  */
 import pl from 'nodejs-polars';
 import { COLUMNS, COMPARISON_COLUMNS, type Column } from './columns';
+import { levelDataColumns } from './table/level-table';
+import type { LevelRow } from './load-levels';
 import type { ComparisonRow, SummaryRow } from './types';
 
 export type DataFrame = pl.DataFrame;
@@ -27,6 +30,11 @@ export function toFrame(rows: readonly SummaryRow[]): pl.DataFrame {
 
 export function comparisonFrame(rows: readonly ComparisonRow[]): pl.DataFrame {
   return frameOf(rows, COMPARISON_COLUMNS);
+}
+
+/** Load levels as a DataFrame: one row per level, flat columns (ttft_ms_p50, goodput_pct, client_bound, ...). */
+export function levelFrame(rows: readonly LevelRow[]): pl.DataFrame {
+  return frameOf(rows, levelDataColumns(rows));
 }
 
 export interface PivotOptions {

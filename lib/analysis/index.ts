@@ -1,5 +1,6 @@
 /**
- * Analysis: results JSONL -> plain summary and comparison rows (types.ts) -> DataFrames.
+ * Analysis: results JSONL -> plain summary, comparison and load-level rows (types.ts,
+ * load-levels.ts) -> DataFrames and printed tables, each table's columns described once in table/.
  *
  *   const { requests, cells } = loadResults('reports/default/results.jsonl');
  *   const rows = summarizeResults(requests, cells, { by: 'setting' });
@@ -15,5 +16,6 @@ export { summarizeLevels, levelLabel, type LevelRow, type LevelOptions, type Dis
 export { formatLevels, formatSummary } from './format';
 export { compare, type CompareOptions, type CompareKind, type CompareMetric, type ComparisonResult } from './compare';
 export { COLUMNS, COMPARISON_COLUMNS, flatten, type Column, type ColumnType } from './columns';
-export { toFrame, comparisonFrame, frameOf, pivot, type PivotOptions, type DataFrame } from './frame';
+export { SUMMARY_TABLE, summaryColumns, summaryTextColumns, levelColumns, levelDataColumns, comparisonColumns, renderText, loadText, type LevelColumnOptions, type CellValue } from './table';
+export { toFrame, comparisonFrame, levelFrame, frameOf, pivot, type PivotOptions, type DataFrame } from './frame';
 export { polarsToDanfo } from './danfo';

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { escapeHtml } from '../report/escape';
-import { tslabWriter } from '../report/display';
+import { tslabWriter } from './display';
 import { locateModel } from '../registry/locate-model';
 import { loadModel, type LoadedModel } from '../engine/engine';
 import type { ProviderName } from '../engine/providers';

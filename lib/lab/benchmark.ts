@@ -16,7 +16,7 @@ import { planGrid, type PlanOverrides } from '../bench/plan';
 import { runPlan, runVerdict, type RunGridResult } from '../bench/runner';
 import { loadResults, summarizeResults, toFrame, type GroupBy, type LoadedResults, type SummaryRow } from '../analysis';
 import { loadCatalog } from '../catalog';
-import { notebookProgress } from '../report/progress-display';
+import { notebookProgress } from './progress';
 import { modelLabel } from '../report/labels';
 
 /** A model that only failed: the message of its first error, which names the fix (raised by runVerdict, lib/bench/runner/verdict.ts). */

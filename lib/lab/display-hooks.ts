@@ -17,7 +17,7 @@
  */
 import * as util from 'node:util';
 import { SlmlabError } from '../errors';
-import { sendBundle, tslabWriter } from '../report/display';
+import { sendBundle, tslabWriter } from './display';
 import { oneLine } from './one-line';
 import { tableBundle } from './show';
 

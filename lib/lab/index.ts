@@ -19,7 +19,7 @@ export { tableHtml, tableText } from './table-html';
 export { formatCell } from './format-cell';
 export { oneLine } from './one-line';
 export { progress, type Progress, type ProgressOptions } from './progress';
-export { notebookProgress } from '../report/progress-display';
+export { notebookProgress } from './progress';
 export { installDisplayHooks, hookDanfoClass } from './display-hooks';
 export { showParameters, parameterRows } from './parameters';
 export { benchmark, LessonRunError, LESSON_COLUMNS, type BenchmarkOptions, type BenchmarkResult } from './benchmark';

@@ -11,7 +11,7 @@
  * Inside a tslab kernel every call sends one display_data MIME bundle; outside one (a script,
  * a test) it prints the text form, so the same code runs everywhere.
  */
-import { sendBundle, showFigure, type MimeBundle } from '../report/display';
+import { sendBundle, showFigure, type MimeBundle } from './display';
 import type { Figure } from '../report/types';
 import { oneLine } from './one-line';
 import { isDanfoFrame, tableOf } from './table';

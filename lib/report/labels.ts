@@ -4,8 +4,9 @@
  */
 import type { GroupKey, SummaryRow } from '../analysis/types';
 import type { SyntheticModels } from './types';
+import { modelLabel } from '../analysis/model-label';
 
-export const SYNTHETIC_SUFFIX = ' (synthetic)';
+export { modelLabel, SYNTHETIC_SUFFIX } from '../analysis/model-label';
 
 /** Fallback when no SummaryRow says: the catalog's synthetic twins are named '<alias>-twin'. */
 export function looksSynthetic(model: string): boolean {
@@ -20,11 +21,6 @@ export function isSynthetic(model: string, synthetic?: SyntheticModels): boolean
 /** The set of synthetic model names according to summary rows. */
 export function syntheticModelsOf(rows: readonly Pick<SummaryRow, 'model' | 'synthetic'>[]): Set<string> {
   return new Set(rows.filter((r) => r.synthetic).map((r) => r.model));
-}
-
-/** "qwen2.5-0.5b-twin (synthetic)". */
-export function modelLabel(model: string, synthetic: boolean): string {
-  return synthetic ? `${model}${SYNTHETIC_SUFFIX}` : model;
 }
 
 /** A group's label without its provider (the provider is the trace): "model (synthetic) int4 #prompt". */

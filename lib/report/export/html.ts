@@ -1,15 +1,17 @@
 /**
  * toHtmlReport: ONE self-contained HTML page that opens offline. plotly.js is inlined once
- * (plotly.js-dist-min); then the figures, the summary table (SUMMARY_COLUMNS), comparisons,
- * determinism and outlier flags, skipped and failed groups with reasons, the environment of
- * each run, and how each metric is defined. Every string from results is escaped; figure data
+ * (plotly.js-dist-min); then the summary table, the load-level table, the figures, comparisons
+ * (each table's columns: analysis/table/, rendered by html-table.ts), determinism and outlier
+ * flags, skipped and failed groups with reasons, the environment of each run, and how each
+ * metric is defined. Every string from results is escaped; figure data
  * is JSON escaped for <script>.
  */
 import type { ComparisonRow, SummaryRow } from '../../analysis/types';
 import type { LevelRow } from '../../analysis/load-levels';
 import { formatSlo, type Slo } from '../../bench/load/slo';
 import { goodputVsLoad, levelDistribution, throughputLatency } from '../figures';
-import { levelColumns } from './level-columns';
+import { comparisonColumns, levelColumns, summaryColumns } from '../../analysis/table';
+import { htmlTable, textRowsHtml } from './html-table';
 import type { CellSummaryRecord, RunRecord } from '../../bench/store';
 import { isMeasured, type RequestRecord } from '../../bench/store/record';
 import { escapeHtml } from '../escape';
@@ -19,7 +21,6 @@ import { fullGroupLabel, isSynthetic, modelLabel, syntheticModelsOf } from '../l
 import { plotlyScriptTag } from '../plotly-js';
 import type { Figure } from '../types';
 import { metricDefinitions } from './metrics';
-import { num, summaryColumns } from './summary-columns';
 
 export interface HtmlReportInput {
   title?: string;
@@ -48,12 +49,16 @@ export function levelFigures(input: HtmlReportInput): Array<{ id: string; figure
   ].filter((f) => f.figure.data.length > 0);
 }
 
+/** The load-level rows as an HTML table (escaped). */
+export function levelTableHtml(levels: readonly LevelRow[]): string {
+  return htmlTable(levelColumns(levels), levels);
+}
+
 function levelsSection(input: HtmlReportInput): string {
   const levels = input.levels ?? [];
-  const cols = levelColumns(levels);
   const figs = levelFigures(input);
   const note = `<p>One row per load level. Requests/s and output tok/s over the level's duration (first send to last end); latency percentiles over ok requests (ITL over every gap); warmup and cooldown requests excluded. ${input.slo ? `Goodput: the requests meeting every objective (${escapeHtml(formatSlo(input.slo))}); errors count as not good; the share has a Wilson 95 % interval.` : 'No SLO given (bench --slo ttft=…,tpot=…,e2e=…): no goodput.'} Client lag is how late the load generator sent requests; “client-bound” means the client, not the server, limited the level.</p>`;
-  return table(cols.map((c) => c.header), levels.map((r) => cols.map((c) => c.value(r))), cols.map((c) => c.numeric)) + note
+  return levelTableHtml(levels) + note
     + figs.map((f) => figureHtml(f.figure, f.id)).join('\n');
 }
 
@@ -81,21 +86,13 @@ export function reportFigures(input: HtmlReportInput): Array<{ id: string; figur
   return out.filter((f) => f.figure.data.length > 0);
 }
 
-const table = (headers: readonly string[], rows: readonly (readonly string[])[], numeric: readonly boolean[] = [], cls = ''): string =>
-  `<div style="overflow-x:auto"><table${cls ? ` class="${cls}"` : ''}><thead><tr>${headers.map((h, i) => `<th${numeric[i] ? ' class="num"' : ''}>${escapeHtml(h)}</th>`).join('')}</tr></thead>`
-  + `<tbody>${rows.map((r) => `<tr>${r.map((c, i) => `<td${numeric[i] ? ' class="num"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table></div>`;
-
 /** The summary rows as an HTML table (escaped), for the report and for notebooks (showTable). */
 export function summaryTableHtml(rows: readonly SummaryRow[]): string {
-  const cols = summaryColumns(rows);
-  return table(cols.map((c) => c.header), rows.map((r) => cols.map((c) => c.value(r))), cols.map((c) => c.numeric), 'summary');
+  return htmlTable(summaryColumns(rows), rows, 'summary');
 }
 
 export function comparisonTableHtml(rows: readonly ComparisonRow[]): string {
-  return table(['Kind', 'Comparison', 'Context', 'Metric', 'Speedup (×)', '95 % CI', 'Method', 'n', 'Pair gap (s)'],
-    rows.map((c) => [c.kind, c.label, c.context, c.metric, num(c.speedup, 2), c.low === null || c.high === null ? '-' : `[${num(c.low, 2)}, ${num(c.high, 2)}]`, c.method, String(c.n),
-      typeof c.pairGapMs === 'number' ? num(c.pairGapMs / 1000, 1) : '-']),
-    [false, false, false, false, true, true, false, true, true]);
+  return htmlTable(comparisonColumns(rows), rows);
 }
 
 /** Why there is no comparison row, in words that agree with the summary table above. */
@@ -141,7 +138,7 @@ function skippedSection(input: HtmlReportInput): string {
     const why = r.skipReason ?? (rs.length ? rs.join('; ') : '-');
     return [fullGroupLabel(r, r.synthetic), String(r.ok), String(r.errors), String(r.skipped), why];
   });
-  return table(['Group', 'ok', 'errors', 'skipped', 'Reason'], body, [false, true, true, true, false]);
+  return textRowsHtml(['Group', 'ok', 'errors', 'skipped', 'Reason'], body, [false, true, true, true, false]);
 }
 
 function environmentSection(runs: readonly RunRecord[]): string {

@@ -1,5 +1,6 @@
 /**
- * Notebook display. displayBundle() builds ONE MIME bundle per figure or table:
+ * Notebook display (the one place that finds tslab's display; show.ts, progress.ts, ask.ts
+ * and display-hooks.ts go through it). displayBundle() builds ONE MIME bundle per figure or table:
  *   application/vnd.plotly.v1+json  JupyterLab's plotly renderer;
  *   text/html                        <div> + Plotly.newPlot, for nbconvert's HTML (which drops the
  *                                    plotly type); plotly.js (gzipped, plotly-gz.ts) inlined in the
@@ -11,9 +12,9 @@
  * a kernel, and fall back to tslab's public single-MIME html display if it ever disappears.
  */
 import { randomBytes } from 'node:crypto';
-import { figureHtml, figureText } from './figure-html';
+import { figureHtml, figureText } from '../report/figure-html';
 import { plotlyGzipScriptTag } from './plotly-gz';
-import type { Figure } from './types';
+import type { Figure } from '../report/types';
 
 export const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
 

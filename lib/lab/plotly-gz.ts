@@ -5,12 +5,12 @@
  * window.Plotly. Notebook figures inline it once per executed cell (display.ts), so a saved
  * notebook with several figure cells stays a few MB per cell instead of ~5. figureHtml's
  * drawing script waits on that promise when window.Plotly is not there yet. The bundle runs
- * inside `(function(define,module,exports){…}).call(window)`, as in plotly-js.ts, so require.js
+ * inside `(function(define,module,exports){…}).call(window)`, as in report/plotly-js.ts, so require.js
  * pages (nbconvert's templates) still get window.Plotly.
  */
 import * as fs from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { plotlyJsPath } from './plotly-js';
+import { plotlyJsPath } from '../report/plotly-js';
 
 let cached: string | null = null;
 
