@@ -72,5 +72,16 @@ test('a grid with both engines writes rows for both', { skip: engine.skip }, asy
   assert.equal(texts.get('llama.cpp')?.status, 'ok', texts.get('llama.cpp')?.reason ?? '');
   assert.equal(texts.get('llama.cpp')?.completionTokens, 4);
   assert.equal(texts.get('llama.cpp')?.modelId, 'tiny-generic-cpu:1');
-  assert.equal(r.summaries.find((s) => s.cellId === expandGrid(GRID, loadPromptLibrary())[1].cellId)?.engine, 'llama.cpp');
+  const [ortCell, llamaCell] = expandGrid(GRID, loadPromptLibrary());
+  const llamaSummary = r.summaries.find((s) => s.cellId === llamaCell.cellId);
+  const ortSummary = r.summaries.find((s) => s.cellId === ortCell.cellId);
+  assert.equal(llamaSummary?.engine, 'llama.cpp');
+  // Each row's memory is its own engine's process, and its files are what that engine loads.
+  const llamaPid = llamaSummary?.memory?.modelProcess?.pid, ortPid = ortSummary?.memory?.modelProcess?.pid;
+  assert.ok(typeof llamaPid === 'number' && typeof ortPid === 'number', JSON.stringify([llamaSummary?.memory, ortSummary?.memory]));
+  assert.notEqual(llamaPid, ortPid, 'the llama.cpp row measures the llama.cpp process, not the ONNX Runtime one');
+  const gguf = fs.readdirSync(path.join(root, 'cache', 'gguf')).filter((f) => f.endsWith('.gguf'));
+  assert.equal(gguf.length, 1);
+  assert.equal(llamaSummary?.memory?.modelFileBytes, fs.statSync(path.join(root, 'cache', 'gguf', gguf[0])).size, 'llama.cpp loads the GGUF');
+  assert.notEqual(ortSummary?.memory?.modelFileBytes, llamaSummary?.memory?.modelFileBytes);
 });

@@ -25,7 +25,7 @@ import { jupyterEnv, projectJupyterPath, writeKernelspec } from './kernelspec';
 import { envValue } from '../../lib/environment';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
-export const NOTEBOOKS = ['session03_benchmark_oss_models', 'session04_model_compare', 'deploy_quantize'];
+export const NOTEBOOKS = ['session03_benchmark_oss_models', 'session03b_two_engines', 'session04_model_compare', 'deploy_quantize'];
 
 type ParamType = 'number' | 'boolean' | 'string';
 export interface ParamDefault { name: string; type: ParamType; value: number | boolean | string }

@@ -40,7 +40,8 @@ import { modelIdentity } from './model-identity';
 import { processSampler, type ServingPids } from './process-sampler';
 import { busyWarning, loadTracker } from './load-tracker';
 import { isBusy, readLoad } from '../../util/proc';
-import { modelFilesBytes } from './model-files';
+import { servedFilesBytes } from './model-files';
+import { withEngine } from '../../engines/model-id';
 import { summarizeCell } from './cell-summary';
 import { eta } from './eta';
 import { batchesOf, type Batch } from './batches';
@@ -203,11 +204,12 @@ async function runLocked(plan: Plan, opts: RunPlanOptions, file: string): Promis
   const timing = eta();
   /** The variant id and file size a cell's model resolves to (for finding its engine process). */
   const serving = new Map<string, Promise<{ id: string | null; fileBytes: number | null }>>();
+  /** The id the service's model manager keys the cell's model by (`<id>@llama.cpp` on llama.cpp), and the size of the files its engine loads. */
   const servingOf = (c: Cell) => {
-    const key = `${c.model}|${c.provider}`;
+    const key = `${c.model}|${c.provider}|${c.engine}`;
     let p = serving.get(key);
     if (!p) {
-      p = registry.resolve(c.model, c.provider).then((m) => ({ id: m.id, fileBytes: modelFilesBytes(m.dir) }), () => ({ id: null, fileBytes: null }));
+      p = registry.resolve(c.model, c.provider).then((m) => ({ id: withEngine(m.id, c.engine), fileBytes: servedFilesBytes(m.dir, c.engine) }), () => ({ id: null, fileBytes: null }));
       serving.set(key, p);
     }
     return p;
