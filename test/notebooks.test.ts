@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { llamaCppForTests } from './helpers/llama-cpp';
 import { coerce, injectParameters, parseDefaults, stripOutputs, withCellIds, writeNotebookLike } from '../scripts/notebooks/run-notebooks';
 import { jupyterEnv, projectJupyterPath, writeKernelspec } from '../scripts/notebooks/kernelspec';
 
@@ -97,6 +98,8 @@ function renderedDom(file: string): string {
 
 /** Chromium's SwiftShader: session 4's GPU section then runs webgpu on it. */
 const softwareGpu = findSwiftShader() !== null;
+/** The llama.cpp engine installed before the suite, if any (test/helpers/llama-cpp.ts). */
+const llama = llamaCppForTests();
 
 test('the notebooks execute headless and render DataFrame tables, plotly figures, the scored QA, RAG and cost tables', { skip: SKIP, timeout: 620_000 }, () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'slmlab-notebooks-'));
@@ -105,6 +108,8 @@ test('the notebooks execute headless and render DataFrame tables, plotly figures
     for (const v of ['BENCH_MODELS', 'BENCH_ROUNDS', 'BENCH_PROMPT', 'BENCH_MAX_TOKENS', 'SLM_ALIAS', 'LLM_ALIAS', 'COMPARE_PROMPT', 'FOUNDRY_LOCAL_ENDPOINT']) delete env[v];
     // Session 4's GPU section on the software adapter (tiny on SwiftShader, issue 18), where Chromium ships one.
     if (softwareGpu) env.SESSION04_SOFTWARE_GPU = '1'; else delete env.SESSION04_SOFTWARE_GPU;
+    // Session 3b runs llama.cpp where the suite has it installed (CI does), whatever the temporary cache.
+    if (llama.skip === false) env.SLMLAB_ENGINES_DIR = path.dirname(llama.dir);
     // Small parameters: tiny (the 0.2 MB test model) and the smallest twin, a few tokens, one round.
     const params = ['--param', 'rounds=1', '--param', 'maxTokens=6', '--param', 'slm=tiny', '--param', 'llm=qwen2.5-0.5b-twin',
       '--param', 'refineMaxTokens=6', '--param', 'qaMaxTokens=4', '--param', 'qaRounds=1'];
@@ -136,6 +141,12 @@ test('the notebooks execute headless and render DataFrame tables, plotly figures
     assert.match(s4, /<th[^>]*>load_ms<\/th>/, 'draft-refine load times');
     assert.match(s4, /the \d best passages for: /, 'the RAG section: retrieve() on the workshop DOCS as a table');
     assert.match(s4, /Answer using ONLY the provided context/, 'the RAG section: the prompt as the chat page builds it');
+    // Session 3b: both engines on the same weights; each row's memory is its own engine process.
+    const s3b = fs.readFileSync(html('session03b_two_engines'), 'utf8');
+    assert.match(s3b, /<table class="slmlab-table" data-source="polars"/, 'session03b: the grid table');
+    assert.match(s3b, /<th[^>]*>model_peak_rss_mb<\/th>/, 'session03b: the engine process memory column');
+    if (llama.skip === false) assert.match(s3b, /first token sooner on/, 'session03b: the conclusion computed from both engines');
+    else assert.match(s3b, /llama\.cpp is not installed here/);
     // The deployment module's notebook (quantise, register, compare, sweep) runs in the same pass.
     const dq = fs.readFileSync(html('deploy_quantize'), 'utf8');
     assert.ok(dq.includes('class="slmlab-plot"'), 'deploy_quantize: no plotly figure');
