@@ -20,7 +20,7 @@ import type { GenerationStream, HostedEngine, HostedGenerateOptions } from './ho
 import type { BatchingInfo, LoadedInfo } from './host/protocol';
 import { portChannel, serveEngine } from './host/serve';
 
-if (!parentPort) throw new SlmlabError('invalid_request', 'engine/worker.js runs as a worker thread of loadModel(), not by itself');
+if (!parentPort) throw new Error('engine/worker.js must run as a worker thread');
 
 class ThreadEngine implements HostedEngine {
   readonly fellBackFrom = null;
