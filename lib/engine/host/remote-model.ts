@@ -223,14 +223,18 @@ export class RemoteModel implements EngineModel {
     if (queued) for (const p of this.queue.splice(0)) { p.detach(); p.reject(error); }
   }
 
-  /** The host ended: its running requests fail; queued ones start a new host. */
+  /**
+   * The host ended: its running requests fail; queued ones start a new host (unless it ended
+   * while loading: the load's own failure answers them, without a second try).
+   */
   private ended(t: Transport, how: string): void {
     if (t !== this.transport) return;
+    const wasLoaded = this.ready;
     this.stopHeartbeat();
     this.transport = null;
     this.ready = false;
     this.failAll(this.disposed ? new SlmlabError('invalid_request', 'the model was disposed while this request waited') : t.crashedError(how), false);
-    this.pump();
+    if (wasLoaded) this.pump();
   }
 
   /**
