@@ -83,7 +83,7 @@ export { adapterFor, SOFTWARE_ADAPTER_NOTE, type AdapterInfo } from './engine/ad
 export { findSwiftShader, activateSwiftShader, SWIFTSHADER_HOWTO, type SwiftShaderLocation } from './engine/swiftshader';
 
 // engine: batching and prefill info (continuous batching, chunked prefill, KV on the device)
-export type { BatchingInfo, PrefillInfo } from './engine/worker-protocol';
+export type { BatchingInfo, PrefillInfo } from './engine/host/protocol';
 export type { BatchingCheck } from './engine/decoder-session';
 export type { DeviceCopies } from './engine/device-kv';
 

@@ -1,8 +1,8 @@
 /**
  * The text deltas of one generation, as the caller reads them: a queue the engine pushes into
  * (from a worker thread's or an engine process's messages) and an async iterator over it that
- * ends when the generation ends and throws when it fails. Both engine hosts (engine.ts,
- * process-engine.ts) hand their callers one of these.
+ * ends when the generation ends and throws when it fails. The engine client
+ * (host/remote-model.ts) and the engines it hosts hand their callers one of these.
  */
 import type { TextDelta } from './types';
 

@@ -2,13 +2,15 @@
  * Which models are loaded, on which execution provider, and for how long. A model is loaded on
  * the first request that names it and unloaded `ttl` seconds after its last one. Entries are
  * keyed by (id, provider): one model can be loaded on cpu and on cuda at once (a GPU-vs-CPU
- * comparison from one service). Each entry admits `maxBatch` running requests (they decode
- * together: the engine's continuous batching) plus at most `maxQueue` waiting ones; more are
- * refused (429) instead of piling up without bound. Each model runs in its own engine process
+ * comparison from one service). Admission is decided here and nowhere else (admit()): each
+ * entry admits `maxBatch` running requests (they decode together: the engine's continuous
+ * batching) plus at most `maxQueue` waiting ones; more are refused (429) instead of piling up
+ * without bound. The engine below refuses nothing: its client and host only order what they
+ * are given (docs/engine.md, Hosts). Each model runs in its own engine process
  * (process-engine.ts), so a native crash costs only that model's requests; it restarts on the next request.
  */
-import { DEFAULT_MAX_BATCH } from '../engine/engine';
-import { loadModelInProcess, type EngineModel } from '../engine/process-engine';
+import { DEFAULT_MAX_BATCH } from '../engine/load-options';
+import { loadModelInProcess, type EngineModel, type ProcessModelOptions } from '../engine/process-engine';
 import type { ProviderName } from '../engine/providers';
 import { splitEngine } from '../engines/model-id';
 import type { FinishReason } from '../engine/types';
@@ -42,8 +44,13 @@ export interface ManagerOptions {
   lastPositionLogits?: boolean;
   /** Longest prefill run for one prompt, in tokens (default DEFAULT_SERVICE_PREFILL_CHUNK; 0 = whole prompts). */
   prefillChunk?: number;
-  /** How models are loaded (default: each in its own engine process, loadModelInProcess; the worker-thread loadModel fits too). */
-  load?: (dir: string, opts: { provider: ProviderName; threads: number; maxBatch: number; lastPositionLogits: boolean; prefillChunk: number; engine?: 'llama.cpp'; frozenAfterMs?: number }) => Promise<EngineModel>;
+  /**
+   * How models are loaded (default: each in its own engine process, loadModelInProcess; the
+   * worker-thread loadModel fits too). Given the engine's own load options (LoadOptions, plus
+   * the process engine's frozenAfterMs), built from the options above; the provider is the
+   * registry's choice, always named.
+   */
+  load?: (dir: string, opts: ProcessModelOptions & { provider: ProviderName }) => Promise<EngineModel>;
   /** An engine process silent this long is frozen: killed, its requests 503 model_unavailable (process-engine.ts). */
   frozenAfterMs?: number;
 }
@@ -165,10 +172,7 @@ export class ModelManager {
     const t0 = performance.now();
     let entry = await this.entryFor(name, opts);
     if (entry.closing) entry = await this.entryFor(name, opts); // unloaded meanwhile: load afresh
-    const running = entry.model?.maxBatch ?? this.maxBatch;
-    if (entry.inFlight >= running + this.maxQueue) throw queueFull(entry.resolved.id, entry.inFlight - running);
-    entry.inFlight++;
-    entry.requests++;
+    this.admit(entry);
     if (opts.ttl !== undefined) entry.ttlSeconds = opts.ttl;
     this.stopTimer(entry);
     let model: EngineModel;
@@ -296,8 +300,11 @@ export class ModelManager {
       key, resolved, model: null, loadedAt: null, lastUsed: Date.now(), ttlSeconds: this.ttlSeconds, autoUnload: true,
       inFlight: 0, requests: 0, timer: null, closing: false, revoke: new AbortController(), ready: undefined as unknown as Promise<EngineModel>,
     };
-    const engine = splitEngine(resolved.id).engine === 'llama.cpp' ? { engine: 'llama.cpp' as const } : {};
-    entry.ready = this.loader(resolved.dir, { provider: resolved.provider, threads: this.threads, maxBatch: this.maxBatch, lastPositionLogits: this.lastPositionLogits, prefillChunk: this.prefillChunk, ...engine, frozenAfterMs: this.options.frozenAfterMs }).then(
+    const options: ProcessModelOptions & { provider: ProviderName } = {
+      provider: resolved.provider, threads: this.threads, maxBatch: this.maxBatch, lastPositionLogits: this.lastPositionLogits, prefillChunk: this.prefillChunk,
+      ...(splitEngine(resolved.id).engine === 'llama.cpp' ? { engine: 'llama.cpp' as const } : {}), frozenAfterMs: this.options.frozenAfterMs,
+    };
+    entry.ready = this.loader(resolved.dir, options).then(
       (model) => {
         entry.model = model;
         entry.loadedAt = Date.now();
@@ -311,6 +318,17 @@ export class ModelManager {
     entry.ready.catch(() => undefined);
     this.entries.set(key, entry);
     return entry;
+  }
+
+  /**
+   * The one admission decision: a model takes `maxBatch` running requests (the engine's batch,
+   * once loaded) plus `maxQueue` waiting ones; one more is refused with 429 queue_full.
+   */
+  private admit(entry: Entry): void {
+    const running = entry.model?.maxBatch ?? this.maxBatch;
+    if (entry.inFlight >= running + this.maxQueue) throw queueFull(entry.resolved.id, entry.inFlight - running);
+    entry.inFlight++;
+    entry.requests++;
   }
 
   /** Removes the entry from the maps so new requests load afresh. */

@@ -1,14 +1,18 @@
 /**
  * bench-process-engine: what running a model in its own process (ProcessModel, the service's
  * engine since crashes are contained there) costs per token against the worker-thread engine
- * (LoadedModel). The same greedy requests go to both, interleaved round by round (the order
+ * (LoadedModel). Both are the one engine client (lib/engine/host/remote-model.ts) over the one
+ * protocol; they differ in the transport (lib/engine/host/transport.ts): a worker port, or a
+ * child process's JSON IPC channel whose host (lib/engines/process-host.ts) runs the model in its
+ * own worker thread, so the process adds one IPC hop per event-loop turn (deltas are coalesced).
+ * The same greedy requests go to both, interleaved round by round (the order
  * alternates), and each request records, from the caller's side, the time to the first delta
  * and to the last one, and from the engine's side its own ttftMs and totalMs. Per request:
  *   as seen      = (caller last - caller first) / (N - 1)                                [ms/token]
  *   outside      = ((caller last - caller first) - (engine totalMs - engine ttftMs)) / (N - 1)
  * and per round the differences process - thread; medians over rounds are reported, with the
  * ratio of the decode rates as seen. Subtracting the engine's own decode time removes its
- * run-to-run noise, so `outside` is the transport alone (IPC + JSON vs a thread's postMessage).
+ * run-to-run noise, so `outside` is the transport alone (IPC + JSON on top of a thread's postMessage).
  * Target: process - thread <= 0.1 ms per token (the service's streaming budget).
  *
  *   npm run build && node dist/scripts/bench/process-engine.js [--model DIR] [--tokens 200] [--rounds 30]
@@ -20,7 +24,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadModel } from '../../lib/engine/engine';
-import { ProcessModel, type EngineModel } from '../../lib/engine/process-engine';
+import { ProcessModel } from '../../lib/engine/process-engine';
+import type { EngineModel } from '../../lib/engine/host/engine-model';
 import { buildModel } from '../../lib/synth/build-model';
 import { collectGarbage } from '../../lib/util/gc';
 import { walkArgs } from '../../lib/util/argv';

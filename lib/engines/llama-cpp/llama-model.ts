@@ -1,7 +1,7 @@
 /**
  * A model served by llama.cpp (node-llama-cpp), with the face of the ONNX Runtime engine's
  * LoadedModel (info, provider, generate, complete, dispose), so that the engine process
- * (lib/engine/process-host.ts) hosts either. It runs in that process, one per model, like ORT.
+ * (lib/engines/process-host.ts) hosts either. It runs in that process, one per model, like ORT.
  *
  * Same behaviour through both engines: slmlab's own tokenizer and chat template make the prompt
  * ids (the GGUF carries the same vocabulary), and slmlab's Sequence (lib/engine/sequence.ts)
@@ -21,7 +21,7 @@ import { Sequence } from '../../engine/sequence';
 import { DeltaStream } from '../../engine/delta-stream';
 import type { GenerateOptions, GenerationStream } from '../../engine/engine';
 import type { GenerateRequest, GenerationResult } from '../../engine/types';
-import type { LoadedInfo } from '../../engine/worker-protocol';
+import type { LoadedInfo } from '../../engine/host/protocol';
 import { loadLlamaCpp, type LlamaContext, type LlamaContextSequence, type LlamaModel, type LoadedLlamaCpp } from './binding';
 import { NODE_LLAMA_CPP_VERSION } from './pins';
 
