@@ -38,10 +38,8 @@ export { CatalogRegistry } from './registry/catalog-registry';
 
 // models: synthetic builds (twins of real architectures, random weights)
 export { SHAPES, shapeNames, parameterCount, type ModelShape, type TokenizerFamily } from './synth/shapes';
-export {
-  buildModel, syntheticId, weightsFileName, PRECISIONS, BLOCK_SIZES, BUILDER_STYLES, DEFAULT_BUILDER_STYLE,
-  type BuildOptions, type BuildReport, type BuildProgress, type Precision, type BuilderStyle,
-} from './synth/build-model';
+export { syntheticId, weightsFileName, PRECISIONS, BLOCK_SIZES, BUILDER_STYLES, DEFAULT_BUILDER_STYLE, type BuildProgress, type Precision, type BuilderStyle } from './synth/write-model';
+export { buildModel, type BuildOptions, type BuildReport } from './cache/build-model';
 export { SYNTHETIC_NOTE } from './synth/model-config';
 export type { LogitsMode } from './synth/decoder-graph';
 

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { buildModel } from '../lib/synth/build-model';
+import { buildModel } from '../lib/cache/build-model';
 import { SlmlabError } from '../lib/errors';
 import { ServiceError } from '../lib/service/errors';
 import { EndpointError } from '../lib/client/errors';

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildModel } from '../lib/synth/build-model';
+import { buildModel } from '../lib/cache/build-model';
 import { buildTiny, makeTempDir, removeTempDir } from './helpers/models';
 
 const CLI = path.join(__dirname, '..', 'scripts', 'cli.js');

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import OpenAI from 'openai';
-import { buildModel } from '../lib/synth/build-model';
+import { buildModel } from '../lib/cache/build-model';
 import { daemonPs, daemonStatus, formatPs, formatStatus, restartDaemon, startDaemon, stopDaemon } from '../lib/service/daemon';
 import { parseServiceArgs, runServiceMain } from '../lib/service/main';
 import { pidAlive, readState, stateFilePath } from '../lib/service/state-file';

@@ -49,7 +49,7 @@ import OpenAI from 'openai';
 import { collectGarbage } from '../../lib/util/gc';
 import { intArg, walkArgs } from '../../lib/util/argv';
 import * as stats from '../../lib/bench/stats';
-import { buildModel } from '../../lib/synth/build-model';
+import { buildModel } from '../../lib/cache/build-model';
 import { shapeNames } from '../../lib/synth/shapes';
 import { loadModel, type LoadedModel } from '../../lib/engine/engine';
 import { inspectModelFolder } from '../../lib/engine/model-folder';

@@ -7,7 +7,7 @@
  *   node dist/scripts/bench/last-logits.js [--shape qwen2.5-0.5b] [--rounds 10] [--tokens 16] [--threads 2]
  */
 import { loadModel } from '../../lib/engine/engine';
-import { buildModel } from '../../lib/synth/build-model';
+import { buildModel } from '../../lib/cache/build-model';
 import { median } from '../../lib/bench/stats';
 import { walkArgs } from '../../lib/util/argv';
 import { UsageError } from '../../lib/errors';

@@ -21,7 +21,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadModel } from '../../lib/engine/engine';
 import { ProcessModel, type EngineModel } from '../../lib/engine/process-engine';
-import { buildModel } from '../../lib/synth/build-model';
+import { buildModel } from '../../lib/cache/build-model';
 import { collectGarbage } from '../../lib/util/gc';
 import { walkArgs } from '../../lib/util/argv';
 import { UsageError } from '../../lib/errors';

@@ -49,7 +49,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import OpenAI from 'openai';
 import { loadModel, type LoadedModel } from '../../lib/engine/engine';
-import { buildModel } from '../../lib/synth/build-model';
+import { buildModel } from '../../lib/cache/build-model';
 import { FolderRegistry } from '../../lib/service/folder-registry';
 import { startService } from '../../lib/service/server';
 

@@ -19,7 +19,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { median } from '../../lib/bench/stats';
-import { buildModel, type BuilderStyle } from '../../lib/synth/build-model';
+import { type BuilderStyle } from '../../lib/synth/write-model';
+import { buildModel } from '../../lib/cache/build-model';
 import { loadModel } from '../../lib/engine/engine';
 import { intArg, walkArgs } from '../../lib/util/argv';
 

@@ -24,7 +24,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { probeProviders, type ProviderName } from '../../lib/engine/providers';
 import { loadModel } from '../../lib/engine/engine';
-import { buildModel } from '../../lib/synth/build-model';
+import { buildModel } from '../../lib/cache/build-model';
 import { loadGrid } from '../../lib/bench/grid/load';
 import { runGrid } from '../../lib/bench/runner';
 import { execFileSync } from 'node:child_process';

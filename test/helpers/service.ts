@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import OpenAI from 'openai';
-import { buildModel } from '../../lib/synth/build-model';
+import { buildModel } from '../../lib/cache/build-model';
 import { FolderRegistry, type FolderModelSpec } from '../../lib/service/folder-registry';
 import { startService, type ServiceHandle, type ServiceOptions } from '../../lib/service/server';
 import { makeTempDir, removeTempDir } from './models';
