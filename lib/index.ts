@@ -95,11 +95,12 @@ export { compareEngines, type EngineComparison, type EngineCompareOptions } from
 // service: the OpenAI-compatible local service, its daemon, first-use preparation, its pages
 
 export { startService, FolderRegistry, type ServiceHandle, type ServiceOptions, type ModelRegistry } from './service';
-export { startDaemon, stopDaemon, daemonStatus } from './service/daemon';
-export { startOnWorkshopPort, choosePort, WORKSHOP_PORT, type WorkshopStart, type WorkshopStartOptions } from './service/workshop-port';
+export { startDaemon, stopDaemon, daemonStatus } from './app/daemon';
+export { startOnWorkshopPort, choosePort, WORKSHOP_PORT, type WorkshopStart, type WorkshopStartOptions } from './app/workshop-port';
 export { PreparingRegistry, type PreparationRecord, type PreparationNeed, type PreparationOptions } from './service/preparation';
 export { DEFAULT_SERVICE_PREFILL_CHUNK } from './service/model-manager';
-export { pageUrl, openInBrowser, browserManifest, BROWSER_MAX_BYTES, type PageRequest, type PageUrl, type BrowserManifest } from './web';
+export { pageUrl, openInBrowser, type PageRequest, type PageUrl } from './app/open-page';
+export { browserManifest, BROWSER_MAX_BYTES, type BrowserManifest } from './web';
 
 // retrieval-augmented generation (chunking, BM25 retrieve(), the workshop's prompt)
 export { retrieve, buildIndex, chunkDocuments, chunkText, ragMessages, contextBlock, RAG_SYSTEM_PROMPT, WORKSHOP_DOCS, DEFAULT_BM25, DEFAULT_CHUNK } from './rag';
@@ -141,3 +142,6 @@ export * as report from './report';
 export { writeReport, latencyBars, tokensPerSecondBars, ttftBox, speedupBars, latencyThroughputScatter, tokenTimeline, toCsv, toMarkdownSummary, type Figure } from './report';
 export { precisionSweepScatter, type PrecisionSweepPoint, type PrecisionSweepScatterOptions } from './report/figures';
 export { showFigure } from './report/display';
+
+// issue 19 (no loops): the service with its pages, now that lib/service serves none by itself
+export { startServiceWithPages } from './app/start-service';

@@ -15,7 +15,7 @@ import { SlmlabError } from '../lib/errors';
 import { ServiceError } from '../lib/service/errors';
 import { EndpointError } from '../lib/client/errors';
 import { TransientError } from '../lib/cache/download/http';
-import { UsageError } from '../lib/service/main';
+import { UsageError } from '../lib/app/main';
 import { GridError } from '../lib/bench/grid/errors';
 import { makeTempDir, removeTempDir } from './helpers/models';
 

@@ -11,7 +11,7 @@
 import * as path from 'node:path';
 import { chromium } from 'playwright-core';
 import { FolderRegistry } from '../../lib/service/folder-registry';
-import { startService } from '../../lib/service/server';
+import { startServiceWithPages } from '../../lib/app/start-service';
 import { median } from '../../lib/bench/stats';
 import { envValue } from '../../lib/environment';
 
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   if (!dir || dir.startsWith('--')) throw new Error('usage: node dist/scripts/bench/browser.js <model-folder> [--rounds 5] [--tokens 16] [--threads 1]');
   const rounds = arg('--rounds', 5), tokens = arg('--tokens', 16), threads = arg('--threads', 1);
   const id = path.basename(path.resolve(dir));
-  const svc = await startService({ registry: new FolderRegistry({ [id]: path.resolve(dir) }), threads });
+  const svc = await startServiceWithPages({ registry: new FolderRegistry({ [id]: path.resolve(dir) }), threads });
   const browser = await chromium.launch({
     executablePath: envValue('SLMLAB_CHROMIUM') ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],

@@ -1,5 +1,5 @@
 /**
- * The service process: `node dist/lib/service/main.js --foreground [options]`. The CLI's
+ * The service process, with its pages: `node dist/lib/app/main.js --foreground [options]`. The CLI's
  * `slmlab service start --foreground` calls runServiceMain(); `slmlab service start` (daemon.ts)
  * spawns this file detached. It serves until SIGTERM or SIGINT, writes <cacheDir>/service.json
  * once it listens and removes it when it stops.
@@ -24,20 +24,21 @@
  */
 import { randomUUID } from 'node:crypto';
 import { walkArgs } from '../util/argv';
-import { isRecordedService, processStartTime } from './process-identity';
+import { isRecordedService, processStartTime } from '../client/service-identity';
 import { SlmlabError, UsageError } from '../errors';
 import { fromSystemError } from '../system-errors';
 import { DEFAULT_MAX_BATCH, MAX_BATCH_LIMIT } from '../engine/engine';
-import { DEFAULT_SERVICE_PREFILL_CHUNK } from './model-manager';
+import { DEFAULT_SERVICE_PREFILL_CHUNK } from '../service/model-manager';
 import * as path from 'node:path';
 import { cacheDir } from '../cache/location';
 import { CatalogRegistry } from '../registry/catalog-registry';
-import { jsonLogger } from './context';
-import { DEFAULT_STORED_RESPONSES } from './response-store';
-import { FolderRegistry } from './folder-registry';
+import { jsonLogger } from '../service/context';
+import { DEFAULT_STORED_RESPONSES } from '../service/response-store';
+import { FolderRegistry } from '../service/folder-registry';
 import type { ModelRegistry } from '../registry/model-registry';
-import { startService, type ServiceHandle } from './server';
-import { readState, removeState, stateFilePath, writeState } from './state-file';
+import type { ServiceHandle } from '../service/server';
+import { startServiceWithPages } from './start-service';
+import { readState, removeState, stateFilePath, writeState } from '../client/service-state';
 import { envValue, type EnvName } from '../environment';
 
 export interface MainOptions {
@@ -163,14 +164,14 @@ export async function runServiceMain(
   if (o.stateFile) {
     const prior = readState(o.stateFile);
     const key = envValue('SLMLAB_API_KEY', env);
-    if (prior && prior.pid !== process.pid && await isRecordedService(prior, key ? { Authorization: `Bearer ${key}` } : {})) {
+    if (prior && prior.pid !== process.pid && await isRecordedService(prior, key || undefined)) {
       throw new UsageError(`a service is already running at ${prior.url} (pid ${prior.pid}): stop it with \`slmlab service stop\`, or pass --state-file for a second one`);
     }
   }
   const logger = jsonLogger();
   const instance = randomUUID();
   let stop: (signal: string) => void = () => undefined;
-  const service = await startService({
+  const service = await startServiceWithPages({
     onShutdownRequest: () => stop('POST /shutdown'),
     instance,
     registry: deps.registry ?? defaultRegistry(o, env), host: o.host, port: o.port, apiKey: envValue('SLMLAB_API_KEY', env) || undefined,
