@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseCatalog } from '../lib/catalog';
 import { CatalogRegistry } from '../lib/registry/catalog-registry';
-import type { ServiceHandle } from '../lib/service/server';
+import { startService, type ServiceHandle } from '../lib/service/server';
 import { startServiceWithPages } from '../lib/app/start-service';
 import { makeTempDir, removeTempDir } from './helpers/models';
 
@@ -157,4 +157,25 @@ test('`slmlab service start --no-auto-download` is accepted (the README promises
   assert.match(err, /listening on http:\/\/127\.0\.0\.1:\d+/, err);
   child.kill('SIGTERM');
   assert.equal(await exit, 0, err);
+});
+
+test('startService alone serves no pages; routes handed down by the caller are served under the same cross-site rule', async () => {
+  const bare = await startService({ registry: new CatalogRegistry({ catalog: parseCatalog(JSON.stringify({ version: 1, models: [] })), cache: { cacheDir: cacheDir(), env: {} } }), threads: 1, apiKey: '',
+    routes: [{ method: 'POST', path: '/extra/:name', effect: 'write', handler: (_ctx, _req, res, params) => { res.writeHead(200, { 'Content-Type': 'text/plain' }); res.end(`hello ${params.name}`); } }] });
+  try {
+    for (const p of ['/chat', '/browser', '/web/models']) {
+      const r = await fetch(bare.url + p);
+      await r.arrayBuffer();
+      assert.equal(r.status, 404, p);
+    }
+    assert.ok(!bare.routes.some((r) => r.path.startsWith('/web/')));
+    assert.deepEqual(bare.routes.at(-1), { method: 'POST', path: '/extra/:name', effect: 'write' });
+    const ok = await fetch(bare.url + '/extra/you', { method: 'POST' });
+    assert.equal(await ok.text(), 'hello you');
+    const refused = await fetch(bare.url + '/extra/you', { method: 'POST', headers: CROSS_SITE[0][1] });
+    assert.equal(refused.status, 403);
+    assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'cross_site_refused');
+  } finally {
+    await bare.close();
+  }
 });
