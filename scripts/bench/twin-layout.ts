@@ -19,7 +19,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { median } from '../../lib/bench/stats';
-import { type BuilderStyle } from '../../lib/synth/write-model';
+import type { BuilderStyle } from '../../lib/synth/write-model';
 import { buildModel } from '../../lib/cache/build-model';
 import { loadModel } from '../../lib/engine/engine';
 import { scriptArgs } from '../../lib/util/argv';

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { buildUnderLock } from '../../lib/cache/build-locked';
 import { BLOCK_SIZES, PRECISIONS, type Precision } from '../../lib/synth/write-model';
-import { type BuildOptions, type BuildReport } from '../../lib/cache/build-model';
+import type { BuildOptions, BuildReport } from '../../lib/cache/build-model';
 import { SHAPES, shapeNames } from '../../lib/synth/shapes';
 import { integer, oneOf } from './parse';
 import { buildSummary } from './format';
