@@ -4,22 +4,9 @@
  * spawns this file detached. It serves until SIGTERM or SIGINT, writes <cacheDir>/service.json
  * once it listens and removes it when it stops.
  *
- * Options (flags win over environment variables):
- *   --host H            SLMLAB_HOST       default 127.0.0.1 (others need SLMLAB_API_KEY)
- *   --port N            SLMLAB_PORT       default 0: a free port, written to service.json
- *   --ttl SECONDS       SLMLAB_TTL        default 600 (0: keep models loaded)
- *   --max-queue N       SLMLAB_MAX_QUEUE  default 16
- *   --max-body-bytes N                    default 1048576
- *   --threads N         SLMLAB_THREADS    ONNX Runtime intra-op threads per model (default 0: ORT's)
- *   --max-batch N       SLMLAB_MAX_BATCH  requests decoded together per model (default 8; 1 = one at a time)
- *   --stored-responses N SLMLAB_STORED_RESPONSES  Responses API responses kept in memory (default 20; 0 = none)
- *   --prefill-chunk N   SLMLAB_PREFILL_CHUNK  longest prefill run for one prompt, in tokens (default 128; 0 = whole prompts)
- *   --logits last|all   SLMLAB_LOGITS     last (default): logits for the last position only; all: the model's own graph
- *   --model NAME=DIR    (repeatable)      serve a model folder under NAME
- *   --models-dir DIR    (repeatable)      serve every model folder under DIR
- *                                         (with neither: the catalog and the cache, as `slmlab model list` sees them)
- *   --state-file FILE                     default <cacheDir>/service.json; --no-state-file to skip
- *   --log-file FILE                       recorded in service.json (the daemon redirects output there)
+ * Its options are the table SERVICE_ARGS below (`node dist/lib/app/main.js --help` prints it):
+ * flags win over the SLMLAB_* variables; with neither --model nor --models-dir it serves the
+ * catalog and the cache, as `slmlab model list` sees them.
  * The API key is read from SLMLAB_API_KEY only, so it never shows in a process list.
  */
 import { randomUUID } from 'node:crypto';
