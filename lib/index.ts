@@ -38,10 +38,8 @@ export { CatalogRegistry } from './registry/catalog-registry';
 
 // models: synthetic builds (twins of real architectures, random weights)
 export { SHAPES, shapeNames, parameterCount, type ModelShape, type TokenizerFamily } from './synth/shapes';
-export {
-  buildModel, syntheticId, weightsFileName, PRECISIONS, BLOCK_SIZES, BUILDER_STYLES, DEFAULT_BUILDER_STYLE,
-  type BuildOptions, type BuildReport, type BuildProgress, type Precision, type BuilderStyle,
-} from './synth/build-model';
+export { syntheticId, weightsFileName, PRECISIONS, BLOCK_SIZES, BUILDER_STYLES, DEFAULT_BUILDER_STYLE, type BuildProgress, type Precision, type BuilderStyle } from './synth/write-model';
+export { buildModel, type BuildOptions, type BuildReport } from './cache/build-model';
 export { SYNTHETIC_NOTE } from './synth/model-config';
 export type { LogitsMode } from './synth/decoder-graph';
 
@@ -97,11 +95,12 @@ export { compareEngines, type EngineComparison, type EngineCompareOptions } from
 // service: the OpenAI-compatible local service, its daemon, first-use preparation, its pages
 
 export { startService, FolderRegistry, type ServiceHandle, type ServiceOptions, type ModelRegistry } from './service';
-export { startDaemon, stopDaemon, daemonStatus } from './service/daemon';
-export { startOnWorkshopPort, choosePort, WORKSHOP_PORT, type WorkshopStart, type WorkshopStartOptions } from './service/workshop-port';
+export { startDaemon, stopDaemon, daemonStatus } from './app/daemon';
+export { startOnWorkshopPort, choosePort, WORKSHOP_PORT, type WorkshopStart, type WorkshopStartOptions } from './app/workshop-port';
 export { PreparingRegistry, type PreparationRecord, type PreparationNeed, type PreparationOptions } from './service/preparation';
 export { DEFAULT_SERVICE_PREFILL_CHUNK } from './service/model-manager';
-export { pageUrl, openInBrowser, browserManifest, BROWSER_MAX_BYTES, type PageRequest, type PageUrl, type BrowserManifest } from './web';
+export { pageUrl, openInBrowser, type PageRequest, type PageUrl } from './app/open-page';
+export { browserManifest, BROWSER_MAX_BYTES, type BrowserManifest } from './web';
 
 // retrieval-augmented generation (chunking, BM25 retrieve(), the workshop's prompt)
 export { retrieve, buildIndex, chunkDocuments, chunkText, ragMessages, contextBlock, RAG_SYSTEM_PROMPT, WORKSHOP_DOCS, DEFAULT_BM25, DEFAULT_CHUNK } from './rag';
@@ -151,3 +150,6 @@ export { showFigure } from './lab/display';
 export { type PlanOverrides } from './bench/plan';
 export { runProfilePlan } from './bench/run-profile';
 export { runVerdict, type Verdict, type VerdictOptions } from './bench/runner';
+
+// issue 19 (no loops): the service with its pages, now that lib/service serves none by itself
+export { startServiceWithPages } from './app/start-service';

@@ -16,7 +16,7 @@ import type { GenerateRequest, GenerationResult } from '../lib/engine/types';
 import { ContextLengthError, InvalidRequestError } from '../lib/errors';
 import { SHAPES } from '../lib/synth/shapes';
 import type { ModelShape } from '../lib/synth/shapes';
-import { buildModel } from '../lib/synth/build-model';
+import { buildModel } from '../lib/cache/build-model';
 import * as path from 'node:path';
 import { buildTiny, makeTempDir, removeTempDir } from './helpers/models';
 import { BatchScheduler } from '../lib/engine/batch-scheduler';

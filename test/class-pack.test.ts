@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tar from 'tar';
-import { buildModel } from '../lib/synth/build-model';
+import { buildModel } from '../lib/cache/build-model';
 import { cachedFolderFor, listCache } from '../lib/cache';
 import { findModel, loadCatalog } from '../lib/catalog';
 import { packModels, unpackModels, PackError, MANIFEST_NAME, STAGING } from '../lib/cache/pack';

@@ -10,12 +10,12 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { buildModel } from '../lib/synth/build-model';
+import { buildModel } from '../lib/cache/build-model';
 import { SlmlabError } from '../lib/errors';
 import { ServiceError } from '../lib/service/errors';
 import { EndpointError } from '../lib/client/errors';
 import { TransientError } from '../lib/cache/download/http';
-import { UsageError } from '../lib/service/main';
+import { UsageError } from '../lib/app/main';
 import { GridError } from '../lib/bench/grid/errors';
 import { makeTempDir, removeTempDir } from './helpers/models';
 

@@ -15,9 +15,9 @@ import {
   EndpointError, chunkTokenCounts, findEndpoint, itlFromChunks, normalizeBaseURL, parseFoundryStatus, timedChat, type TimedCall,
 } from '../lib/client';
 import { TextTokenizer } from '../lib/engine/tokenizer';
-import { startDaemon, stopDaemon } from '../lib/service/daemon';
-import { writeState, stateFilePath } from '../lib/service/state-file';
-import { buildModel } from '../lib/synth/build-model';
+import { startDaemon, stopDaemon } from '../lib/app/daemon';
+import { writeState, stateFilePath } from '../lib/client/service-state';
+import { buildModel } from '../lib/cache/build-model';
 import { makeTempDir, removeTempDir } from './helpers/models';
 import { startScriptedServer, type RecordedRequest, type ScriptChunk, type ScriptedServer } from './helpers/scripted-server';
 import { clientFor, MODEL_ID, tinyFixture, type TinyFixture } from './helpers/service';

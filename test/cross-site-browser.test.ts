@@ -14,7 +14,8 @@ import { chromium, type Browser } from 'playwright-core';
 import * as path from 'node:path';
 import { parseCatalog } from '../lib/catalog';
 import { CatalogRegistry } from '../lib/registry/catalog-registry';
-import { startService, type ServiceHandle } from '../lib/service/server';
+import type { ServiceHandle } from '../lib/service/server';
+import { startServiceWithPages } from '../lib/app/start-service';
 import { MODEL_ID, tinyFixture, type TinyFixture } from './helpers/service';
 
 const CHROMIUM = process.env.SLMLAB_CHROMIUM ?? '/usr/bin/chromium';
@@ -37,7 +38,7 @@ before(async () => {
     alias: 'twin-x', displayName: 'twin x', family: 'test', publisher: 'slmlab', parameters: 107456, contextLength: 512, license: 'MIT', task: 'chat-completion', synthetic: true,
     variants: [{ id: TWIN, device: 'CPU', provider: 'cpu', precision: 'int4', version: 1, sizeBytes: 190616, source: { kind: 'synthetic', shape: 'tiny', precision: 'int4', seed: 3 } }],
   }] }));
-  catalogSvc = await startService({ registry: new CatalogRegistry({ catalog, cache: { cacheDir: path.join(fx.root, 'catalog-cache'), env: {} } }), threads: 1, apiKey: '', prepareWaitMs: 0 });
+  catalogSvc = await startServiceWithPages({ registry: new CatalogRegistry({ catalog, cache: { cacheDir: path.join(fx.root, 'catalog-cache'), env: {} } }), threads: 1, apiKey: '', prepareWaitMs: 0 });
   page = http.createServer((req, res) => {
     const s = svc.url;
     const id = encodeURIComponent(MODEL_ID);

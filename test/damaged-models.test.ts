@@ -18,7 +18,7 @@ import { listCache } from '../lib/cache/list';
 import { loadModel } from '../lib/engine/engine';
 import { DownloadError, ModelDamagedError } from '../lib/errors';
 import { checkExternalData, externalDataRefs } from '../lib/onnx/external-data-check';
-import { buildModel } from '../lib/synth/build-model';
+import { buildModel } from '../lib/cache/build-model';
 import { HubServer, filesFromFolder, seededBytes } from './helpers/hub-server';
 import { buildTiny, makeTempDir, removeTempDir } from './helpers/models';
 

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildModel } from '../lib/synth/build-model';
+import { buildModel } from '../lib/cache/build-model';
 import { buildTiny, makeTempDir, removeTempDir } from './helpers/models';
 
 const CLI = path.join(__dirname, '..', 'scripts', 'cli.js');
@@ -48,7 +48,7 @@ test('quantise into a place that cannot be written: exit 7, one line', async (t)
 
 test('a frozen service (SIGSTOP): `service status` exits 8 and says it does not answer', async () => {
   const cache = path.join(root, 'svc-cache');
-  const child = spawn(process.execPath, [path.join(__dirname, '..', 'lib', 'service', 'main.js'), '--port', '0'], { env: { ...process.env, SLMLAB_CACHE_DIR: cache }, stdio: 'ignore' });
+  const child = spawn(process.execPath, [path.join(__dirname, '..', 'lib', 'app', 'main.js'), '--port', '0'], { env: { ...process.env, SLMLAB_CACHE_DIR: cache }, stdio: 'ignore' });
   try {
     let s = { code: -1 as number | null, stdout: '', stderr: '' };
     for (let i = 0; i < 100; i++) {

@@ -14,7 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ServiceHandle } from '../lib/service/server';
 import { buildEncoderModel } from '../lib/synth/encoder';
-import { parseServiceArgs } from '../lib/service/main';
+import { parseServiceArgs } from '../lib/app/main';
 import { clientFor, MODEL_ALIAS, MODEL_ID, postRaw, tinyFixture, type TinyFixture } from './helpers/service';
 
 let fx: TinyFixture;

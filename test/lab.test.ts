@@ -14,7 +14,7 @@ import pl from 'nodejs-polars';
 import { tableOf, tableHtml, tableText, show, oneLine, toDanfo, parameterRows } from '../lib/lab';
 import { ModelNotFoundError } from '../lib/errors';
 import { rewriteFoundryArgv } from '../scripts/cli/foundry-aliases';
-import { choosePort, portIsFree } from '../lib/service/workshop-port';
+import { choosePort, portIsFree } from '../lib/app/workshop-port';
 import { locateModel } from '../lib/registry/locate-model';
 import { OfflineError } from '../lib/cache/download/offline';
 import { makeTempDir, removeTempDir } from './helpers/models';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { buildModel } from '../lib/synth/build-model';
+import { buildModel } from '../lib/cache/build-model';
 import { quantizeModel } from '../lib/quantize';
 import { syntheticNote, twinOfRecord } from '../lib/synth/model-config';
 import { escapeControl, syntheticBanner } from '../scripts/cli/format';

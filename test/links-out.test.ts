@@ -14,7 +14,8 @@ import { decodeModel } from '../lib/onnx/decode-model';
 import { TensorBytesReader } from '../lib/onnx/tensor-bytes';
 import { quantizeModel } from '../lib/quantize/quantize-model';
 import { FolderRegistry } from '../lib/service/folder-registry';
-import { startService, type ServiceHandle } from '../lib/service/server';
+import type { ServiceHandle } from '../lib/service/server';
+import { startServiceWithPages } from '../lib/app/start-service';
 import { checkInside } from '../lib/util/inside-folder';
 import { buildTiny, copyDir, makeTempDir, removeTempDir } from './helpers/models';
 
@@ -103,7 +104,7 @@ describe('links out of the model folder', () => {
     copyDir(good, dir);
     fs.writeFileSync(path.join(outside, 'secret'), 'do not serve');
     fs.symlinkSync(path.join(outside, 'secret'), path.join(dir, 'model.onnx.data'));
-    const svc: ServiceHandle = await startService({ registry: new FolderRegistry({ 'served:1': { dir } }), apiKey: '', threads: 1 });
+    const svc: ServiceHandle = await startServiceWithPages({ registry: new FolderRegistry({ 'served:1': { dir } }), apiKey: '', threads: 1 });
     try {
       const manifest = await fetch(`${svc.url}/web/models/served%3A1/manifest`);
       const body = await manifest.text();

@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import OpenAI from 'openai';
-import { buildModel } from '../lib/synth/build-model';
+import { buildModel } from '../lib/cache/build-model';
 import { FolderRegistry } from '../lib/service/folder-registry';
 import { startService, type ServiceHandle } from '../lib/service/server';
 import { exportGguf } from '../lib/gguf';

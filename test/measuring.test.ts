@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { runGrid } from '../lib/bench/runner';
 import { readRecords, type CellSummaryRecord } from '../lib/bench/store';
 import { FolderRegistry } from '../lib/service/folder-registry';
-import { buildModel } from '../lib/synth/build-model';
+import { buildModel } from '../lib/cache/build-model';
 import { SHAPES } from '../lib/synth/shapes';
 import { energyMeter } from '../lib/eval/energy';
 import { compare } from '../lib/analysis/compare';

@@ -142,7 +142,7 @@ test('the notebooks execute headless and render DataFrame tables, plotly figures
     assert.match(s4, /the \d best passages for: /, 'the RAG section: retrieve() on the workshop DOCS as a table');
     assert.match(s4, /Answer using ONLY the provided context/, 'the RAG section: the prompt as the chat page builds it');
     // Session 3b: both engines on the same weights; each row's memory is its own engine process.
-    const s3b = fs.readFileSync(html('session03b_two_engines'), 'utf8');
+    const s3b = fs.readFileSync(html('session03b_two_engines'), 'utf8').replace(/<wbr>/g, '');
     assert.match(s3b, /<table class="slmlab-table" data-source="polars"/, 'session03b: the grid table');
     assert.match(s3b, /<th[^>]*>model_peak_rss_mb<\/th>/, 'session03b: the engine process memory column');
     if (llama.skip === false) assert.match(s3b, /first token sooner on/, 'session03b: the conclusion computed from both engines');

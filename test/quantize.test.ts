@@ -15,7 +15,7 @@ import {
 } from '../lib/onnx';
 import { compareModels, derivePromptTemplate, measureFidelity, quantizeModel, QuantizeError, type QuantizeModelOptions } from '../lib/quantize';
 import { DecoderSession } from '../lib/engine/decoder-session';
-import { buildModel } from '../lib/synth/build-model';
+import { buildModel } from '../lib/cache/build-model';
 import { SHAPES } from '../lib/synth/shapes';
 import { tokenizerFilesFor, writeTokenizerFiles } from '../lib/synth/tokenizer-files';
 import { AbortedError, ModelDamagedError, ModelInvalidError } from '../lib/errors';

@@ -14,7 +14,7 @@ import { loadChatTemplate, foldSystemIntoFirstUser, renderFoundry, type ChatMess
 import { loadModel } from '../lib/engine/engine';
 import { missingOpOf, checkKvType } from '../lib/engine/load-checks';
 import { ModelInvalidError, ModelNotFoundError } from '../lib/errors';
-import { buildModel } from '../lib/synth/build-model';
+import { buildModel } from '../lib/cache/build-model';
 import { SHAPES } from '../lib/synth/shapes';
 import { GraphBuilder } from '../lib/synth/graph-builder';
 import { encodeModel, DataType } from '../lib/onnx';

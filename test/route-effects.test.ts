@@ -11,7 +11,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseCatalog } from '../lib/catalog';
 import { CatalogRegistry } from '../lib/registry/catalog-registry';
-import { routeTable, startService, type ServiceHandle } from '../lib/service/server';
+import { startService, type ServiceHandle } from '../lib/service/server';
+import { startServiceWithPages } from '../lib/app/start-service';
 import { makeTempDir, removeTempDir } from './helpers/models';
 
 let root: string;
@@ -32,7 +33,7 @@ before(async () => {
         source: { kind: 'synthetic', shape: 'tiny', precision: 'int4', seed: 21 } }],
     }],
   }));
-  svc = await startService({ registry: new CatalogRegistry({ catalog, cache: { cacheDir: cacheDir(), env: {} } }), threads: 1, apiKey: '', prepareWaitMs: 0 });
+  svc = await startServiceWithPages({ registry: new CatalogRegistry({ catalog, cache: { cacheDir: cacheDir(), env: {} } }), threads: 1, apiKey: '', prepareWaitMs: 0 });
 });
 after(async () => {
   await svc.close();
@@ -58,7 +59,7 @@ const CROSS_SITE: Array<[string, Record<string, string>]> = [
 
 describe('the route table', () => {
   test('every route declares one of the known effects, and the page and Foundry routes that act are not read', () => {
-    const table = routeTable();
+    const table = svc.routes;
     assert.ok(table.length >= 20, `only ${table.length} routes`);
     for (const r of table) assert.ok(['read', 'prepare', 'write'].includes(r.effect), `${r.method} ${r.path}: effect ${r.effect}`);
     const effect = (m: string, p: string) => table.find((r) => r.method === m && r.path === p)?.effect;
@@ -69,7 +70,7 @@ describe('the route table', () => {
   });
 
   test('every state-changing route refuses each cross-site header shape with 403, and nothing happens', async () => {
-    const acting = routeTable().filter((r) => r.effect !== 'read');
+    const acting = svc.routes.filter((r) => r.effect !== 'read');
     assert.ok(acting.length >= 7);
     for (const r of acting) {
       for (const [shape, headers] of CROSS_SITE) {
@@ -88,7 +89,7 @@ describe('the route table', () => {
   });
 
   test('read routes answer cross-site GETs but never download, build or load', async () => {
-    for (const r of routeTable().filter((x) => x.effect === 'read')) {
+    for (const r of svc.routes.filter((x) => x.effect === 'read')) {
       for (const id of [LATER, 'no-such-model']) {
         const res = await fetch(svc.url + concrete(r.path, id), { headers: CROSS_SITE[0][1] });
         await res.arrayBuffer();
@@ -156,4 +157,25 @@ test('`slmlab service start --no-auto-download` is accepted (the README promises
   assert.match(err, /listening on http:\/\/127\.0\.0\.1:\d+/, err);
   child.kill('SIGTERM');
   assert.equal(await exit, 0, err);
+});
+
+test('startService alone serves no pages; routes handed down by the caller are served under the same cross-site rule', async () => {
+  const bare = await startService({ registry: new CatalogRegistry({ catalog: parseCatalog(JSON.stringify({ version: 1, models: [] })), cache: { cacheDir: cacheDir(), env: {} } }), threads: 1, apiKey: '',
+    routes: [{ method: 'POST', path: '/extra/:name', effect: 'write', handler: (_ctx, _req, res, params) => { res.writeHead(200, { 'Content-Type': 'text/plain' }); res.end(`hello ${params.name}`); } }] });
+  try {
+    for (const p of ['/chat', '/browser', '/web/models']) {
+      const r = await fetch(bare.url + p);
+      await r.arrayBuffer();
+      assert.equal(r.status, 404, p);
+    }
+    assert.ok(!bare.routes.some((r) => r.path.startsWith('/web/')));
+    assert.deepEqual(bare.routes.at(-1), { method: 'POST', path: '/extra/:name', effect: 'write' });
+    const ok = await fetch(bare.url + '/extra/you', { method: 'POST' });
+    assert.equal(await ok.text(), 'hello you');
+    const refused = await fetch(bare.url + '/extra/you', { method: 'POST', headers: CROSS_SITE[0][1] });
+    assert.equal(refused.status, 403);
+    assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'cross_site_refused');
+  } finally {
+    await bare.close();
+  }
 });

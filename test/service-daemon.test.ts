@@ -9,10 +9,10 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import OpenAI from 'openai';
-import { buildModel } from '../lib/synth/build-model';
-import { daemonPs, daemonStatus, formatPs, formatStatus, restartDaemon, startDaemon, stopDaemon } from '../lib/service/daemon';
-import { parseServiceArgs, runServiceMain } from '../lib/service/main';
-import { pidAlive, readState, stateFilePath } from '../lib/service/state-file';
+import { buildModel } from '../lib/cache/build-model';
+import { daemonPs, daemonStatus, formatPs, formatStatus, restartDaemon, startDaemon, stopDaemon } from '../lib/app/daemon';
+import { parseServiceArgs, runServiceMain } from '../lib/app/main';
+import { pidAlive, readState, stateFilePath } from '../lib/client/service-state';
 import { makeTempDir, removeTempDir } from './helpers/models';
 
 let root: string;

@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildModel } from '../lib/synth/build-model';
-import { daemonStatus, restartDaemon, startDaemon, stopDaemon } from '../lib/service/daemon';
-import { processStartTime } from '../lib/service/process-identity';
-import { pidAlive, readState, stateFilePath, writeState } from '../lib/service/state-file';
+import { buildModel } from '../lib/cache/build-model';
+import { daemonStatus, restartDaemon, startDaemon, stopDaemon } from '../lib/app/daemon';
+import { processStartTime } from '../lib/client/service-identity';
+import { pidAlive, readState, stateFilePath, writeState } from '../lib/client/service-state';
 import { makeTempDir, removeTempDir } from './helpers/models';
 
 const CLI = path.resolve(__dirname, '..', 'scripts', 'cli.js');

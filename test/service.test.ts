@@ -14,7 +14,7 @@ import { ModelManager, type ServedRequest } from '../lib/service/model-manager';
 import { loadModel, type LoadedModel } from '../lib/engine/engine';
 import { FolderRegistry } from '../lib/service/folder-registry';
 import { ModelNotFoundError } from '../lib/errors';
-import { parseServiceArgs } from '../lib/service/main';
+import { parseServiceArgs } from '../lib/app/main';
 import { clientFor, MODEL_ALIAS, MODEL_ID, tinyFixture, type TinyFixture } from './helpers/service';
 
 let fx: TinyFixture;

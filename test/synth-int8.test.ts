@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DecoderSession } from '../lib/engine/decoder-session';
-import { buildModel } from '../lib/synth/build-model';
+import { buildModel } from '../lib/cache/build-model';
 import { makeTempDir, removeTempDir } from './helpers/models';
 
 let root: string;

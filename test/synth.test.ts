@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { buildModel, type BuildOptions } from '../lib/synth/build-model';
+import { buildModel, type BuildOptions } from '../lib/cache/build-model';
 import { DataType, encodeModel, type TensorRecord } from '../lib/onnx';
 import { GraphBuilder } from '../lib/synth/graph-builder';
 import { dequantizeRow, int4Layout, quantizeRow } from '../lib/onnx/matmul-nbits';

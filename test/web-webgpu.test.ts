@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { loadModel } from '../lib/engine/engine';
 import { SOFTWARE_ADAPTER_NOTE } from '../lib/engine/adapter';
-import { buildModel } from '../lib/synth/build-model';
+import { buildModel } from '../lib/cache/build-model';
 import type { ServiceHandle } from '../lib/service/server';
 import { tinyFixture, type TinyFixture } from './helpers/service';
 

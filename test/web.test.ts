@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { loadModel } from '../lib/engine/engine';
-import { buildModel } from '../lib/synth/build-model';
+import { buildModel } from '../lib/cache/build-model';
 import type { ServiceHandle } from '../lib/service/server';
 import { BROWSER_MAX_BYTES } from '../lib/web/browser-model';
 import { readDocs } from '../lib/web/docsets';

@@ -18,7 +18,7 @@ import { runGrid } from '../lib/bench/runner';
 import { readRecords } from '../lib/bench/store';
 import { summarizeResults, formatSummary } from '../lib/analysis';
 import type { ModelShape } from '../lib/synth/shapes';
-import { buildModel } from '../lib/synth/build-model';
+import { buildModel } from '../lib/cache/build-model';
 import { buildTiny, makeTempDir, removeTempDir } from './helpers/models';
 
 const swiftshader = findSwiftShader();

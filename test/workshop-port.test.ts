@@ -8,9 +8,9 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { stopDaemon } from '../lib/service/daemon';
-import { choosePort, startOnWorkshopPort } from '../lib/service/workshop-port';
-import { pageUrl } from '../lib/web/open-page';
+import { stopDaemon } from '../lib/app/daemon';
+import { choosePort, startOnWorkshopPort } from '../lib/app/workshop-port';
+import { pageUrl } from '../lib/app/open-page';
 import { makeTempDir, removeTempDir } from './helpers/models';
 
 const root = makeTempDir();

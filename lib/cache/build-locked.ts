@@ -5,7 +5,7 @@
  * outside the cache (--out) is not locked: the cache may not even be writable.
  */
 import * as path from 'node:path';
-import { buildModel, buildTarget, type BuildOptions, type BuildReport } from '../synth/build-model';
+import { buildModel, buildTarget, type BuildOptions, type BuildReport } from './build-model';
 import { cacheDir as defaultCacheDir } from './location';
 import { acquireLock, lockFile, type LockInfo } from './lock';
 

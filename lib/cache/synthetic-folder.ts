@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SyntheticSource } from '../catalog/types';
-import { syntheticId } from '../synth/build-model';
+import { syntheticId } from '../synth/write-model';
 import { BUILD_FILE, readCompletion } from './completion';
 import { findDamage } from './damage';
 

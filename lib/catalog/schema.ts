@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { CatalogError } from '../errors';
 import { PROVIDERS } from '../engine/providers';
 import { SHAPES, shapeNames } from '../synth/shapes';
-import { BLOCK_SIZES } from '../synth/build-model';
+import { BLOCK_SIZES } from '../synth/write-model';
 import type { CatalogFile } from './types';
 import { splitVariantId, unsafeIdReason } from './ids';
 

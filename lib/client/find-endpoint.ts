@@ -13,7 +13,7 @@
  *   const client = new OpenAI({ baseURL: ep.baseURL, apiKey: ep.apiKey });
  */
 import { cacheDir } from '../cache/location';
-import { daemonStatus } from '../service/daemon';
+import { daemonStatus } from './running-service';
 import { normalizeBaseURL } from './base-url';
 import { EndpointError } from './errors';
 import { foundryServiceStatus } from './foundry-status';

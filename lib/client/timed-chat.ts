@@ -46,11 +46,9 @@ export interface TimedChatOptions {
   maxResponseBytes?: number;
 }
 
-/** Without timeoutMs, the whole call is still bounded: 30 minutes (a slow endless stream must not hang a run for ever). */
-export const DEFAULT_TOTAL_TIMEOUT_MS = 30 * 60_000;
+import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TOTAL_TIMEOUT_MS } from './bounds';
 
-/** 8 MiB: a few thousand tokens streamed as SSE chunks are well under 2 MiB. */
-export const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+export { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TOTAL_TIMEOUT_MS };
 
 /**
  * A fetch that counts the body's bytes as they arrive and fails the body past `limit`

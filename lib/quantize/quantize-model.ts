@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fromSystemError } from '../system-errors';
-import { removeAbandonedBuilds } from '../synth/build-model';
+import { removeAbandonedBuilds } from '../cache/build-folder';
 import { AbortedError, SlmlabError } from '../errors';
 import { inspectModelFolder, type FolderLayout } from '../engine/model-folder';
 import { DecoderSession } from '../engine/decoder-session';

@@ -11,7 +11,8 @@ import * as path from 'node:path';
 import { ModelNotFoundError, SlmlabError } from '../errors';
 import { inspectModelFolder, type ModelFolder } from '../engine/model-folder';
 import type { ProviderName } from '../engine/providers';
-import { buildModel, type Precision } from '../synth/build-model';
+import type { Precision } from '../synth/write-model';
+import { buildModel } from '../cache/build-model';
 import { deviceOf, type RegistryDownloadProgress, type ModelRegistry, type RegistryEntry, type ResolvedModel } from '../registry/model-registry';
 
 export interface SyntheticSpec {

@@ -1,4 +1,4 @@
-/** The service room's public surface: start a service, manage it as a daemon, plug in a registry. */
+/** The service room's public surface: start a service (no pages: lib/app adds them), plug in a registry. */
 export { startService, type ServiceOptions, type ServiceHandle } from './server';
 export { FolderRegistry, type FolderModelSpec, type FolderRegistryOptions, type SyntheticSpec } from './folder-registry';
 export { deviceOf, type ModelRegistry, type RegistryEntry, type ResolvedModel, type RegistryDownloadProgress } from '../registry/model-registry';
@@ -6,10 +6,4 @@ export { ModelManager, type LoadedRecord, type ServedRequest, type Lease } from 
 export { jsonLogger, silentLogger, type ServiceLogger } from './context';
 export { ServiceError, toErrorResponse, type OpenAIErrorBody } from './errors';
 export { parseChatRequest, type ChatCall } from './validation';
-export {
-  startDaemon, stopDaemon, restartDaemon, daemonStatus, daemonPs, formatStatus, formatPs, logFilePath,
-  type DaemonOptions, type StartDaemonOptions, type DaemonStatus, type StartResult, type StopResult, type PsResult,
-} from './daemon';
-export { stateFilePath, readState, type ServiceState } from './state-file';
-export { runServiceMain, parseServiceArgs, defaultRegistry, type MainOptions } from './main';
 export { PreparingRegistry, Preparations, notReadyYet, type PreparationRecord, type PreparationNeed, type PreparationOptions, type PreparableRegistry } from './preparation';

@@ -7,7 +7,9 @@
  *   ...
  *   await svc.close();
  *
- * Binds 127.0.0.1 on a free port by default (svc.url says which). Every failure is answered
+ * Binds 127.0.0.1 on a free port by default (svc.url says which). The pages (lib/web/) are not
+ * this module's: a caller hands them in as `routes`; startServiceWithPages (lib/app/start-service.ts)
+ * is the service as `slmlab service start` runs it. Every failure is answered
  * in OpenAI's error shape with its HTTP status, and the server keeps serving.
  */
 import { randomUUID } from 'node:crypto';
@@ -32,7 +34,6 @@ import * as unsupported from './routes-unsupported';
 import * as embeddings from './routes-embeddings';
 import { EmbedderPool } from './embedders';
 import { ResponseStore } from './response-store';
-import { WEB_ROUTES } from '../web/routes';
 import { changesState, readOnlyContext, type RouteEffect, type RouteSpec } from './route-table';
 import { checkApiKey, checkBinding, checkCrossSite, checkOrigin, corsHeaders, isAllowedOrigin, isLoopback, preflightHeaders } from './security';
 import { envValue } from '../environment';
@@ -75,6 +76,12 @@ export interface ServiceOptions {
   onShutdownRequest?: () => void;
   /** Responses the Responses API keeps for GET /v1/responses/:id and previous_response_id (default 20, oldest dropped first). */
   storedResponses?: number;
+  /**
+   * More routes, handed down by the caller and served after the service's own, under the same
+   * rules: each declares its effect (route-table.ts), so every one but `read` refuses cross-site
+   * requests. The pages (lib/web/routes.ts) come this way: lib/app/start-service.ts adds them.
+   */
+  routes?: readonly RouteSpec[];
 }
 
 export interface ServiceHandle {
@@ -87,6 +94,8 @@ export interface ServiceHandle {
   engineFrozenAfterMs?: number;
   /** The token GET /slmlab/instance answers. */
   instance: string;
+  /** The routes this service serves, as declared (method, path, effect): what test/route-effects.test.ts walks. */
+  routes: Array<Pick<RouteSpec, 'method' | 'path' | 'effect'>>;
   /** Stops accepting, aborts running generations, disposes every model. */
   close(): Promise<void>;
 }
@@ -104,7 +113,7 @@ function route(method: string, path: string, handler: Handler, effect: RouteEffe
   return { method, path, pattern: new RegExp(`^${source}$`), keys, handler, effect };
 }
 
-const ROUTES: Route[] = [
+const OWN_ROUTES: Route[] = [
   route('GET', '/v1/models', openai.listModels, 'read'),
   route('GET', '/v1/models/:id', openai.getModel, 'read'),
   route('POST', '/v1/chat/completions', openai.chatCompletions, 'prepare'),
@@ -134,13 +143,16 @@ const ROUTES: Route[] = [
   route('POST', '/v1/embeddings', embeddings.embeddings, 'prepare'),
   // Changes nothing (it answers "not supported"), but a POST is never taken from another site.
   route('POST', '/v1/audio/transcriptions', unsupported.audioTranscriptions, 'write'),
-  // Session 4's pages (RAG chat, in-browser inference) and their assets: lib/web/routes.ts.
-  ...WEB_ROUTES.map((r) => route(r.method, r.path, r.handler, r.effect)),
 ];
 
-/** The route table as declared (method, path, effect): what test/route-effects.test.ts walks. */
-export function routeTable(): Array<Pick<RouteSpec, 'method' | 'path' | 'effect'>> {
-  return ROUTES.map((r) => ({ method: r.method, path: r.path, effect: r.effect }));
+/** The service's own routes, then the caller's (ServiceOptions.routes). */
+function routesWith(extra: readonly RouteSpec[] = []): Route[] {
+  return [...OWN_ROUTES, ...extra.map((r) => route(r.method, r.path, r.handler, r.effect))];
+}
+
+/** The route table as declared (method, path, effect), with `extra` routes after the service's own. */
+export function routeTable(extra: readonly RouteSpec[] = []): Array<Pick<RouteSpec, 'method' | 'path' | 'effect'>> {
+  return routesWith(extra).map((r) => ({ method: r.method, path: r.path, effect: r.effect }));
 }
 
 /** The URL a local client should use for a bound address. */
@@ -170,6 +182,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
     embedders: new EmbedderPool(options.threads),
   };
   const loopbackBind = isLoopback(host);
+  const routes = routesWith(options.routes);
 
   // requireHostHeader: false, so that a request without Host gets an OpenAI-shaped 400 from dispatch().
   const server = http.createServer({ keepAliveTimeout: 5000, requireHostHeader: false }, (req, res) => {
@@ -179,7 +192,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
       const ms = Math.round((performance.now() - started) * 10) / 10;
       logger.info('request', { method: req.method, path: req.url, status: res.statusCode, ms, finished: res.writableFinished });
     });
-    void dispatch(ctx, req, res, { apiKey, loopbackBind }).catch(async (e: unknown) => {
+    void dispatch(ctx, routes, req, res, { apiKey, loopbackBind }).catch(async (e: unknown) => {
       // An early answer (413, 401, 403, 404…) waits until the body is read, so the client gets it.
       if (!res.headersSent) await discardBody(req);
       const status = sendError(res, e);
@@ -245,10 +258,10 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
     })();
     return closing;
   };
-  return { url, host, port, manager, instance: ctx.instance, close };
+  return { url, host, port, manager, instance: ctx.instance, routes: routes.map((r) => ({ method: r.method, path: r.path, effect: r.effect })), close };
 }
 
-async function dispatch(ctx: ServiceContext, req: http.IncomingMessage, res: http.ServerResponse, sec: { apiKey?: string; loopbackBind: boolean }): Promise<void> {
+async function dispatch(ctx: ServiceContext, routes: readonly Route[], req: http.IncomingMessage, res: http.ServerResponse, sec: { apiKey?: string; loopbackBind: boolean }): Promise<void> {
   const method = req.method ?? 'GET';
   let pathname: string;
   let query: URLSearchParams;
@@ -275,7 +288,7 @@ async function dispatch(ctx: ServiceContext, req: http.IncomingMessage, res: htt
   }
   checkApiKey(req, sec.apiKey);
 
-  const matches = ROUTES.filter((r) => r.pattern.test(pathname));
+  const matches = routes.filter((r) => r.pattern.test(pathname));
   if (!matches.length) throw routeNotFound(method, pathname);
   const hit = matches.find((r) => r.method === method);
   if (!hit) throw methodNotAllowed(method, pathname, [...new Set(matches.map((r) => r.method))]);

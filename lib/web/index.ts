@@ -1,6 +1,5 @@
-/** Session 4's pages on the service: routes (mounted by service/server.ts), page URLs for the CLI, browser manifests. */
+/** Session 4's pages on the service: routes (handed to the service by lib/app/start-service.ts), browser manifests. */
 export { WEB_ROUTES, type WebRoute } from './routes';
-export { pageUrl, openInBrowser, type PageRequest, type PageUrl } from './open-page';
 export { browserManifest, BROWSER_MAX_BYTES, type BrowserManifest, type BrowserModelFile } from './browser-model';
 export { readDocs, DocsetStore } from './docsets';
 export { contentSecurityPolicy, pageHeaders } from './headers';

@@ -47,9 +47,9 @@ import * as fs from 'node:fs';
 import { defaultLlamaCppDir, llamaCppEntry, LlamaCppBench } from './llama-cpp';
 import OpenAI from 'openai';
 import { collectGarbage } from '../../lib/util/gc';
-import { intArg, walkArgs } from '../../lib/util/argv';
+import { scriptArgs } from '../../lib/util/argv';
 import * as stats from '../../lib/bench/stats';
-import { buildModel } from '../../lib/synth/build-model';
+import { buildModel } from '../../lib/cache/build-model';
 import { shapeNames } from '../../lib/synth/shapes';
 import { loadModel, type LoadedModel } from '../../lib/engine/engine';
 import { inspectModelFolder } from '../../lib/engine/model-folder';
@@ -80,76 +80,44 @@ interface Options {
   prefillChunk: number;
 }
 
-const USAGE = `Usage: node dist/scripts/bench/batching.js [options]
+const PARTS = ['invariance', 'ttft', 'service'] as const;
 
-Measures continuous batching and time to first token (see the header of scripts/bench/batching.ts).
-
-Options:
-  --shape NAME         synthetic twin to build or reuse (default qwen2.5-0.5b; ${shapeNames().join(', ')})
-  --model DIR          a genai-layout model folder instead (part 2's last-logits rows need --shape)
-  --streams LIST       concurrent streams per service cell (default 1,2,4,8)
-  --rounds N           service rounds (default 3)
-  --requests N         requests per stream per cell (default 2)
-  --tokens N           new tokens per service request (default 32)
-  --prompt-tokens N    prompt length for part 2 (default 32)
-  --solo-tokens N      new tokens per part-2 run (default 8)
-  --ttft-rounds N      part-2 rounds (default 15)
-  --threads N          ONNX Runtime intra-op threads (default 2)
-  --max-batch N        the batched service's --max-batch (default 8)
-  --no-unbatched       skip the --max-batch 1 service (the baseline)
-  --parts LIST         any of invariance,ttft,service (default all three)
-  --llama-cpp DIR      folder with node_modules/node-llama-cpp (default <cache>/engines/llama.cpp)
-  --gguf FILE          GGUF of the same weights for llama.cpp (default <model folder>/model.gguf)
-  --no-llama-cpp       skip llama.cpp even when it is installed
-  --logits all|last    the service's graph: all (default, the model's own) or last (the serving default)
-  --prefill-chunk N    the service's --prefill-chunk (default 128)
-  --json               print one JSON object with every sample
-  -h, --help           this text`;
-
-function fail(msg: string): never {
-  process.stderr.write(`bench-batching: ${msg}\n`);
-  process.exit(2);
-}
+const ARGS = {
+  name: 'bench-batching',
+  usage: 'node dist/scripts/bench/batching.js [options]',
+  about: 'Measures continuous batching and time to first token (see the header of scripts/bench/batching.ts).',
+  options: {
+    shape: { type: 'string', value: 'NAME', default: 'qwen2.5-0.5b', help: `synthetic twin to build or reuse (${shapeNames().join(', ')})` },
+    model: { type: 'string', value: 'DIR', help: "a genai-layout model folder instead (part 2's last-logits rows need --shape)" },
+    streams: { type: 'ints', min: 1, default: [1, 2, 4, 8], help: 'concurrent streams per service cell' },
+    rounds: { type: 'int', min: 1, default: 3, help: 'service rounds' },
+    requests: { type: 'int', min: 1, default: 2, help: 'requests per stream per cell' },
+    tokens: { type: 'int', min: 2, default: 32, help: 'new tokens per service request' },
+    'prompt-tokens': { type: 'int', min: 1, default: 32, help: 'prompt length for part 2' },
+    'solo-tokens': { type: 'int', min: 2, default: 8, help: 'new tokens per part-2 run' },
+    'ttft-rounds': { type: 'int', min: 1, default: 15, help: 'part-2 rounds' },
+    threads: { type: 'int', min: 1, default: 2, help: 'ONNX Runtime intra-op threads' },
+    'max-batch': { type: 'int', min: 2, default: 8, help: "the batched service's --max-batch" },
+    'no-unbatched': { type: 'flag', help: 'skip the --max-batch 1 service (the baseline)' },
+    parts: { type: 'list', choices: PARTS, default: PARTS, help: 'which parts to run' },
+    'llama-cpp': { type: 'string', value: 'DIR', help: 'folder with node_modules/node-llama-cpp (default <cache>/engines/llama.cpp)' },
+    gguf: { type: 'string', value: 'FILE', help: 'GGUF of the same weights for llama.cpp (default <model folder>/model.gguf)' },
+    'no-llama-cpp': { type: 'flag', help: 'skip llama.cpp even when it is installed' },
+    logits: { type: 'string', value: 'all|last', choices: ['all', 'last'], default: 'all', help: "the service's graph: all (the model's own) or last (the serving default)" },
+    'prefill-chunk': { type: 'int', min: 0, default: 128, help: "the service's --prefill-chunk" },
+    json: { type: 'flag', help: 'print one JSON object with every sample' },
+  },
+} as const;
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = {
-    shape: 'qwen2.5-0.5b', model: null, streams: [1, 2, 4, 8], rounds: 3, requests: 2, tokens: 32, promptTokens: 32, soloTokens: 8,
-    ttftRounds: 15, threads: 2, maxBatch: 8, unbatched: true, parts: new Set(['invariance', 'ttft', 'service']), json: false,
-    llamaCpp: null, gguf: null, noLlamaCpp: false, logits: 'all', prefillChunk: 128,
+  const { values: v } = scriptArgs(ARGS, argv);
+  return {
+    shape: v.shape, model: v.model === undefined ? null : path.resolve(v.model), streams: v.streams, rounds: v.rounds, requests: v.requests,
+    tokens: v.tokens, promptTokens: v['prompt-tokens'], soloTokens: v['solo-tokens'], ttftRounds: v['ttft-rounds'], threads: v.threads,
+    maxBatch: v['max-batch'], unbatched: !v['no-unbatched'], parts: new Set(v.parts as (typeof PARTS[number])[]), json: v.json,
+    llamaCpp: v['llama-cpp'] === undefined ? null : path.resolve(v['llama-cpp']), gguf: v.gguf === undefined ? null : path.resolve(v.gguf),
+    noLlamaCpp: v['no-llama-cpp'], logits: v.logits as 'all' | 'last', prefillChunk: v['prefill-chunk'],
   };
-  walkArgs(argv, (flag, value) => {
-    switch (flag) {
-      case '--shape': o.shape = value(); break;
-      case '--model': o.model = path.resolve(value()); break;
-      case '--streams': o.streams = value().split(',').map((s) => intArg('--streams', s, 1, fail)); break;
-      case '--rounds': o.rounds = intArg(flag, value(), 1, fail); break;
-      case '--requests': o.requests = intArg(flag, value(), 1, fail); break;
-      case '--tokens': o.tokens = intArg(flag, value(), 2, fail); break;
-      case '--prompt-tokens': o.promptTokens = intArg(flag, value(), 1, fail); break;
-      case '--solo-tokens': o.soloTokens = intArg(flag, value(), 2, fail); break;
-      case '--ttft-rounds': o.ttftRounds = intArg(flag, value(), 1, fail); break;
-      case '--threads': o.threads = intArg(flag, value(), 1, fail); break;
-      case '--max-batch': o.maxBatch = intArg(flag, value(), 2, fail); break;
-      case '--no-unbatched': o.unbatched = false; break;
-      case '--parts': {
-        const parts = value().split(',');
-        const bad = parts.filter((p) => !['invariance', 'ttft', 'service'].includes(p));
-        if (bad.length) fail(`unknown part(s) ${bad.join(', ')}: choose from invariance, ttft, service`);
-        o.parts = new Set(parts as ('invariance' | 'ttft' | 'service')[]);
-        break;
-      }
-      case '--json': o.json = true; break;
-      case '--llama-cpp': o.llamaCpp = path.resolve(value()); break;
-      case '--gguf': o.gguf = path.resolve(value()); break;
-      case '--no-llama-cpp': o.noLlamaCpp = true; break;
-      case '--logits': { const v = value(); if (v !== 'all' && v !== 'last') fail(`--logits is all or last, got ${v}`); o.logits = v; break; }
-      case '--prefill-chunk': o.prefillChunk = intArg(flag, value(), 0, fail); break;
-      case '-h': case '--help': process.stdout.write(USAGE + '\n'); process.exit(0);
-      // eslint-disable-next-line no-fallthrough
-      default: fail(`unknown option ${flag}\n${USAGE}`);
-    }
-  }, fail);
-  return o;
 }
 
 const log = (s: string) => process.stderr.write(s + '\n');
@@ -274,7 +242,7 @@ async function soloTtft(dirs: { all: string; last: string | null }, o: Options, 
 interface Service { url: string; child: ChildProcess }
 
 function startService(dir: string, o: Options, maxBatch: number): Promise<Service> {
-  const main = path.join(__dirname, '..', '..', 'lib', 'service', 'main.js');
+  const main = path.join(__dirname, '..', '..', 'lib', 'app', 'main.js');
   const child = spawn(process.execPath, [main, '--foreground', '--no-state-file', '--model', `twin=${dir}`, '--threads', String(o.threads),
     '--max-batch', String(maxBatch), '--max-queue', '64', '--ttl', '0', '--logits', o.logits, '--prefill-chunk', String(o.prefillChunk)], { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, SLMLAB_API_KEY: '' } });
   return new Promise((resolve, reject) => {

@@ -11,21 +11,27 @@
 import * as path from 'node:path';
 import { chromium } from 'playwright-core';
 import { FolderRegistry } from '../../lib/service/folder-registry';
-import { startService } from '../../lib/service/server';
+import { startServiceWithPages } from '../../lib/app/start-service';
 import { median } from '../../lib/bench/stats';
 import { envValue } from '../../lib/environment';
+import { scriptArgs } from '../../lib/util/argv';
 
-function arg(name: string, dflt: number): number {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-}
+const ARGS = {
+  name: 'bench-browser',
+  usage: 'node dist/scripts/bench/browser.js <model-folder> [options]',
+  about: 'Browser (onnxruntime-web, WASM) against the local service (onnxruntime-node) on the same model, through the in-browser page, interleaved.',
+  positionals: [{ name: 'FOLDER', help: 'the model folder to serve and load in the page' }],
+  options: {
+    rounds: { type: 'int', min: 1, default: 5, help: 'measured rounds' },
+    tokens: { type: 'int', min: 2, default: 16, help: 'new tokens per run' },
+    threads: { type: 'int', min: 1, default: 1, help: 'threads on both sides (WASM threads, ONNX Runtime intra-op threads)' },
+  },
+} as const;
 
 async function main(): Promise<void> {
-  const dir = process.argv[2];
-  if (!dir || dir.startsWith('--')) throw new Error('usage: node dist/scripts/bench/browser.js <model-folder> [--rounds 5] [--tokens 16] [--threads 1]');
-  const rounds = arg('--rounds', 5), tokens = arg('--tokens', 16), threads = arg('--threads', 1);
+  const { values: { rounds, tokens, threads }, positionals: [dir] } = scriptArgs(ARGS);
   const id = path.basename(path.resolve(dir));
-  const svc = await startService({ registry: new FolderRegistry({ [id]: path.resolve(dir) }), threads });
+  const svc = await startServiceWithPages({ registry: new FolderRegistry({ [id]: path.resolve(dir) }), threads });
   const browser = await chromium.launch({
     executablePath: envValue('SLMLAB_CHROMIUM') ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],

@@ -27,13 +27,14 @@
  */
 import { collectGarbage } from '../../lib/util/gc';
 import * as stats from '../../lib/bench/stats';
-import { intArg, walkArgs } from '../../lib/util/argv';
+import { scriptArgs } from '../../lib/util/argv';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { Floor, type RunSample } from './floor';
-import { buildModel, type Precision, PRECISIONS } from '../../lib/synth/build-model';
+import { type Precision, PRECISIONS } from '../../lib/synth/write-model';
+import { buildModel } from '../../lib/cache/build-model';
 import { shapeNames } from '../../lib/synth/shapes';
 import { loadModel, type LoadedModel } from '../../lib/engine/engine';
 import { inspectModelFolder, type ModelFolder } from '../../lib/engine/model-folder';
@@ -54,59 +55,37 @@ interface Options {
   rotate: boolean;
 }
 
-const USAGE = `Usage: node dist/scripts/bench/engine.js [options]
-
-Measures, in one process and interleaved round by round, greedy decoding of exactly
+const ARGS = {
+  name: 'bench-engine',
+  usage: 'node dist/scripts/bench/engine.js [options]',
+  about: `Measures, in one process and interleaved round by round, greedy decoding of exactly
 --tokens new tokens from the same prompt token ids with:
   engine        slmlab's engine (loadModel + complete({raw: true}), worker thread)
   floor         a bare InferenceSession.run loop in the main thread (argmax, presents fed back)
   transformers  @huggingface/transformers AutoModelForCausalLM.generate() on the same folder
 
-Options:
-  --model DIR            a model folder (genai layout: genai_config.json + model.onnx)
-  --shape NAME           build (or reuse) a synthetic model of this shape (default: tiny)
-                         shapes: ${shapeNames().join(', ')}
-  --precision P          synthetic model precision: ${PRECISIONS.join(', ')} (default: int4)
-  --prompt-tokens N      prompt length in tokens (default: 32)
-  --tokens N             new tokens per run (default: 64)
-  --rounds N             measured rounds, after one warmup round (default: 5)
-  --threads N            ONNX Runtime intra-op threads for all three (default: 2)
-  --pause-ms N           idle time between two measurements, after a full GC of the main
-                         thread's heap (default: 100)
-  --rotate               rotate the order each round (A B C, B C A, C A B, ...) instead of
-                         always A B C, so no system always runs right after another
-  --json                 print one JSON object with every per-round sample instead of tables
-  -h, --help             this text
-
 Synthetic models are built under SLMLAB_CACHE_DIR (default ~/.cache/slmlab)/synthetic/.
-Targets: engine decode overhead over the floor <= 5 % per token; engine/transformers.js decode speed >= 1.0.`;
+Targets: engine decode overhead over the floor <= 5 % per token; engine/transformers.js decode speed >= 1.0.`,
+  options: {
+    model: { type: 'string', value: 'DIR', help: 'a model folder (genai layout: genai_config.json + model.onnx)' },
+    shape: { type: 'string', value: 'NAME', default: 'tiny', choices: shapeNames(), help: 'build (or reuse) a synthetic model of this shape' },
+    precision: { type: 'string', value: 'P', default: 'int4', choices: PRECISIONS, help: 'synthetic model precision' },
+    'prompt-tokens': { type: 'int', min: 1, default: 32, help: 'prompt length in tokens' },
+    tokens: { type: 'int', min: 2, default: 64, help: 'new tokens per run' },
+    rounds: { type: 'int', min: 1, default: 5, help: 'measured rounds, after one warmup round' },
+    threads: { type: 'int', min: 0, default: 2, help: 'ONNX Runtime intra-op threads for all three' },
+    'pause-ms': { type: 'int', min: 0, default: 100, help: "idle time between two measurements, after a full GC of the main thread's heap" },
+    rotate: { type: 'flag', help: 'rotate the order each round (A B C, B C A, C A B, ...) so no system always runs right after another' },
+    json: { type: 'flag', help: 'print one JSON object with every per-round sample instead of tables' },
+  },
+} as const;
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { model: null, shape: 'tiny', precision: 'int4', promptTokens: 32, tokens: 64, rounds: 5, threads: 2, json: false, pauseMs: 100, rotate: false };
-  const int = (name: string, v: string | undefined, min: number): number => intArg(name, v, min, fail);
-  walkArgs(argv, (flag, value, a) => {
-    switch (flag) {
-      case '-h': case '--help': process.stdout.write(USAGE + '\n'); process.exit(0); break;
-      case '--model': o.model = value(); break;
-      case '--shape': o.shape = value(); break;
-      case '--precision': {
-        const p = value();
-        if (!(PRECISIONS as readonly string[]).includes(p)) fail(`--precision must be one of ${PRECISIONS.join(', ')}, got '${p}'`);
-        o.precision = p as Precision;
-        break;
-      }
-      case '--prompt-tokens': o.promptTokens = int(flag, value(), 1); break;
-      case '--tokens': o.tokens = int(flag, value(), 2); break;
-      case '--rounds': o.rounds = int(flag, value(), 1); break;
-      case '--threads': o.threads = int(flag, value(), 0); break;
-      case '--pause-ms': o.pauseMs = int(flag, value(), 0); break;
-      case '--json': o.json = true; break;
-      case '--rotate': o.rotate = true; break;
-      default: fail(`unknown option '${a}' (see --help)`);
-    }
-  }, fail);
-  if (o.model === null && !shapeNames().includes(o.shape)) fail(`unknown shape '${o.shape}': choose one of ${shapeNames().join(', ')}`);
-  return o;
+  const { values: v } = scriptArgs(ARGS, argv);
+  return {
+    model: v.model ?? null, shape: v.shape, precision: v.precision as Precision, promptTokens: v['prompt-tokens'], tokens: v.tokens,
+    rounds: v.rounds, threads: v.threads, json: v.json, pauseMs: v['pause-ms'], rotate: v.rotate,
+  };
 }
 
 function fail(msg: string): never {

@@ -18,31 +18,25 @@ import { expandGrid, schedule, loadPromptLibrary, type GridSpec } from '../../li
 import { appendRecords } from '../../lib/bench/store';
 import { fromCall } from '../../lib/bench/runner';
 import { summarize } from '../../lib/bench/stats';
-import { intArg, walkArgs } from '../../lib/util/argv';
+import { scriptArgs } from '../../lib/util/argv';
 
 interface Options { model: string; requests: number; maxTokens: number; json: boolean }
 
-function fail(msg: string): never {
-  process.stderr.write(`bench-harness: ${msg}\n`);
-  process.exit(2);
-}
+const ARGS = {
+  name: 'bench-harness',
+  usage: 'node dist/scripts/bench/harness.js [options]',
+  about: "The benchmark harness's own cost: the runner's work per request, and client TTFT minus the engine's through the service.",
+  options: {
+    model: { type: 'string', value: 'ALIAS', default: 'qwen2.5-0.5b-twin', help: 'catalog alias of the model to serve' },
+    requests: { type: 'int', min: 2, default: 30, help: 'measured requests' },
+    'max-tokens': { type: 'int', min: 1, default: 8, help: 'new tokens per request' },
+    json: { type: 'flag', help: 'one JSON object instead of text' },
+  },
+} as const;
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { model: 'qwen2.5-0.5b-twin', requests: 30, maxTokens: 8, json: false };
-  walkArgs(argv, (flag, value, raw) => {
-    switch (flag) {
-      case '-h': case '--help':
-        process.stdout.write('Usage: node dist/scripts/bench/harness.js [--model ALIAS] [--requests N] [--max-tokens N] [--json]\n');
-        process.exit(0);
-        break;
-      case '--model': o.model = value(); break;
-      case '--requests': o.requests = intArg(flag, value(), 2, fail); break;
-      case '--max-tokens': o.maxTokens = intArg(flag, value(), 1, fail); break;
-      case '--json': o.json = true; break;
-      default: fail(`unknown option '${raw}' (see --help)`);
-    }
-  }, fail);
-  return o;
+  const { values: v } = scriptArgs(ARGS, argv);
+  return { model: v.model, requests: v.requests, maxTokens: v['max-tokens'], json: v.json };
 }
 
 const fmt = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : x.toFixed(3));

@@ -16,17 +16,27 @@
  * The machine may be shared: read the ratios, not the absolute times.
  */
 import * as ort from 'onnxruntime-node';
-import { parseArgs } from 'node:util';
 import { DataType, encodeModel, nbitsLayout, quantizeBlocks, type AttrValue, type NodeRecord, type TensorRecord } from '../../lib/onnx';
 import { median } from '../../lib/bench/stats';
 import { mulberry32 } from '../../lib/util/rng';
 import { textTable } from '../../lib/util/text-table';
+import { scriptArgs } from '../../lib/util/argv';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '40' }, K: { type: 'string', default: '896' }, N: { type: 'string', default: '4864' }, threads: { type: 'string', default: '0' } } });
-const ROUNDS = Number(values.rounds);
-const K = Number(values.K);
-const N = Number(values.N);
-const THREADS = Number(values.threads);
+const { values } = scriptArgs({
+  name: 'bench-int8',
+  usage: 'node dist/scripts/bench/int8.js [options]',
+  about: 'Which int8 kernel `slmlab model quantize --precision int8` should emit: one linear layer in five forms, interleaved (see the header of scripts/bench/int8.ts).',
+  options: {
+    rounds: { type: 'int', min: 1, default: 40, help: 'measured rounds' },
+    K: { type: 'int', min: 1, default: 896, help: 'input features of the layer' },
+    N: { type: 'int', min: 1, default: 4864, help: 'output features of the layer' },
+    threads: { type: 'int', min: 0, default: 0, help: 'ONNX Runtime intra-op threads (0: its choice)' },
+  },
+});
+const ROUNDS = values.rounds;
+const K = values.K;
+const N = values.N;
+const THREADS = values.threads;
 
 const rand = mulberry32(1);
 const W = Float32Array.from({ length: K * N }, () => (rand() - 0.5) * 0.1); // [K, N]

@@ -7,23 +7,24 @@
  *   node dist/scripts/bench/last-logits.js [--shape qwen2.5-0.5b] [--rounds 10] [--tokens 16] [--threads 2]
  */
 import { loadModel } from '../../lib/engine/engine';
-import { buildModel } from '../../lib/synth/build-model';
+import { buildModel } from '../../lib/cache/build-model';
 import { median } from '../../lib/bench/stats';
-import { walkArgs } from '../../lib/util/argv';
-import { UsageError } from '../../lib/errors';
+import { scriptArgs } from '../../lib/util/argv';
+
+const ARGS = {
+  name: 'bench-last-logits',
+  usage: 'node dist/scripts/bench/last-logits.js [options]',
+  about: 'The last-position-logits rewrite against the graph as it is, on one model, interleaved (see the header of scripts/bench/last-logits.ts).',
+  options: {
+    shape: { type: 'string', value: 'NAME', default: 'qwen2.5-0.5b', help: 'synthetic twin to build or reuse' },
+    rounds: { type: 'int', min: 1, default: 10, help: 'measured rounds' },
+    tokens: { type: 'int', min: 1, default: 16, help: 'new tokens per run' },
+    threads: { type: 'int', min: 1, default: 2, help: 'ONNX Runtime intra-op threads' },
+  },
+} as const;
 
 async function main(): Promise<void> {
-  let shape = 'qwen2.5-0.5b', rounds = 10, tokens = 16, threads = 2;
-  const int = (flag: string, v: string) => { const n = Number(v); if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} takes a whole number >= 1, got '${v}'`); return n; };
-  walkArgs(process.argv.slice(2), (flag, value) => {
-    switch (flag) {
-      case '--shape': shape = value(); break;
-      case '--rounds': rounds = int(flag, value()); break;
-      case '--tokens': tokens = int(flag, value()); break;
-      case '--threads': threads = int(flag, value()); break;
-      default: throw new UsageError(`unknown option ${flag}: use --shape, --rounds, --tokens, --threads`);
-    }
-  }, (msg) => { throw new UsageError(msg); });
+  const { shape, rounds, tokens, threads } = scriptArgs(ARGS).values;
   const built = await buildModel({ shape, precision: 'int4' });
   const asIs = await loadModel(built.dir, { threads, maxBatch: 1 });
   const rewritten = await loadModel(built.dir, { threads, maxBatch: 1, lastPositionLogits: true });

@@ -25,7 +25,7 @@ import * as ort from 'onnxruntime-node';
 import { Floor } from './floor';
 import { decodeModel, encodeModel } from '../../lib/onnx';
 import { inspectModelFolder } from '../../lib/engine/model-folder';
-import { intArg, walkArgs } from '../../lib/util/argv';
+import { scriptArgs } from '../../lib/util/argv';
 import * as stats from '../../lib/bench/stats';
 import { collectGarbage } from '../../lib/util/gc';
 
@@ -36,27 +36,29 @@ function fail(msg: string): never {
   process.exit(2);
 }
 
+const ARGS = {
+  name: 'bench-prefill-kernels',
+  usage: 'node dist/scripts/bench/prefill-kernels.js <int4 model folder> [options]',
+  about: 'Which int4 MatMulNBits path prefills fastest on this CPU, and what it does to the logits (see the header of scripts/bench/prefill-kernels.ts).',
+  positionals: [{ name: 'FOLDER', help: 'an int4 model folder' }],
+  options: {
+    rounds: { type: 'int', min: 1, default: 5, help: 'measured rounds' },
+    'prompt-tokens': { type: 'int', min: 1, default: 32, help: 'prompt length in tokens' },
+    'decode-tokens': { type: 'int', min: 2, default: 4, help: 'decode steps timed after the prefill' },
+    threads: { type: 'ints', min: 0, default: [2], help: 'ONNX Runtime intra-op thread counts to try' },
+    levels: { type: 'ints', min: 0, default: [0, 4], help: 'MatMulNBits accuracy levels to try' },
+    lut: { type: 'flag', help: 'also the level-4 graph with mlas.use_lut_gemm=1' },
+    profile: { type: 'flag', help: "write ONNX Runtime's per-op profile of one prefill per variant and print the time per op type" },
+    json: { type: 'flag', help: 'one JSON object instead of tables' },
+  },
+} as const;
+
 function parseArgs(argv: string[]): Options {
-  const o: Options = { dir: '', rounds: 5, promptTokens: 32, threads: [2], levels: [0, 4], lut: false, profile: false, json: false, decodeTokens: 4 };
-  walkArgs(argv, (flag, value, arg) => {
-    switch (flag) {
-      case '--rounds': o.rounds = intArg(flag, value(), 1, fail); break;
-      case '--prompt-tokens': o.promptTokens = intArg(flag, value(), 1, fail); break;
-      case '--decode-tokens': o.decodeTokens = intArg(flag, value(), 2, fail); break;
-      case '--threads': o.threads = value().split(',').map((s) => intArg('--threads', s, 0, fail)); break;
-      case '--levels': o.levels = value().split(',').map((s) => intArg('--levels', s, 0, fail)); break;
-      case '--lut': o.lut = true; break;
-      case '--profile': o.profile = true; break;
-      case '--json': o.json = true; break;
-      case '-h': case '--help': process.stdout.write('see the header of scripts/bench/prefill-kernels.ts\n'); process.exit(0);
-      // eslint-disable-next-line no-fallthrough
-      default:
-        if (!flag.startsWith('-') && !o.dir) { o.dir = path.resolve(arg ?? flag); break; }
-        fail(`unknown option ${flag}`);
-    }
-  }, fail);
-  if (!o.dir) fail('give an int4 model folder');
-  return o;
+  const { values: v, positionals } = scriptArgs(ARGS, argv);
+  return {
+    dir: path.resolve(positionals[0]), rounds: v.rounds, promptTokens: v['prompt-tokens'], decodeTokens: v['decode-tokens'],
+    threads: v.threads, levels: v.levels, lut: v.lut, profile: v.profile, json: v.json,
+  };
 }
 
 /** model.onnx with every MatMulNBits node's accuracy_level set to `level`. */

@@ -26,10 +26,9 @@ import * as path from 'node:path';
 import { loadModel } from '../../lib/engine/engine';
 import { ProcessModel } from '../../lib/engine/process-engine';
 import type { EngineModel } from '../../lib/engine/host/engine-model';
-import { buildModel } from '../../lib/synth/build-model';
+import { buildModel } from '../../lib/cache/build-model';
 import { collectGarbage } from '../../lib/util/gc';
-import { walkArgs } from '../../lib/util/argv';
-import { UsageError } from '../../lib/errors';
+import { scriptArgs } from '../../lib/util/argv';
 
 interface Sample { asSeen: number; outside: number; tokens: number; text: string }
 
@@ -54,14 +53,20 @@ async function once(model: EngineModel, tokens: number): Promise<Sample> {
   return { asSeen: (last - first) / (n - 1), outside: ((last - first) - engineDecode) / (n - 1), tokens: n, text: r.text };
 }
 
+const ARGS = {
+  name: 'bench-process-engine',
+  usage: 'node dist/scripts/bench/process-engine.js [options]',
+  about: 'A model in a worker thread against the same model in a child process, interleaved (see the header of scripts/bench/process-engine.ts).',
+  options: {
+    model: { type: 'string', value: 'DIR', help: 'a model folder (default: a tiny int4 synthetic model built in a temp folder)' },
+    tokens: { type: 'int', min: 2, default: 200, help: 'new tokens per run' },
+    rounds: { type: 'int', min: 1, default: 30, help: 'measured rounds' },
+  },
+} as const;
+
 async function main(): Promise<void> {
-  const o = { model: '', tokens: 200, rounds: 30 };
-  walkArgs(process.argv.slice(2), (flag, value) => {
-    if (flag === '--model') o.model = path.resolve(value());
-    else if (flag === '--tokens') o.tokens = Number(value());
-    else if (flag === '--rounds') o.rounds = Number(value());
-    else throw new UsageError(`unknown option ${flag}: use --model DIR, --tokens N, --rounds N`);
-  }, (m) => { throw new UsageError(m); });
+  const v = scriptArgs(ARGS).values;
+  const o = { model: v.model === undefined ? '' : path.resolve(v.model), tokens: v.tokens, rounds: v.rounds };
   let tmp: string | null = null;
   if (!o.model) {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'slmlab-bench-proc-'));

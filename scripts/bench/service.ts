@@ -9,7 +9,7 @@
  *   npm run bench:service -- --model DIR --tokens 128 --rounds 60
  *   node dist/scripts/bench/service.js --help
  *
- * By default the service runs as `slmlab service` does, in its own process (dist/lib/service/
+ * By default the service runs as `slmlab service` does, in its own process (dist/lib/app/
  * main.js), and the null server in another; --same-process runs both in this process instead.
  *
  * Each request records, from the caller's side, the time to the first text and to the end of the
@@ -40,7 +40,7 @@
  */
 import { collectGarbage } from '../../lib/util/gc';
 import * as stats from '../../lib/bench/stats';
-import { intArg, walkArgs } from '../../lib/util/argv';
+import { scriptArgs } from '../../lib/util/argv';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -49,7 +49,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import OpenAI from 'openai';
 import { loadModel, type LoadedModel } from '../../lib/engine/engine';
-import { buildModel } from '../../lib/synth/build-model';
+import { buildModel } from '../../lib/cache/build-model';
 import { FolderRegistry } from '../../lib/service/folder-registry';
 import { startService } from '../../lib/service/server';
 
@@ -65,51 +65,34 @@ interface Options {
   json: boolean;
 }
 
-const USAGE = `Usage: node dist/scripts/bench/service.js [options]
-
-Measures the service's overhead over in-process generation (streaming, the real openai client),
+const ARGS = {
+  name: 'bench-service',
+  usage: 'node dist/scripts/bench/service.js [options]',
+  about: `Measures the service's overhead over in-process generation (streaming, the real openai client),
 interleaved round by round, then a burst of concurrent streaming clients.
-
-Options:
-  --model DIR         a model folder (default: a tiny int4 synthetic model built in a temp folder)
-  --tokens N          new tokens per request (default: 64)
-  --rounds N          measured rounds, each: in-process, service, null server (default: 100)
-  --warmup N          unmeasured rounds first (default: 5)
-  --concurrency N     streaming clients at once in the burst (default: 64)
-  --threads N         ONNX Runtime intra-op threads per model (default: 1)
-  --pause-ms N        idle time after a GC between two measurements (default: 10)
-  --same-process      run the service (and the null server) in this process, not in their own
-  --json              one JSON object instead of tables
-  -h, --help          this text
 
 Targets: streaming overhead <= 1 ms per request (the service's own, net of the openai
 client's floor; the all-in figure is printed beside it) and <= 0.1 ms per token (medians);
-the burst completes with zero errors.`;
-
-function fail(msg: string): never {
-  process.stderr.write(`bench-service: ${msg}\n`);
-  process.exit(2);
-}
+the burst completes with zero errors.`,
+  options: {
+    model: { type: 'string', value: 'DIR', help: 'a model folder (default: a tiny int4 synthetic model built in a temp folder)' },
+    tokens: { type: 'int', min: 2, default: 64, help: 'new tokens per request' },
+    rounds: { type: 'int', min: 1, default: 100, help: 'measured rounds, each: in-process, service, null server' },
+    warmup: { type: 'int', min: 0, default: 5, help: 'unmeasured rounds first' },
+    concurrency: { type: 'int', min: 1, default: 64, help: 'streaming clients at once in the burst' },
+    threads: { type: 'int', min: 0, default: 1, help: 'ONNX Runtime intra-op threads per model' },
+    'pause-ms': { type: 'int', min: 0, default: 10, help: 'idle time after a GC between two measurements' },
+    'same-process': { type: 'flag', help: 'run the service (and the null server) in this process, not in their own' },
+    json: { type: 'flag', help: 'one JSON object instead of tables' },
+  },
+} as const;
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { model: null, tokens: 64, rounds: 100, warmup: 5, concurrency: 64, threads: 1, pauseMs: 10, sameProcess: false, json: false };
-  const int = (name: string, v: string | undefined, min: number): number => intArg(name, v, min, fail);
-  walkArgs(argv, (flag, value, a) => {
-    switch (flag) {
-      case '-h': case '--help': process.stdout.write(USAGE + '\n'); process.exit(0); break;
-      case '--model': o.model = path.resolve(value()); break;
-      case '--tokens': o.tokens = int(flag, value(), 2); break;
-      case '--rounds': o.rounds = int(flag, value(), 1); break;
-      case '--warmup': o.warmup = int(flag, value(), 0); break;
-      case '--concurrency': o.concurrency = int(flag, value(), 1); break;
-      case '--threads': o.threads = int(flag, value(), 0); break;
-      case '--pause-ms': o.pauseMs = int(flag, value(), 0); break;
-      case '--same-process': o.sameProcess = true; break;
-      case '--json': o.json = true; break;
-      default: fail(`unknown option '${a}' (see --help)`);
-    }
-  }, fail);
-  return o;
+  const { values: v } = scriptArgs(ARGS, argv);
+  return {
+    model: v.model === undefined ? null : path.resolve(v.model), tokens: v.tokens, rounds: v.rounds, warmup: v.warmup, concurrency: v.concurrency,
+    threads: v.threads, pauseMs: v['pause-ms'], sameProcess: v['same-process'], json: v.json,
+  };
 }
 
 // ---- statistics -----------------------------------------------------------------------------
@@ -246,7 +229,7 @@ async function startBenchService(o: Options, name: string, dir: string): Promise
     const svc = await startService({ registry: new FolderRegistry({ [name]: dir }), threads: o.threads, apiKey: '', maxQueue, ttlSeconds: 0, lastPositionLogits: false });
     return { url: svc.url, stop: () => svc.close() };
   }
-  const main = path.join(__dirname, '..', '..', 'lib', 'service', 'main.js');
+  const main = path.join(__dirname, '..', '..', 'lib', 'app', 'main.js');
   const child = spawn(process.execPath, [main, '--foreground', '--no-state-file', '--model', `${name}=${dir}`, '--threads', String(o.threads), '--max-queue', String(maxQueue), '--ttl', '0', '--logits', 'all'],
     { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, SLMLAB_API_KEY: '' } });
   const url = await waitForUrl(child, 'the service');

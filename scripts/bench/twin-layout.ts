@@ -19,9 +19,10 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { median } from '../../lib/bench/stats';
-import { buildModel, type BuilderStyle } from '../../lib/synth/build-model';
+import type { BuilderStyle } from '../../lib/synth/write-model';
+import { buildModel } from '../../lib/cache/build-model';
 import { loadModel } from '../../lib/engine/engine';
-import { intArg, walkArgs } from '../../lib/util/argv';
+import { scriptArgs } from '../../lib/util/argv';
 
 interface Sample { loadMs: number; rssAfterLoadMb: number; rssAfterDecodeMb: number; decodeTps: number; tokens: number }
 
@@ -43,21 +44,22 @@ function folderBytes(dir: string): number {
   return fs.readdirSync(dir, { withFileTypes: true }).reduce((a, e) => a + (e.isDirectory() ? folderBytes(path.join(dir, e.name)) : fs.statSync(path.join(dir, e.name)).size), 0);
 }
 
+const ARGS = {
+  name: 'bench-twin-layout',
+  usage: 'node dist/scripts/bench/twin-layout.js [options]',
+  about: "The classic twin layout against the builder-v0.15 one, each run in a fresh process, interleaved (see the header of scripts/bench/twin-layout.ts). Its own children are started with --child FOLDER TOKENS THREADS.",
+  options: {
+    shape: { type: 'string', value: 'NAME', default: 'qwen2.5-0.5b', help: 'synthetic twin to build or reuse in both layouts' },
+    rounds: { type: 'int', min: 1, default: 5, help: 'measured rounds' },
+    tokens: { type: 'int', min: 2, default: 32, help: 'new tokens per run' },
+    threads: { type: 'int', min: 0, default: 0, help: 'ONNX Runtime intra-op threads (0: its choice)' },
+  },
+} as const;
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === '--child') return child(argv[1], Number(argv[2]), Number(argv[3]));
-  let shape = 'qwen2.5-0.5b';
-  let rounds = 5;
-  let tokens = 32;
-  let threads = 0;
-  const fail = (m: string): never => { throw new Error(m); };
-  walkArgs(argv, (flag, value) => {
-    if (flag === '--shape') shape = value();
-    else if (flag === '--rounds') rounds = intArg(flag, value(), 1, fail);
-    else if (flag === '--tokens') tokens = intArg(flag, value(), 2, fail);
-    else if (flag === '--threads') threads = intArg(flag, value(), 0, fail);
-    else fail(`unknown option ${flag}: use --shape, --rounds, --tokens, --threads`);
-  }, fail);
+  const { shape, rounds, tokens, threads } = scriptArgs(ARGS, argv).values;
 
   const styles: BuilderStyle[] = ['classic', 'v0.15'];
   const dirs: Record<string, string> = {};

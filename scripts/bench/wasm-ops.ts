@@ -14,6 +14,7 @@ import { DataType, encodeModel } from '../../lib/onnx';
 import { int4Layout, quantizeRow } from '../../lib/onnx/matmul-nbits';
 import { mulberry32 } from '../../lib/util/rng';
 import { median } from '../../lib/bench/stats';
+import { scriptArgs } from '../../lib/util/argv';
 
 type Kind = 'fp32 MatMul' | 'int8 DynamicQuantizeMatMul' | 'int4 MatMulNBits acc4 b32' | 'int4 MatMulNBits acc0 b32' | 'int4 MatMulNBits acc4 b128';
 const KINDS: Kind[] = ['fp32 MatMul', 'int8 DynamicQuantizeMatMul', 'int4 MatMulNBits acc4 b32', 'int4 MatMulNBits acc0 b32', 'int4 MatMulNBits acc4 b128'];
@@ -57,9 +58,21 @@ function oneNodeModel(kind: Kind, W: Float32Array, K: number, N: number): Uint8A
   return encodeModel({ irVersion: 10, opsets: [{ domain: '', version: 21 }, { domain: 'com.microsoft', version: 1 }], producerName: 'slmlab', producerVersion: '0.1.0', graph: b.graph(), metadata: {} });
 }
 
+const ARGS = {
+  name: 'bench-wasm-ops',
+  usage: 'node dist/scripts/bench/wasm-ops.js web|node [K] [N] [THREADS]',
+  about: 'One-node models y = x W^T in each weight format the synth builder writes, on one runtime per process (see the header of scripts/bench/wasm-ops.ts).',
+  positionals: [
+    { name: 'RUNTIME', help: 'web (onnxruntime-web, WASM) or node (onnxruntime-node)', choices: ['web', 'node'] },
+    { name: 'K', help: 'input features (default 896)', optional: true, min: 1 },
+    { name: 'N', help: 'output features (default 4864)', optional: true, min: 1 },
+    { name: 'THREADS', help: 'threads (default 1)', optional: true, min: 1 },
+  ],
+  options: {},
+} as const;
+
 async function main(): Promise<void> {
-  const [runtime, Ka = '896', Na = '4864', threadsArg = '1'] = process.argv.slice(2);
-  if (runtime !== 'web' && runtime !== 'node') throw new Error('usage: node dist/scripts/bench/wasm-ops.js web|node [K] [N] [threads]');
+  const [runtime, Ka = '896', Na = '4864', threadsArg = '1'] = scriptArgs(ARGS).positionals;
   const K = Number(Ka), N = Number(Na), threads = Number(threadsArg);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ort = (runtime === 'web' ? require('onnxruntime-web') : require('onnxruntime-node')) as typeof import('onnxruntime-node');

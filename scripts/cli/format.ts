@@ -1,5 +1,5 @@
 /** Human-readable lines for the CLI. Printing only: no measuring here. */
-import type { BuildReport } from '../../lib/synth/build-model';
+import type { BuildReport } from '../../lib/cache/build-model';
 import type { GenerationResult } from '../../lib/engine/types';
 
 import { formatBytes as bytes } from '../../lib/util/format-bytes';

@@ -1,7 +1,8 @@
 /** `slmlab model build <shape>`: builds a synthetic model folder offline. */
 import type { Command } from 'commander';
 import { buildUnderLock } from '../../lib/cache/build-locked';
-import { BLOCK_SIZES, PRECISIONS, type BuildOptions, type BuildReport, type Precision } from '../../lib/synth/build-model';
+import { BLOCK_SIZES, PRECISIONS, type Precision } from '../../lib/synth/write-model';
+import type { BuildOptions, BuildReport } from '../../lib/cache/build-model';
 import { SHAPES, shapeNames } from '../../lib/synth/shapes';
 import { integer, oneOf } from './parse';
 import { buildSummary } from './format';

@@ -8,7 +8,7 @@
  * --json) still opens the page, with a one-line note.
  */
 import type { Command } from 'commander';
-import { openInBrowser, pageUrl } from '../../lib/web/open-page';
+import { openInBrowser, pageUrl } from '../../lib/app/open-page';
 import { fail } from './exit-codes';
 import { addRunOptions, runModel, type RunOptions } from './model-run';
 

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
-import { logFilePath } from '../../lib/service/daemon';
+import { logFilePath } from '../../lib/app/daemon';
 import { fail } from './exit-codes';
 import { integer } from './parse';
 

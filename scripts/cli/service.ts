@@ -3,10 +3,10 @@
  * endpoint, run in the background with a state file (or in the foreground for containers and tests).
  */
 import type { Command } from 'commander';
-import { daemonPs, daemonStatus, formatPs, formatStatus, stopDaemon, type StartDaemonOptions } from '../../lib/service/daemon';
-import { runServiceMain } from '../../lib/service/main';
+import { daemonPs, daemonStatus, formatPs, formatStatus, stopDaemon, type StartDaemonOptions } from '../../lib/app/daemon';
+import { runServiceMain } from '../../lib/app/main';
 import { integer, oneOf } from './parse';
-import { choosePort, startOnWorkshopPort, WORKSHOP_PORT } from '../../lib/service/workshop-port';
+import { choosePort, startOnWorkshopPort, WORKSHOP_PORT } from '../../lib/app/workshop-port';
 import { EXIT, fail } from './exit-codes';
 import { registerServiceLogs } from './service-logs';
 

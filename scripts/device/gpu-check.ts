@@ -22,9 +22,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { scriptArgs } from '../../lib/util/argv';
 import { probeProviders, type ProviderName } from '../../lib/engine/providers';
 import { loadModel } from '../../lib/engine/engine';
-import { buildModel } from '../../lib/synth/build-model';
+import { buildModel } from '../../lib/cache/build-model';
 import { loadGrid } from '../../lib/bench/grid/load';
 import { runGrid } from '../../lib/bench/runner';
 import { execFileSync } from 'node:child_process';
@@ -41,12 +42,20 @@ function gpuMemoryMiB(): number[] | null {
 
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.floor(s.length / 2)] : NaN; };
 
+const ARGS = {
+  name: 'gpu-check',
+  usage: 'node dist/scripts/device/gpu-check.js OUT_DIR [options]',
+  about: 'Probes the providers, times the twin on each usable one and runs the default grid, writing JSON into OUT_DIR (see the header of scripts/device/gpu-check.ts).',
+  positionals: [{ name: 'OUT_DIR', help: 'the folder the results are written into' }],
+  options: {
+    rounds: { type: 'int', min: 1, default: 3, help: 'measured rounds per provider' },
+    'skip-grid': { type: 'flag', help: 'skip the default grid' },
+    software: { type: 'flag', help: "dry run on the software WebGPU adapter (SwiftShader) with tiny: correctness only, not GPU speed" },
+  },
+} as const;
+
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const out = args.find((a) => !a.startsWith('--'));
-  if (!out) throw new Error('usage: gpu-check.js OUT_DIR [--rounds N] [--skip-grid]');
-  const rounds = Number(args[args.indexOf('--rounds') + 1]) || 3;
-  const software = args.includes('--software');
+  const { values: { rounds, software, 'skip-grid': skipGrid }, positionals: [out] } = scriptArgs(ARGS);
   const memory: Record<string, number[] | null> = { before: gpuMemoryMiB() };
   fs.mkdirSync(out, { recursive: true });
   const write = (name: string, v: unknown) => fs.writeFileSync(path.join(out, name), JSON.stringify(v, null, 2) + '\n');
@@ -91,7 +100,7 @@ async function main(): Promise<void> {
   }
   write('solo.json', solo);
 
-  if (!args.includes('--skip-grid')) {
+  if (!skipGrid) {
     const grid = loadGrid(path.join(__dirname, '..', '..', '..', 'data', 'grids', 'default.json'));
     const spec = software
       ? { ...grid, models: ['tiny'], providers: ['cpu', 'webgpu', 'cuda'], allowSoftwareGpu: true, rounds: 1, warmup: 0, maxTokens: 8, prompts: ['workshop#haiku-ocean'] }

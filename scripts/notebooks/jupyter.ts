@@ -10,6 +10,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
+import { scriptArgs } from '../../lib/util/argv';
 import { jupyterEnv, projectJupyterPath, ROOT, userJupyterPath, writeKernelspec } from './kernelspec';
 
 function has(args: string[]): boolean {
@@ -17,8 +18,20 @@ function has(args: string[]): boolean {
   return !r.error && r.status === 0;
 }
 
+const ARGS = {
+  name: 'jupyter',
+  usage: 'node dist/scripts/notebooks/jupyter.js [options]  (npm run jupyter -- [options])',
+  about: "Jupyter on 127.0.0.1 with the notebooks folder and slmlab's tslab kernelspec: JupyterLab when installed, else the classic Notebook.",
+  options: {
+    classic: { type: 'flag', help: 'the classic Notebook even when JupyterLab is installed' },
+    port: { type: 'int', min: 1, max: 65535, default: 8888, help: 'the port (Jupyter picks the next free one if taken)' },
+    'install-kernel': { type: 'flag', help: 'only write the kernelspec for this user, for a Jupyter started anywhere' },
+  },
+} as const;
+
 function main(argv: string[]): number {
-  if (argv.includes('--install-kernel')) {
+  const { values: o } = scriptArgs(ARGS, argv);
+  if (o['install-kernel']) {
     const file = writeKernelspec(userJupyterPath());
     console.log(`wrote ${file}\n(the notebooks' "tslab" kernel now runs ${path.join(ROOT, 'node_modules', 'tslab')} with ${process.execPath}, from any Jupyter this user starts)`);
     return 0;
@@ -28,9 +41,8 @@ function main(argv: string[]): number {
     return 2;
   }
   const file = writeKernelspec(projectJupyterPath());
-  const portAt = argv.indexOf('--port');
-  const port = portAt >= 0 ? argv[portAt + 1] : '8888';
-  const lab = !argv.includes('--classic') && has(['lab', '--version']);
+  const port = o.port;
+  const lab = !o.classic && has(['lab', '--version']);
   const args = [lab ? 'lab' : 'notebook', '--ip=127.0.0.1', `--port=${port}`, '--no-browser', `--notebook-dir=${path.join(ROOT, 'notebooks')}`];
   // Jupyter refuses to run as root without this (containers, classroom VMs often are root).
   if (process.getuid?.() === 0) args.push('--allow-root');

@@ -21,6 +21,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UsageError } from '../../lib/errors';
+import { argsHelp, parseScriptArgs } from '../../lib/util/argv';
 import { jupyterEnv, projectJupyterPath, writeKernelspec } from './kernelspec';
 import { envValue } from '../../lib/environment';
 
@@ -82,25 +83,29 @@ export function injectParameters(nb: Notebook, values: Record<string, number | b
   return { ...nb, cells };
 }
 
+const ARGS = {
+  name: 'run-notebooks',
+  usage: 'npm run notebooks [-- --param name=value ...] [--notebook session03]',
+  about: "Runs the notebooks headless through jupyter nbconvert with slmlab's tslab kernel; --param values replace the defaults of each notebook's parameters cell.",
+  options: {
+    param: { type: 'repeat', value: 'NAME=VALUE', help: "a parameter for every notebook's parameters cell" },
+    notebook: { type: 'repeat', value: 'NAME', help: 'run only this notebook (e.g. session03)' },
+  },
+} as const;
+
 function parseArgs(argv: string[]): { params: Map<string, string>; only: string[] } {
-  const params = new Map<string, string>();
-  const only: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const take = (flag: string) => (a === flag ? argv[++i] : a.startsWith(flag + '=') ? a.slice(flag.length + 1) : undefined);
-    const p = take('--param');
-    const n = take('--notebook');
-    if (p !== undefined) {
-      const eq = p.indexOf('=');
-      if (eq <= 0) throw new UsageError(`--param ${p}: expected name=value`);
-      params.set(p.slice(0, eq), p.slice(eq + 1));
-    } else if (n !== undefined) only.push(n);
-    else if (a === '-h' || a === '--help') {
-      console.log('usage: npm run notebooks [-- --param name=value ...] [--notebook session03]');
-      process.exit(0);
-    } else throw new UsageError(`unknown argument ${a} (usage: --param name=value, --notebook name)`);
+  const { values, help } = parseScriptArgs(ARGS, argv);
+  if (help) {
+    console.log(argsHelp(ARGS));
+    process.exit(0);
   }
-  return { params, only };
+  const params = new Map<string, string>();
+  for (const p of values.param) {
+    const eq = p.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--param ${p}: expected name=value`);
+    params.set(p.slice(0, eq), p.slice(eq + 1));
+  }
+  return { params, only: values.notebook };
 }
 
 function checkJupyter(env: NodeJS.ProcessEnv): string | null {

@@ -6,7 +6,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildModel, type BuildOptions, type BuildReport } from '../../lib/synth/build-model';
+import { buildModel, type BuildOptions, type BuildReport } from '../../lib/cache/build-model';
 
 /** A fresh folder under the OS temp dir; remove it with `removeTempDir` in `after`. */
 export function makeTempDir(): string {

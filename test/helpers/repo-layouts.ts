@@ -19,7 +19,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CatalogFile, CatalogVariant, HuggingFaceSource } from '../../lib/catalog/types';
-import { buildModel, type Precision } from '../../lib/synth/build-model';
+import type { Precision } from '../../lib/synth/write-model';
+import { buildModel } from '../../lib/cache/build-model';
 import type { Layout } from '../../lib/synth/decoder-graph';
 import type { ModelShape, TokenizerFamily } from '../../lib/synth/shapes';
 import { tokenizerFilesFor } from '../../lib/synth/tokenizer-files';

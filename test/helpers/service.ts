@@ -5,9 +5,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import OpenAI from 'openai';
-import { buildModel } from '../../lib/synth/build-model';
+import { buildModel } from '../../lib/cache/build-model';
 import { FolderRegistry, type FolderModelSpec } from '../../lib/service/folder-registry';
-import { startService, type ServiceHandle, type ServiceOptions } from '../../lib/service/server';
+import { type ServiceHandle, type ServiceOptions } from '../../lib/service/server';
+import { startServiceWithPages } from '../../lib/app/start-service';
 import { makeTempDir, removeTempDir } from './models';
 
 export const MODEL_ID = 'tiny-cpu-int4:1';
@@ -36,7 +37,7 @@ export async function tinyFixture(extra: Record<string, FolderModelSpec> = {}): 
   return {
     root, dir, registry,
     async start(opts = {}) {
-      const svc = await startService({ registry, threads: 1, apiKey: '', ...opts });
+      const svc = await startServiceWithPages({ registry, threads: 1, apiKey: '', ...opts });
       services.push(svc);
       return svc;
     },

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CatalogVariant, SyntheticSource } from '../../catalog/types';
 import { AbortedError } from '../../errors';
-import { buildModel } from '../../synth/build-model';
+import { buildModel } from '../build-model';
 import { acquireLock, lockFile } from '../lock';
 import { isCompleteSynthetic, syntheticDamage, syntheticFolderName } from '../synthetic-folder';
 import type { ProgressTracker } from './progress';

@@ -9,7 +9,10 @@
  *     token it wrote into the state file.
  */
 import * as fs from 'node:fs';
-import { pidAlive, type ServiceState } from './state-file';
+import { pidAlive, type ServiceState } from './service-state';
+import { ServiceClient, type InstanceInfo } from './service-client';
+
+export type { InstanceInfo };
 
 /** The start time of `pid` in clock ticks since boot (Linux), or null where it cannot be read. */
 export function processStartTime(pid: number): number | null {
@@ -24,19 +27,9 @@ export function processStartTime(pid: number): number | null {
   }
 }
 
-/** What GET /slmlab/instance answers. */
-export interface InstanceInfo { instance: string; pid: number }
-
 /** Asks `url` who it is; null when it does not answer as a slmlab service. */
-export async function askInstance(url: string, headers: Record<string, string> = {}, timeoutMs = 2000): Promise<InstanceInfo | null> {
-  try {
-    const r = await fetch(`${url}/slmlab/instance`, { headers, signal: AbortSignal.timeout(timeoutMs) });
-    if (!r.ok) { await r.arrayBuffer(); return null; }
-    const body = await r.json() as Partial<InstanceInfo>;
-    return typeof body.instance === 'string' && typeof body.pid === 'number' ? { instance: body.instance, pid: body.pid } : null;
-  } catch {
-    return null;
-  }
+export function askInstance(url: string, apiKey?: string, timeoutMs = 2000): Promise<InstanceInfo | null> {
+  return new ServiceClient(url, { apiKey }).instance(timeoutMs);
 }
 
 /**
@@ -45,10 +38,10 @@ export async function askInstance(url: string, headers: Record<string, string> =
  * service can still be stopped), or else it answers GET /slmlab/instance at `state.url` with
  * that pid and the recorded instance token.
  */
-export async function isRecordedService(state: ServiceState, headers: Record<string, string> = {}): Promise<boolean> {
+export async function isRecordedService(state: ServiceState, apiKey?: string): Promise<boolean> {
   if (!pidAlive(state.pid)) return false;
   const now = processStartTime(state.pid);
   if (typeof state.pidStartTime === 'number' && now !== null) return now === state.pidStartTime;
-  const who = await askInstance(state.url, headers);
+  const who = await askInstance(state.url, apiKey);
   return who !== null && who.pid === state.pid && (state.instance === undefined || who.instance === state.instance);
 }

@@ -1,28 +1,21 @@
 /**
- * Builds a synthetic model folder offline: model.onnx (graph only) + model.onnx_data (every
- * weight, streamed) + genai_config.json, config.json, generation_config.json and the tokenizer
- * files. The folder appears atomically: it is written under a temporary name beside the
- * destination and renamed only when complete, so a crash or Ctrl-C never leaves a half model.
- * A completion record (.slmlab-complete.json, the files and their sizes) is written last; a
- * folder that no longer matches it is damaged, and is rebuilt instead of reused. Temporary
- * folders of builds whose process is gone (killed mid-way) are removed before a new build.
+ * Writes a synthetic model into a folder it is given: model.onnx (graph only) + model.onnx_data
+ * (every weight, streamed) + genai_config.json, config.json, generation_config.json and the
+ * tokenizer files. It knows nothing of slmlab's cache: where the folder goes, whether an
+ * existing one is reused, the temporary name it is written under, the completion record and
+ * the lock are lib/cache/build-model.ts's (and build-locked.ts's) business.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BuildError, SlmlabError } from '../errors';
-import { fromSystemError } from '../system-errors';
+import { BuildError } from '../errors';
 import { encodeModel } from '../onnx/encode-model';
 import { TensorDataWriter } from '../onnx/tensor-data-writer';
 import { planDecoder, type DecoderPlan, type Layout, type LogitsMode } from './decoder-graph';
 import { fillInWorkers, fillThreads } from './fill-parallel';
-import { SHAPES, parameterCount, shapeNames, type ModelShape } from './shapes';
+import { SHAPES, shapeNames, type ModelShape } from './shapes';
 import type { WeightFormat } from './linear';
 import { tokenizerFilesFor, writeTokenizerFiles } from './tokenizer-files';
 import { generationConfig, genaiConfig, hfConfig, syntheticNote, type SyntheticInfo } from './model-config';
-import { syntheticDir } from '../cache/location';
-import { BUILD_FILE, readCompletion, writeCompletion, type CompletedFile } from '../cache/completion';
-import { findDamage } from '../cache/damage';
-import { pidAlive } from '../util/pid-alive';
 
 export type Precision = WeightFormat;
 
@@ -47,7 +40,8 @@ export function weightsFileName(style: BuilderStyle): string {
 export const PRECISIONS: readonly Precision[] = ['fp32', 'fp16', 'int8', 'int4'];
 export const BLOCK_SIZES = [16, 32, 64, 128, 256] as const;
 
-export interface BuildOptions {
+/** What a synthetic model is: its shape and every choice that changes its files (and so its id). */
+export interface ModelSpec {
   shape: string | ModelShape;
   precision?: Precision;
   /** int4 only: elements per quantisation block (the builder's default is 32). */
@@ -73,59 +67,16 @@ export interface BuildOptions {
    * folder, id suffix -s16. Default 'fp32' (the builder's, float32 scales).
    */
   scales?: 'fp32' | 'fp16';
-  /** Destination folder; default: <cache>/synthetic/<id>. */
-  out?: string;
-  /** Replace an existing folder at `out`. */
-  force?: boolean;
+}
+
+/** How the weights are written (no effect on the files). */
+export interface WriteOptions {
   /** Worker threads that fill the weights (default: one per core, up to 4, for models over 64 MB; 1 = this thread). */
   threads?: number;
   onProgress?: (p: BuildProgress) => void;
 }
 
 export interface BuildProgress { doneBytes: number; totalBytes: number; tensor: string }
-
-export interface BuildReport {
-  dir: string;
-  id: string;
-  shape: string;
-  twinOf: string | null;
-  precision: Precision;
-  seed: number;
-  layout: Layout;
-  builder: BuilderStyle;
-  logits: LogitsMode;
-  parameters: number;
-  files: { name: string; bytes: number }[];
-  totalBytes: number;
-  seconds: number;
-  /** True when the folder already existed and nothing was built. */
-  reused: boolean;
-  /** Set when an existing folder was damaged and has been rebuilt: what was wrong. */
-  repaired?: string;
-}
-
-/** The id and folder a build with these options produces (for locking before building). */
-export function buildTarget(options: BuildOptions): { id: string; dir: string } {
-  const o = validate(options);
-  const id = syntheticId(o.shape.name, o.precision, o.blockSize, o.seed, o.layout, o.accuracyLevel, o.builder, o.logits, o.scales);
-  return { id, dir: path.resolve(options.out ?? path.join(syntheticDir(), id)) };
-}
-
-/** Removes `<dir>.partial-<pid>-<ms>` folders left by builds whose process is gone. */
-export function removeAbandonedBuilds(dir: string): string[] {
-  const parent = path.dirname(dir);
-  const prefix = path.basename(dir) + '.partial-';
-  const removed: string[] = [];
-  let names: string[];
-  try { names = fs.readdirSync(parent); } catch { return removed; }
-  for (const name of names) {
-    const m = name.startsWith(prefix) ? /^(\d+)-\d+$/.exec(name.slice(prefix.length)) : null;
-    if (!m || pidAlive(Number(m[1]))) continue;
-    fs.rmSync(path.join(parent, name), { recursive: true, force: true });
-    removed.push(path.join(parent, name));
-  }
-  return removed;
-}
 
 /** A stable folder name for a synthetic variant, e.g. qwen2.5-0.5b-int4-b32. */
 export function syntheticId(shape: string, precision: Precision, blockSize: number, seed: number, layout: Layout, accuracyLevel = 4, builder: BuilderStyle = DEFAULT_BUILDER_STYLE, logits: LogitsMode = 'all', scales: 'fp32' | 'fp16' = 'fp32'): string {
@@ -147,7 +98,11 @@ export function resolveShape(shape: string | ModelShape): ModelShape {
 
 const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
-function validate(o: BuildOptions): Required<Omit<BuildOptions, 'out' | 'onProgress' | 'force' | 'threads'>> & { shape: ModelShape } {
+/** A spec with every default filled in and checked: what writeModel and the model's id are made from. */
+export type ValidSpec = Required<ModelSpec> & { shape: ModelShape };
+
+/** Fills in the defaults and checks every choice (BuildError naming the fix); `threads` is checked too. */
+export function validateSpec(o: ModelSpec & WriteOptions): ValidSpec {
   const scales = o.scales ?? 'fp32';
   if (scales !== 'fp32' && scales !== 'fp16') throw new BuildError(`unknown scales '${String(scales)}': choose fp32 (the builder's) or fp16 (exact in GGUF Q4_0)`);
   const shape = resolveShape(o.shape);
@@ -179,49 +134,34 @@ function validate(o: BuildOptions): Required<Omit<BuildOptions, 'out' | 'onProgr
   return { shape, precision, blockSize, accuracyLevel, seed, layout, builder, onnxName, dataName, logits, scales };
 }
 
-/** Builds (or reuses) a synthetic model folder. */
-export async function buildModel(options: BuildOptions): Promise<BuildReport> {
-  const o = validate(options);
+/** The id (folder name) of the model a spec describes, e.g. qwen2.5-0.5b-int4-b32. */
+export function specId(o: ValidSpec): string {
+  return syntheticId(o.shape.name, o.precision, o.blockSize, o.seed, o.layout, o.accuracyLevel, o.builder, o.logits, o.scales);
+}
+
+/**
+ * Writes the model `o` describes into `folder` (created; it should be new and empty). Not
+ * atomic by itself: the caller writes into a temporary folder and renames it when this resolves.
+ * Errors other than BuildError are the file system's, thrown as they are.
+ */
+export async function writeModel(folder: string, o: ValidSpec, w: WriteOptions = {}): Promise<void> {
   const { shape, precision, blockSize, accuracyLevel, seed, layout, builder, onnxName, dataName, logits, scales } = o;
-  const id = syntheticId(shape.name, precision, blockSize, seed, layout, accuracyLevel, builder, logits, scales);
-  const dir = path.resolve(options.out ?? path.join(syntheticDir(), id));
-  const started = performance.now();
-
-  let repaired: string | undefined;
-  if (fs.existsSync(dir)) {
-    if (!options.force) {
-      const record = readCompletion(dir, BUILD_FILE);
-      const complete = isCompleteModel(dir, layout, onnxName, dataName);
-      const damage = complete ? findDamage(dir, record) : record ? 'files are missing' : null;
-      if (complete && damage === null) return { ...describe(dir, id, o), seconds: 0, reused: true };
-      // A folder this builder recorded, now damaged: rebuilt. Anything else is not ours to replace.
-      if (!record || record.variantId !== id) throw new BuildError(`'${dir}' exists and is not a complete slmlab model${damage ? ` (${damage})` : ''}: remove it or pass --force to replace it`);
-      repaired = damage ?? undefined;
-    }
-  }
-  try {
-    removeAbandonedBuilds(dir);
-  } catch { /* best effort: `slmlab cache clean` removes them too */ }
-
   const tok = tokenizerFilesFor(shape.tokenizer);
   if (tok.size > shape.vocab) throw new BuildError(`tokenizer '${shape.tokenizer}' has ${tok.size} tokens but shape '${shape.name}' has a vocabulary of ${shape.vocab}`);
 
-  const tmp = `${dir}.partial-${process.pid}-${Date.now()}`;
-  let data: TensorDataWriter | null = null;
+  const onnxDir = layout === 'optimum' ? path.join(folder, 'onnx') : folder;
+  fs.mkdirSync(onnxDir, { recursive: true });
+  const data = new TensorDataWriter(path.join(onnxDir, dataName), dataName);
   try {
-    fs.mkdirSync(path.dirname(dir), { recursive: true });
-    const onnxDir = layout === 'optimum' ? path.join(tmp, 'onnx') : tmp;
-    fs.mkdirSync(onnxDir, { recursive: true });
-    data = new TensorDataWriter(path.join(onnxDir, dataName), dataName);
     const plan: DecoderPlan = { shape, format: precision, blockSize, accuracyLevel, seed, layout, sharedEmbedding: builder === 'v0.15', logits, fp16Scales: scales === 'fp16' };
     const planned = planDecoder(plan, data);
     const totalBytes = data.size;
     let doneBytes = 0;
     const progress = (i: number) => {
       doneBytes += planned.jobs[i].bytes;
-      options.onProgress?.({ doneBytes, totalBytes, tensor: planned.jobs[i].tensor });
+      w.onProgress?.({ doneBytes, totalBytes, tensor: planned.jobs[i].tensor });
     };
-    const threads = options.threads ?? fillThreads(totalBytes);
+    const threads = w.threads ?? fillThreads(totalBytes);
     if (threads > 1) {
       data.presize();
       data.close();
@@ -253,61 +193,21 @@ export async function buildModel(options: BuildOptions): Promise<BuildReport> {
       metadata: { 'slmlab.synthetic': 'true', 'slmlab.shape': shape.name, 'slmlab.precision': precision, 'slmlab.seed': String(seed), 'slmlab.logits': logits },
     });
     fs.writeFileSync(path.join(onnxDir, onnxName), model);
-    const json = (name: string, value: unknown) => fs.writeFileSync(path.join(tmp, name), JSON.stringify(value, null, 2) + '\n');
+    const json = (name: string, value: unknown) => fs.writeFileSync(path.join(folder, name), JSON.stringify(value, null, 2) + '\n');
     if (layout === 'genai') json('genai_config.json', genaiConfig(shape, tok, onnxName));
     json('config.json', hfConfig(shape, tok, info));
     json('generation_config.json', generationConfig(tok));
-    await writeTokenizerFiles(tmp, tok);
-    writeBuildRecord(tmp, id, shape.name, precision, blockSize, seed);
-
-    if (fs.existsSync(dir)) fs.rmSync(dir, { recursive: true, force: true });
-    fs.renameSync(tmp, dir);
+    await writeTokenizerFiles(folder, tok);
   } catch (e) {
-    data?.abort();
-    try { fs.rmSync(tmp, { recursive: true, force: true }); } catch { /* nothing was created */ }
-    if (e instanceof BuildError) throw e;
-    const typed = fromSystemError(e); // a read-only cache (exit 7), a full disk (exit 6)
-    if (typed instanceof SlmlabError && typed.code !== 'usage') throw typed; // a file in the way stays a BuildError, below
-    const err = e as NodeJS.ErrnoException;
-    const hint = err.code === 'ENOSPC' ? ': the disk is full; free space or pass --out on another disk'
-      : err.code === 'EEXIST' || err.code === 'ENOTDIR' ? `: a file stands where a folder is needed; pass an --out whose parent folders are folders`
-      : err.code === 'EACCES' || err.code === 'EPERM' ? ': no permission to write there; pass --out in a folder you can write' : '';
-    throw new BuildError(`building '${id}' failed: ${err.message}${hint}`, { cause: e });
+    data.abort();
+    throw e;
   }
-  const seconds = (performance.now() - started) / 1000;
-  return { ...describe(dir, id, o), seconds, reused: false, ...(repaired ? { repaired } : {}) };
 }
 
-/** The completion record of a build: every file with its size, written last. */
-function writeBuildRecord(dir: string, id: string, shape: string, precision: Precision, blockSize: number, seed: number): void {
-  const files: CompletedFile[] = [];
-  const walk = (d: string, prefix: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      if (e.isDirectory()) walk(path.join(d, e.name), `${prefix}${e.name}/`);
-      else files.push({ path: prefix + e.name, size: fs.statSync(path.join(d, e.name)).size });
-    }
-  };
-  walk(dir, '');
-  writeCompletion(dir, { variantId: id, source: { kind: 'synthetic', shape, precision, blockSize, seed }, files, completedAt: new Date().toISOString() }, BUILD_FILE);
-}
-
-function isCompleteModel(dir: string, layout: Layout, onnxName: string, dataName: string): boolean {
+/** Whether `dir` holds the files writeModel writes for `o` (present; their sizes are the cache's to check). */
+export function hasModelFiles(dir: string, o: Pick<ValidSpec, 'layout' | 'onnxName' | 'dataName'>): boolean {
+  const { layout, onnxName, dataName } = o;
   const onnx = layout === 'optimum' ? path.join(dir, 'onnx') : dir;
   return [onnxName, dataName].every((f) => fs.existsSync(path.join(onnx, f))) &&
     ['config.json', 'tokenizer.json'].every((f) => fs.existsSync(path.join(dir, f)));
-}
-
-function describe(dir: string, id: string, o: ReturnType<typeof validate>): Omit<BuildReport, 'seconds' | 'reused'> {
-  const files: { name: string; bytes: number }[] = [];
-  const walk = (d: string, prefix: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      if (e.isDirectory()) walk(path.join(d, e.name), `${prefix}${e.name}/`);
-      else if (prefix + e.name !== BUILD_FILE) files.push({ name: prefix + e.name, bytes: fs.statSync(path.join(d, e.name)).size });
-    }
-  };
-  walk(dir, '');
-  return {
-    dir, id, shape: o.shape.name, twinOf: o.shape.twinOf, precision: o.precision, seed: o.seed, layout: o.layout, builder: o.builder, logits: o.logits,
-    parameters: parameterCount(o.shape), files, totalBytes: files.reduce((a, f) => a + f.bytes, 0),
-  };
 }

@@ -1,43 +1,31 @@
 /**
- * The service process: `node dist/lib/service/main.js --foreground [options]`. The CLI's
+ * The service process, with its pages: `node dist/lib/app/main.js --foreground [options]`. The CLI's
  * `slmlab service start --foreground` calls runServiceMain(); `slmlab service start` (daemon.ts)
  * spawns this file detached. It serves until SIGTERM or SIGINT, writes <cacheDir>/service.json
  * once it listens and removes it when it stops.
  *
- * Options (flags win over environment variables):
- *   --host H            SLMLAB_HOST       default 127.0.0.1 (others need SLMLAB_API_KEY)
- *   --port N            SLMLAB_PORT       default 0: a free port, written to service.json
- *   --ttl SECONDS       SLMLAB_TTL        default 600 (0: keep models loaded)
- *   --max-queue N       SLMLAB_MAX_QUEUE  default 16
- *   --max-body-bytes N                    default 1048576
- *   --threads N         SLMLAB_THREADS    ONNX Runtime intra-op threads per model (default 0: ORT's)
- *   --max-batch N       SLMLAB_MAX_BATCH  requests decoded together per model (default 8; 1 = one at a time)
- *   --stored-responses N SLMLAB_STORED_RESPONSES  Responses API responses kept in memory (default 20; 0 = none)
- *   --prefill-chunk N   SLMLAB_PREFILL_CHUNK  longest prefill run for one prompt, in tokens (default 128; 0 = whole prompts)
- *   --logits last|all   SLMLAB_LOGITS     last (default): logits for the last position only; all: the model's own graph
- *   --model NAME=DIR    (repeatable)      serve a model folder under NAME
- *   --models-dir DIR    (repeatable)      serve every model folder under DIR
- *                                         (with neither: the catalog and the cache, as `slmlab model list` sees them)
- *   --state-file FILE                     default <cacheDir>/service.json; --no-state-file to skip
- *   --log-file FILE                       recorded in service.json (the daemon redirects output there)
+ * Its options are the table SERVICE_ARGS below (`node dist/lib/app/main.js --help` prints it):
+ * flags win over the SLMLAB_* variables; with neither --model nor --models-dir it serves the
+ * catalog and the cache, as `slmlab model list` sees them.
  * The API key is read from SLMLAB_API_KEY only, so it never shows in a process list.
  */
 import { randomUUID } from 'node:crypto';
-import { walkArgs } from '../util/argv';
-import { isRecordedService, processStartTime } from './process-identity';
+import { argsHelp, parseScriptArgs, type OptionSpec, type ScriptSpec } from '../util/argv';
+import { isRecordedService, processStartTime } from '../client/service-identity';
 import { SlmlabError, UsageError } from '../errors';
 import { fromSystemError } from '../system-errors';
 import { DEFAULT_MAX_BATCH, MAX_BATCH_LIMIT } from '../engine/engine';
-import { DEFAULT_SERVICE_PREFILL_CHUNK } from './model-manager';
+import { DEFAULT_SERVICE_PREFILL_CHUNK } from '../service/model-manager';
 import * as path from 'node:path';
 import { cacheDir } from '../cache/location';
 import { CatalogRegistry } from '../registry/catalog-registry';
-import { jsonLogger } from './context';
-import { DEFAULT_STORED_RESPONSES } from './response-store';
-import { FolderRegistry } from './folder-registry';
+import { jsonLogger } from '../service/context';
+import { DEFAULT_STORED_RESPONSES } from '../service/response-store';
+import { FolderRegistry } from '../service/folder-registry';
 import type { ModelRegistry } from '../registry/model-registry';
-import { startService, type ServiceHandle } from './server';
-import { readState, removeState, stateFilePath, writeState } from './state-file';
+import type { ServiceHandle } from '../service/server';
+import { startServiceWithPages } from './start-service';
+import { readState, removeState, stateFilePath, writeState } from '../client/service-state';
 import { envValue, type EnvName } from '../environment';
 
 export interface MainOptions {
@@ -83,6 +71,33 @@ function batchSize(name: string, v: string | undefined): number {
   return n;
 }
 
+/** The service process's options (lib/util/argv.ts); the numbers are checked by int() and batchSize() above. */
+const SERVICE_ARGS = {
+  name: 'slmlab service',
+  usage: 'node dist/lib/app/main.js [--foreground] [options]',
+  about: 'Runs the slmlab service with its pages until SIGTERM or SIGINT (flags win over the SLMLAB_* variables; see docs/service.md).',
+  options: {
+    foreground: { type: 'flag', help: 'accepted and ignored: this process always serves in the foreground' },
+    host: { type: 'string', help: 'address to bind (SLMLAB_HOST; other than 127.0.0.1 needs SLMLAB_API_KEY)' },
+    port: { type: 'string', value: 'N', help: 'port (SLMLAB_PORT; 0: a free port, written to the state file)' },
+    ttl: { type: 'string', value: 'SECONDS', help: 'seconds an idle model stays loaded (SLMLAB_TTL; 0: keep loaded)' },
+    'max-queue': { type: 'string', value: 'N', help: 'requests waiting per model before 429 (SLMLAB_MAX_QUEUE)' },
+    'max-body-bytes': { type: 'string', value: 'N', help: 'largest request body (default 1048576)' },
+    threads: { type: 'string', value: 'N', help: 'ONNX Runtime intra-op threads per model (SLMLAB_THREADS; 0: its choice)' },
+    'max-batch': { type: 'string', value: 'N', help: 'requests decoded together per model (SLMLAB_MAX_BATCH)' },
+    'stored-responses': { type: 'string', value: 'N', help: 'Responses API responses kept in memory (SLMLAB_STORED_RESPONSES)' },
+    'prefill-chunk': { type: 'string', value: 'N', help: 'longest prefill run for one prompt, in tokens (SLMLAB_PREFILL_CHUNK; 0: whole prompts)' },
+    logits: { type: 'string', value: 'last|all', help: 'last: logits for the last position only; all: the model\'s own graph (SLMLAB_LOGITS)' },
+    model: { type: 'repeat', value: 'NAME=DIR', help: 'serve a model folder under NAME' },
+    'models-dir': { type: 'repeat', value: 'DIR', help: 'serve every model folder under DIR' },
+    'state-file': { type: 'string', value: 'FILE', help: 'where to record the running service (default <cacheDir>/service.json)' },
+    'no-state-file': { type: 'flag', help: 'record nothing' },
+    'log-file': { type: 'string', value: 'FILE', help: 'recorded in the state file (the daemon redirects output there)' },
+    'prepare-wait-ms': { type: 'string', value: 'N', help: 'how long a request waits for a first-use preparation before 503 (SLMLAB_PREPARE_WAIT_MS)' },
+    'no-auto-download': { type: 'flag', help: 'never start a real model\'s download on a request' },
+  },
+} as const satisfies ScriptSpec<Record<string, OptionSpec>>;
+
 export function parseServiceArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): MainOptions {
   // a variable set (not empty) is parsed and checked like its flag; unset or empty: the default
   const intEnv = (name: EnvName, fallback: number): number => { const v = envValue(name, env); return v ? int(name, v, 0) : fallback; };
@@ -104,36 +119,29 @@ export function parseServiceArgs(argv: string[], env: NodeJS.ProcessEnv = proces
     prepareWaitMs: intEnv('SLMLAB_PREPARE_WAIT_MS', 5000),
     autoDownload: true,
   };
-  const usage = (msg: string): never => { throw new UsageError(msg); };
-  walkArgs(argv, (flag, value, a) => {
-    switch (flag) {
-      case '--foreground': break; // this process always serves in the foreground
-      case '--host': o.host = value(); break;
-      case '--port': o.port = int(flag, value(), 0); break;
-      case '--ttl': o.ttlSeconds = int(flag, value(), 0); break;
-      case '--max-queue': o.maxQueue = int(flag, value(), 0); break;
-      case '--max-body-bytes': o.maxBodyBytes = int(flag, value(), 1); break;
-      case '--threads': o.threads = int(flag, value(), 0); break;
-      case '--max-batch': o.maxBatch = batchSize(flag, value()); break;
-      case '--stored-responses': o.storedResponses = int(flag, value(), 0); break;
-      case '--prefill-chunk': o.prefillChunk = int(flag, value(), 0); break;
-      case '--logits': o.lastPositionLogits = logitsMode(flag, value()); break;
-      case '--model': {
-        const v = value();
-        const eq = v.indexOf('=');
-        if (eq <= 0 || eq === v.length - 1) throw new UsageError(`--model needs NAME=DIR, got ${JSON.stringify(v)}`);
-        o.models[v.slice(0, eq)] = path.resolve(v.slice(eq + 1));
-        break;
-      }
-      case '--models-dir': o.modelsDirs.push(path.resolve(value())); break;
-      case '--state-file': o.stateFile = path.resolve(value()); break;
-      case '--no-state-file': o.stateFile = null; break;
-      case '--log-file': o.logFile = path.resolve(value()); break;
-      case '--prepare-wait-ms': o.prepareWaitMs = int(flag, value(), 0); break;
-      case '--no-auto-download': o.autoDownload = false; break;
-      default: throw new UsageError(`unknown option '${a}'`);
-    }
-  }, usage);
+  const { values: v } = parseScriptArgs(SERVICE_ARGS, argv);
+  // Numbers are read as text and checked here, so a flag and its variable fail alike.
+  if (v.host !== undefined) o.host = v.host;
+  if (v.port !== undefined) o.port = int('--port', v.port, 0);
+  if (v.ttl !== undefined) o.ttlSeconds = int('--ttl', v.ttl, 0);
+  if (v['max-queue'] !== undefined) o.maxQueue = int('--max-queue', v['max-queue'], 0);
+  if (v['max-body-bytes'] !== undefined) o.maxBodyBytes = int('--max-body-bytes', v['max-body-bytes'], 1);
+  if (v.threads !== undefined) o.threads = int('--threads', v.threads, 0);
+  if (v['max-batch'] !== undefined) o.maxBatch = batchSize('--max-batch', v['max-batch']);
+  if (v['stored-responses'] !== undefined) o.storedResponses = int('--stored-responses', v['stored-responses'], 0);
+  if (v['prefill-chunk'] !== undefined) o.prefillChunk = int('--prefill-chunk', v['prefill-chunk'], 0);
+  if (v.logits !== undefined) o.lastPositionLogits = logitsMode('--logits', v.logits);
+  for (const m of v.model) {
+    const eq = m.indexOf('=');
+    if (eq <= 0 || eq === m.length - 1) throw new UsageError(`--model needs NAME=DIR, got ${JSON.stringify(m)}`);
+    o.models[m.slice(0, eq)] = path.resolve(m.slice(eq + 1));
+  }
+  o.modelsDirs.push(...v['models-dir'].map((d) => path.resolve(d)));
+  if (v['state-file'] !== undefined) o.stateFile = path.resolve(v['state-file']);
+  if (v['no-state-file']) o.stateFile = null;
+  if (v['log-file'] !== undefined) o.logFile = path.resolve(v['log-file']);
+  if (v['prepare-wait-ms'] !== undefined) o.prepareWaitMs = int('--prepare-wait-ms', v['prepare-wait-ms'], 0);
+  if (v['no-auto-download']) o.autoDownload = false;
   if (o.port > 65535) throw new UsageError(`--port must be at most 65535, got ${o.port}`);
   return o;
 }
@@ -163,14 +171,14 @@ export async function runServiceMain(
   if (o.stateFile) {
     const prior = readState(o.stateFile);
     const key = envValue('SLMLAB_API_KEY', env);
-    if (prior && prior.pid !== process.pid && await isRecordedService(prior, key ? { Authorization: `Bearer ${key}` } : {})) {
+    if (prior && prior.pid !== process.pid && await isRecordedService(prior, key || undefined)) {
       throw new UsageError(`a service is already running at ${prior.url} (pid ${prior.pid}): stop it with \`slmlab service stop\`, or pass --state-file for a second one`);
     }
   }
   const logger = jsonLogger();
   const instance = randomUUID();
   let stop: (signal: string) => void = () => undefined;
-  const service = await startService({
+  const service = await startServiceWithPages({
     onShutdownRequest: () => stop('POST /shutdown'),
     instance,
     registry: deps.registry ?? defaultRegistry(o, env), host: o.host, port: o.port, apiKey: envValue('SLMLAB_API_KEY', env) || undefined,
@@ -210,6 +218,10 @@ export async function runServiceMain(
 }
 
 if (require.main === module) {
+  if (process.argv.slice(2).some((a) => a === '--help' || a === '-h')) {
+    process.stdout.write(argsHelp(SERVICE_ARGS) + '\n');
+    process.exit(0);
+  }
   runServiceMain(process.argv.slice(2), process.env, { exitOnStop: true }).catch((e: unknown) => {
     const err = fromSystemError(e);
     if (err instanceof SlmlabError) {

@@ -11,21 +11,16 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cacheDir } from '../cache/location';
-import { ServiceStartError, SlmlabError } from '../errors';
-import type { LoadedRecord } from './model-manager';
-import { pidAlive, readState, removeState, stateFilePath, type ServiceState } from './state-file';
-import { askInstance, isRecordedService, processStartTime } from './process-identity';
+import { ServiceStartError } from '../errors';
+import type { LoadedRecord } from '../service/model-manager';
+import { pidAlive, readState, removeState, stateFilePath } from '../client/service-state';
+import { processStartTime } from '../client/service-identity';
+import { daemonStatus, probeKey, responds, statusOf, type DaemonOptions, type DaemonStatus } from '../client/running-service';
+import { ServiceClient } from '../client/service-client';
 import { acquireLock, lockFile } from '../cache/lock';
-import { envValue } from '../environment';
 
-export { stateFilePath, readState, type ServiceState } from './state-file';
-
-export interface DaemonOptions {
-  /** Default: cacheDir() (SLMLAB_CACHE_DIR, …). The state file and log live here. */
-  cacheDir?: string;
-  /** Sent as a Bearer token by status/ps probes. Default: SLMLAB_API_KEY. */
-  apiKey?: string;
-}
+export { stateFilePath, readState, type ServiceState } from '../client/service-state';
+export { daemonStatus, type DaemonOptions, type DaemonStatus } from '../client/running-service';
 
 export interface StartDaemonOptions extends DaemonOptions {
   host?: string;
@@ -50,21 +45,6 @@ export interface StartDaemonOptions extends DaemonOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export interface DaemonStatus {
-  running: boolean;
-  pid: number | null;
-  url: string | null;
-  host: string | null;
-  port: number | null;
-  startedAt: string | null;
-  logFile: string | null;
-  stateFile: string;
-  /** The endpoint answered GET /openai/status (null: not probed). */
-  responding: boolean | null;
-  /** A state file was found for a process that no longer exists, and removed. */
-  staleCleaned: boolean;
-}
-
 export interface StartResult extends DaemonStatus { alreadyRunning: boolean }
 export interface StopResult { wasRunning: boolean; stopped: boolean; pid: number | null; forced: boolean; staleCleaned: boolean; stateFile: string }
 export interface PsResult { running: boolean; url: string | null; models: LoadedRecord[] }
@@ -73,47 +53,6 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export function logFilePath(dir: string = cacheDir()): string {
   return path.join(dir, 'logs', 'service.log');
-}
-
-function authHeaders(o: DaemonOptions): Record<string, string> {
-  const key = o.apiKey ?? envValue('SLMLAB_API_KEY');
-  return key ? { Authorization: `Bearer ${key}` } : {};
-}
-
-/** Is `state.pid` for certain the service that wrote `state`? (process-identity.ts) Never a recycled pid. */
-function isServiceProcess(state: ServiceState, o: DaemonOptions): Promise<boolean> {
-  return isRecordedService(state, authHeaders(o));
-}
-
-/** Does the service recorded in `state` answer at its URL as itself? */
-async function responds(state: ServiceState, o: DaemonOptions): Promise<boolean> {
-  const who = await askInstance(state.url, authHeaders(o));
-  return who !== null && who.pid === state.pid && (state.instance === undefined || who.instance === state.instance);
-}
-
-function statusOf(state: ServiceState | null, file: string, running: boolean, responding: boolean | null, staleCleaned: boolean): DaemonStatus {
-  return {
-    running, pid: running ? state!.pid : null, url: running ? state!.url : null, host: running ? state!.host : null,
-    port: running ? state!.port : null, startedAt: running ? state!.startedAt : null, logFile: running ? state!.logFile : null,
-    stateFile: file, responding, staleCleaned,
-  };
-}
-
-/** Is a service running? Cleans a state file whose process is gone. */
-export async function daemonStatus(o: DaemonOptions & { probe?: boolean } = {}): Promise<DaemonStatus> {
-  const file = stateFilePath(o.cacheDir ?? cacheDir());
-  const state = readState(file);
-  if (!state) {
-    const stale = fs.existsSync(file);
-    if (stale) fs.rmSync(file, { force: true }); // unreadable: a torn write from a crashed process
-    return statusOf(null, file, false, null, stale);
-  }
-  if (!(await isServiceProcess(state, o))) {
-    removeState(file, state.pid);
-    return statusOf(null, file, false, null, true);
-  }
-  const ok = o.probe === false ? null : await responds(state, o);
-  return statusOf(state, file, true, ok, false);
 }
 
 /** One line for humans: the endpoint, or clearly that nothing runs and how to start it. */
@@ -234,18 +173,11 @@ export async function restartDaemon(o: StartDaemonOptions = {}): Promise<StartRe
 export async function daemonPs(o: DaemonOptions = {}): Promise<PsResult> {
   const s = await daemonStatus({ ...o, probe: false });
   if (!s.running) return { running: false, url: null, models: [] };
-  const headers = authHeaders(o);
-  const names = await getJson<string[]>(`${s.url}/openai/loadedmodels`, headers);
-  const detail = await getJson<LoadedRecord[]>(`${s.url}/slmlab/loaded`, headers).catch(() => null);
+  const svc = new ServiceClient(s.url!, { apiKey: probeKey(o) });
+  const names = await svc.loadedModels();
+  const detail = await svc.loaded<LoadedRecord>().catch(() => null);
   const models = detail ?? names.map((id) => ({ id } as LoadedRecord));
   return { running: true, url: s.url, models };
-}
-
-async function getJson<T>(url: string, headers: Record<string, string>): Promise<T> {
-  const r = await fetch(url, { headers, signal: AbortSignal.timeout(5000) });
-  const body = await r.text();
-  if (!r.ok) throw new SlmlabError('service_error', `GET ${url} answered ${r.status}: ${body.slice(0, 300)}: see the service log (\`slmlab service status\` names it)`, 502);
-  return JSON.parse(body) as T;
 }
 
 /** `slmlab service ps` lines: one per loaded (model, provider). */

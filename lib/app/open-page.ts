@@ -5,10 +5,10 @@
  */
 import { spawn } from 'node:child_process';
 import { SlmlabError } from '../errors';
-import { daemonStatus, type DaemonOptions } from '../service/daemon';
-import { startOnWorkshopPort } from '../service/workshop-port';
-import { readDocs } from './docsets';
-import { envValue } from '../environment';
+import { daemonStatus, probeKey, type DaemonOptions } from '../client/running-service';
+import { ServiceClient } from '../client/service-client';
+import { startOnWorkshopPort } from './workshop-port';
+import { readDocs } from '../web/docsets';
 
 export interface PageRequest extends DaemonOptions {
   page: 'chat' | 'browser';
@@ -30,16 +30,6 @@ export interface PageUrl {
   note: string | null;
 }
 
-function authHeaders(o: DaemonOptions): Record<string, string> {
-  const key = o.apiKey ?? envValue('SLMLAB_API_KEY');
-  return key ? { Authorization: `Bearer ${key}` } : {};
-}
-
-async function errorMessage(res: Response): Promise<string> {
-  const text = await res.text();
-  try { return (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? text; } catch { return text; }
-}
-
 export async function pageUrl(req: PageRequest): Promise<PageUrl> {
   const docs = req.docs !== undefined ? readDocs(req.docs) : null; // bad --docs fails before anything starts
   const status = await daemonStatus({ ...req, probe: true });
@@ -56,19 +46,18 @@ export async function pageUrl(req: PageRequest): Promise<PageUrl> {
     started = !r.alreadyRunning;
     note = r.note;
   }
-  const probe = await fetch(`${service}/${req.page}`, { headers: authHeaders(req) });
-  await probe.arrayBuffer();
-  if (probe.status === 404) {
+  const svc = new ServiceClient(service, { apiKey: probeKey(req) });
+  if (await svc.pageStatus(req.page) === 404) {
     throw new SlmlabError('invalid_request', `the running service at ${service} predates the web pages: restart it with \`slmlab service restart\``, 404);
   }
   const q = new URLSearchParams();
   if (req.model) q.set('model', req.model);
   if (docs) {
-    const res = await fetch(`${service}/web/chat/docsets`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json', ...authHeaders(req) }, body: JSON.stringify({ docs }),
-    });
-    if (!res.ok) throw new SlmlabError('invalid_request', `the service refused the documents: ${await errorMessage(res)}`, res.status);
-    q.set('docs', ((await res.json()) as { id: string }).id);
+    try {
+      q.set('docs', await svc.postDocset(docs));
+    } catch (e) {
+      throw e instanceof SlmlabError ? new SlmlabError('invalid_request', `the service refused the documents: ${e.message}`, e.status) : e;
+    }
   }
   return { url: `${service}/${req.page}${q.size ? `?${q}` : ''}`, service, started, note };
 }
