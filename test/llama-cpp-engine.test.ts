@@ -82,3 +82,36 @@ test('concurrent streams on llama.cpp all finish with their usage', { skip: engi
     assert.equal(r.text, rs[0].text, 'greedy streams agree with each other');
   }
 });
+
+test('a request arriving while others decode on llama.cpp starts before they end (issue 23)', { skip: engine.skip }, async () => {
+  // Ordering, not timing: the late stream's first token must come while both early streams still
+  // have most of their tokens to go. Before the fix it waited for them to end (sequence-pool.ts).
+  const events: string[] = [];
+  const stream = async (name: string, maxTokens: number, started?: () => void) => {
+    const s = await client.chat.completions.create({ model: 'tiny16@llama.cpp', messages: [{ role: 'user', content: `Story ${name}` }], max_tokens: maxTokens, temperature: 0, stream: true, stream_options: { include_usage: true } });
+    let first = true;
+    let usage: OpenAI.CompletionUsage | undefined;
+    for await (const c of s) {
+      if (first && c.choices[0]?.delta?.content) { first = false; events.push(`${name}:first`); started?.(); }
+      if (c.usage) usage = c.usage;
+    }
+    events.push(`${name}:end`);
+    return usage;
+  };
+  let running = 0;
+  let bothStarted!: () => void;
+  const started = new Promise<void>((resolve) => { bothStarted = resolve; });
+  const onFirst = () => { if (++running === 2) bothStarted(); };
+  const a = stream('a', 400, onFirst);
+  const b = stream('b', 400, onFirst);
+  await started;
+  const late = stream('late', 4);
+  const usages = await Promise.all([a, b, late]);
+  assert.equal(usages[2]?.completion_tokens, 4);
+  const lateFirst = events.indexOf('late:first');
+  assert.ok(lateFirst >= 0, `the late stream produced text: ${events.join(' ')}`);
+  for (const n of ['a', 'b']) {
+    if (usages[n === 'a' ? 0 : 1]?.completion_tokens !== 400) continue; // ended early on end-of-sequence: no ordering to check
+    assert.ok(lateFirst < events.indexOf(`${n}:end`), `the late request's first token came before ${n} ended: ${events.join(' ')}`);
+  }
+});
