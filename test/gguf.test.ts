@@ -17,6 +17,12 @@ import { findDecoderWeights, type Linear } from '../lib/gguf/onnx-weights';
 import { readFloats } from '../lib/gguf/linear-tensor';
 import { verifyInstall } from '../lib/engines/llama-cpp/install';
 import { compareEngines } from '../lib/engines/compare-engines';
+import { writeGguf, type GgufValue } from '../lib/onnx/gguf-writer';
+import { tokenizerMetadata } from '../lib/gguf/tokenizer-metadata';
+import { tokenizerFilesFor, writeTokenizerFiles } from '../lib/synth/tokenizer-files';
+import { SHAPES } from '../lib/synth/shapes';
+import { TextTokenizer } from '../lib/engine/tokenizer';
+import { loadLlamaCpp } from '../lib/engines/llama-cpp/binding';
 import { buildTiny, makeTempDir, removeTempDir } from './helpers/models';
 import { llamaCppForTests } from './helpers/llama-cpp';
 
@@ -228,4 +234,51 @@ test('llama.cpp runs the phi3 export and agrees with ONNX Runtime under the qwen
   assert.ok(r.summary.klMean < 1e-4, `KL mean ${r.summary.klMean}`);
   assert.ok(r.summary.klMax < 1e-3, `KL max ${r.summary.klMax}`);
   assert.ok(r.summary.top1Agreement >= 0.9, `top-1 ${r.summary.top1Agreement}`);
+});
+
+/**
+ * The catalog's phi3 twin (phi-4-mini) carries slmlab's phi4 tokenizer: o200k byte-level BPE with
+ * Phi's chat tokens (lib/synth/tokenizer-files.ts), so the GGUF says gpt2 with the gpt-4o
+ * pre-tokenizer. Checked on the vocabulary alone (a GGUF with the tokenizer and phi-4-mini's
+ * hyperparameters, loaded vocab-only): building the 3.8B twin is not a unit test.
+ */
+test('the phi-4-mini twin\'s tokenizer tokenises alike in slmlab and llama.cpp', { skip: llamaCppForTests().skip }, async () => {
+  const dir = path.join(root, 'phi4-tokenizer');
+  await writeTokenizerFiles(dir, tokenizerFilesFor('phi4'));
+  const s = SHAPES['phi-4-mini'];
+  const tok = tokenizerMetadata(dir, s.vocab, 'gpt-4o');
+  const u32 = (value: number): GgufValue => ({ type: 'u32', value });
+  const meta = new Map<string, GgufValue>([
+    ['general.architecture', { type: 'string', value: 'phi3' }],
+    ['general.name', { type: 'string', value: 'phi-4-mini tokenizer' }],
+    ['phi3.context_length', u32(s.context)], ['phi3.embedding_length', u32(s.hidden)], ['phi3.feed_forward_length', u32(s.ffn)],
+    ['phi3.block_count', u32(s.layers)], ['phi3.attention.head_count', u32(s.heads)], ['phi3.attention.head_count_kv', u32(s.kvHeads)],
+    ['phi3.rope.dimension_count', u32(Math.floor(s.headSize * s.rope.partialFactor))],
+    ['phi3.attention.layer_norm_rms_epsilon', { type: 'f32', value: s.rmsEps }],
+    ...tok.entries,
+  ]);
+  const file = path.join(root, 'phi4-vocab.gguf');
+  writeGguf(file, meta, []);
+  const ours = await TextTokenizer.fromFolder(dir);
+  const rt = await loadLlamaCpp(llamaCppForTests().dir);
+  try {
+    const model = await (rt.llama.loadModel as (o: { modelPath: string; vocabOnly: boolean }) => ReturnType<typeof rt.llama.loadModel>)({ modelPath: file, vocabOnly: true });
+    const prompts = (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'data', 'prompts', 'workshop.json'), 'utf8')) as { prompts: { messages: { role: 'user' | 'system' | 'assistant'; content: string }[] }[] }).prompts;
+    const texts = [
+      ...prompts.map((p) => ours.renderChat(p.messages)),
+      "Don't   split  these:  it's 1234567 tokens,\n\ttabs\r\n and    spaces   ",
+      'Ünïcödé — naïve café, 日本語のテキスト, emoji 🦙🔥, Ελληνικά, русский',
+      '<|user|>special tokens inline<|end|><|assistant|> and after',
+      'code: for (let i = 0; i < 10; i++) { x += arr[i] ** 2; } // done',
+    ];
+    let compared = 0;
+    for (const text of texts) {
+      assert.deepEqual(model.tokenize(text, true), ours.encode(text), `same ids for ${JSON.stringify(text.slice(0, 60))}`);
+      compared++;
+    }
+    assert.equal(compared, texts.length);
+    await model.dispose();
+  } finally {
+    await rt.llama.dispose();
+  }
 });
