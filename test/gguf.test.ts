@@ -259,6 +259,7 @@ test('the phi-4-mini twin\'s tokenizer tokenises alike in slmlab and llama.cpp',
   ]);
   const file = path.join(root, 'phi4-vocab.gguf');
   writeGguf(file, meta, []);
+  assert.match(String(readGguf(file).metadata.get('tokenizer.chat_template')), /<\|assistant\|>/, 'the chat template is carried');
   const ours = await TextTokenizer.fromFolder(dir);
   const rt = await loadLlamaCpp(llamaCppForTests().dir);
   try {

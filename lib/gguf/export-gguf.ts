@@ -260,6 +260,6 @@ function phi3Layer(reader: TensorBytesReader, l: ReturnType<typeof findDecoderWe
  * SentencePiece vocabulary, which this exporter refuses (tokenizer-metadata.ts); on the byte-level
  * BPE vocabularies it writes it would change tokenisation or stop the load.
  */
-export function ggufModelName(name: string): string {
+function ggufModelName(name: string): string {
   return name.replace(/phi-?3/gi, (m) => `${m.slice(0, 3)} 3`);
 }
