@@ -2,7 +2,9 @@
  * GGUF export (lib/gguf): the tiny twin built with fp16 scales becomes Q4_0 blocks holding the
  * very same scales and 4-bit values as its MatMulNBits weights; fp32 scales are rounded with a
  * report (or refused with --exact); llama.cpp loads the file and generates (skipped with the
- * fix when the engine is not installed: tests never download it).
+ * fix when the engine is not installed: tests never download it). llama- and phi3-shaped tiny
+ * models export too (phi3: fused attn_qkv / ffn_up, block for block), and the phi-4-mini twin's
+ * tokenizer gives llama.cpp the same ids as slmlab.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
