@@ -16,6 +16,7 @@ import { exportGguf } from '../lib/gguf';
 import { makeTempDir, removeTempDir } from './helpers/models';
 import { clientFor } from './helpers/service';
 import { llamaCppForTests } from './helpers/llama-cpp';
+import { LlamaCppModel } from '../lib/engines/llama-cpp/llama-model';
 
 const engine = llamaCppForTests();
 let root: string;
@@ -113,5 +114,27 @@ test('a request arriving while others decode on llama.cpp starts before they end
   for (const n of ['a', 'b']) {
     if (usages[n === 'a' ? 0 : 1]?.completion_tokens !== 400) continue; // ended early on end-of-sequence: no ordering to check
     assert.ok(lateFirst < events.indexOf(`${n}:end`), `the late request's first token came before ${n} ended: ${events.join(' ')}`);
+  }
+});
+
+test('a cancelled llama.cpp request leaves its sequence clean for the next one (one sequence, reused)', { skip: engine.skip }, async () => {
+  // maxBatch 1: the next request must run on the very sequence the cancelled one used.
+  const dir = path.join(root, 'tiny-s16');
+  const m = await LlamaCppModel.load(dir, { gguf: path.join(dir, 'model.gguf'), engineDir: engine.dir, threads: 1, maxBatch: 1 });
+  try {
+    const req = { messages: [{ role: 'user' as const, content: 'Hello there' }], maxTokens: 12, temperature: 0 };
+    const fresh = await m.complete(req);
+    const ac = new AbortController();
+    const long = m.generate({ messages: [{ role: 'user', content: 'A much longer question that fills the cache first' }], maxTokens: 200, temperature: 0 }, { signal: ac.signal });
+    let deltas = 0;
+    for await (const _ of long) { if (++deltas === 3) ac.abort(); }
+    const cancelled = await long.result.catch((e: Error) => e);
+    assert.ok(cancelled instanceof Error || cancelled.finishReason === 'abort', 'the long request was cancelled');
+    const again = await m.complete(req);
+    assert.equal(again.text, fresh.text, 'same greedy text after the cancelled request: its tokens were cleared');
+    assert.deepEqual(again.tokenIds, fresh.tokenIds);
+    assert.equal(again.promptTokens, fresh.promptTokens);
+  } finally {
+    await m.dispose();
   }
 });
