@@ -2,7 +2,8 @@
  * The same model through both engines in the real service, with the real openai client: the
  * model id suffix `@llama.cpp` and the `engine` field reach llama.cpp; greedy text, usage,
  * finish reasons and stop strings match ONNX Runtime's on the tiny twin with fp16 scales
- * (same weights); concurrent streams are batched. Skipped, with the fix, when the llama.cpp
+ * (same weights); concurrent streams are batched, a request arriving while others decode starts
+ * before they end, and a cancelled request's sequence is cleared for the next. Skipped, with the fix, when the llama.cpp
  * engine is not installed; without it a request fails with 503 and the fix.
  */
 import { after, before, test } from 'node:test';
