@@ -2,7 +2,8 @@
  * The same model through both engines in the real service, with the real openai client: the
  * model id suffix `@llama.cpp` and the `engine` field reach llama.cpp; greedy text, usage,
  * finish reasons and stop strings match ONNX Runtime's on the tiny twin with fp16 scales
- * (same weights); concurrent streams are batched. Skipped, with the fix, when the llama.cpp
+ * (same weights); concurrent streams are batched, a request arriving while others decode starts
+ * before they end, and a cancelled request's sequence is cleared for the next. Skipped, with the fix, when the llama.cpp
  * engine is not installed; without it a request fails with 503 and the fix.
  */
 import { after, before, test } from 'node:test';
@@ -16,6 +17,7 @@ import { exportGguf } from '../lib/gguf';
 import { makeTempDir, removeTempDir } from './helpers/models';
 import { clientFor } from './helpers/service';
 import { llamaCppForTests } from './helpers/llama-cpp';
+import { LlamaCppModel } from '../lib/engines/llama-cpp/llama-model';
 
 const engine = llamaCppForTests();
 let root: string;
@@ -80,5 +82,60 @@ test('concurrent streams on llama.cpp all finish with their usage', { skip: engi
   for (const r of rs) {
     assert.equal(r.usage?.completion_tokens, 10);
     assert.equal(r.text, rs[0].text, 'greedy streams agree with each other');
+  }
+});
+
+test('a request arriving while others decode on llama.cpp starts before they end (issue 23)', { skip: engine.skip }, async () => {
+  // Ordering, not timing: the late stream's first token must come while both early streams still
+  // have most of their tokens to go. Before the fix it waited for them to end (sequence-pool.ts).
+  const events: string[] = [];
+  const stream = async (name: string, maxTokens: number, started?: () => void) => {
+    const s = await client.chat.completions.create({ model: 'tiny16@llama.cpp', messages: [{ role: 'user', content: `Story ${name}` }], max_tokens: maxTokens, temperature: 0, stream: true, stream_options: { include_usage: true } });
+    let first = true;
+    let usage: OpenAI.CompletionUsage | undefined;
+    for await (const c of s) {
+      if (first && c.choices[0]?.delta?.content) { first = false; events.push(`${name}:first`); started?.(); }
+      if (c.usage) usage = c.usage;
+    }
+    events.push(`${name}:end`);
+    return usage;
+  };
+  let running = 0;
+  let bothStarted!: () => void;
+  const started = new Promise<void>((resolve) => { bothStarted = resolve; });
+  const onFirst = () => { if (++running === 2) bothStarted(); };
+  const a = stream('a', 400, onFirst);
+  const b = stream('b', 400, onFirst);
+  await started;
+  const late = stream('late', 4);
+  const usages = await Promise.all([a, b, late]);
+  assert.equal(usages[2]?.completion_tokens, 4);
+  const lateFirst = events.indexOf('late:first');
+  assert.ok(lateFirst >= 0, `the late stream produced text: ${events.join(' ')}`);
+  for (const n of ['a', 'b']) {
+    if (usages[n === 'a' ? 0 : 1]?.completion_tokens !== 400) continue; // ended early on end-of-sequence: no ordering to check
+    assert.ok(lateFirst < events.indexOf(`${n}:end`), `the late request's first token came before ${n} ended: ${events.join(' ')}`);
+  }
+});
+
+test('a cancelled llama.cpp request leaves its sequence clean for the next one (one sequence, reused)', { skip: engine.skip }, async () => {
+  // maxBatch 1: the next request must run on the very sequence the cancelled one used.
+  const dir = path.join(root, 'tiny-s16');
+  const m = await LlamaCppModel.load(dir, { gguf: path.join(dir, 'model.gguf'), engineDir: engine.dir, threads: 1, maxBatch: 1 });
+  try {
+    const req = { messages: [{ role: 'user' as const, content: 'Hello there' }], maxTokens: 12, temperature: 0 };
+    const fresh = await m.complete(req);
+    const ac = new AbortController();
+    const long = m.generate({ messages: [{ role: 'user', content: 'A much longer question that fills the cache first' }], maxTokens: 200, temperature: 0 }, { signal: ac.signal });
+    let deltas = 0;
+    for await (const _ of long) { if (++deltas === 3) ac.abort(); }
+    const cancelled = await long.result.catch((e: Error) => e);
+    assert.ok(cancelled instanceof Error || cancelled.finishReason === 'abort', 'the long request was cancelled');
+    const again = await m.complete(req);
+    assert.equal(again.text, fresh.text, 'same greedy text after the cancelled request: its tokens were cleared');
+    assert.deepEqual(again.tokenIds, fresh.tokenIds);
+    assert.equal(again.promptTokens, fresh.promptTokens);
+  } finally {
+    await m.dispose();
   }
 });

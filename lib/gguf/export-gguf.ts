@@ -15,9 +15,12 @@
  * (the classic layout), both are written (token_embd float, output quantised): that is what
  * the ONNX model computes, value for value.
  *
- * Architectures: qwen2 (rotate-half RoPE, as GroupQueryAttention's rotary_interleaved = 0) and
+ * Architectures: qwen2 (rotate-half RoPE, as GroupQueryAttention's rotary_interleaved = 0),
  * llama (Q/K rows reordered for llama.cpp's pairwise RoPE; Llama 3 frequency scaling as a
- * rope_freqs tensor). phi3 is refused with the reason (fused tensors, LongRoPE factors).
+ * rope_freqs tensor) and phi3 (llama.cpp src/models/phi3.cpp: rotate-half RoPE like qwen2, over
+ * the partial rotary dimensions; q, k, v stacked into attn_qkv and gate, up into ffn_up, in that
+ * order: ggml_swiglu applies SiLU to the first half, as Phi3MLP's gate_up_proj.chunk(2) does).
+ * phi3 with LongRoPE (rope_scaling longrope/su) is refused with the reason.
  */
 
 /**
@@ -58,6 +61,7 @@ import { inverseFrequencies } from '../synth/rope';
 import { findDecoderWeights, type Linear } from './onnx-weights';
 import { floatTensor, linearTensor, type TensorConversion } from './linear-tensor';
 import { tokenizerMetadata } from './tokenizer-metadata';
+import { fusedRows } from './fused-tensor';
 
 export interface GgufExportOptions {
   /** Output file; default: <model folder>/model.gguf. */
@@ -102,9 +106,10 @@ export function exportGguf(dir: string, options: GgufExportOptions = {}): GgufEx
   const folder = inspectModelFolder(dir);
   const config = readConfig(folder.dir);
   const arch = String(config.model_type ?? folder.modelType);
-  if (arch !== 'qwen2' && arch !== 'llama') {
-    throw new ModelInvalidError(`GGUF export of '${arch}' models is not implemented yet (qwen2 and llama are): phi3 needs fused qkv/gate-up tensors and LongRoPE factors; export a qwen2 or llama model`);
+  if (arch !== 'qwen2' && arch !== 'llama' && arch !== 'phi3') {
+    throw new ModelInvalidError(`GGUF export of '${arch}' models is not implemented (qwen2, llama and phi3 are): export a model of one of those architectures`);
   }
+  if (arch === 'phi3') refuseLongRope(config);
   const graph = decodeModel(fs.readFileSync(folder.onnxPath)).graph;
   const w = findDecoderWeights(graph);
   const reader = new TensorBytesReader(path.dirname(folder.onnxPath));
@@ -113,6 +118,10 @@ export function exportGguf(dir: string, options: GgufExportOptions = {}): GgufEx
   const kvHeads = num(config, 'num_key_value_heads', heads);
   const headDim = num(config, 'head_dim', hidden / heads);
   const vocab = w.lmHead.N;
+  const partial = num(config, 'partial_rotary_factor', 1);
+  const ropeDims = Math.floor(headDim * partial);
+  // llama.cpp's phi3 reads attn_output as [n_embd, n_embd] (src/models/phi3.cpp).
+  if (arch === 'phi3' && heads * headDim !== hidden) throw new ModelInvalidError(`phi3: ${heads} heads x ${headDim} = ${heads * headDim} differs from hidden_size ${hidden}, and llama.cpp's phi3 needs them equal: this model cannot run there`);
   const conv: TensorConversion[] = [];
   const tensors: GgufTensorSpec[] = [];
 
@@ -127,6 +136,10 @@ export function exportGguf(dir: string, options: GgufExportOptions = {}): GgufEx
       ? [['attn_q', l.qkv, 0, qRows], ['attn_k', l.qkv, qRows, qRows + kvRows], ['attn_v', l.qkv, qRows + kvRows, qRows + 2 * kvRows]]
       : [['attn_q', l.q!, 0, l.q!.N], ['attn_k', l.k!, 0, l.k!.N], ['attn_v', l.v!, 0, l.v!.N]];
     if (l.qkv && l.qkv.N !== qRows + 2 * kvRows) throw new ModelInvalidError(`layer ${i}: the packed qkv projection has ${l.qkv.N} rows, config.json implies ${qRows + 2 * kvRows}: the config does not describe this graph`);
+    if (arch === 'phi3') {
+      phi3Layer(reader, l, b, parts, tensors, conv);
+      return;
+    }
     for (const [name, lin, r0, r1] of parts) {
       // llama: llama.cpp rotates adjacent pairs (rope type NORM), ONNX Runtime's GQA the two halves
       // of each head (rotary_interleaved = 0): Q and K rows are reordered per head, as
@@ -160,7 +173,7 @@ export function exportGguf(dir: string, options: GgufExportOptions = {}): GgufEx
   const meta = new Map<string, GgufValue>();
   const fileType = conv.some((c) => c.to === 'Q4_0') ? 2 : conv.some((c) => c.to === 'Q4_1') ? 3 : conv.some((c) => c.to === 'Q8_0') ? 7 : conv.some((c) => c.to === 'F16') ? 1 : 0;
   meta.set('general.architecture', { type: 'string', value: arch });
-  meta.set('general.name', { type: 'string', value: folder.name });
+  meta.set('general.name', { type: 'string', value: ggufModelName(folder.name) });
   meta.set('general.file_type', { type: 'u32', value: fileType });
   meta.set('general.quantization_version', { type: 'u32', value: 2 });
   meta.set('general.source.url', { type: 'string', value: 'slmlab model export --gguf' });
@@ -172,7 +185,7 @@ export function exportGguf(dir: string, options: GgufExportOptions = {}): GgufEx
   meta.set(`${arch}.attention.head_count_kv`, { type: 'u32', value: kvHeads });
   meta.set(`${arch}.attention.key_length`, { type: 'u32', value: headDim });
   meta.set(`${arch}.attention.value_length`, { type: 'u32', value: headDim });
-  meta.set(`${arch}.rope.dimension_count`, { type: 'u32', value: headDim });
+  meta.set(`${arch}.rope.dimension_count`, { type: 'u32', value: ropeDims });
   meta.set(`${arch}.vocab_size`, { type: 'u32', value: vocab });
   meta.set(`${arch}.rope.freq_base`, { type: 'f32', value: num(config, 'rope_theta', 10000) });
   meta.set(`${arch}.attention.layer_norm_rms_epsilon`, { type: 'f32', value: num(config, 'rms_norm_eps', 1e-6) });
@@ -210,4 +223,43 @@ export function exportGguf(dir: string, options: GgufExportOptions = {}): GgufEx
     file: out, source: folder.onnxPath, architecture: arch, bytes, tensors: tensors.length, exact,
     changes, conversions: conv, seconds: (Date.now() - started) / 1000,
   };
+}
+
+/**
+ * Phi-3 LongRoPE (rope_scaling type longrope, or su in older configs) is refused: ONNX Runtime
+ * GenAI's builder picks the short or long factors per step from the current length, llama.cpp
+ * once per context from its size (llama-model.cpp get_rope_factors), and the attention factors
+ * would have to be matched too; nothing here checks that the two then compute the same.
+ */
+function refuseLongRope(config: Record<string, unknown>): void {
+  const rs = config.rope_scaling as { type?: string; rope_type?: string } | null | undefined;
+  if (!rs) return;
+  const kind = rs.rope_type ?? rs.type ?? 'unknown';
+  throw new ModelInvalidError(`phi3 with rope_scaling '${kind}' is refused: ONNX Runtime switches LongRoPE factors by the current length, llama.cpp by context size, so the GGUF would not compute what the ONNX model does; export a model without rope_scaling (slmlab's phi-4-mini twin has none)`);
+}
+
+/** One phi3 layer: norms, attn_qkv (q, k, v rows stacked), attn_output, ffn_up (gate, up rows stacked), ffn_down. */
+function phi3Layer(reader: TensorBytesReader, l: ReturnType<typeof findDecoderWeights>['layers'][number], b: string, parts: [string, Linear, number, number][], tensors: GgufTensorSpec[], conv: TensorConversion[]): void {
+  // Each part is converted on its own (its record keeps its own name), then stacked.
+  const qkv = parts.map(([name, lin, r0, r1]) => linearTensor(reader, lin, `${b}.attn_qkv.weight[${name.slice(5)}]`, r0, r1, conv));
+  tensors.push(fusedRows(`${b}.attn_qkv.weight`, qkv));
+  if (l.qkvBias) tensors.push(floatTensor(reader, l.qkvBias, `${b}.attn_qkv.bias`, conv));
+  if (l.qBias || l.kBias || l.vBias) throw new ModelInvalidError(`${b}: separate q/k/v biases in a phi3 model have no fused form here: Phi-3 models have no attention biases; export a model without them`);
+  tensors.push(linearTensor(reader, l.o, `${b}.attn_output.weight`, 0, l.o.N, conv));
+  tensors.push(floatTensor(reader, l.ffnNorm, `${b}.ffn_norm.weight`, conv));
+  const gate = linearTensor(reader, l.gate, `${b}.ffn_up.weight[gate]`, 0, l.gate.N, conv);
+  const up = linearTensor(reader, l.up, `${b}.ffn_up.weight[up]`, 0, l.up.N, conv);
+  tensors.push(fusedRows(`${b}.ffn_up.weight`, [gate, up]));
+  tensors.push(linearTensor(reader, l.down, `${b}.ffn_down.weight`, 0, l.down.N, conv));
+}
+
+/**
+ * general.name, with "phi3" / "phi-3" spelt "phi 3": llama.cpp keys a Phi-3 tokenizer quirk on
+ * that name (llama-vocab.cpp: right-strip after every special token, and it looks up "</s>",
+ * "<unk>" and "<s>", failing to load a vocabulary without them). That quirk is for Phi-3-mini's
+ * SentencePiece vocabulary, which this exporter refuses (tokenizer-metadata.ts); on the byte-level
+ * BPE vocabularies it writes it would change tokenisation or stop the load.
+ */
+function ggufModelName(name: string): string {
+  return name.replace(/phi-?3/gi, (m) => `${m.slice(0, 3)} 3`);
 }

@@ -21,6 +21,7 @@ import {
 import type { Linear } from './onnx-weights';
 
 export interface TensorConversion {
+  /** The GGUF tensor; `name[part]` for one part of a fused tensor (phi3's attn_qkv[q], ffn_up[gate]). */
   tensor: string;
   from: string;
   to: string;

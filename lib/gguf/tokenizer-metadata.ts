@@ -46,6 +46,12 @@ export function tokenizerMetadata(dir: string, vocabSize: number, pre: string): 
   if (!model || model.type !== 'BPE' || !model.vocab) {
     throw new ModelInvalidError(`${dir}/tokenizer.json is not a byte-level BPE tokenizer (model.type ${JSON.stringify(model?.type)}): only BPE tokenizers (Qwen, Llama 3, Phi-4) can be carried into GGUF here`);
   }
+  // Llama 2 / Phi-3-mini style: SentencePiece turned into BPE with byte fallback (tokenizer.json
+  // model.byte_fallback, a Metaspace pre-tokenizer). llama.cpp tokenises those as its 'llama'
+  // model with scores, not as gpt2: refused rather than written as the wrong kind.
+  if ((model as { byte_fallback?: unknown }).byte_fallback === true) {
+    throw new ModelInvalidError(`${dir}/tokenizer.json is a SentencePiece vocabulary with byte fallback (Llama 2 / Phi-3-mini style): GGUF's 'llama' tokenizer model for it is not written here, only byte-level BPE (Qwen, Llama 3, Phi-4) is; export a model with a byte-level BPE tokenizer`);
+  }
   const notes: string[] = [];
   const tokens = new Array<string>(vocabSize);
   const types = new Int32Array(vocabSize);

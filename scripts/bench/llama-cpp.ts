@@ -60,7 +60,8 @@ export class LlamaCppBench {
   /** `streams` sequences at once, each running `requests` generations of `tokens` tokens one after another (closed loop). */
   async streams(prompts: number[][], streams: number, requests: number, tokens: number): Promise<{ wallMs: number; runs: LlamaRun[] }> {
     const longest = Math.max(...prompts.map((p) => p.length));
-    const ctx = await this.model.createContext({ sequences: streams, contextSize: streams * (longest + tokens + 8), threads: this.threads, batchSize: Math.max(512, streams * longest) });
+    // contextSize is per sequence (node-llama-cpp sizes the KV cache contextSize x sequences).
+    const ctx = await this.model.createContext({ sequences: streams, contextSize: longest + tokens + 8, threads: this.threads, batchSize: Math.max(512, streams * longest) });
     try {
       const seqs = Array.from({ length: streams }, () => ctx.getSequence());
       const t0 = performance.now();

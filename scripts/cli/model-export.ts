@@ -28,8 +28,11 @@ export function registerModelExport(model: Command): void {
         });
         if (!o.json) process.stderr.write('\n');
         if (o.json) { process.stdout.write(JSON.stringify(report, null, 2) + '\n'); return; }
+        // Parts of a fused tensor (phi3's attn_qkv[q], ...) are recorded each; count the tensor once.
+        const tensorTypes = new Map<string, string>();
+        for (const c of report.conversions) tensorTypes.set(c.tensor.replace(/\[[a-z]+\]$/, ''), c.to);
         const types = new Map<string, number>();
-        for (const c of report.conversions) types.set(c.to, (types.get(c.to) ?? 0) + 1);
+        for (const t of tensorTypes.values()) types.set(t, (types.get(t) ?? 0) + 1);
         process.stdout.write(`wrote ${report.file} (${(report.bytes / 1e6).toFixed(1)} MB, ${report.tensors} tensors: ${[...types].map(([t, n]) => `${n} ${t}`).join(', ')}) in ${report.seconds.toFixed(1)} s\n`);
         process.stdout.write(report.exact ? 'exact: every weight equals the ONNX model\'s\n' : 'not exact:\n');
         for (const c of report.changes) process.stdout.write(`  - ${c}\n`);

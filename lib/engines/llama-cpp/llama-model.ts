@@ -12,7 +12,10 @@
  *
  * Batching: one llama.cpp context with `maxBatch` sequences; node-llama-cpp evaluates the
  * sequences that have work in one batch (continuous batching). Further requests wait for a
- * free sequence (queueMs). Cancellation stops the token loop and frees the sequence.
+ * free sequence (queueMs). Sequences are cleared when their request ends and each request lets
+ * the event loop turn before its next token, so that a new prompt joins the next batch instead
+ * of waiting for the running requests to end (sequence-pool.ts says why). Cancellation stops the
+ * token loop and frees the sequence.
  */
 import { AbortedError, SlmlabError } from '../../errors';
 import { inspectModelFolder, type ModelFolder } from '../../engine/model-folder';
@@ -24,6 +27,7 @@ import type { GenerateRequest, GenerationResult } from '../../engine/types';
 import type { LoadedInfo } from '../../engine/host/protocol';
 import { loadLlamaCpp, type LlamaContext, type LlamaContextSequence, type LlamaModel, type LoadedLlamaCpp } from './binding';
 import { NODE_LLAMA_CPP_VERSION } from './pins';
+import { SequencePool, yieldToDispatcher } from './sequence-pool';
 
 /** Tokens each sequence may hold (prompt + completion); llama.cpp's KV cache is sized for this times maxBatch. */
 export const LLAMA_CONTEXT_TOKENS = 4096;
@@ -50,8 +54,7 @@ export interface LlamaEngineInfo { name: 'llama.cpp'; version: string; cpuBuild:
 export class LlamaCppModel {
   readonly provider = 'cpu' as const;
   readonly fellBackFrom = null;
-  private free: LlamaContextSequence[] = [];
-  private waiting: ((s: LlamaContextSequence) => void)[] = [];
+  private readonly pool: SequencePool<LlamaContextSequence>;
   private active = 0;
   private disposed = false;
 
@@ -64,7 +67,7 @@ export class LlamaCppModel {
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
     sequences: LlamaContextSequence[],
-  ) { this.free = sequences; }
+  ) { this.pool = new SequencePool(sequences); }
 
   static async load(dir: string, o: LlamaLoadOptions): Promise<LlamaCppModel> {
     const t0 = performance.now();
@@ -78,8 +81,9 @@ export class LlamaCppModel {
     try {
       model = await runtime.llama.loadModel({ modelPath: o.gguf });
       const maxBatch = Math.max(1, o.maxBatch);
+      // contextSize is per sequence: node-llama-cpp sizes llama.cpp's KV cache contextSize x sequences.
       const context = await model.createContext({
-        contextSize: contextTokens * maxBatch, sequences: maxBatch, batchSize: 512,
+        contextSize: contextTokens, sequences: maxBatch, batchSize: 512,
         threads: llamaThreads(o.threads, runtime.llama.cpuMathCores),
       });
       const sequences = Array.from({ length: maxBatch }, () => context.getSequence());
@@ -106,17 +110,6 @@ export class LlamaCppModel {
 
   get maxBatch(): number { return this.info.batching.maxBatch; }
 
-  private acquire(): Promise<LlamaContextSequence> {
-    const s = this.free.pop();
-    if (s) return Promise.resolve(s);
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-
-  private release(s: LlamaContextSequence): void {
-    const next = this.waiting.shift();
-    if (next) next(s); else this.free.push(s);
-  }
-
   generate(request: GenerateRequest, opts: GenerateOptions = {}): GenerationStream {
     const stream = new DeltaStream();
     const result = this.run(request, opts, stream);
@@ -134,13 +127,12 @@ export class LlamaCppModel {
     const signal = opts.signal;
     if (signal?.aborted) throw new AbortedError();
     const enqueued = performance.now();
-    const lseq = await this.acquire();
+    const lseq = await this.pool.acquire();
     this.active++;
     try {
       if (signal?.aborted) throw new AbortedError();
       const ctx = { tokenizer: this.tokenizer, folder: this.folder, provider: this.provider };
       const seq = new Sequence(ctx, request, { onDelta: (d) => stream.push(d), shouldAbort: () => signal?.aborted === true, queueMs: performance.now() - enqueued });
-      await lseq.clearHistory();
       const vocab = this.info.folder.vocabSize ?? 0;
       const oneHot = new Float32Array(Math.max(vocab, 1)).fill(-Infinity);
       const hot = (t: number): Float32Array => { oneHot.fill(-Infinity); oneHot[t] = 0; return oneHot; };
@@ -153,6 +145,7 @@ export class LlamaCppModel {
         if (r.done) throw new SlmlabError('engine_crashed', 'llama.cpp produced no token for the prompt', 500);
         seq.prefilled(hot(r.value));
         while (!seq.done) {
+          await yieldToDispatcher();
           r = await gen.next();
           if (r.done) { seq.abort(); break; }
           seq.decoded(hot(r.value), this.active);
@@ -163,13 +156,14 @@ export class LlamaCppModel {
       return seq.finish();
     } finally {
       this.active--;
-      this.release(lseq);
+      this.pool.release(lseq);
     }
   }
 
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    this.pool.close();
     await this.context.dispose().catch(() => undefined);
     await this.model.dispose().catch(() => undefined);
     await this.runtime.llama.dispose().catch(() => undefined);
