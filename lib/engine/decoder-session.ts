@@ -19,8 +19,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { decodeModel, encodeModel } from '../onnx';
-import { gatherLastPosition } from './last-position-logits';
+import { lastPositionBytes } from './last-position-logits';
 import { ModelInvalidError, ProviderUnavailableError } from '../errors';
 import { sessionProviderOptions, type ProviderName } from './providers';
 import { halfBits, halfBitsToFloat } from '../onnx/fp16';
@@ -395,6 +394,5 @@ function rowOf(t: ort.Tensor, b: number, s: number): Float32Array {
 
 /** The graph of `onnxPath` rewritten for last-position logits, or null when it cannot be (it then loads as it is). */
 function lastPositionGraph(onnxPath: string): Uint8Array | null {
-  const r = gatherLastPosition(decodeModel(fs.readFileSync(onnxPath)));
-  return r.rewritten ? encodeModel(r.model) : null;
+  return lastPositionBytes(fs.readFileSync(onnxPath)).bytes;
 }
