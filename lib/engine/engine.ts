@@ -16,6 +16,7 @@ import { AbortedError, EngineCrashedError, InvalidRequestError, reviveError, Slm
 import { parseProvider, resolveProvider, type ProviderName } from './providers';
 import type { AdapterInfo } from './adapter';
 import type { GraphOptimizationLevel } from './decoder-session';
+import type { PrefillWeights } from './int8-prefill';
 import { validateRequest } from './generate';
 import type { FromWorker, LoadedInfo, ToWorker } from './worker-protocol';
 import { DeltaStream } from './delta-stream';
@@ -39,6 +40,8 @@ export interface LoadOptions {
   maxBatch?: number;
   /** Compute logits for the last position only (a load-time graph rewrite, last-position-logits.ts); default off. */
   lastPositionLogits?: boolean;
+  /** 'int8': prefill on an int8 copy of the int4 weights, decode on the model's own (int8-prefill.ts; opt-in, changes the logits). Default 'model'. */
+  prefillWeights?: PrefillWeights;
   /**
    * Longest prefill run for one prompt when batching (tokens): a longer prompt is prefilled in
    * chunks with decode steps of the running requests between them. 0 (default): whole prompts.
@@ -112,7 +115,7 @@ export class LoadedModel {
 
   private constructor(
     readonly dir: string,
-    private readonly options: Required<Pick<LoadOptions, 'threads' | 'graphOptimizationLevel' | 'maxBatch'>> & Pick<LoadOptions, 'onnxFile' | 'lastPositionLogits' | 'prefillChunk' | 'kvOnDevice'>,
+    private readonly options: Required<Pick<LoadOptions, 'threads' | 'graphOptimizationLevel' | 'maxBatch'>> & Pick<LoadOptions, 'onnxFile' | 'lastPositionLogits' | 'prefillChunk' | 'kvOnDevice' | 'prefillWeights'>,
     readonly provider: ProviderName,
     readonly fellBackFrom: { provider: ProviderName; reason: string } | null,
     public info: LoadedInfo,
@@ -130,7 +133,7 @@ export class LoadedModel {
     if (!Number.isInteger(prefillChunk) || prefillChunk < 0) {
       throw new InvalidRequestError(`prefillChunk must be a whole number of tokens (0 for whole prompts), got ${String(opts.prefillChunk)}: try 64`, 'prefill_chunk');
     }
-    const options = { threads: opts.threads ?? 0, graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all', onnxFile: opts.onnxFile, maxBatch, lastPositionLogits: opts.lastPositionLogits, prefillChunk, kvOnDevice: opts.kvOnDevice ?? true };
+    const options = { threads: opts.threads ?? 0, graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all', onnxFile: opts.onnxFile, maxBatch, lastPositionLogits: opts.lastPositionLogits, prefillChunk, kvOnDevice: opts.kvOnDevice ?? true, prefillWeights: opts.prefillWeights };
     const absolute = path.resolve(dir);
     const model = new LoadedModel(absolute, options, resolved.provider,
       resolved.fellBackFrom ? { provider: resolved.fellBackFrom, reason: resolved.reason ?? '' } : null, undefined as unknown as LoadedInfo);
@@ -228,7 +231,7 @@ export class LoadedModel {
       worker.on('exit', (code) => this.crashed(worker, new Error(`exit code ${code}`)));
       const msg: ToWorker = {
         type: 'load', dir: this.dir, onnxFile: this.options.onnxFile, maxBatch: this.options.maxBatch, prefillChunk: this.options.prefillChunk,
-        session: { provider: this.provider, threads: this.options.threads, graphOptimizationLevel: this.options.graphOptimizationLevel, lastPositionLogits: this.options.lastPositionLogits, kvOnDevice: this.options.kvOnDevice },
+        session: { provider: this.provider, threads: this.options.threads, graphOptimizationLevel: this.options.graphOptimizationLevel, lastPositionLogits: this.options.lastPositionLogits, kvOnDevice: this.options.kvOnDevice, prefillWeights: this.options.prefillWeights },
       };
       worker.postMessage(msg);
     });

@@ -112,7 +112,7 @@ export class ProcessModel implements EngineModel {
     const options: HostLoadOptions = {
       provider: opts.provider ?? 'cpu', fallback: opts.fallback, threads: opts.threads ?? 0,
       graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all', onnxFile: opts.onnxFile, maxBatch: opts.maxBatch, lastPositionLogits: opts.lastPositionLogits,
-      prefillChunk: opts.prefillChunk,
+      prefillChunk: opts.prefillChunk, prefillWeights: opts.prefillWeights,
       ...(opts.engine && opts.engine !== 'onnxruntime' ? { engine: opts.engine } : {}),
     };
     const model = new ProcessModel(path.resolve(dir), options, opts.frozenAfterMs, 'cpu', null, undefined as unknown as LoadedInfo);

@@ -1,4 +1,5 @@
 /** Messages between a ProcessModel (the service's process) and its engine process (process-host.ts). Plain records only. */
+import type { PrefillWeights } from './int8-prefill';
 import type { SerializedError } from '../errors';
 import type { GraphOptimizationLevel } from './decoder-session';
 import type { ProviderName } from './providers';
@@ -15,6 +16,8 @@ export interface HostLoadOptions {
   maxBatch?: number;
   /** Load-time last-position-logits rewrite (last-position-logits.ts). */
   lastPositionLogits?: boolean;
+  /** Which weights prefill runs with (engine.ts LoadOptions.prefillWeights). */
+  prefillWeights?: PrefillWeights;
   /** Longest prefill run for one prompt (tokens; engine.ts LoadOptions.prefillChunk). */
   prefillChunk?: number;
   /** Which engine runs the model (issue 23): 'onnxruntime' (default) or 'llama.cpp' (lib/engines/llama-cpp). */

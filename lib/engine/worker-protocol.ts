@@ -1,4 +1,5 @@
 /** Messages between the engine (main thread) and its worker thread. Plain records only. */
+import type { PrefillWeights } from './int8-prefill';
 import type { SerializedError } from '../errors';
 import type { GenerateRequest, GenerationResult, TextDelta } from './types';
 import type { ModelFolder } from './model-folder';
@@ -38,6 +39,8 @@ export interface LoadedInfo {
   batching: BatchingInfo;
   /** The graph was rewritten at load to compute the last position's logits only (last-position-logits.ts). */
   lastPositionLogits: boolean;
+  /** Which weights prefill runs with: 'int8' = an int8 copy of the int4 weights (int8-prefill.ts; changes the logits). */
+  prefillWeights: PrefillWeights;
 }
 
 /** How this model batches: what was asked, what runs, and the load-time check behind it. */

@@ -53,7 +53,7 @@ port.on('message', (m: ToWorker) => {
           info: {
             folder, provider: m.session.provider, inputNames: [...session.session.inputNames], outputNames: [...session.session.outputNames],
             layers: session.layers, loadMs: performance.now() - t0, templateSource: tokenizer.templateSource, batching,
-            lastPositionLogits: session.lastPositionLogits,
+            lastPositionLogits: session.lastPositionLogits, prefillWeights: session.prefillWeights,
           },
         });
       } catch (e) {

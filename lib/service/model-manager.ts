@@ -7,6 +7,7 @@
  * refused (429) instead of piling up without bound. Each model runs in its own engine process
  * (process-engine.ts), so a native crash costs only that model's requests; it restarts on the next request.
  */
+import type { PrefillWeights } from '../engine/int8-prefill';
 import { DEFAULT_MAX_BATCH } from '../engine/engine';
 import { loadModelInProcess, type EngineModel } from '../engine/process-engine';
 import type { ProviderName } from '../engine/providers';
@@ -42,8 +43,10 @@ export interface ManagerOptions {
   lastPositionLogits?: boolean;
   /** Longest prefill run for one prompt, in tokens (default DEFAULT_SERVICE_PREFILL_CHUNK; 0 = whole prompts). */
   prefillChunk?: number;
+  /** Which weights prefill runs with (engine.ts LoadOptions.prefillWeights; default 'model'). */
+  prefillWeights?: PrefillWeights;
   /** How models are loaded (default: each in its own engine process, loadModelInProcess; the worker-thread loadModel fits too). */
-  load?: (dir: string, opts: { provider: ProviderName; threads: number; maxBatch: number; lastPositionLogits: boolean; prefillChunk: number; engine?: 'llama.cpp'; frozenAfterMs?: number }) => Promise<EngineModel>;
+  load?: (dir: string, opts: { provider: ProviderName; threads: number; maxBatch: number; lastPositionLogits: boolean; prefillChunk: number; prefillWeights?: PrefillWeights; engine?: 'llama.cpp'; frozenAfterMs?: number }) => Promise<EngineModel>;
   /** An engine process silent this long is frozen: killed, its requests 503 model_unavailable (process-engine.ts). */
   frozenAfterMs?: number;
 }
@@ -67,6 +70,8 @@ export interface LoadedRecord {
   restarts: number;
   /** 'last' when the graph computes the last position's logits only (the service's default), 'all' for the model's own graph; null while loading. */
   logits: 'last' | 'all' | null;
+  /** 'int8': prefill on an int8 copy of the weights (changes the logits); null while loading. */
+  prefillWeights: PrefillWeights | null;
   /** How the scheduler prefills (null while loading, or when the model runs unbatched). */
   prefill: { batched: boolean; chunk: number; reason: string | null } | null;
   /** The process that runs the model (EngineModel.pid: each engine fills it); null while loading or when none runs. */
@@ -297,7 +302,7 @@ export class ModelManager {
       inFlight: 0, requests: 0, timer: null, closing: false, revoke: new AbortController(), ready: undefined as unknown as Promise<EngineModel>,
     };
     const engine = splitEngine(resolved.id).engine === 'llama.cpp' ? { engine: 'llama.cpp' as const } : {};
-    entry.ready = this.loader(resolved.dir, { provider: resolved.provider, threads: this.threads, maxBatch: this.maxBatch, lastPositionLogits: this.lastPositionLogits, prefillChunk: this.prefillChunk, ...engine, frozenAfterMs: this.options.frozenAfterMs }).then(
+    entry.ready = this.loader(resolved.dir, { provider: resolved.provider, threads: this.threads, maxBatch: this.maxBatch, lastPositionLogits: this.lastPositionLogits, prefillChunk: this.prefillChunk, ...(this.options.prefillWeights === 'int8' && !engine.engine ? { prefillWeights: 'int8' as const } : {}), ...engine, frozenAfterMs: this.options.frozenAfterMs }).then(
       (model) => {
         entry.model = model;
         entry.loadedAt = Date.now();
@@ -358,6 +363,7 @@ export class ModelManager {
       lastUsedAt: new Date(e.lastUsed).toISOString(), ttlSeconds: e.ttlSeconds,
       inFlight: e.inFlight, requests: e.requests, restarts: e.model?.restarts ?? 0, pid: e.model?.pid ?? null,
       logits: e.model ? (e.model.info.lastPositionLogits ? 'last' : 'all') : null,
+      prefillWeights: e.model ? e.model.info.prefillWeights ?? 'model' : null,
       prefill: e.model?.info.batching.prefill.check
         ? { batched: e.model.info.batching.prefill.batched, chunk: e.model.info.batching.prefill.chunk, reason: e.model.info.batching.prefill.check.reason }
         : null,
