@@ -1,7 +1,8 @@
 /**
  * Opt-in int8 prefill (lib/engine/int8-prefill.ts) on the tiny int4 model: a second session on an
  * int8 copy of the int4 weights prefills, the model's own session decodes from its KV cache.
- *   - its greedy text is deterministic, and the engine names it (info.prefillWeights);
+ *   - its greedy text is deterministic, and the engine and the service name it (info.prefillWeights,
+ *     /slmlab/loaded);
  *   - its first-token logits stay close to the int4 prefill's: KL and top-1 over a prompt set,
  *     below the bound set here (see INT8_PREFILL_KL_BOUND's comment);
  *   - a prefill graph whose KV layout differs from the decode graph's is refused, with the reason.
@@ -15,6 +16,8 @@ import { loadModel } from '../lib/engine/engine';
 import { Int8PrefillRefusedError, kvLayoutMismatch } from '../lib/engine/int8-prefill';
 import { fidelityPrompts, firstTokenFidelity } from '../lib/engine/int8-prefill-fidelity';
 import { SHAPES } from '../lib/synth/shapes';
+import { FolderRegistry } from '../lib/service/folder-registry';
+import { startService } from '../lib/service/server';
 import { buildTiny, makeTempDir, removeTempDir } from './helpers/models';
 
 /**
@@ -76,4 +79,17 @@ test('a prefill session whose KV layout differs from the decode session\'s is re
     await decode.release();
   }
   await assert.rejects(DecoderSession.create(path.join(int4, 'model.onnx'), { provider: 'webgpu', prefillWeights: 'int8' }), (e: unknown) => e instanceof Int8PrefillRefusedError && /cpu provider only/.test(e.message));
+});
+
+test('the service with prefillWeights int8 names it in /slmlab/loaded', async () => {
+  const svc = await startService({ registry: new FolderRegistry({ 'tiny-int4:1': { dir: int4 } }), apiKey: '', threads: 1, port: 0, prefillWeights: 'int8' });
+  try {
+    const res = await fetch(`${svc.url}/v1/chat/completions`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ model: 'tiny-int4:1', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 4, temperature: 0 }) });
+    assert.equal(res.status, 200, await res.text());
+    const loaded = await (await fetch(`${svc.url}/slmlab/loaded`)).json() as { id: string; prefillWeights: string; logits: string }[];
+    assert.equal(loaded.find((m) => m.id === 'tiny-int4:1')?.prefillWeights, 'int8');
+    assert.equal(loaded.find((m) => m.id === 'tiny-int4:1')?.logits, 'last', 'with the service default, last-position logits');
+  } finally {
+    await svc.close();
+  }
 });

@@ -15,6 +15,7 @@
  *   --stored-responses N SLMLAB_STORED_RESPONSES  Responses API responses kept in memory (default 20; 0 = none)
  *   --prefill-chunk N   SLMLAB_PREFILL_CHUNK  longest prefill run for one prompt, in tokens (default 128; 0 = whole prompts)
  *   --logits last|all   SLMLAB_LOGITS     last (default): logits for the last position only; all: the model's own graph
+ *   --prefill-weights model|int8          model (default); int8: prefill on an int8 copy of the int4 weights (opt-in, changes the logits)
  *   --model NAME=DIR    (repeatable)      serve a model folder under NAME
  *   --models-dir DIR    (repeatable)      serve every model folder under DIR
  *                                         (with neither: the catalog and the cache, as `slmlab model list` sees them)
@@ -22,6 +23,7 @@
  *   --log-file FILE                       recorded in service.json (the daemon redirects output there)
  * The API key is read from SLMLAB_API_KEY only, so it never shows in a process list.
  */
+import type { PrefillWeights } from '../engine/int8-prefill';
 import { randomUUID } from 'node:crypto';
 import { walkArgs } from '../util/argv';
 import { isRecordedService, processStartTime } from './process-identity';
@@ -53,6 +55,8 @@ export interface MainOptions {
   prefillChunk: number;
   /** True unless --logits all: the last-position-logits rewrite (docs/prefill-and-batching.md). */
   lastPositionLogits: boolean;
+  /** --prefill-weights: 'int8' prefills on an int8 copy of the weights (lib/engine/int8-prefill.ts). */
+  prefillWeights: PrefillWeights;
   models: Record<string, string>;
   modelsDirs: string[];
   stateFile: string | null;
@@ -97,6 +101,7 @@ export function parseServiceArgs(argv: string[], env: NodeJS.ProcessEnv = proces
     storedResponses: intEnv('SLMLAB_STORED_RESPONSES', DEFAULT_STORED_RESPONSES),
     prefillChunk: intEnv('SLMLAB_PREFILL_CHUNK', DEFAULT_SERVICE_PREFILL_CHUNK),
     lastPositionLogits: envValue('SLMLAB_LOGITS', env) ? logitsMode('SLMLAB_LOGITS', envValue('SLMLAB_LOGITS', env)) : true,
+    prefillWeights: 'model',
     models: {},
     modelsDirs: [],
     stateFile: stateFilePath(cacheDir(env)),
@@ -118,6 +123,7 @@ export function parseServiceArgs(argv: string[], env: NodeJS.ProcessEnv = proces
       case '--stored-responses': o.storedResponses = int(flag, value(), 0); break;
       case '--prefill-chunk': o.prefillChunk = int(flag, value(), 0); break;
       case '--logits': o.lastPositionLogits = logitsMode(flag, value()); break;
+      case '--prefill-weights': { const v = value(); if (v !== 'model' && v !== 'int8') throw new UsageError(`--prefill-weights is 'model' (the default) or 'int8' (prefill on an int8 copy of the weights: changes the logits), got ${JSON.stringify(v ?? '')}`); o.prefillWeights = v; break; }
       case '--model': {
         const v = value();
         const eq = v.indexOf('=');
@@ -176,7 +182,7 @@ export async function runServiceMain(
     registry: deps.registry ?? defaultRegistry(o, env), host: o.host, port: o.port, apiKey: envValue('SLMLAB_API_KEY', env) || undefined,
     ttlSeconds: o.ttlSeconds, maxQueue: o.maxQueue, maxBodyBytes: o.maxBodyBytes, threads: o.threads, maxBatch: o.maxBatch, logger,
     prepareWaitMs: o.prepareWaitMs, autoDownload: o.autoDownload, storedResponses: o.storedResponses,
-    prefillChunk: o.prefillChunk, lastPositionLogits: o.lastPositionLogits,
+    prefillChunk: o.prefillChunk, lastPositionLogits: o.lastPositionLogits, prefillWeights: o.prefillWeights,
   });
   if (o.stateFile) {
     writeState(o.stateFile, {
