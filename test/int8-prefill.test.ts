@@ -52,6 +52,11 @@ test('int8 prefill: deterministic greedy text, named in the engine info; the def
     const b = await int8.complete(request);
     assert.equal(a.tokenIds.length, 12);
     assert.deepEqual(a.tokenIds, b.tokenIds, 'the same greedy ids twice');
+    // DynamicQuantizeMatMul quantises its input with one scale per tensor: prompts prefilled together
+    // would change each other's numbers, and the load-time probe sees it (one prompt at a time).
+    assert.equal(int8.info.batching.prefill.batched, false);
+    assert.match(int8.info.batching.prefill.check?.reason ?? '', /not batch-invariant/);
+    assert.equal(own.info.batching.prefill.batched, true);
   } finally {
     await int8.dispose();
     await own.dispose();
