@@ -458,7 +458,7 @@ async function main(): Promise<void> {
     out.push(`engine TTFT / floor TTFT, per-round median: ${t.ratios.engineOverFloorTtftAll} (all)${dirLast ? `, ${t.ratios.engineOverFloorTtftLast} (last)` : ''}  (target <= 1.05: ${t.ratios.engineOverFloorTtftAll <= 1.05 ? 'PASS' : 'FAIL'})`);
     if (dirLast) out.push(`last-position logits / every position, engine: TTFT ${t.ratios.lastOverAllTtftEngine}, decode ms/token ${t.ratios.lastOverAllDecodeEngine}`);
     const fi = t.int8PrefillFidelity;
-    out.push(`int8 prefill / int4 prefill (both last-position logits), engine: TTFT ${t.ratios.int8PrefillOverLastTtft}, decode ms/token ${t.ratios.int8PrefillOverLastDecode}${cpu.amx ? '' : ' (no AMX on this CPU: the int8 GEMM has no matrix unit to gain here)'}`);
+    out.push(`int8 prefill / int4 prefill (both last-position logits), engine: TTFT ${t.ratios.int8PrefillOverLastTtft}, decode ms/token ${t.ratios.int8PrefillOverLastDecode}${cpu.amx ? '' : ' (no AMX on this CPU: what AMX adds is not measured here)'}`);
     out.push(`int8 prefill fidelity, first token of ${fi.prompts} workshop prompts vs the int4 prefill: KL mean ${fi.meanKl.toExponential(2)}, max ${fi.maxKl.toExponential(2)} nats; top-1 ${fi.top1Agree}/${fi.prompts}`);
   }
   if (result.service) {
