@@ -144,10 +144,10 @@ export class DecoderSession {
     let rewritten: Uint8Array | null = null;
     const int8 = opts.prefillWeights === 'int8';
     if (int8 && opts.provider !== 'cpu') throw new Int8PrefillRefusedError(`int8 prefill runs on the cpu provider only (asked for ${opts.provider}): load with prefillWeights 'model', or --ep cpu`);
-    // int8 prefill: the graph is decoded once for both sessions.
-    const graph = opts.lastPositionLogits || int8 ? lastPositionModel(onnxPath, opts.lastPositionLogits === true) : null;
     let prefill: ort.InferenceSession | null = null;
     try {
+      // int8 prefill: the graph is decoded once for both sessions (the last-position rewrite first, when asked).
+      const graph = opts.lastPositionLogits || int8 ? lastPositionModel(onnxPath, opts.lastPositionLogits === true) : null;
       rewritten = graph?.rewritten ? encodeModel(graph.model) : null;
       if (int8) {
         const bytes = int8PrefillGraph(graph!.model, onnxPath).bytes;
