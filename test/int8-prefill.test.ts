@@ -84,6 +84,9 @@ test('a prefill session whose KV layout differs from the decode session\'s is re
     await decode.release();
   }
   await assert.rejects(DecoderSession.create(path.join(int4, 'model.onnx'), { provider: 'webgpu', prefillWeights: 'int8' }), (e: unknown) => e instanceof Int8PrefillRefusedError && /cpu provider only/.test(e.message));
+  // A float model has no int4 weights to copy.
+  const fp32 = (await buildTiny(root, 'fp32', { precision: 'fp32', seed: 5 })).dir;
+  await assert.rejects(loadModel(fp32, { threads: 1, prefillWeights: 'int8' }), /no MatMulNBits weight .* can be copied to int8: the model is not int4\/int8 MatMulNBits: int8 prefill is for int4 models/);
 });
 
 test('the service with prefillWeights int8 names it in /slmlab/loaded', async () => {

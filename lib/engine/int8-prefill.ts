@@ -47,6 +47,9 @@ const MAX_INLINE_BYTES = 1.9 * 1024 ** 3;
  */
 export function int8PrefillGraph(model: ModelRecord, onnxPath: string): Int8PrefillGraph {
   const g = model.graph;
+  // DynamicQuantizeMatMul takes float32 activations only (onnxruntime ContribOperators.md).
+  const half = g.inputs.find((i) => i.name.startsWith('past_key_values'))?.dataType === DataType.FLOAT16;
+  if (half) throw new Int8PrefillRefusedError(`'${onnxPath}' computes in float16 (its KV cache is float16), and ONNX Runtime's int8 GEMM (DynamicQuantizeMatMul) takes float32 activations: int8 prefill is for float32 int4 models; load with prefillWeights 'model'`);
   const byName = new Map(g.initializers.map((t) => [t.name, t]));
   const reader = new TensorBytesReader(path.dirname(onnxPath));
   const kept: string[] = [];
