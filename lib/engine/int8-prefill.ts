@@ -17,7 +17,7 @@
  * Cost: about one byte per weight of memory beside the int4 session (0.5B: ~0.5 GB).
  */
 import * as path from 'node:path';
-import { DataType, decodeModel, dequantizeBlocks, encodeModel, halfBitsToFloat, nbitsLayout, TensorBytesReader, type ModelRecord, type NodeRecord, type TensorRecord } from '../onnx';
+import { DataType, decodeModel, dequantizeBlocks, encodeModel, halfBitsToFloat, nbitsLayout, TensorBytesReader, type ModelRecord, type NBitsLayout, type NodeRecord, type TensorRecord } from '../onnx';
 import { ModelInvalidError } from '../errors';
 
 /** Which weights prefill runs with: the model's own (default) or an int8 copy (opt-in, changes the logits). */
@@ -36,6 +36,9 @@ export interface Int8PrefillGraph {
   /** MatMulNBits nodes left as they were, with the reason (none on the builder's graphs). */
   kept: string[];
 }
+
+/** Columns converted together (see the transpose in int8PrefillGraph). */
+const TILE = 64;
 
 /** Protobuf's 2 GiB limit on one message: an inline int8 copy larger than this cannot be encoded. */
 const MAX_INLINE_BYTES = 1.9 * 1024 ** 3;
@@ -71,19 +74,7 @@ export function int8PrefillGraph(model: ModelRecord, onnxPath: string): Int8Pref
       const packed = reader.read(B);
       const scales = floats(reader.read(S), S.dataType);
       const zps = Z ? reader.read(Z) : null;
-      const rowBytes = layout.kBlocks * layout.blobSize;
-      const q = new Int8Array(K * N);
-      const colScale = new Float32Array(N);
-      const w = new Float32Array(K);
-      for (let c = 0; c < N; c++) {
-        dequantizeBlocks(packed.subarray(c * rowBytes, (c + 1) * rowBytes), scales.subarray(c * layout.kBlocks, (c + 1) * layout.kBlocks), zps ? zps.subarray(c * layout.zpBytes, (c + 1) * layout.zpBytes) : null, layout, w);
-        let max = 0;
-        for (let k = 0; k < K; k++) { const a = Math.abs(w[k]); if (a > max) max = a; }
-        const scale = max > 0 ? max / 127 : 1;
-        colScale[c] = scale;
-        const inv = 1 / scale;
-        for (let k = 0; k < K; k++) q[k * N + c] = Math.round(w[k] * inv);
-      }
+      const { q, colScale } = requantize(packed, scales, zps, layout);
       const qName = `${B.name}/slmlab_int8`;
       const sName = `${B.name}/slmlab_int8_scale`;
       added.push(
@@ -107,6 +98,57 @@ export function int8PrefillGraph(model: ModelRecord, onnxPath: string): Int8Pref
 /** int8PrefillGraph of the .onnx file as it is on disk. */
 export function int8PrefillGraphOf(onnxPath: string, bytes: Uint8Array): Int8PrefillGraph {
   return int8PrefillGraph(decodeModel(bytes), onnxPath);
+}
+
+/**
+ * MatMulNBits' B [N, kBlocks, blob] (+ scales, zero points) -> int8 W [K, N] with one symmetric
+ * scale per column, max|W[:, n]| / 127. Columns go in tiles of TILE: B is stored by column, the
+ * copy by row; a tile is quantised by column, then transposed (TILE neighbouring bytes per k),
+ * which keeps both passes cache-friendly.
+ */
+function requantize(packed: Uint8Array, scales: Float32Array, zps: Uint8Array | null, layout: NBitsLayout): { q: Int8Array; colScale: Float32Array } {
+  const { K, N, kBlocks, blobSize, zpBytes } = layout;
+  const rowBytes = kBlocks * blobSize;
+  const q = new Int8Array(K * N);
+  const colScale = new Float32Array(N);
+  const w = new Float32Array(K);
+  const qt = new Int8Array(TILE * K);
+  for (let c0 = 0; c0 < N; c0 += TILE) {
+    const n = Math.min(TILE, N - c0);
+    for (let j = 0; j < n; j++) {
+      const c = c0 + j;
+      if (layout.bits === 4 && !zps) dequantize4(packed, c * rowBytes, scales, c * kBlocks, layout, w);
+      else dequantizeBlocks(packed.subarray(c * rowBytes, (c + 1) * rowBytes), scales.subarray(c * kBlocks, (c + 1) * kBlocks), zps ? zps.subarray(c * zpBytes, (c + 1) * zpBytes) : null, layout, w);
+      let max = 0;
+      for (let k = 0; k < K; k++) { const a = Math.abs(w[k]); if (a > max) max = a; }
+      const scale = max > 0 ? max / 127 : 1;
+      colScale[c] = scale;
+      const inv = 1 / scale;
+      const o = j * K;
+      for (let k = 0; k < K; k++) qt[o + k] = Math.round(w[k] * inv);
+    }
+    for (let k = 0; k < K; k++) {
+      const row = k * N + c0;
+      for (let j = 0; j < n; j++) q[row + j] = qt[j * K + k];
+    }
+  }
+  return { q, colScale };
+}
+
+/** dequantizeBlocks for the common case, 4 bits without zero points (zero point 8), without subarrays. */
+function dequantize4(packed: Uint8Array, at: number, scales: Float32Array, scaleAt: number, layout: NBitsLayout, out: Float32Array): void {
+  const { K, blockSize, kBlocks, blobSize } = layout;
+  for (let b = 0; b < kBlocks; b++) {
+    const scale = scales[scaleAt + b];
+    const base = at + b * blobSize;
+    const k0 = b * blockSize;
+    const end = Math.min(blockSize, K - k0);
+    for (let j = 0; j < end; j += 2) {
+      const byte = packed[base + (j >> 1)];
+      out[k0 + j] = Math.fround(((byte & 0x0f) - 8) * scale);
+      if (j + 1 < end) out[k0 + j + 1] = Math.fround(((byte >> 4) - 8) * scale);
+    }
+  }
 }
 
 function intAttr(n: NodeRecord, name: string): number {
