@@ -151,7 +151,10 @@ export class DecoderSession {
       rewritten = graph?.rewritten ? encodeModel(graph.model) : null;
       if (int8) {
         const bytes = int8PrefillGraph(graph!.model, onnxPath).bytes;
-        prefill = await ort.InferenceSession.create(bytes, { ...options, extra: { session: { model_external_initializers_file_folder_path: path.dirname(onnxPath) } } });
+        // Two thread pools share the cores: the prefill pool's threads sleep between its runs
+        // instead of spinning against the decode pool (session.intra_op.allow_spinning; measured
+        // in docs/prefill-and-batching.md).
+        prefill = await ort.InferenceSession.create(bytes, { ...options, extra: { session: { model_external_initializers_file_folder_path: path.dirname(onnxPath), intra_op: { allow_spinning: '0' } } } });
       }
       session = rewritten
         // From bytes, ONNX Runtime finds the external data through this folder (the weights stay where they are).
