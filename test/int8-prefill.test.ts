@@ -17,6 +17,7 @@ import { Int8PrefillRefusedError, kvLayoutMismatch } from '../lib/engine/int8-pr
 import { fidelityPrompts, firstTokenFidelity } from '../lib/engine/int8-prefill-fidelity';
 import { SHAPES } from '../lib/synth/shapes';
 import { FolderRegistry } from '../lib/service/folder-registry';
+import { parseServiceArgs } from '../lib/service/main';
 import { startService } from '../lib/service/server';
 import { buildTiny, makeTempDir, removeTempDir } from './helpers/models';
 
@@ -89,7 +90,10 @@ test('a prefill session whose KV layout differs from the decode session\'s is re
   await assert.rejects(loadModel(fp32, { threads: 1, prefillWeights: 'int8' }), /no MatMulNBits weight .* can be copied to int8: the model is not int4\/int8 MatMulNBits: int8 prefill is for int4 models/);
 });
 
-test('the service with prefillWeights int8 names it in /slmlab/loaded', async () => {
+test('the service with prefillWeights int8 (--prefill-weights int8) names it in /slmlab/loaded', async () => {
+  assert.equal(parseServiceArgs([], {}).prefillWeights, 'model', 'off by default');
+  assert.equal(parseServiceArgs(['--prefill-weights', 'int8'], {}).prefillWeights, 'int8');
+  assert.throws(() => parseServiceArgs(['--prefill-weights', 'int4'], {}), /'model'.*or 'int8'/);
   const svc = await startService({ registry: new FolderRegistry({ 'tiny-int4:1': { dir: int4 } }), apiKey: '', threads: 1, port: 0, prefillWeights: 'int8' });
   try {
     const res = await fetch(`${svc.url}/v1/chat/completions`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ model: 'tiny-int4:1', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 4, temperature: 0 }) });
