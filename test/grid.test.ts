@@ -283,7 +283,11 @@ test("the logits axis ('all' | 'last') is a load axis, quiet at its default, val
   assert.deepEqual(both.map((c) => c.logits), ['all', 'last']);
   assert.notEqual(both[0].cellId, both[1].cellId);
   assert.notEqual(loadGroupKey(both[0]), loadGroupKey(both[1]), 'each logits mode is its own load');
-  throwsAt(() => validateGrid({ ...base, logits: ['last', 'first'] as never }), 'logits[1]', /expected 'all'.*or 'last'/);
+  throwsAt(() => validateGrid({ ...base, logits: ['last', 'first'] as never }), 'logits[1]', /expected 'all'.*'last'.*or 'last-int8prefill'/);
+  // The opt-in int8 prefill is a value of the same axis, so every record of its cells names it.
+  const int8 = expandGrid({ ...base, logits: ['last', 'last-int8prefill'] });
+  assert.deepEqual(int8.map((c) => c.logits), ['last', 'last-int8prefill']);
+  assert.notEqual(loadGroupKey(int8[0]), loadGroupKey(int8[1]), 'int8 prefill is its own load');
   throwsAt(() => validateGrid({ ...base, logits: ['last', 'last'] }), 'logits[1]', /duplicate logits mode/);
   assert.match(formatDryRun(both), /logits/);
 });

@@ -76,6 +76,7 @@ test('with ?allowSoftwareGpu=1 tiny runs on WebGPU, labelled, with the engine\'s
   const result = page.locator('#result');
   assert.equal(await result.getAttribute('data-backend'), 'webgpu');
   assert.equal(await result.getAttribute('data-software-adapter'), 'true');
+  assert.equal(await result.getAttribute('data-logits'), 'last', 'the worker rewrote the graph for last-position logits (the default)');
   assert.ok((await page.locator('#backend').innerText()).includes(SOFTWARE_ADAPTER_NOTE), 'the badge says it is a software adapter');
   await page.fill('#prompt', PROMPT);
   await page.fill('#max-tokens', String(MAX_TOKENS));

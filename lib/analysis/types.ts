@@ -3,6 +3,7 @@
  * measured requests, and comparison rows (speedups). Produced from the results JSONL alone.
  */
 import type { Summary } from '../bench/stats/summarize';
+import type { LogitsMode } from '../bench/grid/axes';
 
 /** The settings that define a group; a field is null when the group spans several values. */
 export interface GroupKey {
@@ -23,8 +24,8 @@ export interface GroupKey {
   /** Synthetic prompt length; null for prompt-set prompts. */
   inputTokens: number | null;
   mode: 'rounds' | 'load';
-  /** 'all' (the model's own graph) or 'last' (last-position logits): the grid's logits axis. */
-  logits: 'all' | 'last';
+  /** 'all' (the model's own graph), 'last' (last-position logits) or 'last-int8prefill': the grid's logits axis. */
+  logits: LogitsMode;
   /** null when the row aggregates every prompt of the group. */
   promptId: string | null;
 }

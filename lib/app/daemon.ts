@@ -33,6 +33,7 @@ export interface StartDaemonOptions extends DaemonOptions {
   prefillChunk?: number;
   /** 'last' (the service's default) or 'all'. */
   logits?: 'last' | 'all';
+  prefillWeights?: 'model' | 'int8';
   /** false: a request never starts a real model's download on first use (--no-auto-download). */
   autoDownload?: boolean;
   /** Model folders to serve, name -> folder. */
@@ -95,6 +96,7 @@ async function startLocked(dir: string, o: StartDaemonOptions): Promise<StartRes
   if (o.maxBatch !== undefined) args.push('--max-batch', String(o.maxBatch));
   if (o.prefillChunk !== undefined) args.push('--prefill-chunk', String(o.prefillChunk));
   if (o.logits !== undefined) args.push('--logits', o.logits);
+  if (o.prefillWeights !== undefined) args.push('--prefill-weights', o.prefillWeights);
   if (o.autoDownload === false) args.push('--no-auto-download');
   for (const [name, folder] of Object.entries(o.models ?? {})) args.push('--model', `${name}=${folder}`);
   for (const d of o.modelsDirs ?? []) args.push('--models-dir', d);

@@ -9,6 +9,7 @@
  * catalog and the cache, as `slmlab model list` sees them.
  * The API key is read from SLMLAB_API_KEY only, so it never shows in a process list.
  */
+import type { PrefillWeights } from '../engine/int8-prefill';
 import { randomUUID } from 'node:crypto';
 import { argsHelp, parseScriptArgs, type OptionSpec, type ScriptSpec } from '../util/argv';
 import { isRecordedService, processStartTime } from '../client/service-identity';
@@ -41,6 +42,8 @@ export interface MainOptions {
   prefillChunk: number;
   /** True unless --logits all: the last-position-logits rewrite (docs/prefill-and-batching.md). */
   lastPositionLogits: boolean;
+  /** --prefill-weights: 'int8' prefills on an int8 copy of the weights (lib/engine/int8-prefill.ts). */
+  prefillWeights: PrefillWeights;
   models: Record<string, string>;
   modelsDirs: string[];
   stateFile: string | null;
@@ -63,6 +66,11 @@ function int(name: string, v: string | undefined, min: number): number {
 function logitsMode(name: string, v: string | undefined): boolean {
   if (v === 'last' || v === 'all') return v === 'last';
   throw new UsageError(`${name} is 'last' (logits for the last position only, the default) or 'all' (the model's own graph), got ${JSON.stringify(v ?? '')}`);
+}
+
+function prefillWeights(name: string, v: string | undefined): PrefillWeights {
+  if (v === 'model' || v === 'int8') return v;
+  throw new UsageError(`${name} is 'model' (the default) or 'int8' (prefill on an int8 copy of the weights: changes the logits), got ${JSON.stringify(v ?? '')}`);
 }
 
 function batchSize(name: string, v: string | undefined): number {
@@ -88,6 +96,7 @@ const SERVICE_ARGS = {
     'stored-responses': { type: 'string', value: 'N', help: 'Responses API responses kept in memory (SLMLAB_STORED_RESPONSES)' },
     'prefill-chunk': { type: 'string', value: 'N', help: 'longest prefill run for one prompt, in tokens (SLMLAB_PREFILL_CHUNK; 0: whole prompts)' },
     logits: { type: 'string', value: 'last|all', help: 'last: logits for the last position only; all: the model\'s own graph (SLMLAB_LOGITS)' },
+    'prefill-weights': { type: 'string', value: 'model|int8', help: 'model (default); int8: prefill on an int8 copy of the int4 weights (opt-in, changes the logits; lib/engine/int8-prefill.ts)' },
     model: { type: 'repeat', value: 'NAME=DIR', help: 'serve a model folder under NAME' },
     'models-dir': { type: 'repeat', value: 'DIR', help: 'serve every model folder under DIR' },
     'state-file': { type: 'string', value: 'FILE', help: 'where to record the running service (default <cacheDir>/service.json)' },
@@ -112,6 +121,7 @@ export function parseServiceArgs(argv: string[], env: NodeJS.ProcessEnv = proces
     storedResponses: intEnv('SLMLAB_STORED_RESPONSES', DEFAULT_STORED_RESPONSES),
     prefillChunk: intEnv('SLMLAB_PREFILL_CHUNK', DEFAULT_SERVICE_PREFILL_CHUNK),
     lastPositionLogits: envValue('SLMLAB_LOGITS', env) ? logitsMode('SLMLAB_LOGITS', envValue('SLMLAB_LOGITS', env)) : true,
+    prefillWeights: 'model',
     models: {},
     modelsDirs: [],
     stateFile: stateFilePath(cacheDir(env)),
@@ -131,6 +141,7 @@ export function parseServiceArgs(argv: string[], env: NodeJS.ProcessEnv = proces
   if (v['stored-responses'] !== undefined) o.storedResponses = int('--stored-responses', v['stored-responses'], 0);
   if (v['prefill-chunk'] !== undefined) o.prefillChunk = int('--prefill-chunk', v['prefill-chunk'], 0);
   if (v.logits !== undefined) o.lastPositionLogits = logitsMode('--logits', v.logits);
+  if (v['prefill-weights'] !== undefined) o.prefillWeights = prefillWeights('--prefill-weights', v['prefill-weights']);
   for (const m of v.model) {
     const eq = m.indexOf('=');
     if (eq <= 0 || eq === m.length - 1) throw new UsageError(`--model needs NAME=DIR, got ${JSON.stringify(m)}`);
@@ -184,7 +195,7 @@ export async function runServiceMain(
     registry: deps.registry ?? defaultRegistry(o, env), host: o.host, port: o.port, apiKey: envValue('SLMLAB_API_KEY', env) || undefined,
     ttlSeconds: o.ttlSeconds, maxQueue: o.maxQueue, maxBodyBytes: o.maxBodyBytes, threads: o.threads, maxBatch: o.maxBatch, logger,
     prepareWaitMs: o.prepareWaitMs, autoDownload: o.autoDownload, storedResponses: o.storedResponses,
-    prefillChunk: o.prefillChunk, lastPositionLogits: o.lastPositionLogits,
+    prefillChunk: o.prefillChunk, lastPositionLogits: o.lastPositionLogits, prefillWeights: o.prefillWeights,
   });
   if (o.stateFile) {
     writeState(o.stateFile, {

@@ -19,8 +19,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { decodeModel, encodeModel } from '../onnx';
 import { gatherLastPosition } from './last-position-logits';
+import { decodeModel, encodeModel, type ModelRecord } from '../onnx';
+import { Int8PrefillRefusedError, int8PrefillGraph, kvLayoutMismatch, type PrefillWeights } from './int8-prefill';
 import { ModelInvalidError, ProviderUnavailableError } from '../errors';
 import { sessionProviderOptions, type ProviderName } from './providers';
 import { halfBits, halfBitsToFloat } from '../onnx/fp16';
@@ -58,6 +59,12 @@ export interface SessionOptions {
    * (device-kv.ts). Such a session decodes one sequence at a time (no batch packing).
    */
   kvOnDevice?: boolean;
+  /**
+   * 'int8': prefill (every run of more than one token) in a second session on an int8 copy of
+   * the int4 weights (int8-prefill.ts); decode stays on the model's own weights. Changes the
+   * logits: opt-in, cpu only. Default 'model'.
+   */
+  prefillWeights?: PrefillWeights;
 }
 
 interface KvPair { layer: number; past: string; present: string; }
@@ -76,11 +83,16 @@ export class DecoderSession {
   readonly logitsName: string;
   /** True when create() rewrote the graph for last-position logits (SessionOptions.lastPositionLogits). */
   lastPositionLogits = false;
+  /** The session multi-token runs (prefill, chunks) go to: the int8 copy with prefillWeights 'int8', else this.session. */
+  private prefillSession: ort.InferenceSession;
+  /** Which weights prefill runs with (SessionOptions.prefillWeights). */
+  prefillWeights: PrefillWeights = 'model';
   /** Host<->device copies of this generation's runs; null on cpu (no device). */
   private readonly copies: CopyCounter | null;
 
   private constructor(readonly session: ort.InferenceSession, readonly provider: ProviderName, readonly kvOnDevice = false) {
     this.copies = provider === 'cpu' ? null : new CopyCounter(kvOnDevice);
+    this.prefillSession = session;
     const inputs = new Set(session.inputNames);
     if (!inputs.has('input_ids')) throw new ModelInvalidError(`the graph has no 'input_ids' input (inputs: ${session.inputNames.join(', ')}): slmlab runs decoder-only language models`);
     this.hasPositionIds = inputs.has('position_ids');
@@ -130,13 +142,27 @@ export class DecoderSession {
     if (kvOnDevice) options.preferredOutputLocation = kvOutputLocations(graphOutputNames(onnxPath));
     let session: ort.InferenceSession;
     let rewritten: Uint8Array | null = null;
+    const int8 = opts.prefillWeights === 'int8';
+    if (int8 && opts.provider !== 'cpu') throw new Int8PrefillRefusedError(`int8 prefill runs on the cpu provider only (asked for ${opts.provider}): load with prefillWeights 'model', or --ep cpu`);
+    let prefill: ort.InferenceSession | null = null;
     try {
-      rewritten = opts.lastPositionLogits ? lastPositionGraph(onnxPath) : null;
+      // int8 prefill: the graph is decoded once for both sessions (the last-position rewrite first, when asked).
+      const graph = opts.lastPositionLogits || int8 ? lastPositionModel(onnxPath, opts.lastPositionLogits === true) : null;
+      rewritten = graph?.rewritten ? encodeModel(graph.model) : null;
+      if (int8) {
+        const bytes = int8PrefillGraph(graph!.model, onnxPath).bytes;
+        // Two thread pools share the cores: the prefill pool's threads sleep between its runs
+        // instead of spinning against the decode pool (session.intra_op.allow_spinning; measured
+        // in docs/prefill-and-batching.md).
+        prefill = await ort.InferenceSession.create(bytes, { ...options, extra: { session: { model_external_initializers_file_folder_path: path.dirname(onnxPath), intra_op: { allow_spinning: '0' } } } });
+      }
       session = rewritten
         // From bytes, ONNX Runtime finds the external data through this folder (the weights stay where they are).
         ? await ort.InferenceSession.create(rewritten, { ...options, extra: { session: { model_external_initializers_file_folder_path: path.dirname(onnxPath) } } })
         : await ort.InferenceSession.create(onnxPath, options);
     } catch (e) {
+      await prefill?.release().catch(() => undefined);
+      if (e instanceof Int8PrefillRefusedError) throw e;
       const msg = (e as Error).message ?? String(e);
       const missing = missingOpOf(msg);
       if (missing) throw unsupportedOpError(missing, opts.provider, onnxPath, e);
@@ -149,7 +175,31 @@ export class DecoderSession {
     }
     const s = new DecoderSession(session, opts.provider, kvOnDevice);
     s.lastPositionLogits = rewritten !== null;
+    if (prefill) {
+      try {
+        s.usePrefillSession(prefill);
+      } catch (e) {
+        await s.release();
+        throw e;
+      }
+    }
     return s;
+  }
+
+  /**
+   * Runs every multi-token step (prefill, chunks) on `prefill` from now on: an int8 copy of this
+   * model (int8-prefill.ts) whose KV cache this session then decodes from. Refused, with the
+   * reason, when the two graphs' inputs, outputs or KV cache layouts differ; `prefill` is then
+   * released.
+   */
+  usePrefillSession(prefill: ort.InferenceSession): void {
+    const why = kvLayoutMismatch(this.session, prefill);
+    if (why) {
+      void prefill.release().catch(() => undefined);
+      throw new Int8PrefillRefusedError(`int8 prefill refused: its KV cache cannot feed the decode session, ${why}: load with prefillWeights 'model'`);
+    }
+    this.prefillSession = prefill;
+    this.prefillWeights = 'int8';
   }
 
   /**
@@ -194,7 +244,7 @@ export class DecoderSession {
       feeds.position_ids = new ort.Tensor('int64', pos, [1, S]);
     }
     for (let i = 0; i < this.kv.length; i++) feeds[this.kv[i].past] = this.past[i];
-    const out = await this.session.run(feeds);
+    const out = await (S > 1 ? this.prefillSession : this.session).run(feeds);
     const replaced = this.past;
     this.past = this.kv.map((k) => feedable(out[k.present]));
     releaseDeviceTensors(replaced); // kvOnDevice: the old cache's GPU buffers
@@ -228,7 +278,7 @@ export class DecoderSession {
     if (this.hasPositionIds) feeds.position_ids = f.positions;
     const empty = this.kvType === 'float16' ? new Uint16Array(0) : new Float32Array(0);
     for (const k of this.kv) feeds[k.past] = new ort.Tensor(this.kvType, empty, [prompts.length, kvh, 0, hs]);
-    const out = await this.session.run(feeds);
+    const out = await (f.inputIds.dims[1] > 1 ? this.prefillSession : this.session).run(feeds);
     const t = out[this.logitsName];
     const tensors = this.kv.map((k) => feedable(out[k.present]));
     return prompts.map((p, b) => ({
@@ -246,7 +296,7 @@ export class DecoderSession {
     const feeds: Record<string, ort.Tensor> = { input_ids: f.inputIds, attention_mask: f.mask };
     if (this.hasPositionIds) feeds.position_ids = f.positions;
     for (let i = 0; i < this.kv.length; i++) feeds[this.kv[i].past] = past[i];
-    const out = await this.session.run(feeds);
+    const out = await (ids.length > 1 ? this.prefillSession : this.session).run(feeds);
     return { logits: Float32Array.from(lastRow(out[this.logitsName])), kv: { tensors: this.kv.map((k) => feedable(out[k.present])), row: 0, length: cache.length + ids.length } };
   }
 
@@ -340,6 +390,7 @@ export class DecoderSession {
   async release(): Promise<void> {
     releaseDeviceTensors(this.past);
     this.past = [];
+    if (this.prefillSession !== this.session) await this.prefillSession.release();
     await this.session.release();
   }
 }
@@ -393,8 +444,8 @@ function rowOf(t: ort.Tensor, b: number, s: number): Float32Array {
   return out;
 }
 
-/** The graph of `onnxPath` rewritten for last-position logits, or null when it cannot be (it then loads as it is). */
-function lastPositionGraph(onnxPath: string): Uint8Array | null {
-  const r = gatherLastPosition(decodeModel(fs.readFileSync(onnxPath)));
-  return r.rewritten ? encodeModel(r.model) : null;
+/** The graph of `onnxPath`, rewritten for last-position logits when asked and possible (`rewritten` says). */
+function lastPositionModel(onnxPath: string, rewrite: boolean): { model: ModelRecord; rewritten: boolean } {
+  const model = decodeModel(fs.readFileSync(onnxPath));
+  return rewrite ? gatherLastPosition(model) : { model, rewritten: false };
 }

@@ -19,15 +19,33 @@
  * The head is found by walking back from the graph output `logits` through ops that act on
  * each position alone with a constant operand (Cast; Add/Mul/Div of an initializer, as a bias
  * or a soft cap; Tanh) to the MatMul, MatMulNBits or Gemm that projects the hidden state.
- * Anything else is left alone, with the reason.
+ * Anything else is left alone, with the reason. DynamicQuantizeMatMul (the int8 builds' lm_head)
+ * is not a head here on purpose: it quantizes its input with one scale for the whole tensor, so
+ * feeding it one row instead of S would change the logits, not only drop rows.
  */
-import { DataType, type ModelRecord, type NodeRecord, type TensorRecord } from '../onnx';
+import { DataType, decodeModel, encodeModel, type ModelRecord, type NodeRecord, type TensorRecord } from '../onnx';
 
 export interface LastPositionRewrite {
   model: ModelRecord;
   /** False when the graph was left as it was (then `reason` says why). */
   rewritten: boolean;
   reason: string | null;
+}
+
+/** The bytes of a graph (model.onnx) rewritten by gatherLastPosition, or null with the reason it was left alone. */
+export interface LastPositionBytes {
+  bytes: Uint8Array | null;
+  reason: string | null;
+}
+
+/**
+ * gatherLastPosition on the bytes of model.onnx: what the engine does at load (decoder-session.ts)
+ * and the in-browser inference worker does to the fetched graph (lib/web/browser/inference-worker.ts).
+ * Only the graph passes through decode/encode: weights in the external data file are not read.
+ */
+export function lastPositionBytes(onnx: Uint8Array): LastPositionBytes {
+  const r = gatherLastPosition(decodeModel(onnx));
+  return r.rewritten ? { bytes: encodeModel(r.model), reason: null } : { bytes: null, reason: r.reason };
 }
 
 const HEADS = new Set(['MatMul', 'MatMulNBits', 'Gemm']);

@@ -4,6 +4,7 @@
  * worker's in-thread engine, or llama.cpp's loader). A new option is added here and where the
  * engine reads it; the hosts in between never name the fields.
  */
+import type { PrefillWeights } from './int8-prefill';
 import { InvalidRequestError } from '../errors';
 import type { GraphOptimizationLevel } from './decoder-session';
 import type { ProviderName } from './providers';
@@ -26,6 +27,8 @@ export interface LoadOptions {
   maxBatch?: number;
   /** Compute logits for the last position only (a load-time graph rewrite, last-position-logits.ts); default off. */
   lastPositionLogits?: boolean;
+  /** 'int8': prefill on an int8 copy of the int4 weights, decode on the model's own (int8-prefill.ts; opt-in, changes the logits). Default 'model'. */
+  prefillWeights?: PrefillWeights;
   /**
    * Longest prefill run for one prompt when batching (tokens): a longer prompt is prefilled in
    * chunks with decode steps of the running requests between them. 0 (default): whole prompts.

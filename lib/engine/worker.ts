@@ -46,7 +46,7 @@ class ThreadEngine implements HostedEngine {
     const [session, tokenizer] = await Promise.all([
       DecoderSession.create(folder.onnxPath, {
         provider, threads: o.threads ?? 0, graphOptimizationLevel: o.graphOptimizationLevel ?? 'all',
-        lastPositionLogits: o.lastPositionLogits, kvOnDevice: o.kvOnDevice ?? true,
+        lastPositionLogits: o.lastPositionLogits, kvOnDevice: o.kvOnDevice ?? true, prefillWeights: o.prefillWeights,
       }),
       TextTokenizer.fromFolder(folder.dir),
     ]);
@@ -64,7 +64,7 @@ class ThreadEngine implements HostedEngine {
     const info: LoadedInfo = {
       folder, provider, inputNames: [...session.session.inputNames], outputNames: [...session.session.outputNames],
       layers: session.layers, loadMs: performance.now() - t0, templateSource: tokenizer.templateSource, batching,
-      lastPositionLogits: session.lastPositionLogits,
+      lastPositionLogits: session.lastPositionLogits, prefillWeights: session.prefillWeights,
     };
     return new ThreadEngine(info, provider, session, tokenizer, folder, maxBatch > 1 ? new BatchScheduler(session, ctx, maxBatch, prefill) : null);
   }

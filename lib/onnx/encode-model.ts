@@ -12,6 +12,9 @@
 
 import type { AttrValue, GraphRecord, ModelRecord, NodeRecord, TensorRecord, ValueInfoRecord } from './records';
 
+// TextEncoder, not Node's Buffer: the in-browser inference worker encodes graphs too (lib/web/browser/inference-worker.ts).
+const UTF8 = new TextEncoder();
+
 /** Appends protobuf fields to a growing byte buffer. */
 class Writer {
   private buf = new Uint8Array(256);
@@ -66,7 +69,7 @@ class Writer {
   }
 
   string(field: number, s: string): this {
-    return this.bytes(field, Buffer.from(s, 'utf8'));
+    return this.bytes(field, UTF8.encode(s));
   }
 
   /** Appends already-encoded fields (tag included), e.g. a record's `extra`. */

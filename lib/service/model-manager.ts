@@ -9,6 +9,7 @@
  * are given (docs/engine.md, Hosts). Each model runs in its own engine process
  * (process-engine.ts), so a native crash costs only that model's requests; it restarts on the next request.
  */
+import type { PrefillWeights } from '../engine/int8-prefill';
 import { DEFAULT_MAX_BATCH } from '../engine/load-options';
 import { loadModelInProcess, type EngineModel, type ProcessModelOptions } from '../engine/process-engine';
 import type { ProviderName } from '../engine/providers';
@@ -44,6 +45,8 @@ export interface ManagerOptions {
   lastPositionLogits?: boolean;
   /** Longest prefill run for one prompt, in tokens (default DEFAULT_SERVICE_PREFILL_CHUNK; 0 = whole prompts). */
   prefillChunk?: number;
+  /** Which weights prefill runs with (LoadOptions.prefillWeights, lib/engine/load-options.ts; default 'model'). ONNX Runtime models only. */
+  prefillWeights?: PrefillWeights;
   /**
    * How models are loaded (default: each in its own engine process, loadModelInProcess; the
    * worker-thread loadModel fits too). Given the engine's own load options (LoadOptions, plus
@@ -74,6 +77,8 @@ export interface LoadedRecord {
   restarts: number;
   /** 'last' when the graph computes the last position's logits only (the service's default), 'all' for the model's own graph; null while loading. */
   logits: 'last' | 'all' | null;
+  /** 'int8': prefill on an int8 copy of the weights (changes the logits); null while loading. */
+  prefillWeights: PrefillWeights | null;
   /** How the scheduler prefills (null while loading, or when the model runs unbatched). */
   prefill: { batched: boolean; chunk: number; reason: string | null } | null;
   /** The process that runs the model (EngineModel.pid: each engine fills it); null while loading or when none runs. */
@@ -300,9 +305,11 @@ export class ModelManager {
       key, resolved, model: null, loadedAt: null, lastUsed: Date.now(), ttlSeconds: this.ttlSeconds, autoUnload: true,
       inFlight: 0, requests: 0, timer: null, closing: false, revoke: new AbortController(), ready: undefined as unknown as Promise<EngineModel>,
     };
+    const onLlamaCpp = splitEngine(resolved.id).engine === 'llama.cpp';
     const options: ProcessModelOptions & { provider: ProviderName } = {
       provider: resolved.provider, threads: this.threads, maxBatch: this.maxBatch, lastPositionLogits: this.lastPositionLogits, prefillChunk: this.prefillChunk,
-      ...(splitEngine(resolved.id).engine === 'llama.cpp' ? { engine: 'llama.cpp' as const } : {}), frozenAfterMs: this.options.frozenAfterMs,
+      ...(this.options.prefillWeights === 'int8' && !onLlamaCpp ? { prefillWeights: 'int8' as const } : {}),
+      ...(onLlamaCpp ? { engine: 'llama.cpp' as const } : {}), frozenAfterMs: this.options.frozenAfterMs,
     };
     entry.ready = this.loader(resolved.dir, options).then(
       (model) => {
@@ -376,6 +383,7 @@ export class ModelManager {
       lastUsedAt: new Date(e.lastUsed).toISOString(), ttlSeconds: e.ttlSeconds,
       inFlight: e.inFlight, requests: e.requests, restarts: e.model?.restarts ?? 0, pid: e.model?.pid ?? null,
       logits: e.model ? (e.model.info.lastPositionLogits ? 'last' : 'all') : null,
+      prefillWeights: e.model ? e.model.info.prefillWeights ?? 'model' : null,
       prefill: e.model?.info.batching.prefill.check
         ? { batched: e.model.info.batching.prefill.batched, chunk: e.model.info.batching.prefill.chunk, reason: e.model.info.batching.prefill.check.reason }
         : null,

@@ -12,6 +12,7 @@
  * is the service as `slmlab service start` runs it. Every failure is answered
  * in OpenAI's error shape with its HTTP status, and the server keeps serving.
  */
+import type { PrefillWeights } from '../engine/int8-prefill';
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import * as http from 'node:http';
@@ -60,6 +61,8 @@ export interface ServiceOptions {
   prefillChunk?: number;
   /** Last-position logits (default true): ManagerOptions.lastPositionLogits. */
   lastPositionLogits?: boolean;
+  /** Which weights prefill runs with (default 'model'): ManagerOptions.prefillWeights. */
+  prefillWeights?: PrefillWeights;
   logger?: ServiceLogger;
   /**
    * A request for a model that must first be downloaded or built starts that in the background
@@ -168,7 +171,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
   const logger = options.logger ?? silentLogger;
   const registry = new PreparingRegistry(options.registry, { waitMs: options.prepareWaitMs, autoDownload: options.autoDownload });
   const manager = new ModelManager({ registry, ttlSeconds: options.ttlSeconds, maxQueue: options.maxQueue, threads: options.threads, maxBatch: options.maxBatch,
-    prefillChunk: options.prefillChunk, lastPositionLogits: options.lastPositionLogits, frozenAfterMs: options.engineFrozenAfterMs });
+    prefillChunk: options.prefillChunk, lastPositionLogits: options.lastPositionLogits, prefillWeights: options.prefillWeights, frozenAfterMs: options.engineFrozenAfterMs });
   const shutdown = new AbortController();
   setMaxListeners(0, shutdown.signal); // every running request listens to it
   let url = '';

@@ -53,6 +53,7 @@ import { buildModel } from '../../lib/cache/build-model';
 import { shapeNames } from '../../lib/synth/shapes';
 import { loadModel, type LoadedModel } from '../../lib/engine/engine';
 import { inspectModelFolder } from '../../lib/engine/model-folder';
+import { firstTokenFidelity, type FirstTokenFidelity } from '../../lib/engine/int8-prefill-fidelity';
 import { TextTokenizer } from '../../lib/engine/tokenizer';
 import type { GenerationResult } from '../../lib/engine/types';
 
@@ -209,6 +210,18 @@ async function soloTtft(dirs: { all: string; last: string | null }, o: Options, 
       return { ttftMs: r.timings.ttftMs, msPerToken: median(r.timings.decodeMs), tokenIds: r.tokenIds };
     };
   }
+  // Opt-in int8 prefill (lib/engine/int8-prefill.ts) with last-position logits, the serving configuration
+  // it would join: prefill on an int8 copy of the int4 weights, decode on the int4 session. It changes the
+  // logits, so its fidelity against the int4 prefill is measured first and printed beside its timings.
+  const int8Fidelity = await firstTokenFidelity(inspectModelFolder(dirs.all).onnxPath, { threads: o.threads, lastPositionLogits: true });
+  {
+    const engine = await loadModel(dirs.all, { threads: o.threads, lastPositionLogits: true, prefillWeights: 'int8' });
+    toDispose.push(() => engine.dispose());
+    systems['engine/int8prefill'] = async () => {
+      const r = await engine.complete({ prompt: prompt.text, raw: true, maxTokens: o.soloTokens });
+      return { ttftMs: r.timings.ttftMs, msPerToken: median(r.timings.decodeMs), tokenIds: r.tokenIds };
+    };
+  }
   const names = Object.keys(systems);
   for (const n of names) await systems[n](); // warmup
   const samples: Record<string, SoloSample[]> = Object.fromEntries(names.map((n) => [n, []]));
@@ -225,14 +238,17 @@ async function soloTtft(dirs: { all: string; last: string | null }, o: Options, 
     samples[a] && samples[b] ? samples[a].map((s, i) => f(s) / f(samples[b][i])) : [];
   return {
     promptTokens: prompt.ids.length,
-    sameTokens: names.filter((n) => !n.startsWith('llama')).every((n) => JSON.stringify(samples[n][0].tokenIds.slice(0, 1)) === JSON.stringify(samples[names[0]][0].tokenIds.slice(0, 1))),
+    sameTokens: names.filter((n) => !n.startsWith('llama') && !n.endsWith('int8prefill')).every((n) => JSON.stringify(samples[n][0].tokenIds.slice(0, 1)) === JSON.stringify(samples[names[0]][0].tokenIds.slice(0, 1))),
     medians: Object.fromEntries(names.map((n) => [n, { ttftMs: round3(median(samples[n].map((s) => s.ttftMs))), msPerToken: round3(median(samples[n].map((s) => s.msPerToken))) }])),
     ratios: {
       engineOverFloorTtftAll: round3(median(perRound('engine/all', 'floor/all', (s) => s.ttftMs))),
       engineOverFloorTtftLast: round3(median(perRound('engine/last', 'floor/last', (s) => s.ttftMs))),
       lastOverAllTtftEngine: round3(median(perRound('engine/last', 'engine/all', (s) => s.ttftMs))),
       lastOverAllDecodeEngine: round3(median(perRound('engine/last', 'engine/all', (s) => s.msPerToken))),
+      int8PrefillOverLastTtft: round3(median(perRound('engine/int8prefill', 'engine/last', (s) => s.ttftMs))),
+      int8PrefillOverLastDecode: round3(median(perRound('engine/int8prefill', 'engine/last', (s) => s.msPerToken))),
     },
+    int8Fidelity,
     samples,
   };
 }
@@ -385,7 +401,7 @@ async function main(): Promise<void> {
   if (o.parts.has('ttft')) {
     log(`part 2: solo TTFT and decode, ${o.ttftRounds} rounds interleaved ...`);
     const t = await soloTtft({ all: dirAll, last: dirLast }, o, tok, llama);
-    result.ttft = { promptTokens: t.promptTokens, sameFirstToken: t.sameTokens, medians: t.medians, ratios: t.ratios };
+    result.ttft = { promptTokens: t.promptTokens, sameFirstToken: t.sameTokens, medians: t.medians, ratios: t.ratios, int8PrefillFidelity: t.int8Fidelity };
     if (o.json) (result.ttft as Record<string, unknown>).samples = t.samples;
   }
   if (o.parts.has('service')) {
@@ -402,13 +418,16 @@ async function main(): Promise<void> {
   out.push(`CPU: ${os.cpus()[0]?.model?.trim() ?? 'unknown'}, ${os.cpus().length} logical cores; matrix features: ${cpu.summary}`);
   if (result.llamaCpp) { const l = result.llamaCpp as { version: string; gguf: string }; out.push(`llama.cpp: node-llama-cpp ${l.version}, ${l.gguf}`); }
   if (result.ttft) {
-    const t = result.ttft as { promptTokens: number; medians: Record<string, { ttftMs: number; msPerToken: number }>; ratios: Record<string, number> };
+    const t = result.ttft as { promptTokens: number; medians: Record<string, { ttftMs: number; msPerToken: number }>; ratios: Record<string, number>; int8PrefillFidelity: FirstTokenFidelity };
     out.push(`\nSolo, ${t.promptTokens} prompt tokens, medians over ${o.ttftRounds} interleaved rounds:`);
     out.push('| system | graph logits | TTFT ms | decode ms/token |');
     out.push('|---|---|---|---|');
-    for (const [k, v] of Object.entries(t.medians)) { const [sys, variant] = k.split('/'); out.push(`| ${sys} | ${variant === 'all' ? 'every position (builder default)' : variant === 'last' ? 'last position only' : 'GGUF, same weights'} | ${f1(v.ttftMs)} | ${v.msPerToken.toFixed(2)} |`); }
+    for (const [k, v] of Object.entries(t.medians)) { const [sys, variant] = k.split('/'); out.push(`| ${sys} | ${variant === 'all' ? 'every position (builder default)' : variant === 'last' ? 'last position only' : variant === 'int8prefill' ? 'last position only, int8 prefill (opt-in: changes the logits)' : 'GGUF, same weights'} | ${f1(v.ttftMs)} | ${v.msPerToken.toFixed(2)} |`); }
     out.push(`engine TTFT / floor TTFT, per-round median: ${t.ratios.engineOverFloorTtftAll} (all)${dirLast ? `, ${t.ratios.engineOverFloorTtftLast} (last)` : ''}  (target <= 1.05: ${t.ratios.engineOverFloorTtftAll <= 1.05 ? 'PASS' : 'FAIL'})`);
     if (dirLast) out.push(`last-position logits / every position, engine: TTFT ${t.ratios.lastOverAllTtftEngine}, decode ms/token ${t.ratios.lastOverAllDecodeEngine}`);
+    const fi = t.int8PrefillFidelity;
+    out.push(`int8 prefill / int4 prefill (both last-position logits), engine: TTFT ${t.ratios.int8PrefillOverLastTtft}, decode ms/token ${t.ratios.int8PrefillOverLastDecode}${cpu.amx ? '' : ' (no AMX on this CPU: what AMX adds is not measured here)'}`);
+    out.push(`int8 prefill fidelity, first token of ${fi.prompts} workshop prompts vs the int4 prefill: KL mean ${fi.meanKl.toExponential(2)}, max ${fi.maxKl.toExponential(2)} nats; top-1 ${fi.top1Agree}/${fi.prompts}`);
   }
   if (result.service) {
     const table = (result.service as { table: { mode: string; streams: number; aggregateTokS: number; meanTtftMs: number; p95TtftMs: number; rounds: number }[] }).table;

@@ -10,10 +10,10 @@ import { choosePort, startOnWorkshopPort, WORKSHOP_PORT } from '../../lib/app/wo
 import { EXIT, fail } from './exit-codes';
 import { registerServiceLogs } from './service-logs';
 
-interface StartOptions { host?: string; port?: number; ttl?: number; maxQueue?: number; threads?: number; maxBatch?: number; prefillChunk?: number; logits?: 'last' | 'all'; foreground?: boolean; json?: boolean; autoDownload?: boolean }
+interface StartOptions { host?: string; port?: number; ttl?: number; maxQueue?: number; threads?: number; maxBatch?: number; prefillChunk?: number; logits?: 'last' | 'all'; prefillWeights?: 'model' | 'int8'; foreground?: boolean; json?: boolean; autoDownload?: boolean }
 
 function daemonOptions(o: StartOptions): StartDaemonOptions {
-  return { host: o.host, port: o.port, ttlSeconds: o.ttl, maxQueue: o.maxQueue, threads: o.threads, maxBatch: o.maxBatch, prefillChunk: o.prefillChunk, logits: o.logits, autoDownload: o.autoDownload };
+  return { host: o.host, port: o.port, ttlSeconds: o.ttl, maxQueue: o.maxQueue, threads: o.threads, maxBatch: o.maxBatch, prefillChunk: o.prefillChunk, logits: o.logits, prefillWeights: o.prefillWeights, autoDownload: o.autoDownload };
 }
 
 function serviceOptions(cmd: Command): Command {
@@ -27,6 +27,7 @@ function serviceOptions(cmd: Command): Command {
     .option('--max-batch <n>', 'requests decoded together per model (continuous batching; default 8, 1 = one at a time)', integer('--max-batch', 1, 64))
     .option('--prefill-chunk <n>', 'longest prefill run for one prompt, in tokens: a longer prompt goes in chunks between decode steps (default 128; 0 = whole prompts)', integer('--prefill-chunk', 0))
     .option('--logits <mode>', "'last' (default): logits for the last position only, same tokens, faster prefill; 'all': the model's own graph", oneOf('--logits', ['last', 'all'] as const))
+    .option('--prefill-weights <w>', "'model' (default): prefill on the model's weights; 'int8': on an int8 copy of its int4 weights (faster on AMX CPUs; changes the logits, see docs/prefill-and-batching.md)", oneOf('--prefill-weights', ['model', 'int8'] as const))
     // commander: --no-auto-download sets autoDownload to false (default true).
     .option('--no-auto-download', "a request never starts a real model's download on first use (`slmlab model download` still does; synthetic twins are still built)")
     .option('--json', 'print the result as JSON');
@@ -52,6 +53,7 @@ export function registerService(program: Command): void {
           if (o.maxBatch !== undefined) args.push('--max-batch', String(o.maxBatch));
           if (o.prefillChunk !== undefined) args.push('--prefill-chunk', String(o.prefillChunk));
           if (o.logits !== undefined) args.push('--logits', o.logits);
+          if (o.prefillWeights !== undefined) args.push('--prefill-weights', o.prefillWeights);
           if (o.autoDownload === false) args.push('--no-auto-download');
           const { service: handle, stopped } = await runServiceMain(args, process.env, { exitOnStop: true });
           process.stderr.write(`slmlab service listening on ${handle.url} (Ctrl-C to stop)\n`);

@@ -60,14 +60,16 @@ export const NUMERIC_AXIS_KEYS: readonly NumericAxisKey[] = NUMERIC_AXES.map((a)
  * load-time last-position rewrite, engine/last-position-logits.ts: the same tokens, a shorter
  * prefill; what `slmlab service` serves by default). A load axis like threads: one embedded
  * service per (threads, logits). Added after results files existed: at its default ['all'] it
- * is left out of the grid hash and the cellId (quiet default).
+ * is left out of the grid hash and the cellId (quiet default). 'last-int8prefill' is 'last' with
+ * the opt-in int8 prefill (engine/int8-prefill.ts: prefill on an int8 copy of the int4 weights);
+ * it changes the logits, and every record of such a cell says so in its `logits` field.
  */
-export const LOGITS_MODES = ['all', 'last'] as const;
+export const LOGITS_MODES = ['all', 'last', 'last-int8prefill'] as const;
 export type LogitsMode = (typeof LOGITS_MODES)[number];
 export const LOGITS_AXIS = Object.freeze({
   key: 'logits' as const,
   defaults: ['all'] as readonly LogitsMode[],
   what: 'logits mode',
   header: 'logits',
-  description: "Logits the loaded graph computes: 'all' (the model's own graph) or 'last' (last position only, the service's default).",
+  description: "Logits the loaded graph computes: 'all' (the model's own graph), 'last' (last position only, the service's default) or 'last-int8prefill' (last, prefilled on an int8 copy of the weights: changes the logits).",
 });

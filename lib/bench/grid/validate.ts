@@ -133,7 +133,7 @@ export function gridProblems(value: unknown, opts: ValidateOptions = {}): string
   numbers(p, 'threads', value.threads, { min: 0, max: 1024, integer: true }, 'thread count');
   const logits = axis(p, LOGITS_AXIS.key, value.logits).flatMap((e) => {
     if (!(LOGITS_MODES as readonly unknown[]).includes(e.value)) {
-      p.add(e.at, `expected 'all' (the model's own graph) or 'last' (logits for the last position only), got ${show(e.value)}`);
+      p.add(e.at, `expected 'all' (the model's own graph), 'last' (logits for the last position only) or 'last-int8prefill' (last, prefilled on an int8 copy of the weights), got ${show(e.value)}`);
       return [];
     }
     return [{ key: e.value as string, at: e.at }];

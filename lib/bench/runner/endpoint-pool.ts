@@ -47,8 +47,9 @@ export function endpointPool(o: EndpointPoolOptions): EndpointPool {
     let svc = services.get(key);
     if (!svc) {
       // In-process: a model still to be built or downloaded is waited for, not answered with a 503.
-      // Benchmarks measure the model's own graph unless the cell asks for logits 'last'.
-      svc = startService({ logger: silentLogger, apiKey: '', prepareWaitMs: Number.POSITIVE_INFINITY, ...o.serviceOptions, registry: o.registry, host: '127.0.0.1', port: 0, threads: c.threads, lastPositionLogits: c.logits === 'last' });
+      // Benchmarks measure the model's own graph unless the cell asks for logits 'last' (or 'last-int8prefill').
+      svc = startService({ logger: silentLogger, apiKey: '', prepareWaitMs: Number.POSITIVE_INFINITY, ...o.serviceOptions, registry: o.registry, host: '127.0.0.1', port: 0, threads: c.threads,
+        lastPositionLogits: c.logits !== 'all', prefillWeights: c.logits === 'last-int8prefill' ? 'int8' : 'model' });
       services.set(key, svc);
     }
     const baseURL = `${(await svc).url}/v1`;

@@ -86,7 +86,7 @@ export interface RequestRecord {
   engine?: EngineName;
   precision: string;
   threads: number;
-  /** 'all' (the model's own graph) or 'last' (last-position logits): grid/axes.ts LOGITS_AXIS. */
+  /** 'all' (the model's own graph), 'last' (last-position logits) or 'last-int8prefill' (and int8 prefill): grid/axes.ts LOGITS_AXIS. */
   logits: LogitsMode;
   promptSetId: string;
   promptId: string;

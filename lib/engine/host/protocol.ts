@@ -4,6 +4,7 @@
  * channel (transport.ts). Plain records only; errors cross as SerializedError and are revived
  * on the client side (lib/errors.ts reviveError).
  */
+import type { PrefillWeights } from '../int8-prefill';
 import { SlmlabError, type SerializedError } from '../../errors';
 import type { BatchingCheck } from '../decoder-session';
 import type { LoadOptions } from '../load-options';
@@ -59,6 +60,8 @@ export interface LoadedInfo {
   batching: BatchingInfo;
   /** The graph was rewritten at load to compute the last position's logits only (last-position-logits.ts). */
   lastPositionLogits: boolean;
+  /** Which weights prefill runs with: 'int8' = an int8 copy of the int4 weights (int8-prefill.ts; changes the logits). */
+  prefillWeights: PrefillWeights;
 }
 
 /** How this model batches: what was asked, what runs, and the load-time check behind it. */

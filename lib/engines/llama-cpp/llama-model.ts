@@ -97,6 +97,7 @@ export class LlamaCppModel {
         },
         // No ONNX graph to rewrite: llama.cpp computes the logits of the last prompt token only by itself.
         lastPositionLogits: false,
+        prefillWeights: 'model' as const,
         engine: { name: 'llama.cpp' as const, version: NODE_LLAMA_CPP_VERSION, cpuBuild: runtime.cpuBuild, gguf: o.gguf, contextTokens },
       };
       return new LlamaCppModel(folder.dir, info, folder, tokenizer, runtime, model, context, sequences);

@@ -6,6 +6,8 @@
  *
  * ?model=<id or alias> preselects a model; ?backend=wasm|webgpu|auto picks the backend;
  * ?allowSoftwareGpu=1 lets WebGPU run on a software adapter (SwiftShader), labelled as such.
+ * ?logits=all opens the model's own graph instead of the last-position-logits rewrite (the default,
+ * as in the service; same tokens, shorter prefill); #result's data-logits says which one runs.
  * Without a usable WebGPU adapter the page prefers the int8 twin (fast on WASM), offers to build
  * it (a same-origin POST to /web/models/build-int8) when it is not cached, else runs int4 with a
  * note of the speed to expect.
@@ -18,6 +20,7 @@ import type { FromWorker, ToWorker, BrowserRunResult } from './worker-messages';
 
 const params = new URLSearchParams(location.search);
 const allowSoftwareGpu = params.get('allowSoftwareGpu') === '1';
+const logitsWanted = params.get('logits') === 'all' ? 'all' : 'last';
 const worker = new Worker('/web/assets/inference-worker.js', { type: 'module' });
 const send = (m: ToWorker) => worker.postMessage(m);
 
@@ -53,12 +56,14 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
     p.value = m.loaded;
     byId('progress-text').textContent = `${m.file}: ${mib(m.loaded)} of ${mib(m.total)}${m.fromCache ? ' (from the browser cache)' : ''}`;
   } else if (m.type === 'loaded') {
-    const label = m.backend === 'webgpu' ? `WebGPU (${m.detail})` : `WASM (${m.threads} thread${m.threads === 1 ? '' : 's'}, SIMD)`;
+    const engine = m.backend === 'webgpu' ? `WebGPU (${m.detail})` : `WASM (${m.threads} thread${m.threads === 1 ? '' : 's'}, SIMD)`;
+    const label = `${engine} · ${m.logits === 'last' ? 'last-position logits' : `logits at every position${m.logitsReason ? ` (${m.logitsReason})` : ''}`}`;
     result.dataset.softwareAdapter = String(m.softwareAdapter);
     byId('backend').textContent = `backend: ${label}`;
     byId('b-backend').textContent = label;
     byId('progress-text').textContent = `loaded in ${(m.loadMs / 1000).toFixed(1)} s${m.fromCache ? ' from the browser cache' : ''}`;
     result.dataset.backend = m.backend;
+    result.dataset.logits = m.logits;
     result.dataset.fromCache = String(m.fromCache);
     loadedId = modelSelect.value;
     if (m.backend === 'wasm' && loading && looksInt4(loading.id, loading.folder.synthetic)) {
@@ -118,7 +123,7 @@ async function load(): Promise<void> {
   showModelNote();
   byId('backend').textContent = 'backend: loading…';
   const backend = backendChoice.value as 'auto' | 'wasm' | 'webgpu';
-  send({ type: 'load', manifest, base: `/web/models/${encodeURIComponent(manifest.id)}/`, backend, threads: Number(params.get('threads') ?? 0), allowSoftwareGpu });
+  send({ type: 'load', manifest, base: `/web/models/${encodeURIComponent(manifest.id)}/`, backend, threads: Number(params.get('threads') ?? 0), allowSoftwareGpu, logits: logitsWanted });
 }
 
 function browserRun(prompt: string, maxTokens: number): Promise<BrowserRunResult> {

@@ -5,15 +5,22 @@
  * on WASM otherwise, and generates token by token with the engine's own code: TextTokenizer
  * (tokenizer + chat template), DecoderSession (KV cache) and generate() (greedy / sampling
  * loop), bundled for the browser by esbuild (lib/web/bundle.ts).
+ *
+ * By default the fetched graph is rewritten for last-position logits before the session opens,
+ * as the service does (lib/engine/last-position-logits.ts): the same tokens, a shorter prefill.
+ * The rewrite runs here, on the bytes of model.onnx (the graph; the weights file is untouched),
+ * so the service serves each file as it is on disk and Cache Storage keeps the model's own files.
+ * A graph the rewrite cannot change opens as it is, and the page shows the reason.
  */
 import * as ort from 'onnxruntime-web';
 import { DecoderSession } from '../../engine/decoder-session';
 import { DEVICE_OUTPUTS } from '../../engine/device-kv';
 import { generate, type GenerationContext } from '../../engine/generate';
+import { lastPositionBytes } from '../../engine/last-position-logits';
 import type { ModelFolder } from '../../engine/model-folder';
 import { TextTokenizer, type TokenizerFileTexts } from '../../engine/tokenizer';
 import type { BrowserManifest, BrowserModelFile } from '../browser-model';
-import type { Backend, FromWorker, ToWorker } from './worker-messages';
+import type { Backend, FromWorker, LogitsMode, ToWorker } from './worker-messages';
 import { isSoftwareAdapter, SOFTWARE_ADAPTER_NOTE, type GpuAdapterLike } from './software-adapter';
 
 const CACHE_NAME = 'slmlab-models';
@@ -99,7 +106,7 @@ async function pickBackend(wanted: 'auto' | Backend, allowSoftware: boolean): Pr
   return { backend: 'wasm', detail: 'WebAssembly SIMD', softwareAdapter: false, note: null };
 }
 
-async function load(manifest: BrowserManifest, base: string, wanted: 'auto' | Backend, threads: number, allowSoftware: boolean): Promise<void> {
+async function load(manifest: BrowserManifest, base: string, wanted: 'auto' | Backend, threads: number, allowSoftware: boolean, logitsWanted: LogitsMode): Promise<void> {
   if (manifest.refused) throw new Error(manifest.refused);
   const started = performance.now();
   if (model) { await model.session.release(); model = null; }
@@ -127,13 +134,19 @@ async function load(manifest: BrowserManifest, base: string, wanted: 'auto' | Ba
   };
   const tokenizer = TextTokenizer.fromFiles(files, manifest.id);
   // WebGPU: the KV cache stays in GPU buffers between steps; only the logits are read back (device-kv.ts).
+  let logits: LogitsMode = 'all';
+  let logitsReason: string | null = logitsWanted === 'all' ? 'the page was opened with ?logits=all' : null;
+  if (logitsWanted === 'last') {
+    const r = lastPositionBytes(modelBytes);
+    if (r.bytes) { modelBytes = r.bytes; logits = 'last'; } else logitsReason = r.reason;
+  }
   const session = await ort.InferenceSession.create(modelBytes, {
     executionProviders: [backend], externalData: external, graphOptimizationLevel: 'all', logSeverityLevel: 3,
     ...(backend === 'webgpu' ? { preferredOutputLocation: DEVICE_OUTPUTS } : {}),
   });
   const decoder = DecoderSession.fromSession(session as unknown as Parameters<typeof DecoderSession.fromSession>[0], backend === 'webgpu' ? 'webgpu' : 'cpu', backend === 'webgpu');
   model = { session: decoder, tokenizer, folder: manifest.folder as ModelFolder, provider: decoder.provider };
-  post({ type: 'loaded', backend, detail, loadMs: performance.now() - started, fromCache, threads: ort.env.wasm.numThreads ?? 1, softwareAdapter, note });
+  post({ type: 'loaded', backend, detail, loadMs: performance.now() - started, fromCache, threads: ort.env.wasm.numThreads ?? 1, softwareAdapter, note, logits, logitsReason });
 }
 
 async function run(msg: Extract<ToWorker, { type: 'generate' }>): Promise<void> {
@@ -157,6 +170,6 @@ async function run(msg: Extract<ToWorker, { type: 'generate' }>): Promise<void> 
 scope.onmessage = (e) => {
   const msg = e.data;
   if (msg.type === 'stop') { stopRequested = true; return; }
-  const work = msg.type === 'load' ? load(msg.manifest, msg.base, msg.backend, msg.threads, msg.allowSoftwareGpu) : run(msg);
+  const work = msg.type === 'load' ? load(msg.manifest, msg.base, msg.backend, msg.threads, msg.allowSoftwareGpu, msg.logits) : run(msg);
   work.catch((err: unknown) => post({ type: 'error', message: err instanceof Error ? err.message : String(err) }));
 };

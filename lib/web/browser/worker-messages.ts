@@ -7,8 +7,11 @@ import type { DeviceCopies } from '../../engine/device-kv';
 
 export type Backend = 'webgpu' | 'wasm';
 
+/** 'last': the graph rewritten for last-position logits (lib/engine/last-position-logits.ts); 'all': the model's own graph. */
+export type LogitsMode = 'last' | 'all';
+
 export type ToWorker =
-  | { type: 'load'; manifest: BrowserManifest; base: string; backend: 'auto' | Backend; threads: number; allowSoftwareGpu: boolean }
+  | { type: 'load'; manifest: BrowserManifest; base: string; backend: 'auto' | Backend; threads: number; allowSoftwareGpu: boolean; logits: LogitsMode }
   | { type: 'generate'; messages: ChatMessage[]; maxTokens: number }
   | { type: 'stop' };
 
@@ -28,7 +31,7 @@ export interface BrowserRunResult {
 
 export type FromWorker =
   | { type: 'progress'; file: string; loaded: number; total: number; fromCache: boolean }
-  | { type: 'loaded'; backend: Backend; detail: string; loadMs: number; fromCache: boolean; threads: number; softwareAdapter: boolean; note: string | null }
+  | { type: 'loaded'; backend: Backend; detail: string; loadMs: number; fromCache: boolean; threads: number; softwareAdapter: boolean; note: string | null; logits: LogitsMode; logitsReason: string | null }
   | { type: 'token'; index: number; tokenId: number; text: string; ms: number }
   | { type: 'done'; result: BrowserRunResult }
   | { type: 'error'; message: string };
