@@ -14,7 +14,7 @@ import * as ort from 'onnxruntime-node';
 import { DecoderSession } from '../lib/engine/decoder-session';
 import { loadModel } from '../lib/engine/engine';
 import { Int8PrefillRefusedError, kvLayoutMismatch } from '../lib/engine/int8-prefill';
-import { fidelityPrompts, firstTokenFidelity } from '../lib/engine/int8-prefill-fidelity';
+import { fidelityPrompts, firstTokenFidelity } from '../lib/quantize/int8-prefill-fidelity';
 import { SHAPES } from '../lib/synth/shapes';
 import { FolderRegistry } from '../lib/service/folder-registry';
 import { parseServiceArgs } from '../lib/app/main';

@@ -53,7 +53,7 @@ import { buildModel } from '../../lib/cache/build-model';
 import { shapeNames } from '../../lib/synth/shapes';
 import { loadModel, type LoadedModel } from '../../lib/engine/engine';
 import { inspectModelFolder } from '../../lib/engine/model-folder';
-import { firstTokenFidelity, type FirstTokenFidelity } from '../../lib/engine/int8-prefill-fidelity';
+import { firstTokenFidelity, type FirstTokenFidelity } from '../../lib/quantize/int8-prefill-fidelity';
 import { TextTokenizer } from '../../lib/engine/tokenizer';
 import type { GenerationResult } from '../../lib/engine/types';
 

@@ -8,10 +8,10 @@
  */
 import * as path from 'node:path';
 import { DEFAULT_PROMPTS_DIR, loadPromptSet } from '../bench/grid/prompts';
-import { klDivergence, logSoftmax } from '../quantize/fidelity';
-import { DecoderSession } from './decoder-session';
-import { argmax } from './sampling';
-import { TextTokenizer } from './tokenizer';
+import { klDivergence, logSoftmax } from './fidelity';
+import { DecoderSession } from '../engine/decoder-session';
+import { argmax } from '../engine/sampling';
+import { TextTokenizer } from '../engine/tokenizer';
 
 /** The user turns of the workshop prompt set: what a class sends first. */
 export function fidelityPrompts(): string[] {
