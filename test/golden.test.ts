@@ -106,3 +106,20 @@ test('golden: the figure specs of report.html (plotly JSON)', () => {
   }
   for (const f of figures) golden(`figures/${f.id}.json`, `${JSON.stringify(f.figure, null, 1)}\n`);
 });
+
+test('load-level figures keep two engines apart: one curve and one set of boxes per engine, never joined', () => {
+  const { loaded } = load();
+  const onLoad = loaded.requests.filter((r) => r.mode === 'load');
+  assert.ok(onLoad.length > 0, 'the fixture has load levels');
+  // The same levels again as if run on llama.cpp (a grid with engines: [onnxruntime, llama.cpp]).
+  const requests = [...loaded.requests, ...onLoad.map((r) => ({ ...r, engine: 'llama.cpp' as const, cellId: `${r.cellId}-llama`, ttftMs: r.ttftMs === null ? null : r.ttftMs * 3 }))];
+  const levels = summarizeLevels(requests, { slo: SLO });
+  const input = { rows: summarizeResults(requests, loaded.cells, { by: 'setting' }), comparisons: [], levels, slo: SLO, requests, cells: loaded.cells };
+  const figs = new Map(levelFigures(input).map((f) => [f.id, f.figure]));
+  const curve = figs.get('fig-level-e2e-throughput')!.data as Array<{ name: string; x: unknown[] }>;
+  assert.deepEqual(curve.map((t) => t.name).sort(), ['tiny · llama.cpp · closed loop', 'tiny · onnxruntime · closed loop']);
+  assert.equal(curve[0].x.length, curve[1].x.length, 'each engine has its own points, one per level');
+  const boxes = (figs.get('fig-level-ttft')!.data as Array<{ name: string }>).map((b) => b.name);
+  assert.ok(boxes.length >= 2 && boxes.every((n) => /^tiny · (onnxruntime|llama\.cpp) · /.test(n)), boxes.join(' | '));
+  assert.equal(new Set(boxes).size, boxes.length);
+});

@@ -5,10 +5,11 @@
 import type { LevelRow } from '../../analysis/load-levels';
 import type { Figure } from '../types';
 import { BASE_LAYOUT, unique } from './common';
-import { seriesOf } from './throughput-latency';
+import { levelSeriesNamer } from './level-series';
 
 export function goodputVsLoad(rows: readonly LevelRow[], o: { title?: string; slo?: string } = {}): Figure {
   const pts = rows.filter((r) => r.goodput?.share);
+  const seriesOf = levelSeriesNamer(pts);
   const data: Record<string, unknown>[] = [];
   for (const name of unique(pts.map(seriesOf))) {
     const rs = pts.filter((r) => seriesOf(r) === name).sort((a, b) => a.load - b.load);

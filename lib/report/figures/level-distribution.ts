@@ -1,17 +1,21 @@
 /**
  * levelDistribution: TTFT or inter-token latency, one box per load level, from the raw ok,
- * measured requests of load-mode cells (ITL pools every gap of every request of the level).
+ * measured requests of load-mode cells (ITL pools every gap of every request of the level), and
+ * per series when the levels come from several settings (model, engine, provider…: level-series.ts).
  */
 import { isMeasured, type RequestRecord } from '../../bench/store/record';
 import { levelLabel } from '../../bench/load/level-stats';
 import type { Figure } from '../types';
 import { BASE_LAYOUT, unique } from './common';
+import { levelSeriesNamer } from './level-series';
 
 export function levelDistribution(requests: readonly RequestRecord[], o: { metric?: 'ttftMs' | 'itlMs'; title?: string } = {}): Figure {
   const metric = o.metric ?? 'ttftMs';
   const ok = requests.filter((r) => r.mode === 'load' && r.status === 'ok' && isMeasured(r));
-  const multi = new Set(ok.map((r) => `${r.model}|${r.endpoint}|${r.inputTokens}`)).size > 1;
-  const label = (r: RequestRecord) => `${multi ? `${r.model}${r.endpoint === 'embedded' ? '' : ` @${r.endpoint}`}${r.inputTokens === null ? '' : ` ${r.inputTokens} in`} · ` : ''}${levelLabel(r)}`;
+  // One box per level of each series (level-series.ts): two engines' levels are never pooled.
+  const seriesOf = levelSeriesNamer(ok);
+  const multi = new Set(ok.map(seriesOf)).size > 1;
+  const label = (r: RequestRecord) => `${multi ? `${seriesOf(r)} · ` : ''}${levelLabel(r)}`;
   const ordered = [...ok].sort((a, b) => (a.rate ?? a.concurrency) - (b.rate ?? b.concurrency));
   const data = unique(ordered.map(label)).map((name) => {
     const rs = ordered.filter((r) => label(r) === name);

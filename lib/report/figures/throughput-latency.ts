@@ -2,11 +2,13 @@
  * throughputLatency: the serving curve, one point per load level: x = output tokens/s the
  * level achieved, y = the latency's median, with a band up to the highest percentile asked
  * (p99 by default) as an upper error bar. One line per series (model · endpoint · input
- * length · closed/open loop), points in load order, each labelled with its level.
+ * length · closed/open loop, and provider, engine, precision, threads or logits where they
+ * differ: level-series.ts), points in load order, each labelled with its level.
  */
 import type { LevelRow } from '../../analysis/load-levels';
 import type { Figure } from '../types';
 import { BASE_LAYOUT, unique } from './common';
+import { levelSeriesNamer } from './level-series';
 
 export interface ThroughputLatencyOptions {
   metric?: 'e2eMs' | 'ttftMs' | 'tpotMs' | 'itlMs';
@@ -17,9 +19,6 @@ export interface ThroughputLatencyOptions {
 
 const NAMES = { e2eMs: 'End-to-end latency', ttftMs: 'Time to first token', tpotMs: 'Time per output token', itlMs: 'Inter-token latency' } as const;
 
-export const seriesOf = (r: LevelRow): string =>
-  [r.model, r.endpoint === 'embedded' ? null : r.endpoint, r.inputTokens === null ? null : `${r.inputTokens} input tokens`, r.loadKind === 'rate' ? 'open loop' : 'closed loop']
-    .filter(Boolean).join(' · ');
 
 export function highestPercentile(rows: readonly LevelRow[]): string {
   const keys = rows.flatMap((r) => Object.keys(r.e2eMs)).filter((k) => /^p\d/.test(k));
@@ -30,6 +29,7 @@ export function throughputLatency(rows: readonly LevelRow[], o: ThroughputLatenc
   const metric = o.metric ?? 'e2eMs';
   const upper = o.upper ?? highestPercentile(rows);
   const pts = rows.filter((r) => r.outputTokensPerSecond !== null && r[metric].p50 !== null && r[metric].p50 !== undefined);
+  const seriesOf = levelSeriesNamer(pts);
   const data = unique(pts.map(seriesOf)).map((name) => {
     const rs = pts.filter((r) => seriesOf(r) === name).sort((a, b) => a.load - b.load);
     return {
