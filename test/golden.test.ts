@@ -119,7 +119,11 @@ test('load-level figures keep two engines apart: one curve and one set of boxes 
   const curve = figs.get('fig-level-e2e-throughput')!.data as Array<{ name: string; x: unknown[] }>;
   assert.deepEqual(curve.map((t) => t.name).sort(), ['tiny · llama.cpp · closed loop', 'tiny · onnxruntime · closed loop']);
   assert.equal(curve[0].x.length, curve[1].x.length, 'each engine has its own points, one per level');
-  const boxes = (figs.get('fig-level-ttft')!.data as Array<{ name: string }>).map((b) => b.name);
-  assert.ok(boxes.length >= 2 && boxes.every((n) => /^tiny · (onnxruntime|llama\.cpp) · /.test(n)), boxes.join(' | '));
-  assert.equal(new Set(boxes).size, boxes.length);
+  const boxes = figs.get('fig-level-ttft')!.data as Array<{ name: string; x: string[]; y: number[] }>;
+  assert.deepEqual(boxes.map((b) => b.name).sort(), ['tiny · llama.cpp · closed loop', 'tiny · onnxruntime · closed loop'], 'one box trace per engine');
+  assert.equal((figs.get('fig-level-ttft')!.layout as { boxmode?: string }).boxmode, 'group', 'side by side at each level');
+  const levelCount = [...new Set(onLoad.map((r) => r.concurrency))].length;
+  for (const b of boxes) assert.equal(new Set(b.x).size, levelCount, `${b.name}: a box per level`);
+  const ort = boxes.find((b) => b.name.includes('onnxruntime'))!, llama = boxes.find((b) => b.name.includes('llama.cpp'))!;
+  assert.notDeepEqual(ort.y, llama.y, 'each engine\'s own TTFTs');
 });

@@ -31,6 +31,31 @@ export function groupLabel(key: Pick<GroupKey, 'model' | 'precision' | 'promptId
   return s;
 }
 
+/** What else tells two groups apart (GroupKey, lib/analysis/types.ts): read from summary rows and request records alike. */
+export type GroupSettings = Pick<GroupKey, 'concurrency' | 'maxTokens' | 'temperature' | 'threads'> & { rate?: number | null; inputTokens?: number | null; logits?: string | null; endpoint?: string; mode?: 'rounds' | 'load' };
+
+const SETTING_PARTS: ReadonlyArray<(k: GroupSettings) => string | null> = [
+  (k) => (k.endpoint === undefined || k.endpoint === 'embedded' ? null : `@${k.endpoint}`),
+  (k) => (k.mode === 'load' ? 'load' : null),
+  (k) => (k.rate === null || k.rate === undefined ? `c=${k.concurrency}` : `${k.rate} req/s`),
+  (k) => (k.inputTokens === null || k.inputTokens === undefined ? null : `${k.inputTokens} in`),
+  (k) => `${k.maxTokens} tokens`,
+  (k) => `${k.threads} threads`,
+  (k) => `logits ${k.logits ?? 'all'}`,
+  (k) => `T=${k.temperature}`,
+];
+
+/**
+ * `label` extended, for the groups plotted together, by the settings they differ in (rounds or
+ * load mode, load level,
+ * input length, max tokens, threads, logits, temperature, endpoint): two groups never share a
+ * category, e.g. "model (synthetic) int4 c=1" and "… c=4". Nothing is added where they agree.
+ */
+export function distinctLabels<K extends GroupSettings>(keys: readonly K[], label: (k: K) => string): (k: K) => string {
+  const varying = SETTING_PARTS.filter((part) => new Set(keys.map(part)).size > 1);
+  return (k) => [label(k), ...varying.map((part) => part(k)).filter((x): x is string => x !== null)].join(' ');
+}
+
 /** A group in full: "model (synthetic) int4 · cuda". */
 export function fullGroupLabel(key: Pick<GroupKey, 'model' | 'precision' | 'promptId' | 'provider'>, synthetic: boolean): string {
   return `${groupLabel(key, synthetic)} · ${key.provider}`;

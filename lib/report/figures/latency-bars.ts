@@ -3,7 +3,7 @@
  * with error bars from the 95 % bootstrap CI of the median.
  */
 import type { SummaryRow } from '../../analysis/types';
-import { groupLabel, providerTraceName } from '../labels';
+import { distinctLabels, groupLabel, providerTraceName } from '../labels';
 import type { Figure } from '../types';
 import { BASE_LAYOUT, ciErrorBars, plottableRows, titleWithSynthetic, unique, valueAxis } from './common';
 
@@ -22,11 +22,12 @@ const NAMES = { e2eMs: 'End-to-end latency', ttftMs: 'Time to first token' } as 
 export function latencyBars(rows: readonly SummaryRow[], options: LatencyBarsOptions = {}): Figure {
   const o = { ...latencyBarsDefaults, ...options };
   const rs = plottableRows(rows, o.promptId);
+  const label = distinctLabels(rs, (r) => groupLabel(r, r.synthetic));
   const data = unique(rs.map((r) => r.provider)).map((provider) => {
     const mine = rs.filter((r) => r.provider === provider && r[o.metric].median !== null);
     return {
       type: 'bar', name: providerTraceName(rs, provider),
-      x: mine.map((r) => groupLabel(r, r.synthetic)),
+      x: mine.map(label),
       y: mine.map((r) => r[o.metric].median),
       error_y: ciErrorBars(mine.map((r) => r[o.metric])),
       customdata: mine.map((r) => [r[o.metric].n, r[o.metric].p95]),
@@ -38,7 +39,7 @@ export function latencyBars(rows: readonly SummaryRow[], options: LatencyBarsOpt
     layout: {
       ...BASE_LAYOUT, height: o.height, barmode: 'group',
       title: titleWithSynthetic(o.title ?? `${NAMES[o.metric]} (median, 95 % CI)`, rs.some((r) => r.synthetic)),
-      xaxis: { title: { text: 'model' }, type: 'category' },
+      xaxis: { title: { text: 'model' }, type: 'category', automargin: true },
       yaxis: valueAxis(`${NAMES[o.metric]} (ms)`, data.flatMap((d) => d.y)),
       legend: { ...BASE_LAYOUT.legend, title: { text: 'provider' } },
     },

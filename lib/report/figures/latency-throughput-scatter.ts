@@ -3,7 +3,7 @@
  * one point per group, one trace per provider; both CIs as error bars. Upper left is better.
  */
 import type { SummaryRow } from '../../analysis/types';
-import { groupLabel, providerTraceName } from '../labels';
+import { distinctLabels, groupLabel, providerTraceName } from '../labels';
 import type { Figure } from '../types';
 import { BASE_LAYOUT, ciErrorBars, plottableRows, titleWithSynthetic, unique, valueAxis } from './common';
 
@@ -18,12 +18,13 @@ export const latencyThroughputScatterDefaults = Object.freeze({ height: 460 });
 export function latencyThroughputScatter(rows: readonly SummaryRow[], options: LatencyThroughputScatterOptions = {}): Figure {
   const o = { ...latencyThroughputScatterDefaults, ...options };
   const rs = plottableRows(rows, o.promptId).filter((r) => r.e2eMs.median !== null && r.decodeTokensPerSecond.median !== null);
+  const label = distinctLabels(rs, (r) => groupLabel(r, r.synthetic));
   const data = unique(rs.map((r) => r.provider)).map((provider) => {
     const mine = rs.filter((r) => r.provider === provider);
     return {
       type: 'scatter', mode: 'markers+text', name: providerTraceName(rs, provider),
       x: mine.map((r) => r.e2eMs.median), y: mine.map((r) => r.decodeTokensPerSecond.median),
-      text: mine.map((r) => groupLabel(r, r.synthetic)), textposition: 'top center',
+      text: mine.map(label), textposition: 'top center',
       error_x: ciErrorBars(mine.map((r) => r.e2eMs)),
       error_y: ciErrorBars(mine.map((r) => r.decodeTokensPerSecond)),
       marker: { size: 11 },

@@ -13,19 +13,30 @@ export function levelDistribution(requests: readonly RequestRecord[], o: { metri
   const metric = o.metric ?? 'ttftMs';
   const ok = requests.filter((r) => r.mode === 'load' && r.status === 'ok' && isMeasured(r));
   // One box per level of each series (level-series.ts): two engines' levels are never pooled.
+  // Several series: one trace each (a legend entry), their boxes side by side at each level.
   const seriesOf = levelSeriesNamer(ok);
-  const multi = new Set(ok.map(seriesOf)).size > 1;
-  const label = (r: RequestRecord) => `${multi ? `${seriesOf(r)} · ` : ''}${levelLabel(r)}`;
   const ordered = [...ok].sort((a, b) => (a.rate ?? a.concurrency) - (b.rate ?? b.concurrency));
-  const data = unique(ordered.map(label)).map((name) => {
-    const rs = ordered.filter((r) => label(r) === name);
-    return { type: 'box', name, y: metric === 'itlMs' ? rs.flatMap((r) => r.itlMs) : rs.map((r) => r.ttftMs), boxpoints: metric === 'itlMs' ? false : 'outliers', boxmean: false };
-  });
+  const values = (rs: readonly RequestRecord[]) => (metric === 'itlMs' ? rs.flatMap((r) => r.itlMs) : rs.map((r) => r.ttftMs));
+  const series = unique(ordered.map(seriesOf));
+  const multi = series.length > 1;
+  const data = multi
+    ? series.map((name) => {
+      const rs = ordered.filter((r) => seriesOf(r) === name);
+      return {
+        type: 'box', name, y: values(rs),
+        x: metric === 'itlMs' ? rs.flatMap((r) => r.itlMs.map(() => levelLabel(r))) : rs.map((r) => levelLabel(r)),
+        boxpoints: metric === 'itlMs' ? false : 'outliers', boxmean: false,
+      };
+    })
+    : unique(ordered.map((r) => levelLabel(r))).map((name) => {
+      const rs = ordered.filter((r) => levelLabel(r) === name);
+      return { type: 'box', name, y: values(rs), boxpoints: metric === 'itlMs' ? false : 'outliers', boxmean: false };
+    });
   const what = metric === 'itlMs' ? 'Inter-token latency' : 'Time to first token';
   return {
     data,
     layout: {
-      ...BASE_LAYOUT, showlegend: false,
+      ...BASE_LAYOUT, showlegend: multi, ...(multi ? { boxmode: 'group' } : {}),
       title: { text: o.title ?? `${what}, distribution per load level` },
       xaxis: { title: { text: 'load level' }, type: 'category' },
       yaxis: { title: { text: `${metric === 'itlMs' ? 'ITL' : 'TTFT'} (ms)` }, rangemode: 'tozero' },

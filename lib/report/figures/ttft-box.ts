@@ -3,7 +3,7 @@
  * one box per group from the raw ok, measured (non-warmup) requests.
  */
 import { isMeasured, type RequestRecord } from '../../bench/store/record';
-import { fullGroupLabel, isSynthetic } from '../labels';
+import { distinctLabels, fullGroupLabel, isSynthetic } from '../labels';
 import type { Figure, SyntheticModels } from '../types';
 import { BASE_LAYOUT, titleWithSynthetic, unique, valueAxis } from './common';
 
@@ -21,7 +21,7 @@ export const ttftBoxDefaults = Object.freeze({ points: 'all' as const, height: 4
 export function ttftBox(requests: readonly RequestRecord[], options: TtftBoxOptions = {}): Figure {
   const o = { ...ttftBoxDefaults, ...options };
   const ok = requests.filter((r) => r.status === 'ok' && isMeasured(r) && typeof r.ttftMs === 'number');
-  const label = (r: RequestRecord) => fullGroupLabel({ ...r, promptId: null }, isSynthetic(r.model, o.synthetic));
+  const label = distinctLabels(ok, (r: RequestRecord) => fullGroupLabel({ ...r, promptId: null }, isSynthetic(r.model, o.synthetic)));
   const data = unique(ok.map(label)).map((name) => ({
     type: 'box', name,
     y: ok.filter((r) => label(r) === name).map((r) => r.ttftMs),
@@ -32,7 +32,7 @@ export function ttftBox(requests: readonly RequestRecord[], options: TtftBoxOpti
     layout: {
       ...BASE_LAYOUT, height: o.height, showlegend: false,
       title: titleWithSynthetic(o.title ?? 'Time to first token, distribution per group', ok.some((r) => isSynthetic(r.model, o.synthetic))),
-      xaxis: { title: { text: 'model · provider' }, type: 'category' },
+      xaxis: { title: { text: 'model · provider' }, type: 'category', automargin: true },
       yaxis: valueAxis('TTFT (ms)', data.flatMap((d) => d.y)),
     },
   };
