@@ -46,6 +46,28 @@ export interface StartDaemonOptions extends DaemonOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/**
+ * The service process's flags (main.ts SERVICE_ARGS) for the options set in `o`, and none for
+ * those left out (the process then applies its SLMLAB_* variable or default): how both the
+ * background service and `slmlab service start --foreground` start one.
+ */
+export function serviceFlags(o: Omit<StartDaemonOptions, keyof DaemonOptions | 'timeoutMs' | 'env'>): string[] {
+  const args: string[] = [];
+  if (o.host !== undefined) args.push('--host', o.host);
+  if (o.port !== undefined) args.push('--port', String(o.port));
+  if (o.ttlSeconds !== undefined) args.push('--ttl', String(o.ttlSeconds));
+  if (o.maxQueue !== undefined) args.push('--max-queue', String(o.maxQueue));
+  if (o.threads !== undefined) args.push('--threads', String(o.threads));
+  if (o.maxBatch !== undefined) args.push('--max-batch', String(o.maxBatch));
+  if (o.prefillChunk !== undefined) args.push('--prefill-chunk', String(o.prefillChunk));
+  if (o.logits !== undefined) args.push('--logits', o.logits);
+  if (o.prefillWeights !== undefined) args.push('--prefill-weights', o.prefillWeights);
+  if (o.autoDownload === false) args.push('--no-auto-download');
+  for (const [name, folder] of Object.entries(o.models ?? {})) args.push('--model', `${name}=${folder}`);
+  for (const d of o.modelsDirs ?? []) args.push('--models-dir', d);
+  return args;
+}
+
 export interface StartResult extends DaemonStatus { alreadyRunning: boolean }
 export interface StopResult { wasRunning: boolean; stopped: boolean; pid: number | null; forced: boolean; staleCleaned: boolean; stateFile: string }
 export interface PsResult { running: boolean; url: string | null; models: LoadedRecord[] }
@@ -89,17 +111,7 @@ async function startLocked(dir: string, o: StartDaemonOptions): Promise<StartRes
   const logFile = logFilePath(dir);
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const args = [path.join(__dirname, 'main.js'), '--foreground', '--state-file', file, '--log-file', logFile,
-    '--host', o.host ?? '127.0.0.1', '--port', String(o.port ?? 0)];
-  if (o.ttlSeconds !== undefined) args.push('--ttl', String(o.ttlSeconds));
-  if (o.maxQueue !== undefined) args.push('--max-queue', String(o.maxQueue));
-  if (o.threads !== undefined) args.push('--threads', String(o.threads));
-  if (o.maxBatch !== undefined) args.push('--max-batch', String(o.maxBatch));
-  if (o.prefillChunk !== undefined) args.push('--prefill-chunk', String(o.prefillChunk));
-  if (o.logits !== undefined) args.push('--logits', o.logits);
-  if (o.prefillWeights !== undefined) args.push('--prefill-weights', o.prefillWeights);
-  if (o.autoDownload === false) args.push('--no-auto-download');
-  for (const [name, folder] of Object.entries(o.models ?? {})) args.push('--model', `${name}=${folder}`);
-  for (const d of o.modelsDirs ?? []) args.push('--models-dir', d);
+    '--host', o.host ?? '127.0.0.1', '--port', String(o.port ?? 0), ...serviceFlags({ ...o, host: undefined, port: undefined })];
 
   const log = fs.openSync(logFile, 'a');
   fs.writeSync(log, `\n--- ${new Date().toISOString()} slmlab service start\n`);

@@ -3,7 +3,7 @@
  * endpoint, run in the background with a state file (or in the foreground for containers and tests).
  */
 import type { Command } from 'commander';
-import { daemonPs, daemonStatus, formatPs, formatStatus, stopDaemon, type StartDaemonOptions } from '../../lib/app/daemon';
+import { daemonPs, daemonStatus, formatPs, formatStatus, serviceFlags, stopDaemon, type StartDaemonOptions } from '../../lib/app/daemon';
 import { runServiceMain } from '../../lib/app/main';
 import { integer, oneOf } from './parse';
 import { choosePort, startOnWorkshopPort, WORKSHOP_PORT } from '../../lib/app/workshop-port';
@@ -44,17 +44,7 @@ export function registerService(program: Command): void {
           const chosen = await choosePort(o.host ?? '127.0.0.1', o.port);
           o = { ...o, port: chosen.port };
           if (chosen.note) process.stderr.write(`slmlab: ${chosen.note}\n`);
-          const args = ['--foreground'];
-          if (o.host) args.push('--host', o.host);
-          if (o.port !== undefined) args.push('--port', String(o.port));
-          if (o.ttl !== undefined) args.push('--ttl', String(o.ttl));
-          if (o.maxQueue !== undefined) args.push('--max-queue', String(o.maxQueue));
-          if (o.threads !== undefined) args.push('--threads', String(o.threads));
-          if (o.maxBatch !== undefined) args.push('--max-batch', String(o.maxBatch));
-          if (o.prefillChunk !== undefined) args.push('--prefill-chunk', String(o.prefillChunk));
-          if (o.logits !== undefined) args.push('--logits', o.logits);
-          if (o.prefillWeights !== undefined) args.push('--prefill-weights', o.prefillWeights);
-          if (o.autoDownload === false) args.push('--no-auto-download');
+          const args = ['--foreground', ...serviceFlags({ ...daemonOptions(o), host: o.host || undefined })];
           const { service: handle, stopped } = await runServiceMain(args, process.env, { exitOnStop: true });
           process.stderr.write(`slmlab service listening on ${handle.url} (Ctrl-C to stop)\n`);
           await stopped;
