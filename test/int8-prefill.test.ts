@@ -90,14 +90,16 @@ test('a prefill session whose KV layout differs from the decode session\'s is re
   await assert.rejects(loadModel(fp32, { threads: 1, prefillWeights: 'int8' }), /no MatMulNBits weight .* can be copied to int8: the model is not int4\/int8 MatMulNBits: int8 prefill is for int4 models/);
 });
 
-test('the service with prefillWeights int8 (--prefill-weights int8) names it in /slmlab/loaded', async () => {
+test('the service with prefillWeights int8 (--prefill-weights int8) names it in /slmlab/loaded and in each answer', async () => {
   assert.equal(parseServiceArgs([], {}).prefillWeights, 'model', 'off by default');
   assert.equal(parseServiceArgs(['--prefill-weights', 'int8'], {}).prefillWeights, 'int8');
   assert.throws(() => parseServiceArgs(['--prefill-weights', 'int4'], {}), /'model'.*or 'int8'/);
   const svc = await startService({ registry: new FolderRegistry({ 'tiny-int4:1': { dir: int4 } }), apiKey: '', threads: 1, port: 0, prefillWeights: 'int8' });
   try {
     const res = await fetch(`${svc.url}/v1/chat/completions`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ model: 'tiny-int4:1', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 4, temperature: 0 }) });
-    assert.equal(res.status, 200, await res.text());
+    const body = await res.text();
+    assert.equal(res.status, 200, body);
+    assert.equal((JSON.parse(body) as { slmlab: { prefill_weights?: string } }).slmlab.prefill_weights, 'int8', 'the answer names the int8 prefill that made it');
     const loaded = await (await fetch(`${svc.url}/slmlab/loaded`)).json() as { id: string; prefillWeights: string; logits: string }[];
     assert.equal(loaded.find((m) => m.id === 'tiny-int4:1')?.prefillWeights, 'int8');
     assert.equal(loaded.find((m) => m.id === 'tiny-int4:1')?.logits, 'last', 'with the service default, last-position logits');

@@ -79,6 +79,8 @@ export function extension(r: GenerationResult, lease: Lease, serviceMs: number) 
     total_ms: r3(t.totalMs),
     // set when the prompt was not built with the model's own chat template, as Foundry Local builds it
     ...(r.templateNote ? { template_note: r.templateNote } : {}),
+    // set when the prompt was prefilled on an int8 copy of the weights (--prefill-weights int8): it changes the logits
+    ...(lease.model.info.prefillWeights === 'int8' ? { prefill_weights: 'int8' as const } : {}),
     timings: {
       queueMs: r3(t.queueMs), tokenizeMs: r3(t.tokenizeMs), prefillMs: r3(t.prefillMs), ttftMs: r3(t.ttftMs),
       firstTextMs: t.firstTextMs === null ? null : r3(t.firstTextMs),
