@@ -135,7 +135,10 @@ test('energy: RAPL counters are read (with wrap-around) when present, else an es
   assert.equal(r.method, 'rapl');
   assert.equal(r.joules, 3);
   const est = energyMeter({ powercapDir: path.join(tmp, 'none'), assumedTdpW: 40 });
-  let x = 0; for (let i = 0; i < 2e6; i++) x += Math.sqrt(i);
+  // Work until this process has used 50 ms of CPU: /proc counts CPU time in 10 ms ticks, so a
+  // fixed short loop (a few ms on a fast CPU or a newer V8) can read as 0 there.
+  const c0 = process.cpuUsage();
+  let x = 0; while (process.cpuUsage(c0).user + process.cpuUsage(c0).system < 50_000) for (let i = 0; i < 1e5; i++) x += Math.sqrt(i);
   const e = est.stop();
   assert.ok(x > 0);
   assert.equal(e.method, 'estimate');
